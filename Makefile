@@ -1,0 +1,30 @@
+# FusionLab quick start: `make run` (the main job) and `make test` (the test suite).
+# Both first install the system libraries when pkg-config cannot find them.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PKGS := openblas:libopenblas-dev libpng16:libpng-dev libjpeg:libjpeg-dev
+
+.PHONY: deps run test build bench clean
+
+deps:
+	@missing=""; for p in $(PKGS); do pc=$${p%%:*}; deb=$${p##*:}; \
+	  pkg-config --exists $$pc 2>/dev/null || missing="$$missing $$deb"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system libraries:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq pkg-config $$missing; \
+	fi
+
+build: deps
+	swift build -c release --product fusionlab
+
+run: build
+	.build/release/fusionlab bench engine
+
+test: deps
+	swift test
+
+bench: build
+	.build/release/fusionlab bench engine
+
+clean:
+	swift package clean

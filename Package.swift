@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// FusionLab — multimodal anomaly detection for e-commerce, on its own tensor engine.
+// Targets are layered: C shims → Tensor → NN → Data → Models → Lab → fusionlab CLI.
+// A target depends only on the ones below it.
+import PackageDescription
+
+let optimise: [SwiftSetting] = [
+    // Bounds checks stay on in debug builds (tests); release kernels use unsafe buffers anyway.
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "FusionLab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fusionlab", targets: ["fusionlab"]),
+        .library(name: "FusionLab", targets: ["Tensor", "NN"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // Engine and layers
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: optimise),
+        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimise),
+
+        // CLI
+        .executableTarget(
+            name: "fusionlab",
+            dependencies: ["Tensor", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: optimise),
+
+        // Tests
+        .target(name: "TestSupport", dependencies: ["Tensor", "NN"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,101 @@
+/// Broadcasting binary ops: add, sub, mul, div, and their scalar forms.
+
+@inline(__always)
+private func binaryKernel(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+    if a.shape == b.shape {
+        let out = Tensor(uninitializedShape: a.shape)
+        let pa = a.pointer, pb = b.pointer, po = out.pointer
+        parallelChunks(out.count) { s, e in
+            for i in s..<e { po[i] = f(pa[i], pb[i]) }
+        }
+        return out
+    }
+    let shape = broadcastShape(a.shape, b.shape)
+    let out = Tensor(uninitializedShape: shape)
+    let layout = BroadcastLayout(out: shape, a: a.shape, b: b.shape)
+    let pa = a.pointer, pb = b.pointer, po = out.pointer
+    let n = layout.rowLength, sa = layout.innerA, sb = layout.innerB
+    layout.forEachRow { o, ia, ib in
+        let x = pa + ia, y = pb + ib, z = po + o
+        switch (sa, sb) {
+        case (1, 1): for i in 0..<n { z[i] = f(x[i], y[i]) }
+        case (1, _): let yv = y[0]; for i in 0..<n { z[i] = f(x[i], yv) }
+        case (_, 1): let xv = x[0]; for i in 0..<n { z[i] = f(xv, y[i]) }
+        default: let v = f(x[0], y[0]); for i in 0..<n { z[i] = v }
+        }
+    }
+    return out
+}
+
+extension Tensor {
+    /// Adds `values` laid out in `fromShape` into this tensor's gradient, summing over the
+    /// dimensions along which this tensor was broadcast.
+    func accumulateGrad(_ values: UnsafePointer<Float>, broadcastFrom fromShape: [Int]) {
+        if fromShape == shape { accumulateGrad(values); return }
+        let g = gradStorage()
+        let layout = BroadcastLayout(out: fromShape, a: shape, b: fromShape)
+        let n = layout.rowLength
+        if layout.innerA == 1 {
+            layout.forEachRow { o, ia, _ in
+                let dst = g + ia, src = values + o
+                for i in 0..<n { dst[i] += src[i] }
+            }
+        } else {
+            layout.forEachRow { o, ia, _ in
+                var s: Float = 0
+                let src = values + o
+                for i in 0..<n { s += src[i] }
+                g[ia] += s
+            }
+        }
+    }
+
+    /// `g * other` broadcast to `shape`, summed into this tensor's gradient.
+    fileprivate func accumulateProductGrad(_ g: Tensor, _ other: Tensor, _ f: (Float, Float) -> Float) {
+        let t = binaryKernel(g, other, f)
+        accumulateGrad(t.pointer, broadcastFrom: t.shape)
+    }
+}
+
+public func + (a: Tensor, b: Tensor) -> Tensor {
+    binaryKernel(a, b, +).recording([a, b]) { g in
+        if a.requiresGrad { a.accumulateGrad(g.pointer, broadcastFrom: g.shape) }
+        if b.requiresGrad { b.accumulateGrad(g.pointer, broadcastFrom: g.shape) }
+    }
+}
+
+public func - (a: Tensor, b: Tensor) -> Tensor {
+    binaryKernel(a, b, -).recording([a, b]) { g in
+        if a.requiresGrad { a.accumulateGrad(g.pointer, broadcastFrom: g.shape) }
+        if b.requiresGrad { b.accumulateProductGrad(g, Tensor(scalar: -1), *) }
+    }
+}
+
+public func * (a: Tensor, b: Tensor) -> Tensor {
+    binaryKernel(a, b, *).recording([a, b]) { g in
+        if a.requiresGrad { a.accumulateProductGrad(g, b, *) }
+        if b.requiresGrad { b.accumulateProductGrad(g, a, *) }
+    }
+}
+
+public func / (a: Tensor, b: Tensor) -> Tensor {
+    let out = binaryKernel(a, b, /)
+    let quotient = Tensor(shape: out.shape, storage: out.storage)  // values only: no cycle
+    return out.recording([a, b]) { g in
+        if a.requiresGrad { a.accumulateProductGrad(g, b, /) }
+        if b.requiresGrad {
+            // d(a/b)/db = -(a/b)/b
+            let t = binaryKernel(g, quotient, *)
+            b.accumulateProductGrad(t, b) { -$0 / $1 }
+        }
+    }
+}
+
+public func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } derivative: { _, _ in 1 } }
+public func + (s: Float, a: Tensor) -> Tensor { a + s }
+public func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
+public func - (s: Float, a: Tensor) -> Tensor { a.map { s - $0 } derivative: { _, _ in -1 } }
+public func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } derivative: { _, _ in s } }
+public func * (s: Float, a: Tensor) -> Tensor { a * s }
+public func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
+public prefix func - (a: Tensor) -> Tensor { a * -1 }

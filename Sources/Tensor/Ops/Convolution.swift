@@ -1,0 +1,123 @@
+/// 2-D and 1-D convolution as im2col + one GEMM per sample (PyTorch weight layouts:
+/// Conv2d `[out, in, kh, kw]`, Conv1d `[out, in, k]`).
+public struct ConvGeometry: Sendable, Equatable {
+    public var kernel: (h: Int, w: Int)
+    public var stride: (h: Int, w: Int)
+    public var padding: (h: Int, w: Int)
+    public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) {
+        self.kernel = kernel; self.stride = stride; self.padding = padding
+    }
+    public static func == (a: Self, b: Self) -> Bool {
+        a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding
+    }
+    public func outputSize(height: Int, width: Int) -> (h: Int, w: Int) {
+        ((height + 2 * padding.h - kernel.h) / stride.h + 1, (width + 2 * padding.w - kernel.w) / stride.w + 1)
+    }
+}
+
+/// Unfolds one `[C, H, W]` image into `[C·kh·kw, Ho·Wo]` columns (zeros where padded).
+func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _ g: ConvGeometry,
+            into col: UnsafeMutablePointer<Float>) {
+    let (ho, wo) = g.outputSize(height: height, width: width)
+    let p = ho * wo
+    for c in 0..<channels {
+        let plane = x + c * height * width
+        for ki in 0..<g.kernel.h {
+            for kj in 0..<g.kernel.w {
+                let row = col + ((c * g.kernel.h + ki) * g.kernel.w + kj) * p
+                for oy in 0..<ho {
+                    let iy = oy * g.stride.h - g.padding.h + ki
+                    let dst = row + oy * wo
+                    if iy < 0 || iy >= height { dst.update(repeating: 0, count: wo); continue }
+                    let src = plane + iy * width
+                    for ox in 0..<wo {
+                        let ix = ox * g.stride.w - g.padding.w + kj
+                        dst[ox] = ix >= 0 && ix < width ? src[ix] : 0
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Folds columns back onto the image, adding overlapping contributions (adjoint of im2col).
+func col2imAdd(_ col: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _ g: ConvGeometry,
+               into x: UnsafeMutablePointer<Float>) {
+    let (ho, wo) = g.outputSize(height: height, width: width)
+    let p = ho * wo
+    for c in 0..<channels {
+        let plane = x + c * height * width
+        for ki in 0..<g.kernel.h {
+            for kj in 0..<g.kernel.w {
+                let row = col + ((c * g.kernel.h + ki) * g.kernel.w + kj) * p
+                for oy in 0..<ho {
+                    let iy = oy * g.stride.h - g.padding.h + ki
+                    if iy < 0 || iy >= height { continue }
+                    let src = row + oy * wo, dst = plane + iy * width
+                    for ox in 0..<wo {
+                        let ix = ox * g.stride.w - g.padding.w + kj
+                        if ix >= 0 && ix < width { dst[ix] += src[ox] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `[N, C, H, W]` ⊛ `[O, C, kh, kw]` (+ bias `[O]`) → `[N, O, Ho, Wo]`.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) -> Tensor {
+    precondition(x.rank == 4 && weight.rank == 4, "conv2d wants [N, C, H, W] and [O, C, kh, kw], got \(x.shape) and \(weight.shape)")
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+    precondition(weight.shape[1] == c, "conv2d weight has \(weight.shape[1]) input channels, input has \(c)")
+    if let bias { precondition(bias.shape == [o], "conv2d bias \(bias.shape) for \(o) output channels") }
+    let geo = ConvGeometry(kernel: (kh, kw), stride: stride, padding: padding)
+    let (ho, wo) = geo.outputSize(height: h, width: w)
+    precondition(ho > 0 && wo > 0, "conv2d output would be empty: input \(h)×\(w), kernel \(kh)×\(kw)")
+    let p = ho * wo, ckk = c * kh * kw, imageSize = c * h * w
+    let out = Tensor(uninitializedShape: [n, o, ho, wo])
+    // The columns are what backward needs for the weight gradient: kept for it.
+    let cols = Storage(count: n * ckk * p)
+    let px = x.pointer, pc = cols.pointer, pw = weight.pointer, po = out.pointer
+    for s in 0..<n {
+        im2col(px + s * imageSize, channels: c, height: h, width: w, geo, into: pc + s * ckk * p)
+        sgemm(transposeA: false, transposeB: false, m: o, n: p, k: ckk, a: pw, lda: ckk,
+              b: pc + s * ckk * p, ldb: p, beta: 0, c: po + s * o * p, ldc: p)
+    }
+    if let bias {
+        let pb = bias.pointer
+        for s in 0..<n { for ch in 0..<o { let row = po + (s * o + ch) * p, v = pb[ch]; for i in 0..<p { row[i] += v } } }
+    }
+    var inputs = [x, weight]
+    if let bias { inputs.append(bias) }
+    return out.recording(inputs) { g in
+        let pg = g.pointer, pc = cols.pointer
+        if weight.requiresGrad {
+            let gw = weight.gradStorage()
+            for s in 0..<n {
+                sgemm(transposeA: false, transposeB: true, m: o, n: ckk, k: p, a: pg + s * o * p, lda: p,
+                      b: pc + s * ckk * p, ldb: p, beta: 1, c: gw, ldc: ckk)
+            }
+        }
+        if let bias, bias.requiresGrad {
+            let gb = bias.gradStorage()
+            for s in 0..<n { for ch in 0..<o { let row = pg + (s * o + ch) * p; var t: Float = 0; for i in 0..<p { t += row[i] }; gb[ch] += t } }
+        }
+        if x.requiresGrad {
+            let gx = x.gradStorage()
+            let dcol = Storage(count: ckk * p)
+            for s in 0..<n {
+                sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: weight.pointer, lda: ckk,
+                      b: pg + s * o * p, ldb: p, beta: 0, c: dcol.pointer, ldc: p)
+                col2imAdd(dcol.pointer, channels: c, height: h, width: w, geo, into: gx + s * imageSize)
+            }
+        }
+    }
+}
+
+/// `[N, C, L]` ⊛ `[O, C, k]` (+ bias `[O]`) → `[N, O, Lo]`, through the 2-D path with height 1.
+public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+    precondition(x.rank == 3 && weight.rank == 3, "conv1d wants [N, C, L] and [O, C, k], got \(x.shape) and \(weight.shape)")
+    let y = conv2d(x.unsqueezed(2), weight: weight.unsqueezed(2), bias: bias, stride: (1, stride), padding: (0, padding))
+    return y.squeezed(2)
+}

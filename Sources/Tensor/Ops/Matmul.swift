@@ -1,0 +1,78 @@
+import COpenBLAS
+
+/// Row-major `C = alpha * op(A) op(B) + beta * C` through OpenBLAS.
+@inline(__always)
+public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Matrix product over the last two dimensions, batched over the leading ones.
+/// `b` is either batched like `a` or a single matrix shared by the batch (a weight).
+/// Transposes are passed to BLAS as flags, never materialised.
+public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+    precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices: \(a.shape) × \(b.shape)")
+    let ar = a.shape[a.rank - 2], ac = a.shape[a.rank - 1]
+    let br = b.shape[b.rank - 2], bc = b.shape[b.rank - 1]
+    let (m, k) = transposeA ? (ac, ar) : (ar, ac)
+    let (kb, n) = transposeB ? (bc, br) : (br, bc)
+    precondition(k == kb, "matmul inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") × \(b.shape)\(transposeB ? "ᵀ" : "")")
+    let batchShape = Array(a.shape.dropLast(2))
+    let batch = batchShape.reduce(1, *)
+    let sharedB = b.rank == 2
+    precondition(sharedB || Array(b.shape.dropLast(2)) == batchShape, "matmul batch dimensions differ: \(a.shape) × \(b.shape)")
+    let out = Tensor(uninitializedShape: batchShape + [m, n])
+    let lda = ac, ldb = bc
+    let strideA = ar * ac, strideB = sharedB ? 0 : br * bc, strideC = m * n
+    // A shared weight with an untransposed batch folds the batch into M: one large GEMM.
+    let fold = sharedB && !transposeA
+    if fold {
+        sgemm(transposeA: false, transposeB: transposeB, m: batch * m, n: n, k: k, a: a.pointer, lda: lda,
+              b: b.pointer, ldb: ldb, beta: 0, c: out.pointer, ldc: n)
+    } else {
+        for i in 0..<batch {
+            sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a.pointer + i * strideA, lda: lda,
+                  b: b.pointer + i * strideB, ldb: ldb, beta: 0, c: out.pointer + i * strideC, ldc: n)
+        }
+    }
+    return out.recording([a, b]) { g in
+        let pg = g.pointer
+        if a.requiresGrad {
+            let ga = a.gradStorage()
+            if fold {
+                // dA = dC · op(B)ᵀ
+                sgemm(transposeA: false, transposeB: !transposeB, m: batch * m, n: k, k: n, a: pg, lda: n,
+                      b: b.pointer, ldb: ldb, beta: 1, c: ga, ldc: lda)
+            } else {
+                for i in 0..<batch {
+                    if transposeA {
+                        // A is [k, m]: dA = op(B) · dCᵀ
+                        sgemm(transposeA: transposeB, transposeB: true, m: k, n: m, k: n, a: b.pointer + i * strideB, lda: ldb,
+                              b: pg + i * strideC, ldb: n, beta: 1, c: ga + i * strideA, ldc: lda)
+                    } else {
+                        sgemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n, a: pg + i * strideC, lda: n,
+                              b: b.pointer + i * strideB, ldb: ldb, beta: 1, c: ga + i * strideA, ldc: lda)
+                    }
+                }
+            }
+        }
+        if b.requiresGrad {
+            let gb = b.gradStorage()
+            let rows = fold ? batch * m : m
+            for i in 0..<(fold ? 1 : batch) {
+                let pa = a.pointer + i * strideA, pgi = pg + i * strideC, gbi = gb + i * strideB
+                if transposeB {
+                    // B is [n, k]: dB = dCᵀ · op(A)
+                    sgemm(transposeA: true, transposeB: transposeA, m: n, n: k, k: rows, a: pgi, lda: n,
+                          b: pa, ldb: lda, beta: 1, c: gbi, ldc: ldb)
+                } else {
+                    // dB = op(A)ᵀ · dC
+                    sgemm(transposeA: !transposeA, transposeB: false, m: k, n: n, k: rows, a: pa, lda: lda,
+                          b: pgi, ldb: n, beta: 1, c: gbi, ldc: ldb)
+                }
+            }
+        }
+    }
+}
