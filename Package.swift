@@ -14,7 +14,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "fusionlab", targets: ["fusionlab"]),
-        .library(name: "FusionLab", targets: ["Tensor", "NN"]),
+        .library(name: "FusionLab", targets: ["Tensor", "NN", "Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,21 +24,31 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CLibJPEG", path: "Sources/CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        // JPEG/PNG decoding with setjmp error handling, so a bad file is an error, not an abort.
+        .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
 
         // Engine and layers
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: optimise),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimise),
 
+        // Data: dataset format, loaders, images, synthetic shop
+        .target(name: "Datasets", dependencies: ["Tensor", "CImageCodecs"], swiftSettings: optimise),
+
         // CLI
         .executableTarget(
             name: "fusionlab",
-            dependencies: ["Tensor", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Tensor", "NN", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimise),
 
         // Tests
         .target(name: "TestSupport", dependencies: ["Tensor", "NN"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

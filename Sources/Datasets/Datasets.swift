@@ -1,0 +1,4 @@
+import CImageCodecs
+
+/// Placeholder until the image decoder lands.
+enum DatasetsModule {}
