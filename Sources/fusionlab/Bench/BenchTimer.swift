@@ -1,0 +1,70 @@
+import Foundation
+
+/// The timing method of shared/peers/torch_reference.py: warm-up, calibrate the number of steps so a
+/// repetition lasts at least `minimumSeconds`, then time `repetitions` repetitions and report the
+/// median and range of the per-repetition rate.
+struct BenchTimer {
+    var repetitions: Int
+    var minimumSeconds: Double
+    var warmupSteps = 3
+
+    struct Result {
+        /// Seconds per step in each repetition.
+        var secondsPerStep: [Double]
+        var median: Double { sorted[sorted.count / 2] }
+        var min: Double { sorted.first! }
+        var max: Double { sorted.last! }
+        private var sorted: [Double] { secondsPerStep.sorted() }
+        init(secondsPerStep: [Double]) { self.secondsPerStep = secondsPerStep }
+    }
+
+    func measure(_ step: () -> Void) -> Result {
+        for _ in 0..<warmupSteps { step() }
+        var n = 1
+        while true {
+            let dt = Self.seconds { for _ in 0..<n { step() } }
+            if dt >= minimumSeconds { break }
+            n = Swift.max(n + 1, Int(Double(n) * minimumSeconds * 1.1 / Swift.max(dt, 1e-6)))
+        }
+        var perStep: [Double] = []
+        for _ in 0..<repetitions {
+            let dt = Self.seconds { for _ in 0..<n { step() } }
+            perStep.append(dt / Double(n))
+        }
+        return Result(secondsPerStep: perStep)
+    }
+
+    static func seconds(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
+
+/// Resident set size of this process, from /proc/self/statm.
+func residentMemoryBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// A plain-text table with aligned columns, also printable as Markdown.
+struct TextTable {
+    var header: [String]
+    var rows: [[String]] = []
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    func render() -> String {
+        let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max()! }
+        func line(_ cells: [String]) -> String {
+            "| " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: " | ") + " |"
+        }
+        let rule = "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"
+        return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+    }
+}
+
+func format(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct FusionLabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fusionlab",
+        abstract: "Multimodal anomaly detection for e-commerce: run experiments, ablate modalities, build result tables.",
+        subcommands: [BenchCommand.self])
+}
+
+/// Options shared by every command that computes.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: "Threads for OpenBLAS and FusionLab's parallel loops (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+}
