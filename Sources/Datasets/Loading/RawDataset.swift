@@ -1,0 +1,83 @@
+import Foundation
+
+/// A dataset folder read into typed tables, checked for the columns the format requires
+/// (docs/DATASETS.md). Nothing is encoded yet: that needs a split, so that vocabularies and
+/// statistics come from training samples only.
+public struct RawDataset: Sendable {
+    public var folder: String
+    public var events: AtomicTable
+    public var labels: AtomicTable
+    public var users: AtomicTable?
+    public var items: AtomicTable?
+
+    /// `session_id` when both labels and events have it, else `user_id`.
+    public var sequenceKey: String
+
+    /// Reads `events`, `labels`, and optional `users`, `items` (`.csv`, or RecBole's `.inter`,
+    /// `.user`, `.item`).
+    public static func load(folder: String) throws(DatasetError) -> RawDataset {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .missingFile(path: folder, hint: "A dataset is a folder with events.csv and labels.csv (see docs/DATASETS.md); `fusionlab generate` writes one.")
+        }
+        let events = try readTable(folder, "events", recBoleSuffix: "inter", required: true)!
+        let labels = try readTable(folder, "labels", recBoleSuffix: nil, required: true)!
+        let users = try readTable(folder, "users", recBoleSuffix: "user", required: false)
+        let items = try readTable(folder, "items", recBoleSuffix: "item", required: false)
+
+        for (name, type) in [("user_id", ColumnType.token), ("timestamp", .float), ("event_type", .token), ("item_id", .token)] {
+            _ = try events.require(name, type: type)
+        }
+        _ = try labels.require("sample_id", type: .token)
+        _ = try labels.require("label", type: .float)
+        let key = labels.hasColumn("session_id") && events.hasColumn("session_id") ? "session_id" : "user_id"
+        _ = try labels.require(key, type: .token)
+        if let users { _ = try users.require("user_id", type: .token); try checkUnique(users, "user_id") }
+        if let items { _ = try items.require("item_id", type: .token); try checkUnique(items, "item_id") }
+        try checkUnique(labels, "sample_id")
+        try checkLabels(labels)
+        return RawDataset(folder: folder, events: events, labels: labels, users: users, items: items, sequenceKey: key)
+    }
+
+    private static func readTable(_ folder: String, _ name: String, recBoleSuffix: String?, required: Bool) throws(DatasetError) -> AtomicTable? {
+        let csv = (folder as NSString).appendingPathComponent(name + ".csv")
+        if FileManager.default.fileExists(atPath: csv) { return try AtomicTable.read(path: csv, displayName: name + ".csv") }
+        if let recBoleSuffix,
+           let match = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.sorted().first(where: { $0.hasSuffix("." + recBoleSuffix) }) {
+            return try AtomicTable.read(path: (folder as NSString).appendingPathComponent(match), displayName: match)
+        }
+        if required {
+            throw .missingFile(path: csv, hint: "Every dataset needs \(name).csv (see docs/DATASETS.md).")
+        }
+        return nil
+    }
+
+    /// Ids in a key column must be unique; the error names both lines.
+    static func checkUnique(_ table: AtomicTable, _ column: String) throws(DatasetError) {
+        let c = try table.require(column, type: .token)
+        guard let ids = c.tokenIDs else { return }
+        var firstRow = [Int32](repeating: -1, count: c.tokens.count)
+        for (row, id) in ids.enumerated() {
+            guard id >= 0 else {
+                throw .csv(file: table.file, line: Int(table.lines[row]), column: table.columns.firstIndex { $0.name == column }! + 1,
+                           message: "\(column) is empty; every row needs an id")
+            }
+            if firstRow[Int(id)] >= 0 {
+                throw .duplicateID(file: table.file, line: Int(table.lines[row]), id: c.tokens.string(id),
+                                   firstLine: Int(table.lines[Int(firstRow[Int(id)])]))
+            }
+            firstRow[Int(id)] = Int32(row)
+        }
+    }
+
+    private static func checkLabels(_ labels: AtomicTable) throws(DatasetError) {
+        let values = try labels.require("label", type: .float).floatValues!
+        let column = labels.columns.firstIndex { $0.name == "label" }! + 1
+        for (row, v) in values.enumerated() where v != 0 && v != 1 {
+            throw .csv(file: labels.file, line: Int(labels.lines[row]), column: column,
+                       message: "label must be 0 or 1, found \(v.isNaN ? "an empty field" : "\(v)")")
+        }
+    }
+
+    public var sampleCount: Int { labels.rowCount }
+}

@@ -1,0 +1,74 @@
+/// One row of users.csv or items.csv per sample, encoded: standardised floats followed by
+/// missing-value indicators (`[samples × floatWidth]`), and categorical indices
+/// (`[samples × categoricalSizes.count]`).
+public struct TabularFeatures: Sendable {
+    public var floatNames: [String]
+    public var floats: [Float]
+    public var categoricalNames: [String]
+    public var categoricalSizes: [Int]
+    public var categorical: [Int32]
+    /// Whether the sample's row exists (its modality is present).
+    public var present: [Bool]
+    /// Columns this encoder does not use (sequence-typed), for the run log.
+    public var ignoredColumns: [String]
+
+    public var floatWidth: Int { floatNames.count }
+
+    /// Encodes `rows[i]` (−1 = no row) of `table`, with vocabularies and statistics from the
+    /// rows of training samples only.
+    init(table: AtomicTable, idColumn: String, rows: [Int32], training: [Bool], minFrequency: Int) {
+        var floatNames: [String] = [], categoricalNames: [String] = [], sizes: [Int] = [], ignored: [String] = []
+        var floatColumns: [(Standardizer, [Double], Bool)] = []
+        var tokenColumns: [(Vocabulary, [Int32])] = []
+        for column in table.columns where column.name != idColumn && column.name != "image" {
+            switch column.values {
+            case let .floats(values):
+                let trainingValues = rows.indices.lazy.filter { training[$0] && rows[$0] >= 0 }.map { values[Int(rows[$0])] }
+                let hasMissing = trainingValues.contains { !$0.isFinite }
+                floatColumns.append((Standardizer(values: trainingValues), values, hasMissing))
+                floatNames.append(column.name)
+            case let .tokens(ids):
+                var counts = [Int](repeating: 0, count: column.tokens.count)
+                for i in rows.indices where training[i] && rows[i] >= 0 {
+                    let raw = ids[Int(rows[i])]
+                    if raw >= 0 { counts[Int(raw)] += 1 }
+                }
+                let vocabulary = Vocabulary(counts: counts, interner: column.tokens, minFrequency: minFrequency)
+                tokenColumns.append((vocabulary, ids))
+                categoricalNames.append(column.name)
+                sizes.append(vocabulary.size)
+            case .tokenSequences, .floatSequences:
+                ignored.append(column.name)
+            }
+        }
+        let indicatorNames = zip(floatNames, floatColumns).filter { $0.1.2 }.map { $0.0 + ":missing" }
+        let width = floatNames.count + indicatorNames.count
+        var floats = [Float](repeating: 0, count: rows.count * width)
+        var categorical = [Int32](repeating: Vocabulary.missing, count: rows.count * tokenColumns.count)
+        for (i, row) in rows.enumerated() where row >= 0 {
+            var indicator = floatNames.count
+            for (k, (standardize, values, hasMissing)) in floatColumns.enumerated() {
+                let v = values[Int(row)]
+                floats[i * width + k] = standardize(v)
+                if hasMissing {
+                    floats[i * width + indicator] = v.isFinite ? 0 : 1
+                    indicator += 1
+                }
+            }
+            for (k, (vocabulary, ids)) in tokenColumns.enumerated() {
+                categorical[i * tokenColumns.count + k] = vocabulary.index(ofRaw: ids[Int(row)])
+            }
+        }
+        // A sample without a row: floats stay 0 (the training mean), indicators 1, tokens <missing>.
+        for (i, row) in rows.enumerated() where row < 0 {
+            for k in floatNames.count..<width { floats[i * width + k] = 1 }
+        }
+        self.floatNames = floatNames + indicatorNames
+        self.floats = floats
+        self.categoricalNames = categoricalNames
+        self.categoricalSizes = sizes
+        self.categorical = categorical
+        self.present = rows.map { $0 >= 0 }
+        self.ignoredColumns = ignored
+    }
+}
