@@ -14,7 +14,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "fusionlab", targets: ["fusionlab"]),
-        .library(name: "FusionLab", targets: ["Tensor", "NN", "Datasets"]),
+        .library(name: "FusionLab", targets: ["Tensor", "NN", "Datasets", "Lab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,10 +38,13 @@ let package = Package(
         // Data: dataset format, loaders, images, synthetic shop
         .target(name: "Datasets", dependencies: ["Tensor", "CImageCodecs"], swiftSettings: optimise),
 
+        // Lab: configs, trainer, metrics, ablation, tables
+        .target(name: "Lab", dependencies: ["Tensor", "NN", "Datasets"], swiftSettings: optimise),
+
         // CLI
         .executableTarget(
             name: "fusionlab",
-            dependencies: ["Tensor", "NN", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Tensor", "NN", "Datasets", "Lab", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimise),
 
         // Tests
@@ -49,6 +52,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Datasets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
