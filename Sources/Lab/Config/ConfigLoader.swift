@@ -1,0 +1,75 @@
+import Foundation
+
+/// Reads a config file: resolves `extends` (a path or list of paths relative to the file,
+/// merged in order, the file itself last), applies `--set a.b=value` overrides, then validates
+/// against the schema and fills defaults. Precedence: defaults < bases < file < command line.
+public enum ConfigLoader {
+    public static func load(path: String, overrides: [String] = [], schema: ConfigType) throws(ConfigError) -> JSONValue {
+        var merged = try readWithBases(path: path, chain: [])
+        for override in overrides {
+            do { merged = try apply(override: override, to: merged) } catch {
+                var e = error
+                e.file = "--set \(override)"
+                throw e
+            }
+        }
+        do {
+            return try schema.validate(merged, path: "")
+        } catch {
+            var e = error
+            e.file = path
+            throw e
+        }
+    }
+
+    static func readWithBases(path: String, chain: [String]) throws(ConfigError) -> JSONValue {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        if chain.contains(absolute) {
+            throw ConfigError(path: "extends", message: "circular extends: \((chain + [absolute]).joined(separator: " → "))", file: path)
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(path: "", message: "config file not found or not UTF-8 text", file: path)
+        }
+        let json: JSONValue
+        do { json = try JSONParser.parse(text) } catch {
+            throw ConfigError(path: "", message: "invalid JSON at \(error)", file: path)
+        }
+        guard json.objectPairs != nil else { throw ConfigError(path: "", message: "the top level must be an object", file: path) }
+        var bases: [String] = []
+        switch json["extends"] {
+        case nil: break
+        case let .string(s)?: bases = [s]
+        case let .array(items)?:
+            for (k, item) in items.enumerated() {
+                guard let s = item.stringValue else { throw ConfigError(path: "extends[\(k)]", message: "expected a path string", file: path) }
+                bases.append(s)
+            }
+        case let other?: throw ConfigError(path: "extends", message: "expected a path or a list of paths, found \(other.kind)", file: path)
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        var merged = JSONValue.object([])
+        for base in bases {
+            let basePath = base.hasPrefix("/") ? base : (directory as NSString).appendingPathComponent(base)
+            guard FileManager.default.fileExists(atPath: basePath) else {
+                throw ConfigError(path: "extends", message: "base config \"\(base)\" not found (looked at \(basePath))", file: path)
+            }
+            merged = merged.merging(try readWithBases(path: basePath, chain: chain + [absolute]))
+        }
+        return merged.merging(json.removing("extends"))
+    }
+
+    /// `a.b.c=value`: the value is read as JSON when it parses (numbers, booleans, lists),
+    /// otherwise as a plain string.
+    public static func apply(override: String, to config: JSONValue) throws(ConfigError) -> JSONValue {
+        guard let eq = override.firstIndex(of: "=") else {
+            throw ConfigError(path: override, message: "an override is key.path=value, e.g. --set training.lr=3e-4")
+        }
+        let key = String(override[..<eq]), raw = String(override[override.index(after: eq)...])
+        let path = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !path.isEmpty, path.allSatisfy({ !$0.isEmpty }) else {
+            throw ConfigError(path: key, message: "an override key is a dotted path such as model.fusion.type")
+        }
+        let value = (try? JSONParser.parse(raw)) ?? .string(raw)
+        return config.setting(path, to: value)
+    }
+}
