@@ -81,10 +81,11 @@ struct SafetensorsHeader {
         guard let array = value as? [Any] else { return nil }
         var out: [Int] = []
         for element in array {
-            guard let number = element as? NSNumber, !(element is Bool),
-                  let exact = Int(exactly: number.doubleValue), Double(number.int64Value) == number.doubleValue
+            // Booleans are NSNumbers too (of Objective-C type "c"); `as? Int` refuses fractions.
+            guard let number = element as? NSNumber, String(cString: number.objCType) != "c",
+                  let value = element as? Int
             else { return nil }
-            out.append(exact)
+            out.append(value)
         }
         return out
     }

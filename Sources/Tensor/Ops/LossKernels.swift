@@ -101,14 +101,15 @@ public enum LossKernels {
         let n = logits.count
         let values = Storage(count: n)
         let px = logits.pointer, pt = targets.pointer, pl = values.pointer
+        // α_t = a0 + a1·t (α = nil: 1), and dα_t/dt = a1.
+        let a1: Float = alpha.map { 2 * $0 - 1 } ?? 0, a0: Float = alpha.map { 1 - $0 } ?? 1
         parallelChunks(n, minimumPerThread: 8_192) { s, e in
             for i in s..<e {
                 let x = px[i], t = pt[i]
                 let (sp, sn, l) = sigmoidPair(x)
                 let ce = t * (Swift.max(-x, 0) + l) + (1 - t) * (Swift.max(x, 0) + l)
                 let m = sp * (1 - t) + sn * t  // 1 − p_t, without the cancellation of 1 − p_t
-                let a = alpha.map { $0 * t + (1 - $0) * (1 - t) } ?? 1
-                pl[i] = a * ce * powf(m, gamma)
+                pl[i] = (a0 + a1 * t) * ce * powf(m, gamma)
             }
         }
         let out = reduce(values, shape: logits.shape, reduction: reduction, divisor: Double(n))
@@ -123,15 +124,14 @@ public enum LossKernels {
                     let (sp, sn, l) = sigmoidPair(x)
                     let ce = t * (Swift.max(-x, 0) + l) + (1 - t) * (Swift.max(x, 0) + l)
                     let m = sp * (1 - t) + sn * t
-                    let a = alpha.map { $0 * t + (1 - $0) * (1 - t) } ?? 1
+                    let a = a0 + a1 * t
                     let mg = powf(m, gamma)
                     // d(m^γ)/dm, finite at m = 0 (where dm/dx vanishes too).
                     let dmg: Float = gamma == 0 ? 0 : (m > 0 ? gamma * powf(m, gamma - 1) : (gamma == 1 ? 1 : 0))
                     let go = outputGrad(pg, i, reduction: reduction, scale: scale)
                     // dce/dx = σ − t, dm/dx = σ(1−σ)(1−2t); dce/dt = −x, dm/dt = σ(−x) − σ(x)
                     gx?[i] += go * a * ((sp - t) * mg + ce * dmg * sp * sn * (1 - 2 * t))
-                    let da: Float = alpha.map { 2 * $0 - 1 } ?? 0
-                    gt?[i] += go * (da * ce * mg + a * (-x * mg + ce * dmg * (sn - sp)))
+                    gt?[i] += go * (a1 * ce * mg + a * (-x * mg + ce * dmg * (sn - sp)))
                 }
             }
         }
