@@ -4,33 +4,22 @@ import Tensor
 import NN
 import TestSupport
 
-/// |a − b| ≤ tolerance, elementwise.
-func close(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance * max(1, Swift.abs($1)) }
-}
-
-/// Soft targets in (0, 1) that require a gradient.
-func softTargets(_ shape: [Int], seed: UInt64) -> Tensor {
-    var g = RandomGenerator(seed: seed)
-    return Tensor(uniform: shape, low: 0.05, high: 0.95, generator: &g, requiresGrad: true)
-}
-
 @Suite struct BinaryCrossEntropyTests {
     @Test func zeroLogitGivesLogTwo() {
         let loss = binaryCrossEntropyWithLogits(Tensor([0, 0, 0], shape: [3]), Tensor([1, 0, 0.5], shape: [3]), reduction: .none)
-        #expect(close(loss.scalars, [Float](repeating: Float(M_LN2), count: 3)))
+        #expect(nearlyEqual(loss.scalars, [Float](repeating: Float(M_LN2), count: 3)))
     }
 
     @Test func largeLogitsStayFinite() {
         let x = Tensor([100, 100, -100, -100], shape: [4], requiresGrad: true)
         let t = Tensor([1, 0, 1, 0], shape: [4])
         let loss = binaryCrossEntropyWithLogits(x, t, reduction: .none)
-        #expect(close(loss.scalars, [0, 100, 100, 0]))
+        #expect(nearlyEqual(loss.scalars, [0, 100, 100, 0]))
         let mean = binaryCrossEntropyWithLogits(x, t)
         mean.backward()
         #expect(mean.item == 50)
         // dℓ/dx = σ(x) − t, over 4 elements.
-        #expect(close(x.grad!.scalars, [0, 0.25, -0.25, 0]))
+        #expect(nearlyEqual(x.grad!.scalars, [0, 0.25, -0.25, 0]))
         #expect(x.grad!.scalars.allSatisfy { $0.isFinite })
     }
 
@@ -39,9 +28,9 @@ func softTargets(_ shape: [Int], seed: UInt64) -> Tensor {
         let x = Tensor([0.5, 0.5, 0.5], shape: [3])
         let t = Tensor([1, 0, 0.25], shape: [3])
         let loss = binaryCrossEntropyWithLogits(x, t, positiveWeight: 3, reduction: .none)
-        #expect(close(loss.scalars, [1.42223095, 0.97407698, 1.08611548]))
+        #expect(nearlyEqual(loss.scalars, [1.42223095, 0.97407698, 1.08611548]))
         let sum = binaryCrossEntropyWithLogits(x, t, positiveWeight: 3, reduction: .sum)
-        #expect(close([sum.item], [1.42223095 + 0.97407698 + 1.08611548]))
+        #expect(nearlyEqual([sum.item], [1.42223095 + 0.97407698 + 1.08611548]))
     }
 
     @Test func matchesNaiveFormulaForModerateLogits() {
@@ -50,9 +39,9 @@ func softTargets(_ shape: [Int], seed: UInt64) -> Tensor {
         let fused = binaryCrossEntropyWithLogits(x, t, positiveWeights: [1, 2, 3, 0.5, 1], reduction: .none)
         let w = Tensor([1, 2, 3, 0.5, 1], shape: [5])
         let naive = -(w * t * x.sigmoid().log() + (1 - t) * (1 - x.sigmoid()).log())
-        #expect(close(fused.scalars, naive.scalars, tolerance: 1e-5))
+        #expect(nearlyEqual(fused.scalars, naive.scalars, tolerance: 1e-5))
         let mean = binaryCrossEntropyWithLogits(x, t, positiveWeights: [1, 2, 3, 0.5, 1])
-        #expect(close([mean.item], [naive.mean().item]))
+        #expect(nearlyEqual([mean.item], [naive.mean().item]))
     }
 
     @Test func gradients() throws {
@@ -72,14 +61,14 @@ func softTargets(_ shape: [Int], seed: UInt64) -> Tensor {
         let x = Tensor([0, 1.5, -0.7], shape: [3])
         let t = Tensor([1, 0, 1], shape: [3])
         let loss = focalLoss(x, t, alpha: 0.25, gamma: 2, reduction: .none)
-        #expect(close(loss.scalars, [0.04332170, 0.85295424, 0.12313622]))
+        #expect(nearlyEqual(loss.scalars, [0.04332170, 0.85295424, 0.12313622]))
     }
 
     @Test func withoutFocusingItIsBinaryCrossEntropy() {
         let x = randomInput([2, 6], seed: 5, scale: 3).detached()
         let t = softTargets([2, 6], seed: 6).detached()
         let focal = focalLoss(x, t, alpha: nil, gamma: 0, reduction: .none)
-        #expect(close(focal.scalars, binaryCrossEntropyWithLogits(x, t, reduction: .none).scalars))
+        #expect(nearlyEqual(focal.scalars, binaryCrossEntropyWithLogits(x, t, reduction: .none).scalars))
     }
 
     @Test func largeLogitsStayFinite() {
@@ -88,7 +77,7 @@ func softTargets(_ shape: [Int], seed: UInt64) -> Tensor {
         let loss = focalLoss(x, t, reduction: .sum)
         loss.backward()
         // Confidently wrong: BCE 100 · (1 − p_t)^γ = 1, weighted by α_t (0.75 then 0.25).
-        #expect(close([loss.item], [75 + 25]))
+        #expect(nearlyEqual([loss.item], [75 + 25]))
         #expect(x.grad!.scalars.allSatisfy { $0.isFinite })
     }
 
@@ -109,19 +98,19 @@ func softTargets(_ shape: [Int], seed: UInt64) -> Tensor {
 @Suite struct SoftmaxCrossEntropyTests {
     @Test func uniformLogitsGiveLogClasses() {
         let loss = softmaxCrossEntropy(Tensor(zeros: [4, 5]), labels: [0, 1, 2, 4])
-        #expect(close([loss.item], [Float(Foundation.log(5.0))]))
+        #expect(nearlyEqual([loss.item], [Float(Foundation.log(5.0))]))
     }
 
     @Test func knownValue() {
         let loss = softmaxCrossEntropy(Tensor([1, 2, 3], shape: [1, 3]), labels: IndexTensor([2], shape: [1]))
-        #expect(close([loss.item], [0.40760596]))
+        #expect(nearlyEqual([loss.item], [0.40760596]))
     }
 
     @Test func largeLogitsStayFinite() {
         let x = Tensor([1000, -1000, 0, -1000, 1000, 0], shape: [2, 3], requiresGrad: true)
         let loss = softmaxCrossEntropy(x, labels: [1, 1])
         loss.backward()
-        #expect(close([loss.item], [1000]))  // (2000 + 0) / 2
+        #expect(nearlyEqual([loss.item], [1000]))  // (2000 + 0) / 2
         #expect(x.grad!.scalars.allSatisfy { $0.isFinite })
     }
 
@@ -142,9 +131,9 @@ func softTargets(_ shape: [Int], seed: UInt64) -> Tensor {
         }
         let none = softmaxCrossEntropy(x, labels: labels, classWeights: weights, reduction: .none)
         #expect(none.shape == [5])
-        #expect(close(none.scalars, perRow))
-        #expect(close([softmaxCrossEntropy(x, labels: labels, classWeights: weights).item], [Float(total / weightSum)]))
-        #expect(close([softmaxCrossEntropy(x, labels: labels, classWeights: weights, reduction: .sum).item], [Float(total)]))
+        #expect(nearlyEqual(none.scalars, perRow))
+        #expect(nearlyEqual([softmaxCrossEntropy(x, labels: labels, classWeights: weights).item], [Float(total / weightSum)]))
+        #expect(nearlyEqual([softmaxCrossEntropy(x, labels: labels, classWeights: weights, reduction: .sum).item], [Float(total)]))
     }
 
     @Test func allIgnoredGivesZeroLossAndGradient() {
@@ -171,6 +160,6 @@ func softTargets(_ shape: [Int], seed: UInt64) -> Tensor {
         let labels: [Int32] = [5, 0, 2, 2]
         let logProbabilities = x.logSoftmax(axis: -1)
         let expected = -(0..<4).map { Double(logProbabilities[$0, Int(labels[$0])]) }.reduce(0, +) / 4
-        #expect(close([softmaxCrossEntropy(x, labels: labels).item], [Float(expected)]))
+        #expect(nearlyEqual([softmaxCrossEntropy(x, labels: labels).item], [Float(expected)]))
     }
 }

@@ -38,7 +38,7 @@ private let threeSteps: [[Float]] = [
         for (grads, after) in zip(threeSteps, expected) {
             setGradients(weight, bias, grads)
             optimizer.step()
-            #expect(close(weight.scalars + bias.scalars, after, tolerance: 2e-6))
+            #expect(nearlyEqual(weight.scalars + bias.scalars, after, tolerance: 2e-6))
         }
         #expect(optimizer.stepCount == 3)
     }
@@ -55,7 +55,7 @@ private let threeSteps: [[Float]] = [
         for (grads, after) in zip(threeSteps, expected) {
             setGradients(weight, bias, grads)
             optimizer.step()
-            #expect(close(weight.scalars + bias.scalars, after, tolerance: 2e-6))
+            #expect(nearlyEqual(weight.scalars + bias.scalars, after, tolerance: 2e-6))
         }
     }
 
@@ -79,7 +79,7 @@ private let threeSteps: [[Float]] = [
             optimizer.step()
             values.append(p.item)
         }
-        #expect(close(values, [0.9, 0.71, 0.439]))
+        #expect(nearlyEqual(values, [0.9, 0.71, 0.439]))
     }
 
     /// Nesterov: the step uses g + μ·b: 1.9 then 2.71.
@@ -93,7 +93,7 @@ private let threeSteps: [[Float]] = [
             optimizer.step()
             values.append(p.item)
         }
-        #expect(close(values, [0.81, 0.539]))
+        #expect(nearlyEqual(values, [0.81, 0.539]))
     }
 
     /// Dampening skips the first step (PyTorch initialises the buffer with the raw gradient).
@@ -107,7 +107,7 @@ private let threeSteps: [[Float]] = [
             optimizer.step()
             values.append(p.item)
         }
-        #expect(close(values, [0.9, 0.76]))
+        #expect(nearlyEqual(values, [0.9, 0.76]))
     }
 
     /// Decay 0.5 on the matrix: d = g + λp = 1.5, then 1 + 0.425; the bias is not decayed.
@@ -124,8 +124,8 @@ private let threeSteps: [[Float]] = [
             ws.append(w.item)
             bs.append(b.item)
         }
-        #expect(close(ws, [0.85, 0.5725]))
-        #expect(close(bs, [0.9, 0.71]))
+        #expect(nearlyEqual(ws, [0.85, 0.5725]))
+        #expect(nearlyEqual(bs, [0.9, 0.71]))
     }
 
     @Test func plainGradientDescent() throws {

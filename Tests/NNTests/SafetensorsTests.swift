@@ -4,25 +4,6 @@ import Tensor
 import NN
 import TestSupport
 
-/// A fresh directory, removed after `body`.
-func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("fusionlab-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    try body(url)
-}
-
-func littleEndianBytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
-func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { littleEndianBytes($0.bitPattern) } }
-
-/// A safetensors file assembled byte by byte: length prefix, header (padded with spaces to a
-/// multiple of 8 when asked), data.
-func assembleFile(header: String, data: [UInt8], pad: Bool = true, declaredLength: UInt64? = nil) -> Data {
-    var headerBytes = Array(header.utf8)
-    while pad && headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
-    return Data(littleEndianBytes(declaredLength ?? UInt64(headerBytes.count)) + headerBytes + data)
-}
-
 @Suite struct SafetensorsFormatTests {
     @Test func roundTripKeepsNamesShapesValuesAndMetadata() throws {
         try withTemporaryDirectory { dir in
