@@ -85,3 +85,8 @@ public final class MultiHeadAttention: Module {
         return x.permuted([0, 2, 1, 3]).reshaped([batch, length, dimension])
     }
 }
+
+extension MultiHeadAttention: UnaryLayer {
+    /// Unmasked self-attention, so the layer can sit in a `Sequential`.
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, keyPaddingMask: nil) }
+}

@@ -85,3 +85,11 @@ public final class TransformerEncoder: Module {
         return norm.map { $0(h) } ?? h
     }
 }
+
+extension TransformerEncoderLayer: UnaryLayer {
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, keyPaddingMask: nil) }
+}
+
+extension TransformerEncoder: UnaryLayer {
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, keyPaddingMask: nil) }
+}

@@ -181,6 +181,9 @@ private func maxDifference(_ a: [Float], _ b: [Double]) -> Double {
         encoder.eval()  // dropout off: the check needs a deterministic function
         let x = randomInput([2, 3, 4], seed: 14)
         try checkGradients(of: encoder, inputs: [x]) { encoder(x) }
+        // Unmasked, the encoder is a plain layer that can sit in a Sequential.
+        #expect(Sequential([encoder]).namedParameters().first?.name == "0.layers.0.attention.q_proj.weight")
+        #expect(Sequential([encoder])(x).scalars == encoder(x).scalars)
     }
 
     @Test func evalModeDisablesEveryDropout() {
