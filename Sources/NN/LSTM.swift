@@ -1,0 +1,55 @@
+import Tensor
+
+/// A PyTorch-compatible LSTM over batch-first input `[B, T, inputSize]`.
+///
+/// Parameters are PyTorch's (`weight_ih_l0` `[4H, in]`, `weight_hh_l0` `[4H, H]`, `bias_ih_l0`,
+/// `bias_hh_l0`, `…_reverse` for the backward direction), gate order (i, f, g, o). The input
+/// projection of all time steps is one GEMM; each step adds one GEMM for the hidden projection
+/// and one fused cell op. With a `[B, T]` mask (1 = valid step, sequences right-padded), an
+/// invalid step carries the state unchanged and outputs zero, so the final state is the state
+/// after each sequence's last valid step and the reverse direction starts there.
+public final class LSTM: Module {
+    let stack: RecurrentStack
+    public let dropout: Dropout?
+
+    /// - Parameter dropout: applied to each layer's output before the next layer (training only).
+    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, bias: Bool = true,
+                dropout: Float = 0, generator: inout RandomGenerator) {
+        stack = RecurrentStack(gateCount: 4, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers,
+                               bidirectional: bidirectional, bias: bias, generator: &generator)
+        self.dropout = dropout > 0 && layers > 1 ? Dropout(probability: dropout, generator: &generator) : nil
+    }
+
+    public var inputSize: Int { stack.inputSize }
+    public var hiddenSize: Int { stack.hiddenSize }
+    public var layerCount: Int { stack.weights.count }
+    public var bidirectional: Bool { stack.bidirectional }
+
+    public var parameters: [(String, Tensor)] { stack.parameters }
+    public var children: [(String, any Module)] { dropout.map { [("dropout", $0)] } ?? [] }
+
+    /// - Parameters:
+    ///   - x: `[B, T, inputSize]`.
+    ///   - mask: `[B, T]`, 1 where the step is valid; nil when every step is.
+    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil) -> RecurrentOutput {
+        stack.run(x, mask: mask, dropout: dropout) { input, w, reverse in
+            let (batch, steps) = (input.shape[0], input.shape[1])
+            var gates = matmul(input, w.inputWeight, transposeB: true)  // [B, T, 4H], one GEMM
+            switch (w.inputBias, w.hiddenBias) {
+            case let (bi?, bh?): gates = gates + (bi + bh)
+            case let (bi?, nil): gates = gates + bi
+            case let (nil, bh?): gates = gates + bh
+            case (nil, nil): break
+            }
+            var h = Tensor(zeros: [batch, hiddenSize]), c = Tensor(zeros: [batch, hiddenSize])
+            var outputs = [Tensor?](repeating: nil, count: steps)
+            for (k, t) in RecurrentStack.order(steps: steps, reverse: reverse).enumerated() {
+                // The initial state is zero, so the first step needs no hidden projection.
+                let hiddenGates = k == 0 ? nil : matmul(h, w.hiddenWeight, transposeB: true)
+                (h, c) = lstmCell(inputGates: gates, step: t, hiddenGates: hiddenGates, hidden: h, cell: c, mask: mask)
+                outputs[t] = h
+            }
+            return (outputs.map { $0! }, h, c)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Tensor
+
+/// Multi-head scaled dot-product attention over batch-first `[B, L, D]` tensors.
+///
+/// Children `q_proj`, `k_proj`, `v_proj`, `out_proj` (Linear `[D, D]`) and `dropout` (on the
+/// attention weights, training only). Scores are one batched GEMM over `[B, H, L, D/H]`,
+/// scaled by 1/√(D/H). A key padding mask `[B, Lk]` (1 = padded key, ignored — PyTorch's
+/// `key_padding_mask`) sets those scores to −∞; a query whose keys are all padded gets zero
+/// weights and so a finite output (the bias of `out_proj`).
+public final class MultiHeadAttention: Module {
+    public let queryProjection: Linear
+    public let keyProjection: Linear
+    public let valueProjection: Linear
+    public let outputProjection: Linear
+    public let dropout: Dropout
+    public let dimension: Int
+    public let heads: Int
+
+    public init(dimension: Int, heads: Int, dropout: Float = 0, bias: Bool = true, generator: inout RandomGenerator) {
+        precondition(heads > 0 && dimension % heads == 0, "attention dimension \(dimension) is not divisible by \(heads) heads")
+        queryProjection = Linear(inputSize: dimension, outputSize: dimension, bias: bias, generator: &generator)
+        keyProjection = Linear(inputSize: dimension, outputSize: dimension, bias: bias, generator: &generator)
+        valueProjection = Linear(inputSize: dimension, outputSize: dimension, bias: bias, generator: &generator)
+        outputProjection = Linear(inputSize: dimension, outputSize: dimension, bias: bias, generator: &generator)
+        self.dropout = Dropout(probability: dropout, generator: &generator)
+        self.dimension = dimension
+        self.heads = heads
+    }
+
+    public var children: [(String, any Module)] {
+        [("q_proj", queryProjection), ("k_proj", keyProjection), ("v_proj", valueProjection),
+         ("out_proj", outputProjection), ("dropout", dropout)]
+    }
+
+    public var headDimension: Int { dimension / heads }
+
+    /// Attends from `query` `[B, Lq, D]` to `key`/`value` `[B, Lk, D]`.
+    ///
+    /// - Parameters:
+    ///   - keyPaddingMask: `[B, Lk]`, 1 where the key is padding and must be ignored.
+    ///   - returnWeights: whether to also return the attention weights.
+    /// - Returns: `output` `[B, Lq, D]`, and when asked, `weights` `[B, Lq, Lk]` **averaged over
+    ///   the heads** (PyTorch's default `average_attn_weights=True`), taken after dropout as in
+    ///   PyTorch (so identical to the softmax in eval mode).
+    public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
+                               returnWeights: Bool = false) -> (output: Tensor, weights: Tensor?) {
+        precondition(query.rank == 3 && query.shape[2] == dimension, "attention query \(query.shape), expected [B, L, \(dimension)]")
+        precondition(key.rank == 3 && key.shape == value.shape && key.shape[0] == query.shape[0] && key.shape[2] == dimension,
+                     "attention key \(key.shape) / value \(value.shape) do not match query \(query.shape)")
+        let (batch, queryLength, keyLength) = (query.shape[0], query.shape[1], key.shape[1])
+        // The 1/√dh scale goes on q ([B, Lq, D]) rather than on the larger score matrix.
+        let q = splitHeads(queryProjection(query) * (1 / Float(headDimension).squareRoot()))
+        let k = splitHeads(keyProjection(key))
+        let v = splitHeads(valueProjection(value))
+        var scores = matmul(q, k, transposeB: true)  // [B, H, Lq, Lk]
+        if let keyPaddingMask {
+            precondition(keyPaddingMask.shape == [batch, keyLength],
+                         "key padding mask \(keyPaddingMask.shape), expected \([batch, keyLength])")
+            scores = scores.maskedFill(keyPaddingMask.reshaped([batch, 1, 1, keyLength]), with: -.infinity)
+        }
+        let weights = dropout(scores.softmax(axis: -1))
+        let context = mergeHeads(matmul(weights, v))  // [B, Lq, D]
+        let output = outputProjection(context)
+        guard returnWeights else { return (output, nil) }
+        let averaged = heads == 1 ? weights.reshaped([batch, queryLength, keyLength]) : weights.mean(axis: 1)
+        return (output, averaged)
+    }
+
+    /// Self-attention: `x` `[B, L, D]` attends to itself.
+    public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil) -> Tensor {
+        callAsFunction(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask).output
+    }
+
+    /// `[B, L, D]` → `[B, H, L, dh]`.
+    private func splitHeads(_ x: Tensor) -> Tensor {
+        let (batch, length) = (x.shape[0], x.shape[1])
+        if heads == 1 { return x.reshaped([batch, 1, length, dimension]) }
+        return x.reshaped([batch, length, heads, headDimension]).permuted([0, 2, 1, 3])
+    }
+
+    /// `[B, H, L, dh]` → `[B, L, D]`.
+    private func mergeHeads(_ x: Tensor) -> Tensor {
+        let (batch, length) = (x.shape[0], x.shape[2])
+        if heads == 1 { return x.reshaped([batch, length, dimension]) }
+        return x.permuted([0, 2, 1, 3]).reshaped([batch, length, dimension])
+    }
+}
+
+extension MultiHeadAttention: UnaryLayer {
+    /// Unmasked self-attention, so the layer can sit in a `Sequential`.
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, keyPaddingMask: nil) }
+}

@@ -1,0 +1,108 @@
+import Tensor
+
+/// What a recurrent layer returns.
+public struct RecurrentOutput {
+    /// `[B, T, H·directions]`: the top layer's hidden state at every step (forward then reverse
+    /// halves), zero at steps the mask marks invalid.
+    public var outputs: Tensor
+    /// `[B, H·directions]`: the top layer's final hidden state per direction — after each
+    /// sequence's last valid step (forward) and after step 0 (reverse), as PyTorch's `h_n`.
+    public var lastHidden: Tensor
+    /// `[B, H·directions]`: the LSTM's final cell state the same way; nil for a GRU.
+    public var lastCell: Tensor?
+}
+
+/// The weights of one direction of one layer, in PyTorch's layout and names
+/// (`weight_ih_l{k}[_reverse]` `[G·H, in]`, `weight_hh_l{k}` `[G·H, H]`, `bias_ih_l{k}`, `bias_hh_l{k}` `[G·H]`).
+struct RecurrentWeights {
+    let suffix: String
+    let inputWeight: Tensor
+    let hiddenWeight: Tensor
+    let inputBias: Tensor?
+    let hiddenBias: Tensor?
+
+    var parameters: [(String, Tensor)] {
+        var out = [("weight_ih_" + suffix, inputWeight), ("weight_hh_" + suffix, hiddenWeight)]
+        if let inputBias { out.append(("bias_ih_" + suffix, inputBias)) }
+        if let hiddenBias { out.append(("bias_hh_" + suffix, hiddenBias)) }
+        return out
+    }
+}
+
+/// The configuration and weights shared by LSTM and GRU: `layers` stacked layers of one or two
+/// directions, all initialised uniformly in ±1/√H as PyTorch does.
+struct RecurrentStack {
+    let inputSize: Int
+    let hiddenSize: Int
+    let bidirectional: Bool
+    /// `weights[layer][direction]`, direction 0 forward, 1 reverse.
+    let weights: [[RecurrentWeights]]
+
+    init(gateCount: Int, inputSize: Int, hiddenSize: Int, layers: Int, bidirectional: Bool, bias: Bool,
+         generator: inout RandomGenerator) {
+        precondition(inputSize > 0 && hiddenSize > 0 && layers > 0,
+                     "recurrent layer needs positive sizes: input \(inputSize), hidden \(hiddenSize), layers \(layers)")
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        let directions = bidirectional ? 2 : 1
+        var weights: [[RecurrentWeights]] = []
+        for layer in 0..<layers {
+            let layerInput = layer == 0 ? inputSize : hiddenSize * directions
+            var perDirection: [RecurrentWeights] = []
+            for direction in 0..<directions {
+                func uniform(_ shape: [Int]) -> Tensor {
+                    Tensor(uniform: shape, low: -bound, high: bound, generator: &generator, requiresGrad: true)
+                }
+                let wih = uniform([gateCount * hiddenSize, layerInput])
+                let whh = uniform([gateCount * hiddenSize, hiddenSize])
+                let bih = bias ? uniform([gateCount * hiddenSize]) : nil
+                let bhh = bias ? uniform([gateCount * hiddenSize]) : nil
+                perDirection.append(RecurrentWeights(suffix: "l\(layer)" + (direction == 1 ? "_reverse" : ""),
+                                                     inputWeight: wih, hiddenWeight: whh, inputBias: bih, hiddenBias: bhh))
+            }
+            weights.append(perDirection)
+        }
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.bidirectional = bidirectional
+        self.weights = weights
+    }
+
+    var parameters: [(String, Tensor)] { weights.flatMap { $0.flatMap(\.parameters) } }
+
+    /// Runs every layer and direction. `direction(input, weights, reverse)` runs one direction
+    /// over `[B, T, in]` and returns the per-step hidden states in time order plus the final
+    /// hidden (and cell) state. Dropout, if any, applies between layers.
+    func run(_ input: Tensor, mask: Tensor?, dropout: Dropout?,
+             direction: (Tensor, RecurrentWeights, Bool) -> (steps: [Tensor], hidden: Tensor, cell: Tensor?)) -> RecurrentOutput {
+        precondition(input.rank == 3 && input.shape[2] == inputSize,
+                     "recurrent layer expects [B, T, \(inputSize)], got \(input.shape)")
+        let (batch, steps) = (input.shape[0], input.shape[1])
+        precondition(steps > 0, "recurrent layer needs at least one time step")
+        if let mask { precondition(mask.shape == [batch, steps], "recurrent mask \(mask.shape), expected \([batch, steps])") }
+        var x = input
+        var result: RecurrentOutput?
+        for (layer, layerWeights) in weights.enumerated() {
+            if layer > 0, let dropout { x = dropout(x) }
+            var outputs: [Tensor] = [], hiddens: [Tensor] = [], cells: [Tensor] = []
+            for (d, w) in layerWeights.enumerated() {
+                let run = direction(x, w, d == 1)
+                outputs.append(stack(run.steps, axis: 1))
+                hiddens.append(run.hidden)
+                if let c = run.cell { cells.append(c) }
+            }
+            var y = outputs.count == 1 ? outputs[0] : concat(outputs, axis: 2)
+            // Invalid steps carried the state; their outputs are zero.
+            if let mask { y = y * mask.reshaped([batch, steps, 1]) }
+            x = y
+            result = RecurrentOutput(
+                outputs: y, lastHidden: hiddens.count == 1 ? hiddens[0] : concat(hiddens, axis: 1),
+                lastCell: cells.isEmpty ? nil : (cells.count == 1 ? cells[0] : concat(cells, axis: 1)))
+        }
+        return result!
+    }
+
+    /// The time steps of one direction, in processing order.
+    static func order(steps: Int, reverse: Bool) -> [Int] {
+        reverse ? Array((0..<steps).reversed()) : Array(0..<steps)
+    }
+}
