@@ -75,7 +75,7 @@ enum EngineBench {
     }
 
     static func memory() {
-        print("## Memory over training steps (a 2-layer Transformer classifier, batch 128, length 50)\n")
+        print("## Memory over training steps (2-layer Transformer classifier with AdamW, batch 128, length 50)\n")
         let run = memoryTrainingRun()
         var table = TextTable(header: ["after step", "resident MB", "engine live MB", "engine cached MB"])
         for m in run { table.add(["\(m.step)", format(Double(m.resident) / 1e6), format(Double(m.live) / 1e6), format(Double(m.cached) / 1e6)]) }
