@@ -31,20 +31,23 @@ let package = Package(
         // JPEG/PNG decoding with setjmp error handling, so a bad file is an error, not an abort.
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
 
+        // Utilities every layer may use: JSON configs with a schema, atomic file writes.
+        .target(name: "Support"),
+
         // Engine and layers
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: optimise),
-        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimise),
+        .target(name: "NN", dependencies: ["Tensor", "Support"], swiftSettings: optimise),
 
         // Data: dataset format, loaders, images, synthetic shop
-        .target(name: "Datasets", dependencies: ["Tensor", "CImageCodecs"], swiftSettings: optimise),
+        .target(name: "Datasets", dependencies: ["Tensor", "Support", "CImageCodecs"], swiftSettings: optimise),
 
         // Lab: configs, trainer, metrics, ablation, tables
-        .target(name: "Lab", dependencies: ["Tensor", "NN", "Datasets"], swiftSettings: optimise),
+        .target(name: "Lab", dependencies: ["Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
 
         // CLI
         .executableTarget(
             name: "fusionlab",
-            dependencies: ["Tensor", "NN", "Datasets", "Lab", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Tensor", "NN", "Datasets", "Lab", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimise),
 
         // Tests
@@ -52,7 +55,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "Datasets", "TestSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Datasets", "Support", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

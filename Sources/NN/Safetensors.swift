@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Support
 
 /// Reads and writes the safetensors format (Hugging Face), so checkpoints open in PyTorch
 /// (`safetensors.torch.load_file`) and PyTorch weights open here:
@@ -40,36 +41,17 @@ public enum Safetensors {
         prefix.withUnsafeMutableBytes { $0.storeBytes(of: UInt64(header.count).littleEndian, as: UInt64.self) }
         prefix.append(contentsOf: header)
 
-        let target = URL(fileURLWithPath: path)
-        let temporary = target.deletingLastPathComponent()
-            .appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw CheckpointError.cannotWrite(source: path, reason: "cannot create \(temporary.path) (does the directory exist and is it writable?)")
-        }
         do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            do {
+            try AtomicFile.write(to: path) { handle in
                 try handle.write(contentsOf: prefix)
                 for (_, tensor) in sorted where tensor.count > 0 {
                     // Float32 in memory is already little-endian on every supported platform.
                     try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(tensor.pointer),
                                                       count: tensor.count * 4, deallocator: .none))
                 }
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
             }
-            if rename(temporary.path, path) != 0 {
-                throw CheckpointError.cannotWrite(source: path, reason: String(cString: strerror(errno)))
-            }
-        } catch let error as CheckpointError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CheckpointError.cannotWrite(source: path, reason: "\(error)")
+            throw CheckpointError.cannotWrite(source: path, reason: error.reason)
         }
     }
 

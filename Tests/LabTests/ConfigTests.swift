@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Lab
+@testable import Support
 
 @Suite struct ConfigTests {
     let schema = ConfigType.object([
