@@ -1,7 +1,7 @@
 import CImageCodecs
 import Foundation
 import Testing
-@testable import Datasets
+import Datasets
 
 /// Bad input is a thrown `ImageError` naming the file, never a crash or a silently grey image.
 @Suite struct ImageErrorTests {
@@ -132,6 +132,34 @@ import Testing
         #expect(attributed.description
             == "image for item 'i42' at images/i42.jpg: truncated JPEG data (Premature end of JPEG file)")
         #expect(attributed.source == ImageSource(path: "images/i42.jpg", itemID: "i42"))
+    }
+
+    /// Cutting a file anywhere — inside the header, the pixel data, or just before the final
+    /// marker/chunk — is reported as truncation, never decoded as a partly grey image.
+    @Test func everyProperPrefixIsAnError() throws {
+        let small = TestImages.pattern(width: 21, height: 13)
+        let files: [(ImageFormat, [UInt8], magicLength: Int)] = [
+            (.png, try encodePNG(small), 8), (.jpeg, try encodeJPEG(small), 3),
+            (.jpeg, try encodeJPEG(small, progressive: true), 3),
+        ]
+        for (format, bytes, magicLength) in files {
+            var misreported: [Int] = []
+            for length in 0..<bytes.count {
+                do {
+                    _ = try decodeImage(data: Array(bytes.prefix(length)))
+                    misreported.append(length)
+                } catch {
+                    switch error {
+                    case .emptyFile where length == 0: break
+                    case .unrecognizedFormat where length > 0 && length < magicLength: break
+                    case let .truncated(_, truncatedFormat, _) where length >= magicLength && truncatedFormat == format: break
+                    default: misreported.append(length)
+                    }
+                }
+            }
+            #expect(misreported.isEmpty, "\(format) prefixes not reported as truncated: \(misreported.prefix(10))")
+            #expect(try decodeImage(data: bytes).width == 21)
+        }
     }
 
     /// A small in-test fuzz: overwrite random bytes of valid files. Every outcome must be a

@@ -1,6 +1,6 @@
 import Tensor
 import Testing
-@testable import Datasets
+import Datasets
 
 @Suite struct ImageNormalizationTests {
     // 3 × 2 image; every pixel distinct so a layout mix-up shows.

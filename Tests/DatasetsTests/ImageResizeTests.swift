@@ -1,5 +1,5 @@
 import Testing
-@testable import Datasets
+import Datasets
 
 /// Bilinear resize against values worked out by hand for align_corners=False
 /// (source x = (x + 0.5) · in/out − 0.5, clamped), the PyTorch convention.
@@ -47,12 +47,10 @@ import Testing
         #expect(flat.resized(width: 1, height: 1) == RGBImage(width: 1, height: 1, red: 12, green: 200, blue: 99))
     }
 
-    @Test func resizeTapsMatchPyTorchIndices() {
-        // align_corners=False, 4 → 3 (scale 4/3): positions 1/6, 3/2, 17/6.
-        let taps = BilinearTaps(sourceSize: 4, targetSize: 3)
-        #expect(taps.first == [0, 1, 2])
-        #expect(taps.second == [1, 2, 3])
-        let expectedWeights: [Float] = [1.0 / 6, 0.5, 5.0 / 6]
-        for (weight, expected) in zip(taps.weight, expectedWeights) { #expect(abs(weight - expected) < 1e-6) }
+    @Test func shrinkByNonIntegerRatio() {
+        // 4 → 3 (scale 4/3): source positions 1/6, 3/2, 17/6 blend pixels (0,1), (1,2), (2,3).
+        let source = Self.image(red: [[0, 60, 120, 180]], green: [[180, 120, 60, 0]], blue: [[5, 5, 5, 5]])
+        let expected = Self.image(red: [[10, 90, 170]], green: [[170, 90, 10]], blue: [[5, 5, 5]])
+        #expect(source.resized(width: 3, height: 1) == expected)
     }
 }

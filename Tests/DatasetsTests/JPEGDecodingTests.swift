@@ -1,7 +1,7 @@
 import CImageCodecs
 import Foundation
 import Testing
-@testable import Datasets
+import Datasets
 
 /// JPEG is lossy: decoded pixels are compared with the encoder's input by mean absolute error
 /// per byte (MAE). On the smooth test pattern at quality 95, libjpeg-turbo stays below 1.5.

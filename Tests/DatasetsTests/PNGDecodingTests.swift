@@ -1,7 +1,7 @@
 import CImageCodecs
 import Foundation
 import Testing
-@testable import Datasets
+import Datasets
 
 /// Every PNG variant decodes to exactly the RGB the writer was given (alpha over white).
 @Suite struct PNGDecodingTests {

@@ -1,6 +1,6 @@
 import CImageCodecs
 import Foundation
-@testable import Datasets
+import Datasets
 
 /// Test inputs built with the shim's writers, so every file the decoder sees was produced by
 /// libpng/libjpeg themselves from known samples.
@@ -82,11 +82,15 @@ enum TestImages {
         _ format: ImageFormat,
         _ body: (UnsafeMutablePointer<fl_encoded_image>, UnsafeMutablePointer<CChar>, Int) -> fl_image_status
     ) throws -> [UInt8] {
-        do {
-            return try encodeWithShim(format: format, body)
-        } catch {
-            throw EncodeFailure(description: error.description)
+        var encoded = fl_encoded_image()
+        var message = [CChar](repeating: 0, count: 256)
+        let status = message.withUnsafeMutableBufferPointer { body(&encoded, $0.baseAddress!, $0.count) }
+        defer { fl_image_free(encoded.bytes) }
+        guard status == FL_IMAGE_OK, let bytes = encoded.bytes else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw EncodeFailure(description: "\(format.rawValue) test writer failed: \(text)")
         }
+        return Array(UnsafeBufferPointer(start: bytes, count: encoded.size))
     }
 
     /// Gray levels varying smoothly in x and y, as RGB with equal channels (no chroma for

@@ -18,19 +18,22 @@ extension RGBImage {
 
         pixels.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
-                let src = source.baseAddress!, dst = target.baseAddress!
-                for y in 0..<newHeight {
-                    let row0 = src + rows.first[y] * sourceStride, row1 = src + rows.second[y] * sourceStride
-                    let wy1 = rows.weight[y], wy0 = 1 - wy1
-                    let out = dst + y * targetStride
-                    for x in 0..<newWidth {
-                        let a = columns.first[x] * 3, b = columns.second[x] * 3
-                        let wx1 = columns.weight[x], wx0 = 1 - wx1
-                        for c in 0..<3 {
-                            let top = Float(row0[a + c]) * wx0 + Float(row0[b + c]) * wx1
-                            let bottom = Float(row1[a + c]) * wx0 + Float(row1[b + c]) * wx1
-                            let value = top * wy0 + bottom * wy1
-                            out[x * 3 + c] = UInt8(min(value + 0.5, 255))
+                columns.withUnsafeTaps { columnFirst, columnSecond, columnWeight in
+                    rows.withUnsafeTaps { rowFirst, rowSecond, rowWeight in
+                        let src = source.baseAddress!, dst = target.baseAddress!
+                        for y in 0..<newHeight {
+                            let row0 = src + rowFirst[y] * sourceStride, row1 = src + rowSecond[y] * sourceStride
+                            let wy1 = rowWeight[y], wy0 = 1 - wy1
+                            let out = dst + y * targetStride
+                            for x in 0..<newWidth {
+                                let a = columnFirst[x] * 3, b = columnSecond[x] * 3
+                                let wx1 = columnWeight[x], wx0 = 1 - wx1
+                                for c in 0..<3 {
+                                    let top = Float(row0[a + c]) * wx0 + Float(row0[b + c]) * wx1
+                                    let bottom = Float(row1[a + c]) * wx0 + Float(row1[b + c]) * wx1
+                                    out[x * 3 + c] = UInt8(min(top * wy0 + bottom * wy1 + 0.5, 255))
+                                }
+                            }
                         }
                     }
                 }
@@ -62,6 +65,16 @@ struct BilinearTaps {
             first.append(lower)
             second.append(upper)
             weight.append(upper == lower ? 0 : position - Float(lower))
+        }
+    }
+
+    func withUnsafeTaps<R>(
+        _ body: (UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Float>) -> R
+    ) -> R {
+        first.withUnsafeBufferPointer { first in
+            second.withUnsafeBufferPointer { second in
+                weight.withUnsafeBufferPointer { weight in body(first.baseAddress!, second.baseAddress!, weight.baseAddress!) }
+            }
         }
     }
 }
