@@ -14,7 +14,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "fusionlab", targets: ["fusionlab"]),
-        .library(name: "FusionLab", targets: ["Tensor", "NN", "Datasets", "Lab"]),
+        .library(name: "FusionLab", targets: ["Tensor", "NN", "Datasets", "Models", "Lab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,13 +41,16 @@ let package = Package(
         // Data: dataset format, loaders, images, synthetic shop
         .target(name: "Datasets", dependencies: ["Tensor", "Support", "CImageCodecs"], swiftSettings: optimise),
 
+        // Models: encoders, fusion, heads
+        .target(name: "Models", dependencies: ["Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
+
         // Lab: configs, trainer, metrics, ablation, tables
-        .target(name: "Lab", dependencies: ["Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
+        .target(name: "Lab", dependencies: ["Tensor", "NN", "Datasets", "Models", "Support"], swiftSettings: optimise),
 
         // CLI
         .executableTarget(
             name: "fusionlab",
-            dependencies: ["Tensor", "NN", "Datasets", "Lab", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Tensor", "NN", "Datasets", "Models", "Lab", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimise),
 
         // Tests
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "NN", "Tensor", "Support", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Datasets", "Support", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

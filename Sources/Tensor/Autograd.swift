@@ -71,7 +71,7 @@ extension Tensor {
             if let g = t.grad { node.backward(g) }
             // Release this step's graph: intermediates keep neither history nor gradient.
             t.node = nil
-            t.grad = nil
+            if !t.retainsGrad { t.grad = nil }
         }
     }
 
@@ -95,6 +95,9 @@ extension Tensor {
         }
         return order
     }
+
+    /// Keeps this tensor's gradient after `backward`, even though it is an intermediate.
+    public func retainGrad() { retainsGrad = true }
 
     /// Clears the accumulated gradient (a parameter before the next step).
     public func zeroGrad() {

@@ -12,6 +12,8 @@ public final class Tensor {
     public internal(set) var grad: Tensor?
     /// How this tensor was made, when it needs to pass gradients back.
     var node: Node?
+    /// Keep this intermediate tensor's gradient after backward (for inspection), as PyTorch's `retain_grad`.
+    public internal(set) var retainsGrad = false
 
     public var count: Int { storage.count }
     public var rank: Int { shape.count }

@@ -67,9 +67,15 @@ import Testing
         try expectError(#"{"training": {"epochs": 2.5}}"#, path: "training.epochs", containing: "expected a whole number")
         try expectError(#"{"training": {"epochs": "10"}}"#, path: "training.epochs", containing: "found a string")
         try expectError(#"{"seeds": [1, -2]}"#, path: "seeds[1]", containing: "below the minimum 0")
-        try expectError(#"{"model": {"fusion": {"type": "concat", "heads": 2}}}"#, path: "model.fusion.heads", containing: "unknown key")
+        try expectError(#"{"model": {"fusion": {"type": "concat", "hedas": 2}}}"#, path: "model.fusion.hedas", containing: "unknown key")
         try expectError("{}", overrides: ["training.schedule=cosin"], path: "training.schedule", containing: "did you mean \"cosine\"")
         try expectError("{}", overrides: ["training"], path: "training", containing: "key.path=value")
+    }
+
+    @Test func switchingATaggedTypeDropsTheOtherTypesOptions() throws {
+        let dir = try write(["e.json": #"{"model": {"fusion": {"type": "attention", "heads": 2}}}"#])
+        let c = try ConfigLoader.load(path: dir + "/e.json", overrides: ["model.fusion.type=concat"], schema: schema)
+        #expect(c["model"]?["fusion"] == ["type": "concat"])
     }
 
     @Test func syntaxAndFileErrors() throws {

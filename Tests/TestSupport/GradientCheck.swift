@@ -77,9 +77,9 @@ public func checkGradients(
 /// Checks a module's parameters and (optionally) its input together.
 @discardableResult
 public func checkGradients(of module: any Module, inputs: [Tensor] = [], epsilon: Float = 1e-2,
-                           tolerance: Double = 1e-2, _ f: () -> Tensor) throws -> GradientCheckResult {
+                           tolerance: Double = 1e-2, maxElementsPerInput: Int = 400, _ f: () -> Tensor) throws -> GradientCheckResult {
     try checkGradients(of: inputs + module.namedParameters().map(\.tensor), epsilon: epsilon,
-                       absoluteTolerance: tolerance, relativeTolerance: tolerance, f)
+                       absoluteTolerance: tolerance, relativeTolerance: tolerance, maxElementsPerInput: maxElementsPerInput, f)
 }
 
 /// A random input for checks: normal values, gradient wanted.

@@ -101,7 +101,14 @@ extension ConfigType {
                 tag = s
             } else { tag = defaultCase }
             let fields = cases.first { $0.name == tag }!.fields
-            let rest = try Self.validateFields(fields, value.removing(key), path: path, extraAllowed: [])
+            // Options of the other cases are known, just inactive: switching `type` with --set
+            // must not trip over the previous type's options. They are left out of the resolved
+            // config, so it shows only what was used. A key no case knows is still an error.
+            let active = Set(fields.map(\.name))
+            let inactive = Set(cases.flatMap { $0.fields.map(\.name) }).subtracting(active)
+            var given = value.removing(key)
+            for k in inactive { given = given.removing(k) }
+            let rest = try Self.validateFields(fields, given, path: path, extraAllowed: [])
             return .object([(key, .string(tag))] + (rest.objectPairs ?? []))
         case .optional: fatalError("handled above")
         }

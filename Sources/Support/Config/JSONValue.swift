@@ -127,3 +127,37 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
     public init(nilLiteral: ()) { self = .null }
 }
+
+/// Typed reads of a validated config (the schema has already checked types and filled
+/// defaults, so a failed read is a programmer error: the key is missing from the schema).
+extension JSONValue {
+    public func int(_ key: String) -> Int {
+        guard let v = self[key]?.intValue else { preconditionFailure("config key \(key) is not a validated integer") }
+        return v
+    }
+    public func double(_ key: String) -> Double {
+        guard let v = self[key]?.doubleValue else { preconditionFailure("config key \(key) is not a validated number") }
+        return v
+    }
+    public func float(_ key: String) -> Float { Float(double(key)) }
+    public func string(_ key: String) -> String {
+        guard let v = self[key]?.stringValue else { preconditionFailure("config key \(key) is not a validated string") }
+        return v
+    }
+    public func bool(_ key: String) -> Bool {
+        guard let v = self[key]?.boolValue else { preconditionFailure("config key \(key) is not a validated boolean") }
+        return v
+    }
+    public func ints(_ key: String) -> [Int] {
+        guard let a = self[key]?.arrayValue else { preconditionFailure("config key \(key) is not a validated list") }
+        return a.map { $0.intValue! }
+    }
+    public func strings(_ key: String) -> [String] {
+        guard let a = self[key]?.arrayValue else { preconditionFailure("config key \(key) is not a validated list") }
+        return a.map { $0.stringValue! }
+    }
+    /// The value at a dotted path (`model.fusion.type`).
+    public func at(_ path: String) -> JSONValue? {
+        path.split(separator: ".").reduce(Optional(self)) { $0?[String($1)] }
+    }
+}

@@ -1,0 +1,81 @@
+import Tensor
+
+/// Provides each sample's normalised `[3, H, W]` image, decoded once per item.
+public protocol ImageProvider: AnyObject {
+    var imageSize: Int { get }
+    /// Writes sample `i`'s image into `destination` (3·H·W floats) and returns true, or
+    /// returns false when the sample has no usable image (its modality is then masked).
+    func fill(sample i: Int, into destination: UnsafeMutablePointer<Float>) throws -> Bool
+}
+
+/// Gathers rows of a prepared dataset into `Batch`es of tensors.
+public final class BatchBuilder {
+    public let dataset: PreparedDataset
+    public let images: (any ImageProvider)?
+
+    public init(dataset: PreparedDataset, images: (any ImageProvider)?) {
+        self.dataset = dataset
+        self.images = images
+    }
+
+    public func batch(_ samples: [Int]) throws -> Batch {
+        let d = dataset, b = samples.count, length = d.sequence.maxLength
+        var tokens: [String: IndexTensor] = [:]
+        for field in d.sequence.tokenFields {
+            var values = [Int32](repeating: 0, count: b * length)
+            field.values.withUnsafeBufferPointer { src in
+                values.withUnsafeMutableBufferPointer { dst in
+                    for (r, s) in samples.enumerated() {
+                        for k in 0..<length { dst[r * length + k] = src[s * length + k] }
+                    }
+                }
+            }
+            tokens[field.name] = IndexTensor(values, shape: [b, length])
+        }
+        let floatWidth = d.sequence.floatNames.count
+        let floats = Tensor(zeros: [b, length, floatWidth])
+        if floatWidth > 0 {
+            d.sequence.floats.withUnsafeBufferPointer { src in
+                for (r, s) in samples.enumerated() {
+                    (floats.pointer + r * length * floatWidth).update(from: src.baseAddress! + s * length * floatWidth, count: length * floatWidth)
+                }
+            }
+        }
+        let padding = Tensor(ones: [b, length])
+        let lengths = samples.map { d.sequence.lengths[$0] }
+        for (r, n) in lengths.enumerated() { (padding.pointer + r * length).update(repeating: 0, count: Int(n)) }
+
+        let mask = Tensor(zeros: [b, Modality.allCases.count])
+        for (r, s) in samples.enumerated() { mask[r, Modality.sequence.index] = d.sequence.lengths[s] > 0 ? 1 : 0 }
+
+        func tabular(_ t: TabularFeatures?, _ modality: Modality) -> (Tensor?, IndexTensor?) {
+            guard let t else { return (nil, nil) }
+            let w = t.floatWidth, c = t.categoricalSizes.count
+            let f = Tensor(zeros: [b, w])
+            var cat = [Int32](repeating: 0, count: b * c)
+            for (r, s) in samples.enumerated() {
+                for k in 0..<w { f.pointer[r * w + k] = t.floats[s * w + k] }
+                for k in 0..<c { cat[r * c + k] = t.categorical[s * c + k] }
+                mask[r, modality.index] = t.present[s] ? 1 : 0
+            }
+            return (f, IndexTensor(cat, shape: [b, c]))
+        }
+        let (profileFloats, profileCategorical) = tabular(d.profile, .profile)
+        let (attributeFloats, attributeCategorical) = tabular(d.attributes, .attributes)
+
+        var imageTensor: Tensor?
+        if let images {
+            let size = images.imageSize, plane = 3 * size * size
+            let t = Tensor(zeros: [b, 3, size, size])
+            for (r, s) in samples.enumerated() where try images.fill(sample: s, into: t.pointer + r * plane) {
+                mask[r, Modality.image.index] = 1
+            }
+            imageTensor = t
+        }
+        return Batch(samples: samples, sequenceTokens: tokens, sequenceFloats: floats, sequencePadding: padding,
+                     sequenceLengths: lengths, profileFloats: profileFloats, profileCategorical: profileCategorical,
+                     attributeFloats: attributeFloats, attributeCategorical: attributeCategorical, images: imageTensor,
+                     modalityMask: mask, labels: Tensor(samples.map { d.labels[$0] }, shape: [b]),
+                     anomalyClasses: samples.map { d.anomalyClasses[$0] })
+    }
+}

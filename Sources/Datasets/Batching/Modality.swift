@@ -1,0 +1,60 @@
+/// The four kinds of data FusionLab fuses, in their fixed token order.
+public enum Modality: String, Sendable, CaseIterable, Codable, Comparable {
+    case sequence, profile, attributes, image
+
+    public var index: Int { Modality.allCases.firstIndex(of: self)! }
+    public static func < (a: Modality, b: Modality) -> Bool { a.index < b.index }
+}
+
+/// What a model built for a dataset needs to know about it: vocabulary sizes and widths.
+/// Saved beside checkpoints so a model can be rebuilt to score new data.
+public struct DatasetSchema: Sendable, Equatable, Codable {
+    public struct TokenField: Sendable, Equatable, Codable {
+        public var name: String
+        public var size: Int
+        public init(name: String, size: Int) { self.name = name; self.size = size }
+    }
+    public struct Tabular: Sendable, Equatable, Codable {
+        public var floatNames: [String]
+        public var categorical: [TokenField]
+        public init(floatNames: [String], categorical: [TokenField]) { self.floatNames = floatNames; self.categorical = categorical }
+    }
+    public var sequenceLength: Int
+    public var sequenceTokens: [TokenField]
+    public var sequenceFloats: [String]
+    public var profile: Tabular?
+    public var attributes: Tabular?
+    /// Height = width of the images fed to the image encoder; nil when the dataset has none.
+    public var imageSize: Int?
+    public var anomalyClasses: [String]
+
+    /// Modalities the dataset can provide.
+    public var available: [Modality] {
+        var m: [Modality] = [.sequence]
+        if profile != nil { m.append(.profile) }
+        if attributes != nil { m.append(.attributes) }
+        if imageSize != nil { m.append(.image) }
+        return m
+    }
+
+    public init(sequenceLength: Int, sequenceTokens: [TokenField], sequenceFloats: [String], profile: Tabular?,
+                attributes: Tabular?, imageSize: Int?, anomalyClasses: [String]) {
+        self.sequenceLength = sequenceLength; self.sequenceTokens = sequenceTokens; self.sequenceFloats = sequenceFloats
+        self.profile = profile; self.attributes = attributes; self.imageSize = imageSize; self.anomalyClasses = anomalyClasses
+    }
+}
+
+extension PreparedDataset {
+    /// The schema of this dataset, given the image size the run uses (nil: no images).
+    public func schema(imageSize: Int?) -> DatasetSchema {
+        func tabular(_ t: TabularFeatures?) -> DatasetSchema.Tabular? {
+            t.map { .init(floatNames: $0.floatNames, categorical: zip($0.categoricalNames, $0.categoricalSizes).map { .init(name: $0.0, size: $0.1) }) }
+        }
+        let hasImages = imagePaths.contains { $0 != nil }
+        return DatasetSchema(
+            sequenceLength: sequence.maxLength,
+            sequenceTokens: sequence.tokenFields.map { .init(name: $0.name, size: $0.size) },
+            sequenceFloats: sequence.floatNames, profile: tabular(profile), attributes: tabular(attributes),
+            imageSize: hasImages ? imageSize : nil, anomalyClasses: anomalyClassNames)
+    }
+}

@@ -1,0 +1,44 @@
+import Tensor
+import NN
+import Datasets
+import Support
+
+/// What a fusion returns: the anomaly logit `[B]`, the fused representation `[B, d]` (for
+/// auxiliary heads), and per-sample modality weights `[B, M]` when the fusion has them
+/// (exactly 0 for masked modalities).
+public struct FusionOutput {
+    public var logit: Tensor
+    public var fused: Tensor
+    public var modalityWeights: Tensor?
+}
+
+/// Combines per-modality embeddings (each `[B, d]`, in `modalities` order) under a presence
+/// mask `[B, M]` (1 = present). A new fusion is one conforming type plus one
+/// `FusionDefinition` in `FusionRegistry`.
+public protocol FusionModule: Module {
+    var modalities: [Modality] { get }
+    func callAsFunction(_ embeddings: [Tensor], mask: Tensor) -> FusionOutput
+}
+
+public struct FusionDefinition: Sendable {
+    public var name: String
+    public var doc: String
+    public var fields: [ConfigField]
+    public var build: @Sendable (_ options: JSONValue, _ modalities: [Modality], _ dimension: Int, _ generator: inout RandomGenerator) -> any FusionModule
+
+    public init(name: String, doc: String, fields: [ConfigField],
+                build: @escaping @Sendable (JSONValue, [Modality], Int, inout RandomGenerator) -> any FusionModule) {
+        self.name = name; self.doc = doc; self.fields = fields; self.build = build
+    }
+}
+
+/// The classifier on top of a fused vector: MLP d → hidden… → 1, returned as `[B]`.
+func classifierHead(dimension: Int, hidden: [Int], dropout: Float, generator: inout RandomGenerator) -> MLP {
+    MLP(inputSize: dimension, hiddenSizes: hidden, outputSize: 1, dropout: dropout, generator: &generator)
+}
+
+/// Fields every fusion has.
+let classifierFields = [
+    ConfigField("hidden", .list(.integer(min: 1)), default: [64], "Hidden widths of the classifier MLP."),
+    ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout in the fusion and classifier."),
+]

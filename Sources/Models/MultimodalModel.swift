@@ -1,0 +1,144 @@
+import Tensor
+import NN
+import Datasets
+import Support
+
+/// The model's outputs for a batch, as typed values.
+public struct ModelOutput {
+    /// `[B]` anomaly logits.
+    public var logit: Tensor
+    /// `[B, M]` per-sample modality weights of the fusion (nil for concat), in `modalities` order.
+    public var modalityWeights: Tensor?
+    /// `[B, d]` per modality.
+    public var embeddings: [Modality: Tensor]
+    /// `[B, L]` per-event weights of the sequence encoder, when it pools by attention.
+    public var eventWeights: Tensor?
+    /// `[B, classes]` anomaly-type logits, when the auxiliary head is on.
+    public var anomalyTypeLogits: Tensor?
+    /// The mask the fusion saw `[B, M]` (after ablation masking and modality dropout).
+    public var mask: Tensor
+}
+
+/// Encoders for the chosen modalities, a fusion, and optional auxiliary head.
+public final class MultimodalModel: Module {
+    public let modalities: [Modality]
+    public let encoders: [any ModalityEncoder]
+    public let fusion: any FusionModule
+    public let anomalyTypeHead: Linear?
+    public let modalityDropout: Float
+    public let schema: DatasetSchema
+    public private(set) var isTraining = true
+    private var generator: RandomGenerator
+
+    public init(modalities: [Modality], encoders: [any ModalityEncoder], fusion: any FusionModule, anomalyTypeHead: Linear?,
+                modalityDropout: Float, schema: DatasetSchema, generator: inout RandomGenerator) {
+        precondition(encoders.map(\.modality) == modalities && fusion.modalities == modalities, "encoders, fusion and modalities disagree")
+        self.modalities = modalities
+        self.encoders = encoders
+        self.fusion = fusion
+        self.anomalyTypeHead = anomalyTypeHead
+        self.modalityDropout = modalityDropout
+        self.schema = schema
+        self.generator = generator.split()
+    }
+
+    public var children: [(String, any Module)] {
+        zip(modalities, encoders).map { ("encoders.\($0.0.rawValue)", $0.1 as any Module) } + [("fusion", fusion)]
+            + (anomalyTypeHead.map { [("anomaly_type_head", $0 as any Module)] } ?? [])
+    }
+
+    public func train(_ training: Bool) {
+        isTraining = training
+        for (_, c) in children { c.train(training) }
+    }
+
+    /// Parameter count per top-level module (`encoders.sequence`, `fusion`, …).
+    public var parameterCounts: [(String, Int)] { children.map { ($0.0, $0.1.parameterCount) } }
+
+    public func callAsFunction(_ batch: Batch) -> ModelOutput {
+        let b = batch.size
+        // The fusion sees only this model's modalities, in order.
+        let mask = Tensor(zeros: [b, modalities.count])
+        for (k, m) in modalities.enumerated() { for r in 0..<b { mask[r, k] = batch.modalityMask[r, m.index] } }
+        if isTraining && modalityDropout > 0 { applyModalityDropout(mask) }
+
+        var embeddings: [Tensor] = [], byModality: [Modality: Tensor] = [:]
+        var eventWeights: Tensor?
+        for (k, (m, encoder)) in zip(modalities, encoders).enumerated() {
+            let present = (0..<b).contains { mask[$0, k] != 0 }
+            // A modality masked for the whole batch is not computed: zeros, and no gradient.
+            let e: Tensor
+            if present {
+                let out = encoder(batch)
+                e = out.embedding
+                if m == .sequence { eventWeights = out.tokenWeights }
+            } else {
+                e = Tensor(zeros: [b, encoder.outputSize])
+            }
+            embeddings.append(e)
+            byModality[m] = e
+        }
+        let fused = fusion(embeddings, mask: mask)
+        return ModelOutput(logit: fused.logit, modalityWeights: fused.modalityWeights, embeddings: byModality,
+                           eventWeights: eventWeights, anomalyTypeLogits: anomalyTypeHead.map { $0(fused.fused) }, mask: mask)
+    }
+
+    /// Masks each present modality with probability p, keeping at least one per sample.
+    private func applyModalityDropout(_ mask: Tensor) {
+        let (b, m) = (mask.shape[0], mask.shape[1])
+        for r in 0..<b {
+            let present = (0..<m).filter { mask[r, $0] != 0 }
+            guard present.count > 1 else { continue }
+            var dropped = present.filter { _ in generator.nextFloat() < modalityDropout }
+            if dropped.count == present.count { dropped.removeLast() }
+            for k in dropped { mask[r, k] = 0 }
+        }
+    }
+}
+
+extension MultimodalModel {
+    /// Builds the model a validated `model` config section describes, for a dataset.
+    /// Modalities the dataset cannot provide are left out and reported in `notes`.
+    public static func build(config: JSONValue, schema: DatasetSchema, seed: UInt64) throws(ConfigError) -> (model: MultimodalModel, notes: [String]) {
+        var generator = RandomGenerator(seed: seed)
+        let dimension = config.int("dimension")
+        var notes: [String] = []
+        var modalities: [Modality] = []
+        for name in config.strings("modalities") {
+            let m = Modality(rawValue: name)!
+            if modalities.contains(m) { continue }
+            if schema.available.contains(m) { modalities.append(m) } else { notes.append("model.modalities: the dataset has no \(name) data; it is left out") }
+        }
+        modalities.sort()
+        guard !modalities.isEmpty else {
+            throw ConfigError(path: "model.modalities", message: "no modality left: the dataset provides \(schema.available.map(\.rawValue).joined(separator: ", "))")
+        }
+        let context = EncoderContext(schema: schema, dimension: dimension)
+        var encoders: [any ModalityEncoder] = []
+        for m in modalities {
+            let options = config["encoders"]![m.rawValue]!
+            if m == .sequence, options.string("type") == "transformer", dimension % options.int("heads") != 0 {
+                throw ConfigError(path: "model.encoders.sequence.heads", message: "\(options.int("heads")) heads do not divide model.dimension \(dimension)")
+            }
+            guard let definition = EncoderRegistry.definition(options.string("type"), for: m) else {
+                throw ConfigError(path: "model.encoders.\(m.rawValue).type", message: "unknown encoder")
+            }
+            encoders.append(definition.build(options, context, &generator))
+        }
+        let fusionOptions = config["fusion"]!
+        if fusionOptions.string("type") == "attention", dimension % fusionOptions.int("heads") != 0 {
+            throw ConfigError(path: "model.fusion.heads", message: "\(fusionOptions.int("heads")) heads do not divide model.dimension \(dimension)")
+        }
+        let fusion = FusionRegistry.definition(fusionOptions.string("type"))!.build(fusionOptions, modalities, dimension, &generator)
+        let typeOptions = config["anomaly_type_head"]!
+        let typeHead = typeOptions.bool("enabled") && schema.anomalyClasses.count > 1
+            ? Linear(inputSize: fusionOutputWidth(fusion, dimension: dimension), outputSize: schema.anomalyClasses.count, generator: &generator) : nil
+        let model = MultimodalModel(modalities: modalities, encoders: encoders, fusion: fusion, anomalyTypeHead: typeHead,
+                                    modalityDropout: config.float("modality_dropout"), schema: schema, generator: &generator)
+        return (model, notes)
+    }
+
+    static func fusionOutputWidth(_ fusion: any FusionModule, dimension: Int) -> Int {
+        fusion is ConcatFusion ? dimension * fusion.modalities.count : dimension
+    }
+}
