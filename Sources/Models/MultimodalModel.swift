@@ -20,7 +20,7 @@ public struct ModelOutput {
 }
 
 /// Encoders for the chosen modalities, a fusion, and optional auxiliary head.
-public final class MultimodalModel: Module {
+public final class MultimodalModel: RandomStateful {
     public let modalities: [Modality]
     public let encoders: [any ModalityEncoder]
     public let fusion: any FusionModule
@@ -46,6 +46,8 @@ public final class MultimodalModel: Module {
         zip(modalities, encoders).map { ("encoders.\($0.0.rawValue)", $0.1 as any Module) } + [("fusion", fusion)]
             + (anomalyTypeHead.map { [("anomaly_type_head", $0 as any Module)] } ?? [])
     }
+
+    public func reseed(_ seed: UInt64) { generator = RandomGenerator(seed: seed) }
 
     public func train(_ training: Bool) {
         isTraining = training

@@ -15,6 +15,8 @@ public final class Dropout: Module {
 
     public func train(_ training: Bool) { isTraining = training }
 
+    public func reseed(_ seed: UInt64) { generator = RandomGenerator(seed: seed) }
+
     public func callAsFunction(_ x: Tensor) -> Tensor {
         guard isTraining, probability > 0 else { return x }
         return x.dropout(probability: probability, generator: &generator)

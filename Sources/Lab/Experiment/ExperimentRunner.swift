@@ -1,0 +1,193 @@
+import Foundation
+import Tensor
+import NN
+import Datasets
+import Models
+import Support
+
+/// The result of one training run (one modality set, seed and fold).
+public struct RunResult: Sendable {
+    public var variant: String
+    public var seed: Int
+    public var fold: Int?
+    public var directory: String
+    public var valid: SplitMetrics
+    public var test: SplitMetrics
+    public var bestEpoch: Int
+    public var parameterCount: Int
+    public var trainingSeconds: Double
+    public var scoringSecondsPerSample: Double
+    /// Test metrics of the same trained model scored with one modality masked (`--masked`).
+    public var maskedTest: [Modality: SplitMetrics] = [:]
+}
+
+/// Runs experiments described by a validated config: prepares the data once per fold, then
+/// trains, evaluates and writes one run folder per modality set × seed × fold.
+public final class ExperimentRunner {
+    public let config: JSONValue
+    public let name: String
+    public let reporter: (String) -> Void
+    public var interactive: Bool? = nil
+    private var raw: RawDataset?
+    private var prepared: [Int: PreparedDataset] = [:]
+
+    public init(config: JSONValue, reporter: @escaping (String) -> Void = { print($0) }) {
+        self.config = config
+        self.name = config.string("name")
+        self.reporter = reporter
+        if let threads = config["threads"]?.intValue { ComputeThreads.set(threads) }
+    }
+
+    public var experimentDirectory: String {
+        ((config.at("output.directory")!.stringValue!) as NSString).appendingPathComponent(name)
+    }
+
+    public var seeds: [Int] { config.ints("seeds") }
+    public var folds: [Int?] { config.at("data.split.folds")?.intValue.map { Array(0..<$0).map(Optional.some) } ?? [nil] }
+
+    /// The modalities the config's model asks for.
+    public var configuredModalities: [Modality] { config["model"]!.strings("modalities").compactMap(Modality.init(rawValue:)) }
+
+    // MARK: data
+
+    public func dataset(fold: Int?) throws -> PreparedDataset {
+        if let d = prepared[fold ?? -1] { return d }
+        let data = config["data"]!
+        if raw == nil {
+            let path = data.string("path")
+            if !FileManager.default.fileExists(atPath: path), let generate = data["generate"], generate != .null {
+                try DatasetGeneration.generate(preset: generate.string("preset"), seed: generate.int("seed"), into: path, log: reporter)
+            }
+            raw = try RawDataset.load(folder: path)
+        }
+        var options = DataOptions()
+        options.maxLength = data.int("max_length")
+        options.minFrequency = data.int("min_frequency")
+        options.itemHashBuckets = data["item_hash_buckets"]?.intValue
+        options.gapBuckets = data.int("gap_buckets")
+        options.eventTokenColumns = data.strings("event_token_columns")
+        options.eventFloatColumns = data.strings("event_float_columns")
+        options.missingEntityPolicy = MissingEntityPolicy(rawValue: data.string("missing_entities"))!
+        let split = data["split"]!
+        options.split = SplitStrategy(rawValue: split.string("strategy"))!
+        options.fractions = SplitFractions(train: split.double("train"), valid: split.double("valid"), test: split.double("test"))
+        options.seed = UInt64(split.int("seed"))
+        if let fold, let k = split["folds"]?.intValue { options.fold = (fold, k) }
+        let d = try PreparedDataset.prepare(raw!, options: options)
+        let r = d.report
+        reporter("data: \(d.sampleCount) samples (train \(r.splitCounts["train"] ?? 0), valid \(r.splitCounts["valid"] ?? 0), "
+                 + "test \(r.splitCounts["test"] ?? 0)), \(r.events) events; dropped \(r.droppedEvents) events of unknown users/items; "
+                 + "\(r.samplesWithoutEvents) samples without events; \(r.truncatedSequences) sequences truncated to \(options.maxLength)"
+                 + (r.ignoredColumns.isEmpty ? "" : "; unused columns: \(r.ignoredColumns.joined(separator: ", "))"))
+        prepared[fold ?? -1] = d
+        return d
+    }
+
+    // MARK: runs
+
+    public static func variantName(_ modalities: [Modality], full: [Modality]) -> String {
+        modalities == full ? "full" : modalities.map(\.rawValue).joined(separator: "+")
+    }
+
+    /// Trains and evaluates one run, writing its folder.
+    public func run(modalities: [Modality]? = nil, seed: Int, fold: Int?, resume: Bool, masked: Bool = false) throws -> RunResult {
+        let dataset = try dataset(fold: fold)
+        let imageConfig = config.at("data.images")!
+        let imageSize = imageConfig.int("size")
+        var modelConfig = config["model"]!
+        let full = configuredModalities
+        let chosen = modalities ?? full
+        modelConfig = modelConfig.setting(["modalities"], to: .array(chosen.map { .string($0.rawValue) }))
+        let schema = dataset.schema(imageSize: imageSize)
+        let (model, notes) = try MultimodalModel.build(config: modelConfig, schema: schema, seed: UInt64(seed))
+        let variant = Self.variantName(chosen, full: full)
+        var directory = (experimentDirectory as NSString).appendingPathComponent("runs/\(variant)/seed-\(seed)")
+        if let fold { directory += "/fold-\(fold)" }
+        try AtomicFile.createDirectory(directory)
+        let files = RunFiles(directory: directory)
+        let reporter = ProgressReporter(logPath: files.path("log.txt"), logEvery: config.at("training.log_every")!.intValue!, interactive: interactive)
+        for note in notes { reporter.log("note: \(note)") }
+        reporter.log("run \(name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): \(model.parameterCount) parameters ("
+                     + model.parameterCounts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
+        let normalization: ChannelNormalization = imageConfig.string("normalization") == "unit" ? .unitRange : .imageNet
+        let images = model.modalities.contains(.image)
+            ? ImageStore(dataset: dataset, imageSize: imageSize, normalization: normalization,
+                         policy: MissingImagePolicy(rawValue: imageConfig.string("missing"))!)
+            : nil
+        let builder = BatchBuilder(dataset: dataset, images: images)
+
+        // The resolved config goes first, so a run folder always says what it ran.
+        var resolved = config.setting(["model"], to: modelConfig).setting(["seeds"], to: [.number(Double(seed))])
+        if let fold { resolved = resolved.setting(["data", "split", "fold"], to: .number(Double(fold))) }
+        try files.writeJSON(resolved, "config.json")
+
+        let saveCheckpoints = config.at("output.save_checkpoints")!.boolValue!
+        let trainer = Trainer(model: model, builder: builder, training: config["training"]!, seed: UInt64(seed), reporter: reporter,
+                              statePath: saveCheckpoints ? files.path("state.safetensors") : nil)
+        trainer.modelTypeHeadWeight = modelConfig.at("anomaly_type_head.weight")!.doubleValue!
+        let began = Date()
+        let outcome = try trainer.fit(resume: resume)
+        let trainingSeconds = Date().timeIntervalSince(began)
+        if let images, !images.masked.isEmpty {
+            reporter.log("images: \(images.masked.count) sample(s) had no usable image and were scored with the image modality masked; first: \(images.masked[0].reason)")
+        }
+
+        // Evaluation: threshold on validation, applied to test.
+        let scorer = Scorer(model: model, builder: builder, batchSize: 512)
+        let valid = dataset.indices(.valid), test = dataset.indices(.test), train = dataset.indices(.train)
+        let scoredValid = try scorer.score(valid), scoredTest = try scorer.score(test), scoredTrain = try scorer.score(train)
+        let evaluation = config["evaluation"]!
+        let rule: ThresholdRule = evaluation.string("threshold") == "fpr" ? .falsePositiveRate(evaluation.double("target_fpr")) : .maxF1
+        let validLabels = valid.map { dataset.labels[$0] == 1 }
+        let threshold = Evaluator.chooseThreshold(scores: scoredValid.scores, labels: validLabels, rule: rule)
+        let ks = evaluation.ints("precision_at_k")
+        func metrics(_ s: ScoredSamples) -> SplitMetrics {
+            Evaluator.evaluate(scores: s.scores, labels: s.samples.map { dataset.labels[$0] == 1 },
+                               types: s.samples.map { dataset.anomalyTypes[$0] }, threshold: threshold, precisionAt: ks)
+        }
+        let validMetrics = metrics(scoredValid), testMetrics = metrics(scoredTest)
+        var maskedTest: [Modality: SplitMetrics] = [:]
+        if masked {
+            for m in model.modalities where model.modalities.count > 1 {
+                let s = try Scorer(model: model, builder: builder, batchSize: 512, masked: [m]).score(test)
+                maskedTest[m] = metrics(s)
+            }
+        }
+
+        var metricsJSON: JSONValue = [
+            "experiment": .string(name), "variant": .string(variant), "seed": .number(Double(seed)),
+            "fold": fold.map { .number(Double($0)) } ?? .null,
+            "modalities": .array(model.modalities.map { .string($0.rawValue) }),
+            "best_epoch": .number(Double(outcome.bestEpoch)), "epochs_trained": .number(Double(outcome.history.count)),
+            "threshold_rule": .string(evaluation.string("threshold")),
+            "parameters": .number(Double(model.parameterCount)),
+            "valid": validMetrics.json, "test": testMetrics.json,
+        ]
+        if !maskedTest.isEmpty {
+            metricsJSON = metricsJSON.setting(["test_with_modality_masked"], to: .object(maskedTest.sorted { $0.key < $1.key }.map { ($0.key.rawValue, $0.value.json) }))
+        }
+        try files.writeJSON(metricsJSON, "metrics.json")
+        // Timings vary from run to run, so they live apart from metrics.json (which is reproducible).
+        try files.writeJSON(["training_seconds": .number(trainingSeconds), "scoring_seconds_per_sample": .number(scoredTest.secondsPerSample),
+                             "threads": .number(Double(ComputeThreads.count))], "timing.json")
+        try files.writeHistory(outcome.history)
+        try files.writePredictions(dataset, scored: [scoredTrain, scoredValid, scoredTest], threshold: threshold)
+        if saveCheckpoints {
+            try model.save(to: files.path("model.safetensors"), metadata: ["experiment": name, "variant": variant, "seed": "\(seed)"])
+            try AtomicFile.write(String(decoding: try JSONEncoder().encode(schema), as: UTF8.self), to: files.path("schema.json"))
+        }
+        reporter.log(String(format: "test: ROC-AUC %@, AP %@, F1 %@ at threshold %.4f (chosen on validation by %@)",
+                            Trainer.text(testMetrics.rocAUC), Trainer.text(testMetrics.averagePrecision), Trainer.text(testMetrics.f1),
+                            threshold, evaluation.string("threshold")))
+        return RunResult(variant: variant, seed: seed, fold: fold, directory: directory, valid: validMetrics, test: testMetrics,
+                         bestEpoch: outcome.bestEpoch, parameterCount: model.parameterCount, trainingSeconds: trainingSeconds,
+                         scoringSecondsPerSample: scoredTest.secondsPerSample, maskedTest: maskedTest)
+    }
+}
+
+/// Hook for generating the synthetic shop when a config's dataset folder is absent.
+public enum DatasetGeneration {
+    public static func generate(preset: String, seed: Int, into path: String, log: (String) -> Void) throws {
+        throw DatasetError.missingFile(path: path, hint: "Generate it with `fusionlab generate --preset \(preset) --seed \(seed) --out \(path)`.")
+    }
+}

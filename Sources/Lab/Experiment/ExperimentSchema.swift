@@ -1,0 +1,114 @@
+import Datasets
+import Models
+import Support
+
+/// The whole experiment config. docs/CONFIG.md is generated from this (`fusionlab validate --docs`).
+public enum ExperimentSchema {
+    public static var root: ConfigType {
+        .object([
+            ConfigField("name", .string, default: "experiment", "Experiment name; results go to <output.directory>/<name>/."),
+            ConfigField("description", .optional(.string), "Free text kept with the results."),
+            ConfigField("data", data, "Where the data comes from and how it is prepared."),
+            ConfigField("model", ModelSchema.section, "The model: encoders, fusion, heads."),
+            ConfigField("training", training, "The training recipe."),
+            ConfigField("evaluation", evaluation, "Thresholds and metrics."),
+            ConfigField("seeds", .oneOrList(.integer(min: 0)), default: [0],
+                        "Training seeds (initialisation, shuffling, dropout). Each seed is one run; tables report mean ± std."),
+            ConfigField("ablation", ablation, "Modality ablation, run by `fusionlab ablate` or when `ablation.mode` is set."),
+            ConfigField("output", .object([
+                ConfigField("directory", .string, default: "Results", "Root folder of results (relative to the working directory)."),
+                ConfigField("save_checkpoints", .bool, default: true, "Write model.safetensors (best weights) and the resume state."),
+            ]), "Where results are written."),
+            ConfigField("threads", .optional(.integer(min: 1, max: 256)), "Threads for OpenBLAS and parallel loops (default: all cores)."),
+        ])
+    }
+
+    static var data: ConfigType {
+        .object([
+            ConfigField("path", .string, default: "Datasets/synthetic-small",
+                        "Dataset folder (docs/DATASETS.md), relative to the working directory."),
+            ConfigField("generate", .optional(.object([
+                ConfigField("preset", .choice(["tiny", "small", "medium", "large"]), default: "small", "Synthetic shop preset."),
+                ConfigField("seed", .integer(min: 0), default: 0, "Generator seed."),
+            ])), "If set and `path` does not exist, generate the synthetic shop there first."),
+            ConfigField("max_length", .integer(min: 1, max: 4096), default: 50, "Most recent events kept per sample."),
+            ConfigField("min_frequency", .integer(min: 1), default: 1, "Tokens rarer than this in training become out-of-vocabulary."),
+            ConfigField("item_hash_buckets", .optional(.integer(min: 1)), "Hash item ids into this many buckets instead of a vocabulary."),
+            ConfigField("gap_buckets", .integer(min: 4, max: 64), default: 32, "Log-spaced time-gap buckets."),
+            ConfigField("event_token_columns", .list(.string), default: [], "Extra events.csv token columns embedded per event (e.g. device)."),
+            ConfigField("event_float_columns", .list(.string), default: [], "Extra events.csv float columns per event (e.g. dwell)."),
+            ConfigField("missing_entities", .choice(MissingEntityPolicy.allCases.map(\.rawValue)), default: "drop",
+                        "Events whose user or item has no row in users.csv/items.csv: drop them (counted in the log) or stop with an error."),
+            ConfigField("split", .object([
+                ConfigField("strategy", .choice(SplitStrategy.allCases.map(\.rawValue)), default: "stratified",
+                            "stratified (by label), time (train on the earliest), user_disjoint, or column (labels.csv split)."),
+                ConfigField("train", .number(min: 0, exclusiveMinimum: true), default: 0.7, "Training share."),
+                ConfigField("valid", .number(min: 0, exclusiveMinimum: true), default: 0.15, "Validation share."),
+                ConfigField("test", .number(min: 0, exclusiveMinimum: true), default: 0.15, "Test share."),
+                ConfigField("seed", .integer(min: 0), default: 0, "Split seed; fixed across training seeds so they share one split."),
+                ConfigField("folds", .optional(.integer(min: 2, max: 50)), "k-fold cross-validation: run every fold (test = that fold)."),
+            ]), "How samples are divided."),
+            ConfigField("images", .object([
+                ConfigField("size", .integer(min: 4, max: 512), default: 32, "Images are resized to size × size."),
+                ConfigField("missing", .choice(MissingImagePolicy.allCases.map(\.rawValue)), default: "mask",
+                            "A missing or corrupt image: mask the image modality for that sample (counted) or stop with an error."),
+                ConfigField("normalization", .choice(["imagenet", "unit"]), default: "imagenet", "Per-channel normalisation."),
+            ]), "Product images."),
+        ])
+    }
+
+    static var training: ConfigType {
+        .object([
+            ConfigField("epochs", .integer(min: 1, max: 10_000), default: 20, "Maximum epochs."),
+            ConfigField("batch_size", .integer(min: 1, max: 65_536), default: 128, "Samples per step."),
+            ConfigField("optimizer", .tagged(key: "type", cases: [
+                ("adamw", "AdamW with decoupled weight decay (none on biases and norm gains).", [
+                    ConfigField("lr", .number(min: 0, exclusiveMinimum: true), default: 1e-3, "Peak learning rate."),
+                    ConfigField("weight_decay", .number(min: 0), default: 0.01, "Decoupled weight decay."),
+                    ConfigField("beta1", .number(min: 0, max: 0.9999), default: 0.9, "First-moment decay."),
+                    ConfigField("beta2", .number(min: 0, max: 0.99999), default: 0.999, "Second-moment decay."),
+                ]),
+                ("sgd", "SGD with momentum.", [
+                    ConfigField("lr", .number(min: 0, exclusiveMinimum: true), default: 1e-2, "Peak learning rate."),
+                    ConfigField("momentum", .number(min: 0, max: 0.9999), default: 0.9, "Momentum."),
+                    ConfigField("weight_decay", .number(min: 0), default: 0.0, "L2 weight decay (matrices only)."),
+                ]),
+            ], defaultCase: "adamw"), "Optimizer."),
+            ConfigField("schedule", .object([
+                ConfigField("warmup_fraction", .number(min: 0, max: 0.5), default: 0.05, "Share of all steps spent warming up linearly."),
+                ConfigField("decay", .choice(["cosine", "linear", "constant"]), default: "cosine", "Decay after warm-up."),
+                ConfigField("min_ratio", .number(min: 0, max: 1), default: 0.05, "Final learning rate as a share of the peak."),
+            ]), "Learning-rate schedule."),
+            ConfigField("clip_norm", .optional(.number(min: 0, exclusiveMinimum: true)), default: 1.0, "Global gradient-norm clipping (null: off)."),
+            ConfigField("imbalance", .choice(["pos_weight", "focal", "balanced_sampling", "none"]), default: "pos_weight",
+                        "Class imbalance: positive-class weight from the training ratio, focal loss, balanced batches, or nothing."),
+            ConfigField("focal", .object([
+                ConfigField("alpha", .number(min: 0, max: 1), default: 0.25, "Weight of the positive class."),
+                ConfigField("gamma", .number(min: 0, max: 10), default: 2.0, "Focusing exponent."),
+            ]), "Focal-loss settings (imbalance: focal)."),
+            ConfigField("early_stopping", .object([
+                ConfigField("metric", .choice(["roc_auc", "average_precision", "f1", "loss"]), default: "average_precision",
+                            "Validation metric watched for early stopping and best-model selection."),
+                ConfigField("patience", .integer(min: 1), default: 5, "Epochs without improvement before stopping."),
+            ]), "Early stopping; the best epoch's weights are restored."),
+            ConfigField("log_every", .integer(min: 1), default: 50, "Steps between log lines when not on a terminal."),
+        ])
+    }
+
+    static var evaluation: ConfigType {
+        .object([
+            ConfigField("threshold", .choice(["max_f1", "fpr"]), default: "max_f1",
+                        "How the decision threshold is chosen on validation: best F1, or a target false-positive rate."),
+            ConfigField("target_fpr", .number(min: 0, max: 1, exclusiveMinimum: true), default: 0.01, "Target FPR when threshold is fpr."),
+            ConfigField("precision_at_k", .list(.integer(min: 1)), default: [10, 50, 100], "k values for precision@k."),
+        ])
+    }
+
+    static var ablation: ConfigType {
+        .object([
+            ConfigField("mode", .optional(.list(.choice(["leave-one-out", "single", "all-subsets"]))),
+                        "Modality sets to train: the full model plus each mode's sets."),
+            ConfigField("masked", .bool, default: false, "Also score the trained full model with each modality masked."),
+        ])
+    }
+}

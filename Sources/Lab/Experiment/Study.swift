@@ -1,0 +1,106 @@
+import Foundation
+import Datasets
+import Support
+
+/// Which modality sets an ablation trains (besides the full model).
+public enum AblationMode: String, Sendable, CaseIterable {
+    case leaveOneOut = "leave-one-out"
+    case single
+    case allSubsets = "all-subsets"
+
+    static func subsets(_ full: [Modality]) -> [[Modality]] {
+        var out: [[Modality]] = []
+        for mask in 1..<(1 << full.count) {
+            out.append(full.indices.filter { mask & (1 << $0) != 0 }.map { full[$0] })
+        }
+        return out
+    }
+
+    /// The modality sets of this mode for a model with `full` modalities.
+    public func sets(_ full: [Modality]) -> [[Modality]] {
+        switch self {
+        case .leaveOneOut: full.count > 1 ? full.map { m in full.filter { $0 != m } } : []
+        case .single: full.count > 1 ? full.map { [$0] } : []
+        case .allSubsets:
+            // Larger sets first; within a size, in modality order.
+            Self.subsets(full).filter { $0 != full }.sorted { a, b in
+                a.count != b.count ? a.count > b.count : a.map(\.index).lexicographicallyPrecedes(b.map(\.index))
+            }
+        }
+    }
+}
+
+/// A whole study: every modality set × seed × fold of a config, then its tables.
+public struct Study {
+    public let runner: ExperimentRunner
+    public var modes: [AblationMode]
+    public var masked: Bool
+    public var resume: Bool
+
+    public init(runner: ExperimentRunner, modes: [AblationMode], masked: Bool, resume: Bool) {
+        self.runner = runner; self.modes = modes; self.masked = masked; self.resume = resume
+    }
+
+    /// The modality sets to train, full model first, without repeats.
+    public var modalitySets: [[Modality]] {
+        let full = runner.configuredModalities
+        var sets = [full]
+        for mode in modes { for s in mode.sets(full) where !sets.contains(s) { sets.append(s) } }
+        return sets
+    }
+
+    public struct Outcome {
+        public var results: [RunResult]
+        public var summaryPath: String
+        public var tablePath: String
+        public var table: CSVTable
+        public var maskedTablePath: String?
+    }
+
+    public func run() throws -> Outcome {
+        var results: [RunResult] = []
+        let sets = modalitySets
+        let full = runner.configuredModalities
+        let total = sets.count * runner.seeds.count * runner.folds.count
+        var k = 0
+        for set in sets {
+            for seed in runner.seeds {
+                for fold in runner.folds {
+                    k += 1
+                    runner.reporter("[\(k)/\(total)] \(ExperimentRunner.variantName(set, full: full)) seed \(seed)\(fold.map { " fold \($0)" } ?? "")")
+                    results.append(try runner.run(modalities: set, seed: seed, fold: fold, resume: resume, masked: masked && set == full))
+                }
+            }
+        }
+        return try writeTables(results, order: sets.map { ExperimentRunner.variantName($0, full: full) })
+    }
+
+    /// summary.csv (a row per run of this study) and the aggregate table (a row per modality
+    /// set: mean and std over seeds and folds): ablation.csv when ablating, table.csv otherwise.
+    func writeTables(_ results: [RunResult], order: [String]) throws -> Outcome {
+        let directory = runner.experimentDirectory
+        let records = try results.map { try RunRecord.read(directory: $0.directory) }
+        let summaryPath = (directory as NSString).appendingPathComponent("summary.csv")
+        try ResultTables.perRun(records).write(to: summaryPath)
+        let table = ResultTables.aggregate(records, order: order)
+        let tablePath = (directory as NSString).appendingPathComponent(modes.isEmpty ? "table.csv" : "ablation.csv")
+        try table.write(to: tablePath)
+        var maskedPath: String?
+        let maskedResults = results.filter { !$0.maskedTest.isEmpty }
+        if !maskedResults.isEmpty {
+            // One trained full model per seed, scored with each modality masked.
+            var records: [RunRecord] = []
+            for r in maskedResults {
+                for (m, metrics) in r.maskedTest {
+                    records.append(RunRecord(directory: r.directory, variant: "full, \(m.rawValue) masked", seed: r.seed, fold: r.fold,
+                                             test: RunRecord.flatten(metrics.json)))
+                }
+                records.append(RunRecord(directory: r.directory, variant: "full", seed: r.seed, fold: r.fold, test: RunRecord.flatten(r.test.json)))
+            }
+            let variants = ["full"] + runner.configuredModalities.map { "full, \($0.rawValue) masked" }
+            maskedPath = (directory as NSString).appendingPathComponent("ablation-masked.csv")
+            try ResultTables.aggregate(records, order: variants).write(to: maskedPath!)
+        }
+        return Outcome(results: results, summaryPath: summaryPath, tablePath: tablePath, table: table, maskedTablePath: maskedPath)
+    }
+}

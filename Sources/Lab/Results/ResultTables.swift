@@ -1,0 +1,115 @@
+import Foundation
+import Support
+
+/// One run's metrics as read back from its metrics.json, flattened to named scalars
+/// (`roc_auc`, `precision_at_10`, `recall_click_farming`, …) for tables.
+public struct RunRecord: Sendable {
+    public var directory: String
+    public var variant: String
+    public var seed: Int
+    public var fold: Int?
+    public var test: [String: Double?]
+
+    public static func read(directory: String) throws -> RunRecord {
+        let path = (directory as NSString).appendingPathComponent("metrics.json")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(path: "", message: "no metrics.json in \(directory) (is it a finished run folder?)")
+        }
+        let json: JSONValue
+        do { json = try JSONParser.parse(String(decoding: data, as: UTF8.self)) } catch {
+            throw ConfigError(path: "", message: "\(path): invalid JSON at \(error)")
+        }
+        guard let variant = json["variant"]?.stringValue, let seed = json["seed"]?.intValue, let test = json["test"] else {
+            throw ConfigError(path: "", message: "\(path) lacks variant, seed or test metrics")
+        }
+        return RunRecord(directory: directory, variant: variant, seed: seed, fold: json["fold"]?.intValue, test: flatten(test))
+    }
+
+    static func flatten(_ m: JSONValue) -> [String: Double?] {
+        var out: [String: Double?] = [:]
+        for key in ["roc_auc", "average_precision", "precision", "recall", "f1", "accuracy", "recall_at_1pct_fpr", "threshold"] {
+            out[key] = .some(m[key]?.doubleValue)
+        }
+        for (k, v) in m["precision_at_k"]?.objectPairs ?? [] { out["precision_at_\(k)"] = .some(v.doubleValue) }
+        for (k, v) in m["recall_by_type"]?.objectPairs ?? [] { out["recall_\(k)"] = .some(v.doubleValue) }
+        return out
+    }
+
+    /// Every run folder (one holding metrics.json) below `root`, sorted.
+    public static func findRuns(under root: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        var found: [String] = []
+        while let entry = walker.nextObject() as? String {
+            guard (entry as NSString).lastPathComponent == "metrics.json" else { continue }
+            found.append((root as NSString).appendingPathComponent((entry as NSString).deletingLastPathComponent))
+        }
+        return found.sorted()
+    }
+}
+
+public enum ResultTables {
+    /// The metrics shown by default, in order; per-type recalls follow.
+    public static let defaultMetrics = ["roc_auc", "average_precision", "f1", "precision", "recall", "recall_at_1pct_fpr"]
+
+    static func columns(_ records: [RunRecord], metrics: [String]?) -> [String] {
+        if let metrics { return metrics }
+        let types = Set(records.flatMap { $0.test.keys.filter { $0.hasPrefix("recall_") && $0 != "recall_at_1pct_fpr" } }).sorted()
+        return defaultMetrics + types
+    }
+
+    /// A row per run: variant, seed, fold, then each metric (empty where undefined).
+    public static func perRun(_ records: [RunRecord], metrics: [String]? = nil) -> CSVTable {
+        let cols = columns(records, metrics: metrics)
+        var t = CSVTable(header: ["variant", "seed", "fold"] + cols)
+        for r in records.sorted(by: { ($0.variant, $0.seed, $0.fold ?? -1) < ($1.variant, $1.seed, $1.fold ?? -1) }) {
+            t.append([r.variant, String(r.seed), r.fold.map(String.init) ?? ""] + cols.map { CSVTable.number(r.test[$0] ?? nil) })
+        }
+        return t
+    }
+
+    /// A row per variant: the run count, then each metric's mean and sample standard deviation
+    /// (n − 1) over seeds and folds; undefined values are left out of both.
+    public static func aggregate(_ records: [RunRecord], metrics: [String]? = nil, order: [String]? = nil) -> CSVTable {
+        let cols = columns(records, metrics: metrics)
+        var t = CSVTable(header: ["variant", "runs"] + cols.flatMap { ["\($0)_mean", "\($0)_std"] })
+        let variants = order ?? Array(Set(records.map(\.variant))).sorted()
+        for v in variants {
+            let group = records.filter { $0.variant == v }
+            guard !group.isEmpty else { continue }
+            var row = [v, String(group.count)]
+            for c in cols {
+                let values = group.compactMap { $0.test[c] ?? nil }
+                let (mean, std) = meanAndStd(values)
+                row += [CSVTable.number(mean), CSVTable.number(std)]
+            }
+            t.append(row)
+        }
+        return t
+    }
+
+    public static func meanAndStd(_ values: [Double]) -> (Double?, Double?) {
+        guard !values.isEmpty else { return (nil, nil) }
+        let mean = values.reduce(0, +) / Double(values.count)
+        guard values.count > 1 else { return (mean, nil) }
+        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
+        return (mean, variance.squareRoot())
+    }
+
+    /// "0.912 ± 0.013" cells for reading in a terminal or README.
+    public static func readable(_ table: CSVTable) -> CSVTable {
+        var header = ["variant", "runs"]
+        var pairs: [(Int, Int)] = []
+        for (i, h) in table.header.enumerated() where h.hasSuffix("_mean") {
+            header.append(String(h.dropLast(5)))
+            pairs.append((i, i + 1))
+        }
+        var out = CSVTable(header: header)
+        for row in table.rows {
+            out.append([row[0], row[1]] + pairs.map { m, s in
+                guard let mean = Double(row[m]) else { return "undefined" }
+                return String(format: "%.3f", mean) + (Double(row[s]).map { String(format: " ± %.3f", $0) } ?? "")
+            })
+        }
+        return out
+    }
+}

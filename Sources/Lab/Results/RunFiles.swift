@@ -1,0 +1,40 @@
+import Foundation
+import Datasets
+import Support
+
+/// Writes the files of one run folder, each atomically.
+struct RunFiles {
+    let directory: String
+
+    func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+
+    func writeJSON(_ value: JSONValue, _ name: String) throws { try AtomicFile.write(value.rendered() + "\n", to: path(name)) }
+
+    func writeHistory(_ history: [EpochRecord]) throws {
+        var t = CSVTable(header: ["epoch", "train_loss", "valid_loss", "valid_roc_auc", "valid_average_precision", "valid_f1", "learning_rate"])
+        for r in history {
+            t.append([String(r.epoch), CSVTable.number(r.trainLoss), CSVTable.number(r.validLoss), CSVTable.number(r.validROCAUC),
+                      CSVTable.number(r.validAveragePrecision), CSVTable.number(r.validF1), CSVTable.number(r.learningRate)])
+        }
+        try t.write(to: path("history.csv"))
+    }
+
+    func writePredictions(_ dataset: PreparedDataset, scored: [ScoredSamples], threshold: Double) throws {
+        var t = CSVTable(header: ["sample_id", "split", "label", "anomaly_type", "score", "predicted"])
+        var w: CSVTable?
+        if let first = scored.first, first.modalityWeights != nil {
+            w = CSVTable(header: ["sample_id", "split", "label", "anomaly_type"] + first.modalities.map(\.rawValue))
+        }
+        for s in scored {
+            let m = s.modalities.count
+            for (k, i) in s.samples.enumerated() {
+                let base = [dataset.sampleIDs[i], dataset.roles[i].description, CSVTable.number(Double(dataset.labels[i])),
+                            dataset.anomalyTypes[i].isEmpty ? "normal" : dataset.anomalyTypes[i]]
+                t.append(base + [CSVTable.number(s.scores[k]), s.scores[k] >= threshold ? "1" : "0"])
+                if let weights = s.modalityWeights { w?.append(base + (0..<m).map { CSVTable.number(Double(weights[k * m + $0])) }) }
+            }
+        }
+        try t.write(to: path("predictions.csv"))
+        try w?.write(to: path("modality_weights.csv"))
+    }
+}

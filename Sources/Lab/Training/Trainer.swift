@@ -1,0 +1,209 @@
+import Foundation
+import Tensor
+import NN
+import Datasets
+import Models
+import Support
+
+/// One epoch's record, as written to history.csv.
+public struct EpochRecord: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var validLoss: Double
+    public var validROCAUC: Double?
+    public var validAveragePrecision: Double?
+    public var validF1: Double?
+    public var learningRate: Double
+    public var seconds: Double
+}
+
+public struct TrainingOutcome {
+    public var history: [EpochRecord]
+    public var bestEpoch: Int
+    public var stoppedEarly: Bool
+    public var resumedFromEpoch: Int?
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case nonFiniteLoss(epoch: Int, step: Int, lastCheckpoint: String?)
+    case badResumeState(path: String, reason: String)
+    case noTrainingSamples
+
+    public var description: String {
+        switch self {
+        case let .nonFiniteLoss(epoch, step, checkpoint):
+            "the training loss became NaN or infinite at epoch \(epoch), step \(step); stopped. "
+                + (checkpoint.map { "The last good state (end of the previous epoch) is kept at \($0). " } ?? "")
+                + "Lower training.optimizer.lr, keep training.clip_norm on, or check the data for extreme values."
+        case let .badResumeState(path, reason): "cannot resume from \(path): \(reason). Delete it to start over."
+        case .noTrainingSamples: "the training split is empty; check data.split"
+        }
+    }
+}
+
+/// Trains a model: seeded shuffling, AdamW/SGD with warm-up and decay, clipping, class
+/// imbalance handling, early stopping on a validation metric with the best weights restored,
+/// and an epoch-level resume state.
+public final class Trainer {
+    public let model: MultimodalModel
+    public let builder: BatchBuilder
+    public let config: JSONValue          // the validated `training` section
+    public let seed: UInt64
+    public let reporter: ProgressReporter
+    /// Where the resume state is kept (nil: no state is saved).
+    public let statePath: String?
+
+    public init(model: MultimodalModel, builder: BatchBuilder, training config: JSONValue, seed: UInt64,
+                reporter: ProgressReporter, statePath: String?) {
+        self.model = model; self.builder = builder; self.config = config; self.seed = seed
+        self.reporter = reporter; self.statePath = statePath
+    }
+
+    public func fit(resume: Bool) throws -> TrainingOutcome {
+        let dataset = builder.dataset
+        let train = dataset.indices(.train), valid = dataset.indices(.valid)
+        guard !train.isEmpty else { throw TrainingError.noTrainingSamples }
+        let batchSize = config.int("batch_size"), epochs = config.int("epochs")
+        let parameters = ParameterBuffer(module: model)
+        let optimizer = try makeOptimizer(parameters)
+        let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
+        let totalSteps = stepsPerEpoch * epochs
+        let scheduleConfig = config["schedule"]!
+        let schedule = try LearningRateSchedule(
+            peak: optimizer.learningRate, warmupSteps: Int(scheduleConfig.double("warmup_fraction") * Double(totalSteps)),
+            totalSteps: totalSteps, decay: LearningRateSchedule.Decay(rawValue: scheduleConfig.string("decay"))!,
+            minRatio: scheduleConfig.float("min_ratio"))
+        let positives = train.filter { dataset.labels[$0] == 1 }.count
+        let positiveWeight = positives > 0 ? Float(train.count - positives) / Float(positives) : 1
+        let stopping = config["early_stopping"]!
+        let metric = stopping.string("metric"), patience = stopping.int("patience")
+        let scorer = Scorer(model: model, builder: builder, batchSize: max(batchSize, 256))
+
+        var state = ResumeState(bestValues: Storage(count: parameters.count))
+        state.bestValues.pointer.update(from: parameters.values.pointer, count: parameters.count)
+        var resumedFrom: Int?
+        if resume, let statePath, FileManager.default.fileExists(atPath: statePath) {
+            state = try ResumeState.load(statePath, parameters: parameters, optimizer: optimizer)
+            resumedFrom = state.completedEpochs
+            reporter.log("resumed from \(statePath) after epoch \(state.completedEpochs)")
+        }
+
+        var step = state.completedEpochs * stepsPerEpoch
+        let started = Date()
+        var stoppedEarly = state.badEpochs >= patience
+        var epoch = state.completedEpochs
+        while epoch < epochs && !stoppedEarly {
+            let epochStart = Date()
+            model.train(true)
+            // Masks and order depend only on (seed, epoch): a resumed run repeats them exactly.
+            model.reseedRandomness(seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(epoch))
+            let order = epochOrder(train, epoch: epoch, balanced: config.string("imbalance") == "balanced_sampling")
+            var lossSum = 0.0
+            for (k, start) in stride(from: 0, to: order.count, by: batchSize).enumerated() {
+                let batch = try builder.batch(Array(order[start..<min(start + batchSize, order.count)]))
+                let out = model(batch)
+                var loss: Tensor
+                switch config.string("imbalance") {
+                case "pos_weight": loss = binaryCrossEntropyWithLogits(out.logit, batch.labels, positiveWeight: positiveWeight)
+                case "focal":
+                    let f = config["focal"]!
+                    loss = focalLoss(out.logit, batch.labels, alpha: f.float("alpha"), gamma: f.float("gamma"))
+                default: loss = binaryCrossEntropyWithLogits(out.logit, batch.labels)
+                }
+                if let typeLogits = out.anomalyTypeLogits {
+                    let weight = Float(modelTypeHeadWeight)
+                    loss = loss + softmaxCrossEntropy(typeLogits, labels: batch.anomalyClasses, ignoreIndex: -1) * weight
+                }
+                let value = Double(loss.item)
+                guard value.isFinite else {
+                    throw TrainingError.nonFiniteLoss(epoch: epoch + 1, step: k + 1,
+                                                      lastCheckpoint: statePath.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil })
+                }
+                optimizer.zeroGrad()
+                loss.backward()
+                if let clip = config["clip_norm"]?.doubleValue { _ = clipGradientNorm(parameters, maxNorm: Float(clip)) }
+                optimizer.learningRate = schedule.learningRate(atStep: step)
+                optimizer.step()
+                step += 1
+                lossSum += value
+                let elapsed = Date().timeIntervalSince(epochStart)
+                let done = min(start + batchSize, order.count)
+                let rate = Double(done) / max(elapsed, 1e-9)
+                let remainingSamples = Double(order.count - done) + Double((epochs - epoch - 1) * order.count)
+                reporter.step(epoch: epoch + 1, epochs: epochs, step: k + 1, steps: stepsPerEpoch, loss: lossSum / Double(k + 1),
+                              samplesPerSecond: rate, secondsLeft: remainingSamples / rate)
+            }
+            // Validation.
+            let scored = try scorer.score(valid)
+            let labels = valid.map { dataset.labels[$0] == 1 }
+            let curve = RankingCurve(scores: scored.scores, labels: labels)
+            let f1Threshold = curve.thresholdMaximizingF1()
+            let f1 = ConfusionMatrix(scores: scored.scores, labels: labels, threshold: f1Threshold).f1
+            let record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(stepsPerEpoch), validLoss: scored.loss,
+                                     validROCAUC: curve.rocAUC, validAveragePrecision: curve.averagePrecision, validF1: f1,
+                                     learningRate: Double(optimizer.learningRate), seconds: Date().timeIntervalSince(epochStart))
+            let value: Double? = switch metric {
+            case "roc_auc": record.validROCAUC
+            case "average_precision": record.validAveragePrecision
+            case "f1": record.validF1
+            default: -record.validLoss
+            }
+            // An undefined metric (a one-class validation split) falls back to the loss.
+            let score = value ?? -record.validLoss
+            if state.history.isEmpty || score > state.bestScore {
+                state.bestScore = score
+                state.bestEpoch = epoch + 1
+                state.badEpochs = 0
+                state.bestValues.pointer.update(from: parameters.values.pointer, count: parameters.count)
+            } else {
+                state.badEpochs += 1
+            }
+            state.history.append(record)
+            state.completedEpochs = epoch + 1
+            reporter.log(String(format: "epoch %d: train loss %.4f, valid loss %.4f, valid ROC-AUC %@, AP %@ (%.1fs)%@",
+                                epoch + 1, record.trainLoss, record.validLoss, Self.text(record.validROCAUC),
+                                Self.text(record.validAveragePrecision), record.seconds, state.bestEpoch == epoch + 1 ? "  best" : ""))
+            if let statePath { try state.save(statePath, parameters: parameters, optimizer: optimizer) }
+            stoppedEarly = state.badEpochs >= patience
+            if stoppedEarly { reporter.log("early stopping: no \(metric) improvement for \(patience) epochs; best epoch \(state.bestEpoch)") }
+            epoch += 1
+        }
+        // Restore the best epoch's weights.
+        parameters.values.pointer.update(from: state.bestValues.pointer, count: parameters.count)
+        reporter.log(String(format: "training done in %.1fs; best epoch %d", Date().timeIntervalSince(started), state.bestEpoch))
+        return TrainingOutcome(history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly, resumedFromEpoch: resumedFrom)
+    }
+
+    /// Weight of the anomaly-type loss (read by the runner from the model section).
+    public var modelTypeHeadWeight: Double = 0.2
+
+    func makeOptimizer(_ parameters: ParameterBuffer) throws -> any Optimizer {
+        let o = config["optimizer"]!
+        switch o.string("type") {
+        case "sgd":
+            return try SGD(parameters: parameters, learningRate: o.float("lr"), momentum: o.float("momentum"), weightDecay: o.float("weight_decay"))
+        default:
+            return try AdamW(parameters: parameters, learningRate: o.float("lr"), beta1: o.float("beta1"), beta2: o.float("beta2"),
+                             weightDecay: o.float("weight_decay"))
+        }
+    }
+
+    /// The epoch's sample order: a seeded shuffle, or balanced draws with replacement.
+    func epochOrder(_ train: [Int], epoch: Int, balanced: Bool) -> [Int] {
+        var g = RandomGenerator(seed: seed ^ (0xA5A5_0000 &+ UInt64(epoch) &* 0x1000_0000_01B3))
+        if balanced {
+            let positives = train.filter { builder.dataset.labels[$0] == 1 }, negatives = train.filter { builder.dataset.labels[$0] == 0 }
+            if !positives.isEmpty && !negatives.isEmpty {
+                return (0..<train.count).map { k in
+                    let pool = k % 2 == 0 ? positives : negatives
+                    return pool[g.nextInt(below: pool.count)]
+                }
+            }
+        }
+        var order = train
+        order.shuffle(using: &g)
+        return order
+    }
+
+    static func text(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "undefined" }
+}

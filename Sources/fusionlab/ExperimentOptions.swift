@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Lab
+import Support
+import Tensor
+
+/// A config path plus `--set` overrides, shared by run, ablate and validate.
+struct ConfigOptions: ParsableArguments {
+    @Argument(help: "Experiment config (JSON), e.g. Experiments/default.json.")
+    var config: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config value: --set training.lr=3e-4 (repeatable).", valueName: "key.path=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Threads for OpenBLAS and parallel loops (overrides the config's `threads`).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// The validated config, or a message naming the file and key.
+    func load() throws -> JSONValue {
+        var overrides = self.overrides
+        if let threads { overrides.append("threads=\(threads)") }
+        return try ConfigLoader.load(path: config, overrides: overrides, schema: ExperimentSchema.root)
+    }
+}
+
+/// Prints a user-facing error (no stack trace) and exits non-zero.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as ExitCode { throw error } catch let error as ValidationError { throw error } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
