@@ -1,4 +1,0 @@
-import CImageCodecs
-
-/// Placeholder until the image decoder lands.
-enum DatasetsModule {}
