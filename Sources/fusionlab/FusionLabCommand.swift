@@ -5,7 +5,7 @@ struct FusionLabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fusionlab",
         abstract: "Multimodal anomaly detection for e-commerce: run experiments, ablate modalities, build result tables.",
-        subcommands: [BenchCommand.self])
+        subcommands: [BenchCommand.self, GenerateCommand.self])
 }
 
 /// Options shared by every command that computes.
