@@ -17,6 +17,11 @@ struct ShopCategory: Sendable {
     let resaleable: Bool
     /// Relative share of items and traffic.
     let share: Double
+
+    /// Mean and standard deviation of log price over the category's listings, brand tiers
+    /// included (the category's price distribution).
+    var logPriceMean: Double { log(medianPrice) + ShopVocabulary.tierLogMean }
+    var logPriceSD: Double { (priceSigma * priceSigma + ShopVocabulary.tierLogVariance).squareRoot() }
 }
 
 enum ShopVocabulary {
@@ -53,6 +58,8 @@ enum ShopVocabulary {
     /// Price multipliers of the brand tiers: budget, mid, premium, luxury.
     static let tierMultipliers = [0.6, 1.0, 1.7, 3.0]
     static let tierShares = [0.3, 0.4, 0.2, 0.1]
+    static let tierLogMean = zip(tierMultipliers, tierShares).reduce(0) { $0 + log($1.0) * $1.1 }
+    static let tierLogVariance = zip(tierMultipliers, tierShares).reduce(0) { $0 + pow(log($1.0) - tierLogMean, 2) * $1.1 }
 }
 
 /// An 8-bit colour.

@@ -59,10 +59,10 @@ struct Item: Sendable {
     let clearance: Bool
     let image: ImageKey
 
-    /// Log-price z-score against the category's distribution (ignoring brand tiers).
+    /// Log-price z-score against the category's price distribution.
     var priceZ: Double {
         let c = ShopVocabulary.categories[category]
-        return (log(price) - log(c.medianPrice)) / c.priceSigma
+        return (log(price) - c.logPriceMean) / c.logPriceSD
     }
 }
 
@@ -70,8 +70,8 @@ extension Item {
     /// Item `index`. Prices are log-normal per category times the brand's tier; new sellers
     /// undercut a little; reputable old sellers sometimes clear stock at 30–50 %. About 2.5 % of
     /// items are counterfeit listings (picture of another category or brand, usually a price
-    /// implausibly low for the brand) and 2.5 % have a manipulated price (4–6.5 category
-    /// standard deviations away, up or down).
+    /// implausibly low for the brand) and 2.5 % have a manipulated price (4–6.5 standard
+    /// deviations of the category's log price from its mean, up or down).
     static func generate(index: Int, seed: UInt64, brands: [Brand], sellers: [Seller],
                          brandsOfCategory: [[Int]], sellersOfCategory: [[Int]], sharedImageVariants: Int?) -> Item {
         var g = RandomGenerator.stream(seed: seed, .item, index)
@@ -104,8 +104,8 @@ extension Item {
             }
             if g.bernoulli(0.7) { price = category.medianPrice * brands[brand].priceMultiplier * g.uniform(0.2, 0.45) }
         case .priceManipulated:
-            let shift = category.priceSigma * g.uniform(4, 6.5)
-            price *= exp(g.bernoulli(0.6) ? shift : -shift)
+            let shift = category.logPriceSD * g.uniform(4, 6.5)
+            price = exp(category.logPriceMean + (g.bernoulli(0.6) ? shift : -shift))
         case .normal:
             break
         }
