@@ -185,9 +185,13 @@ public final class ExperimentRunner {
     }
 }
 
-/// Hook for generating the synthetic shop when a config's dataset folder is absent.
+/// Generates the synthetic shop when a config's dataset folder is absent.
 public enum DatasetGeneration {
     public static func generate(preset: String, seed: Int, into path: String, log: (String) -> Void) throws {
-        throw DatasetError.missingFile(path: path, hint: "Generate it with `fusionlab generate --preset \(preset) --seed \(seed) --out \(path)`.")
+        guard let p = ShopPreset(rawValue: preset) else { throw ConfigError(path: "data.generate.preset", message: "unknown preset \(preset)") }
+        log("data: \(path) not found; generating the synthetic shop (preset \(preset), seed \(seed))")
+        let began = Date()
+        let summary = try SyntheticShop(config: ShopConfig(preset: p, seed: UInt64(seed))).write(to: path)
+        log(String(format: "data: wrote %d samples in %.1fs", summary.samples, Date().timeIntervalSince(began)))
     }
 }

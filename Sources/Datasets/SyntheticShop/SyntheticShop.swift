@@ -1,0 +1,55 @@
+import Foundation
+import Tensor
+
+/// FusionLab's built-in dataset: a simulated shop with users, items, product pictures and
+/// behaviour, where a configured share of samples (one per user: the history up to the end of
+/// the user's last session) carries a planted anomaly.
+///
+/// Everything is deterministic for a config: each brand, seller, item, picture and user draws
+/// from its own random stream keyed by (seed, purpose, index).
+public struct SyntheticShop: Sendable {
+    public let config: ShopConfig
+    let world: ShopWorld
+    /// The anomaly planted in each user's last session (nil: normal).
+    let roles: [AnomalyType?]
+
+    public init(config: ShopConfig) throws(ShopConfigError) {
+        try config.validate()
+        self.config = config
+        world = ShopWorld(config: config)
+        roles = SyntheticShop.assignRoles(config)
+    }
+
+    /// Exactly `config.anomalyCounts` anomalous users: those with the smallest per-user key, then
+    /// typed in blocks by a second key. Both keys come from each user's own stream, so growing
+    /// the shop moves few users between roles.
+    static func assignRoles(_ config: ShopConfig) -> [AnomalyType?] {
+        let n = config.userCount
+        var keys = [(first: Double, second: Double)](repeating: (0, 0), count: n)
+        for i in 0..<n {
+            var g = RandomGenerator.stream(seed: config.seed, .role, i)
+            keys[i] = (g.nextDouble(), g.nextDouble())
+        }
+        let counts = config.anomalyCounts
+        let total = counts.reduce(0) { $0 + $1.count }
+        let anomalous = (0..<n).sorted { (keys[$0].first, $0) < (keys[$1].first, $1) }.prefix(total)
+            .sorted { (keys[$0].second, $0) < (keys[$1].second, $1) }
+        var roles = [AnomalyType?](repeating: nil, count: n)
+        var position = 0
+        for (type, count) in counts {
+            for user in anomalous[position..<(position + count)] { roles[user] = type }
+            position += count
+        }
+        return roles
+    }
+
+    /// User `index` simulated: profile, events (oldest first) and the sample.
+    func user(_ index: Int) -> SimulatedUser {
+        world.simulateUser(index: index, role: roles[index], config: config)
+    }
+
+    public var sampleCount: Int { config.userCount }
+
+    /// The anomaly type of each sample (nil: normal).
+    public var anomalyTypes: [AnomalyType?] { roles }
+}
