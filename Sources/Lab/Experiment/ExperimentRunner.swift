@@ -28,6 +28,8 @@ public final class ExperimentRunner {
     public let name: String
     public let reporter: (String) -> Void
     public var interactive: Bool? = nil
+    /// Simulates a kill after this many epochs (resume tests).
+    public var interruptAfterEpoch: Int?
     private var raw: RawDataset?
     private var prepared: [Int: PreparedDataset] = [:]
 
@@ -117,13 +119,14 @@ public final class ExperimentRunner {
         let builder = BatchBuilder(dataset: dataset, images: images)
 
         // The resolved config goes first, so a run folder always says what it ran.
-        var resolved = config.setting(["model"], to: modelConfig).setting(["seeds"], to: [.number(Double(seed))])
-        if let fold { resolved = resolved.setting(["data", "split", "fold"], to: .number(Double(fold))) }
+        // (The fold, if any, is in the folder name and metrics.json; the config keeps `folds`.)
+        let resolved = config.setting(["model"], to: modelConfig).setting(["seeds"], to: [.number(Double(seed))])
         try files.writeJSON(resolved, "config.json")
 
         let saveCheckpoints = config.at("output.save_checkpoints")!.boolValue!
         let trainer = Trainer(model: model, builder: builder, training: config["training"]!, seed: UInt64(seed), reporter: reporter,
                               statePath: saveCheckpoints ? files.path("state.safetensors") : nil)
+        trainer.interruptAfterEpoch = interruptAfterEpoch
         trainer.modelTypeHeadWeight = modelConfig.at("anomaly_type_head.weight")!.doubleValue!
         let began = Date()
         let outcome = try trainer.fit(resume: resume)

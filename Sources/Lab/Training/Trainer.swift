@@ -28,6 +28,7 @@ public enum TrainingError: Error, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, step: Int, lastCheckpoint: String?)
     case badResumeState(path: String, reason: String)
     case noTrainingSamples
+    case interrupted(afterEpoch: Int)
 
     public var description: String {
         switch self {
@@ -37,6 +38,7 @@ public enum TrainingError: Error, CustomStringConvertible {
                 + "Lower training.optimizer.lr, keep training.clip_norm on, or check the data for extreme values."
         case let .badResumeState(path, reason): "cannot resume from \(path): \(reason). Delete it to start over."
         case .noTrainingSamples: "the training split is empty; check data.split"
+        case let .interrupted(epoch): "interrupted after epoch \(epoch); continue with --resume"
         }
     }
 }
@@ -164,6 +166,7 @@ public final class Trainer {
                                 epoch + 1, record.trainLoss, record.validLoss, Self.text(record.validROCAUC),
                                 Self.text(record.validAveragePrecision), record.seconds, state.bestEpoch == epoch + 1 ? "  best" : ""))
             if let statePath { try state.save(statePath, parameters: parameters, optimizer: optimizer) }
+            if interruptAfterEpoch == epoch + 1 { throw TrainingError.interrupted(afterEpoch: epoch + 1) }
             stoppedEarly = state.badEpochs >= patience
             if stoppedEarly { reporter.log("early stopping: no \(metric) improvement for \(patience) epochs; best epoch \(state.bestEpoch)") }
             epoch += 1
@@ -173,6 +176,9 @@ public final class Trainer {
         reporter.log(String(format: "training done in %.1fs; best epoch %d", Date().timeIntervalSince(started), state.bestEpoch))
         return TrainingOutcome(history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly, resumedFromEpoch: resumedFrom)
     }
+
+    /// Stops (as if killed) once this many epochs are complete and saved: for resume tests.
+    public var interruptAfterEpoch: Int?
 
     /// Weight of the anomaly-type loss (read by the runner from the model section).
     public var modelTypeHeadWeight: Double = 0.2
