@@ -25,9 +25,13 @@ struct RunCommand: ParsableCommand {
             let runner = ExperimentRunner(config: config)
             if dryRun { try DryRun.describe(runner); return }
             let modes = config.at("ablation.mode")?.arrayValue?.compactMap { $0.stringValue.flatMap(AblationMode.init(rawValue:)) } ?? []
+            if let variants = config["variants"]?.objectPairs, !variants.isEmpty {
+                guard modes.isEmpty else { throw ValidationError("a config with variants cannot also set ablation.mode; run them as two studies") }
+                StudyReport.print(try Study.runVariants(config: config, resume: resume))
+                return
+            }
             let study = Study(runner: runner, modes: modes, masked: config.at("ablation.masked")?.boolValue ?? false, resume: resume)
-            let outcome = try study.run()
-            StudyReport.print(outcome)
+            StudyReport.print(try study.run())
         }
     }
 }

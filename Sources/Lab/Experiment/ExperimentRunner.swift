@@ -28,6 +28,8 @@ public final class ExperimentRunner {
     public let name: String
     public let reporter: (String) -> Void
     public var interactive: Bool? = nil
+    /// Names the variant (a `variants` entry) instead of the modality set.
+    public var variantLabel: String?
     /// Simulates a kill after this many epochs (resume tests).
     public var interruptAfterEpoch: Int?
     private var raw: RawDataset?
@@ -102,7 +104,7 @@ public final class ExperimentRunner {
         modelConfig = modelConfig.setting(["modalities"], to: .array(chosen.map { .string($0.rawValue) }))
         let schema = dataset.schema(imageSize: imageSize)
         let (model, notes) = try MultimodalModel.build(config: modelConfig, schema: schema, seed: UInt64(seed))
-        let variant = Self.variantName(chosen, full: full)
+        let variant = variantLabel ?? Self.variantName(chosen, full: full)
         var directory = (experimentDirectory as NSString).appendingPathComponent("runs/\(variant)/seed-\(seed)")
         if let fold { directory += "/fold-\(fold)" }
         try AtomicFile.createDirectory(directory)

@@ -14,6 +14,8 @@ public enum ExperimentSchema {
             ConfigField("evaluation", evaluation, "Thresholds and metrics."),
             ConfigField("seeds", .oneOrList(.integer(min: 0)), default: [0],
                         "Training seeds (initialisation, shuffling, dropout). Each seed is one run; tables report mean ± std."),
+            ConfigField("variants", .map(.list(.string)), default: .object([]),
+                        "Named variants compared in one table, each a list of overrides (\"model.fusion.type=concat\"); empty: just this config."),
             ConfigField("ablation", ablation, "Modality ablation, run by `fusionlab ablate` or when `ablation.mode` is set."),
             ConfigField("output", .object([
                 ConfigField("directory", .string, default: "Results", "Root folder of results (relative to the working directory)."),

@@ -57,6 +57,38 @@ public struct Study {
         public var maskedTablePath: String?
     }
 
+    /// Runs each named variant of the config (`variants`), each over all seeds and folds.
+    public static func runVariants(config: JSONValue, resume: Bool, reporter: @escaping (String) -> Void = { print($0) }) throws -> Outcome {
+        guard let variants = config["variants"]?.objectPairs, !variants.isEmpty else {
+            return try Study(runner: ExperimentRunner(config: config, reporter: reporter), modes: [], masked: false, resume: resume).run()
+        }
+        var results: [RunResult] = []
+        var base: ExperimentRunner?
+        for (name, overrides) in variants {
+            var json = config.setting(["variants"], to: .object([]))
+            for o in overrides.arrayValue ?? [] {
+                do { json = try ConfigLoader.apply(override: o.stringValue!, to: json) } catch {
+                    throw ConfigError(path: "variants.\(name)", message: error.description)
+                }
+            }
+            let resolved: JSONValue
+            do { resolved = try ExperimentSchema.root.validate(json, path: "") } catch {
+                throw ConfigError(path: "variants.\(name) → \(error.path)", message: error.message)
+            }
+            let runner = ExperimentRunner(config: resolved, reporter: reporter)
+            runner.variantLabel = name
+            if base == nil { base = runner }
+            let study = Study(runner: runner, modes: [], masked: false, resume: resume)
+            for seed in runner.seeds {
+                for fold in runner.folds {
+                    reporter("[\(name)] seed \(seed)\(fold.map { " fold \($0)" } ?? "")")
+                    results.append(try runner.run(seed: seed, fold: fold, resume: study.resume))
+                }
+            }
+        }
+        return try Study(runner: base!, modes: [], masked: false, resume: resume).writeTables(results, order: variants.map(\.0))
+    }
+
     public func run() throws -> Outcome {
         var results: [RunResult] = []
         let sets = modalitySets

@@ -10,27 +10,34 @@ public final class RecurrentSequenceEncoder: ModalityEncoder {
     public enum Pooling: String, CaseIterable, Sendable { case last, attention }
 
     public let embedding: SequenceEmbedding
-    public let gru: GRU?
-    public let lstm: LSTM?
+    /// One recurrent layer per entry of `hidden` (sizes may differ, as 128 then 64).
+    public let gru: [GRU]
+    public let lstm: [LSTM]
+    public let interLayerDropout: Dropout
     public let pooling: Pooling
     public let attentionPooling: AttentionPooling?
     public let projection: Linear
     public let outputSize: Int
     public var modality: Modality { .sequence }
 
-    public init(context: EncoderContext, cell: Cell, hidden: Int, layers: Int, bidirectional: Bool, dropout: Float,
+    public init(context: EncoderContext, cell: Cell, hidden: [Int], bidirectional: Bool, dropout: Float,
                 pooling: Pooling, generator: inout RandomGenerator) {
-        let d = context.dimension
+        precondition(!hidden.isEmpty)
+        let d = context.dimension, directions = bidirectional ? 2 : 1
         embedding = SequenceEmbedding(schema: context.schema, dimension: d, generator: &generator)
-        switch cell {
-        case .gru:
-            gru = GRU(inputSize: d, hiddenSize: hidden, layers: layers, bidirectional: bidirectional, dropout: dropout, generator: &generator)
-            lstm = nil
-        case .lstm:
-            lstm = LSTM(inputSize: d, hiddenSize: hidden, layers: layers, bidirectional: bidirectional, dropout: dropout, generator: &generator)
-            gru = nil
+        var input = d
+        var grus: [GRU] = [], lstms: [LSTM] = []
+        for h in hidden {
+            switch cell {
+            case .gru: grus.append(GRU(inputSize: input, hiddenSize: h, bidirectional: bidirectional, generator: &generator))
+            case .lstm: lstms.append(LSTM(inputSize: input, hiddenSize: h, bidirectional: bidirectional, generator: &generator))
+            }
+            input = h * directions
         }
-        let width = hidden * (bidirectional ? 2 : 1)
+        gru = grus
+        lstm = lstms
+        interLayerDropout = Dropout(probability: dropout, generator: &generator)
+        let width = input
         self.pooling = pooling
         attentionPooling = pooling == .attention ? AttentionPooling(dimension: width, generator: &generator) : nil
         projection = Linear(inputSize: width, outputSize: d, generator: &generator)
@@ -39,8 +46,8 @@ public final class RecurrentSequenceEncoder: ModalityEncoder {
 
     public var children: [(String, any Module)] {
         var c: [(String, any Module)] = [("embedding", embedding)]
-        if let gru { c.append(("rnn", gru)) }
-        if let lstm { c.append(("rnn", lstm)) }
+        c += indexedChildren("rnn", gru.isEmpty ? lstm : gru)
+        c.append(("dropout", interLayerDropout))
         if let attentionPooling { c.append(("pooling", attentionPooling)) }
         return c + [("projection", projection)]
     }
@@ -48,7 +55,14 @@ public final class RecurrentSequenceEncoder: ModalityEncoder {
     public func callAsFunction(_ batch: Batch) -> EncoderOutput {
         let x = embedding(batch)
         let valid = (1 - batch.sequencePadding).detached()
-        let out = gru.map { $0(x, mask: valid) } ?? lstm!(x, mask: valid)
+        var h = x
+        var out: RecurrentOutput!
+        let layers = max(gru.count, lstm.count)
+        for k in 0..<layers {
+            if k > 0 { h = interLayerDropout(h) }
+            out = gru.isEmpty ? lstm[k](h, mask: valid) : gru[k](h, mask: valid)
+            h = out.outputs
+        }
         switch pooling {
         case .last: return EncoderOutput(embedding: projection(out.lastHidden))
         case .attention:
@@ -61,15 +75,18 @@ public final class RecurrentSequenceEncoder: ModalityEncoder {
         EncoderDefinition(
             name: cell.rawValue, modality: .sequence, doc: "\(cell.rawValue.uppercased()) over events.",
             fields: [
-                ConfigField("hidden", .integer(min: 1), default: 64, "Hidden units per direction."),
-                ConfigField("layers", .integer(min: 1, max: 8), default: 1, "Stacked recurrent layers."),
+                ConfigField("hidden", .oneOrList(.integer(min: 1)), default: [64],
+                            "Hidden units per direction; a list stacks one layer per entry (e.g. [128, 64])."),
+                ConfigField("layers", .integer(min: 1, max: 8), default: 1, "Stacked layers when `hidden` is a single size."),
                 ConfigField("bidirectional", .bool, default: false, "Also read the sequence backwards."),
                 ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout between stacked layers."),
                 ConfigField("pooling", .choice(Pooling.allCases.map(\.rawValue)), default: "last",
                             "The state after the last valid event, or attention pooling over all outputs."),
             ],
             build: { o, context, g in
-                RecurrentSequenceEncoder(context: context, cell: cell, hidden: o.int("hidden"), layers: o.int("layers"),
+                let sizes = o.ints("hidden")
+                return RecurrentSequenceEncoder(context: context, cell: cell,
+                                         hidden: sizes.count > 1 ? sizes : Array(repeating: sizes[0], count: o.int("layers")),
                                          bidirectional: o.bool("bidirectional"), dropout: o.float("dropout"),
                                          pooling: Pooling(rawValue: o.string("pooling"))!, generator: &g)
             })
