@@ -18,7 +18,7 @@ build: deps
 	swift build -c release --product fusionlab
 
 run: build
-	.build/release/fusionlab bench engine
+	.build/release/fusionlab run Experiments/modality-ablation.json
 
 test: deps
 	swift test
