@@ -87,6 +87,10 @@ struct ValidateCommand: ParsableCommand {
             guard let config else { throw ValidationError("give a config path, or --docs") }
             let resolved = try ConfigLoader.load(path: config, overrides: overrides, schema: ExperimentSchema.root)
             print(resolved.rendered())
+            for (name, _) in resolved["variants"]?.objectPairs ?? [] {
+                _ = try Study.variantConfig(resolved, name)
+                print("variant \(name): OK")
+            }
             let runner = ExperimentRunner(config: resolved)
             if FileManager.default.fileExists(atPath: resolved.at("data.path")!.stringValue!) {
                 try DryRun.describe(runner)

@@ -14,6 +14,9 @@ import Support
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Experiments").standardized.path
         let files = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasSuffix(".json") }
         #expect(!files.isEmpty)
-        for f in files { _ = try ConfigLoader.load(path: root + "/" + f, schema: ExperimentSchema.root) }
+        for f in files {
+            let config = try ConfigLoader.load(path: root + "/" + f, schema: ExperimentSchema.root)
+            for (name, _) in config["variants"]?.objectPairs ?? [] { _ = try Study.variantConfig(config, name) }
+        }
     }
 }

@@ -64,17 +64,8 @@ public struct Study {
         }
         var results: [RunResult] = []
         var base: ExperimentRunner?
-        for (name, overrides) in variants {
-            var json = config.setting(["variants"], to: .object([]))
-            for o in overrides.arrayValue ?? [] {
-                do { json = try ConfigLoader.apply(override: o.stringValue!, to: json) } catch {
-                    throw ConfigError(path: "variants.\(name)", message: error.description)
-                }
-            }
-            let resolved: JSONValue
-            do { resolved = try ExperimentSchema.root.validate(json, path: "") } catch {
-                throw ConfigError(path: "variants.\(name) → \(error.path)", message: error.message)
-            }
+        for (name, _) in variants {
+            let resolved = try variantConfig(config, name)
             let runner = ExperimentRunner(config: resolved, reporter: reporter)
             runner.variantLabel = name
             if base == nil { base = runner }
@@ -87,6 +78,19 @@ public struct Study {
             }
         }
         return try Study(runner: base!, modes: [], masked: false, resume: resume).writeTables(results, order: variants.map(\.0))
+    }
+
+    /// The validated config of variant `name`: the base config with the variant's overrides.
+    public static func variantConfig(_ config: JSONValue, _ name: String) throws -> JSONValue {
+        var json = config.setting(["variants"], to: .object([]))
+        for o in config["variants"]?[name]?.arrayValue ?? [] {
+            do { json = try ConfigLoader.apply(override: o.stringValue!, to: json) } catch {
+                throw ConfigError(path: "variants.\(name)", message: error.description)
+            }
+        }
+        do { return try ExperimentSchema.root.validate(json, path: "") } catch {
+            throw ConfigError(path: "variants.\(name) → \(error.path)", message: error.message)
+        }
     }
 
     public func run() throws -> Outcome {
