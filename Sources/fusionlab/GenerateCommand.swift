@@ -54,8 +54,6 @@ struct GenerateCommand: ParsableCommand {
             print(Self.report(summary, folder: folder, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
         } catch let error as ShopConfigError {
             throw ValidationError(error.description)
-        } catch let error as ShopWriteError {
-            throw ValidationError(error.description)
         }
     }
 

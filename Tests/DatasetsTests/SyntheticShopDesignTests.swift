@@ -7,6 +7,7 @@ import Testing
 struct ShopProbe: Sendable {
     struct Sample: Sendable {
         var type: AnomalyType?
+        var target: Int32
         var historyLength: Double
         var targetFrequency: Double
         var accountAge: Double
@@ -49,7 +50,7 @@ struct ShopProbe: Sendable {
             let gapMean = gaps.isEmpty ? 0 : gaps.reduce(0, +) / Double(gaps.count)
             let gapSD = gaps.isEmpty ? 0 : (gaps.map { ($0 - gapMean) * ($0 - gapMean) }.reduce(0, +) / Double(gaps.count)).squareRoot()
             return Sample(
-                type: u.role, historyLength: Double(u.events.count), targetFrequency: frequency[Int(u.target)],
+                type: u.role, target: u.target, historyLength: Double(u.events.count), targetFrequency: frequency[Int(u.target)],
                 accountAge: u.profile.accountAgeDays, price: target.price, priceZ: target.priceZ,
                 sellerAge: shop.world.sellers[target.seller].ageDays,
                 medianGap: median(gaps), gapVariation: gaps.count >= 3 && gapMean > 0 ? gapSD / gapMean : 1,
@@ -188,6 +189,17 @@ func separation(_ positives: [Double], _ negatives: [Double]) -> Double {
         }
         #expect(fraction(world.items.filter { $0.role == .counterfeit }, cheapForBrand) > 0.45)
         #expect(fraction(world.items.filter { $0.role == .normal }, cheapForBrand) < 0.2)
+    }
+
+    @Test func badListingsAreTargetedOnceAndOnlyByTheirType() {
+        let world = probe.shop.world
+        for (type, role) in [(AnomalyType.counterfeitListing, ItemRole.counterfeit), (.priceManipulation, .priceManipulated)] {
+            let targets = probe.of(type).map(\.target)
+            #expect(targets.allSatisfy { world.items[Int($0)].role == role })
+            #expect(Set(targets).count == targets.count, "a \(role) listing is the target of two samples")
+        }
+        // Normal samples never end on a bad listing, so that the listing decides the label.
+        #expect(normal.allSatisfy { world.items[Int($0.target)].role == .normal })
     }
 
     @Test func noTrivialFeatureGivesTheLabelAway() {

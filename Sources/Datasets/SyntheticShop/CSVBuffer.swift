@@ -31,25 +31,21 @@ struct CSVBuffer {
         return out
     }
 
-    /// A non-negative or negative integer in decimal.
+    /// An integer in decimal, digits formed on the stack and appended at once.
     mutating func int(_ value: Int64) {
-        var v = value
-        if v < 0 {
-            bytes.append(UInt8(ascii: "-"))
-            if v == .min { bytes.append(contentsOf: Array("9223372036854775808".utf8)); return }
-            v = -v
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
+        var v = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { digits in
+            var n = 21
             repeat {
-                d[n] = UInt8(truncatingIfNeeded: v % 10) + 48
+                n -= 1
+                digits[n] = UInt8(truncatingIfNeeded: v % 10) &+ 48
                 v /= 10
-                n += 1
             } while v > 0
-            for k in stride(from: n - 1, through: 0, by: -1) { bytes.append(d[k]) }
+            if value < 0 {
+                n -= 1
+                digits[n] = UInt8(ascii: "-")
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[n..<21]))
         }
     }
 

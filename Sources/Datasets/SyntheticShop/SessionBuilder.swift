@@ -59,6 +59,8 @@ struct SessionBuilder {
     /// Draw items only from non-anomalous listings (a normal sample's last session must not end
     /// on a counterfeit or manipulated item).
     var avoidAnomalousItems = false
+    /// The listing a victim's last session must end on (counterfeit, manipulated price).
+    var assignedTarget: Int32?
     var purchases: [(item: Int32, time: Double, reviewed: Bool)] = []
 
     init(world: ShopWorld) { self.world = world }

@@ -89,7 +89,6 @@ public struct ShopConfig: Sendable, Equatable {
         case .large:
             userCount = 250_000; itemCount = 100_000; sellerCount = 5_000
             sharedImageVariants = 3
-            historyScale = 1.5
         }
     }
 
@@ -107,6 +106,9 @@ public struct ShopConfig: Sendable, Equatable {
         guard sellerCount >= 12 else { throw .invalid("the shop needs at least 12 sellers, got \(sellerCount)") }
         guard anomalyRate >= 0 && anomalyRate <= 0.5 else {
             throw .invalid("anomaly rate must be in 0...0.5, got \(anomalyRate)")
+        }
+        if anomalyRate > 0 && anomalyTypes.isEmpty {
+            throw .invalid("an anomaly rate of \(anomalyRate) needs at least one anomaly type (or set the rate to 0)")
         }
         guard (8...512).contains(imageSize) else { throw .invalid("image size must be in 8...512 pixels, got \(imageSize)") }
         if let v = sharedImageVariants, v < 1 { throw .invalid("shared image variants must be at least 1, got \(v)") }

@@ -68,12 +68,12 @@ struct Item: Sendable {
 
 extension Item {
     /// Item `index`. Prices are log-normal per category times the brand's tier; new sellers
-    /// undercut a little; reputable old sellers sometimes clear stock at 30–50 %. About 2.5 % of
-    /// items are counterfeit listings (picture of another category or brand, usually a price
-    /// implausibly low for the brand) and 2.5 % have a manipulated price (4–6.5 standard
-    /// deviations of the category's log price from its mean, up or down).
-    static func generate(index: Int, seed: UInt64, brands: [Brand], sellers: [Seller],
-                         brandsOfCategory: [[Int]], sellersOfCategory: [[Int]], sharedImageVariants: Int?) -> Item {
+    /// undercut a little; reputable old sellers sometimes clear stock at 30–50 %. A share of
+    /// items (`ShopWorld.anomalousShares`) are counterfeit listings (picture of another category
+    /// or brand, usually a price implausibly low for the brand) or have a manipulated price
+    /// (4–6.5 standard deviations of the category's log price from its mean, up or down).
+    static func generate(index: Int, seed: UInt64, brands: [Brand], sellers: [Seller], brandsOfCategory: [[Int]],
+                         sellersOfCategory: [[Int]], sharedImageVariants: Int?, anomalousShares: (counterfeit: Double, manipulated: Double)) -> Item {
         var g = RandomGenerator.stream(seed: seed, .item, index)
         let categories = ShopVocabulary.categories
         // Two per category first, so every category has items even in a tiny shop.
@@ -91,7 +91,8 @@ extension Item {
             ? (index < firstPlanted + 2 ? .counterfeit : .priceManipulated) : nil
         let clearance = planted == nil && s.isReputable && clearanceDraw < 0.15
         if clearance { price *= g.uniform(0.3, 0.5) }
-        let role: ItemRole = planted ?? (clearance ? .normal : roleDraw < 0.025 ? .counterfeit : roleDraw < 0.05 ? .priceManipulated : .normal)
+        let role: ItemRole = planted ?? (clearance ? .normal : roleDraw < anomalousShares.counterfeit ? .counterfeit
+            : roleDraw < anomalousShares.counterfeit + anomalousShares.manipulated ? .priceManipulated : .normal)
 
         var shape = c, palette = brand
         switch role {
@@ -147,7 +148,8 @@ struct ShopWorld: Sendable {
         let sellersOfCategory = categories.indices.map { c in sellers.indices.filter { sellers[$0].categories.contains(c) } }
         let items = (0..<config.itemCount).map {
             Item.generate(index: $0, seed: seed, brands: brands, sellers: sellers, brandsOfCategory: brandsOfCategory,
-                          sellersOfCategory: sellersOfCategory, sharedImageVariants: config.sharedImageVariants)
+                          sellersOfCategory: sellersOfCategory, sharedImageVariants: config.sharedImageVariants,
+                          anomalousShares: ShopWorld.anomalousShares(config))
         }
         func sampler(_ keep: (Item) -> Bool, weight: (Item) -> Double = { $0.popularity }) -> WeightedSampler {
             let chosen = items.indices.filter { keep(items[$0]) }
@@ -176,4 +178,27 @@ struct ShopWorld: Sendable {
     }
 
     func category(of item: Int32) -> Int { items[Int(item)].category }
+
+    /// Shares of counterfeit and price-manipulated listings: 2 %, or enough for 1.5 listings
+    /// per sample of the type (so that a listing is rarely the target of two samples and its id
+    /// cannot stand in for the label), rounded up to 0.5 % steps (so that adding a user rarely
+    /// changes the catalogue), at most 15 %.
+    static func anomalousShares(_ config: ShopConfig) -> (counterfeit: Double, manipulated: Double) {
+        func share(_ type: AnomalyType) -> Double {
+            let samples = config.anomalyCounts.first { $0.type == type }?.count ?? 0
+            let needed = 1.5 * Double(samples) / Double(config.itemCount)
+            return min(0.15, max(0.02, (needed / 0.005).rounded(.up) * 0.005))
+        }
+        return (share(.counterfeitListing), share(.priceManipulation))
+    }
+
+    /// Listings of `pool` in a popularity-weighted random order (each item's key from its own
+    /// stream), for handing them out to victims without repeats.
+    func victimOrder(_ pool: WeightedSampler, seed: UInt64) -> [Int32] {
+        let keyed = pool.values.map { j -> (Double, Int32) in
+            var g = RandomGenerator.stream(seed: seed, .victims, Int(j))
+            return (log(max(g.nextDouble(), 1e-300)) / items[Int(j)].popularity, j)
+        }
+        return keyed.sorted { ($0.0, $0.1) > ($1.0, $1.1) }.map(\.1)
+    }
 }

@@ -123,8 +123,9 @@ extension SyntheticShop {
         }
     }
 
-    /// Renders and encodes every picture in parallel into `<images>.partial/`, then swaps that
-    /// folder in for `images/`.
+    /// Renders and encodes the pictures in parallel, writes them (from one thread: parallel
+    /// file creation in one directory only contends for its lock) into `<images>.partial/`, then
+    /// swaps that folder in for `images/`.
     private func writePictures(_ plan: PicturePlan, into imagesFolder: String) throws(ShopWriteError) {
         let manager = FileManager.default
         let partial = imagesFolder + ".partial"
@@ -132,27 +133,38 @@ extension SyntheticShop {
         do { try manager.createDirectory(atPath: partial, withIntermediateDirectories: true) } catch {
             throw .io(path: partial, reason: "cannot create the folder (\(error.localizedDescription))")
         }
-        var failures = [ShopWriteError?](repeating: nil, count: plan.pictures.count)
         let (world, seed, size) = (world, config.seed, config.imageSize)
-        failures.withUnsafeMutableBufferPointer { slots in
-            parallelChunks(plan.pictures.count, minimumPerThread: 64) { start, end in
-                for k in start..<end {
-                    let picture = plan.pictures[k]
-                    let pixels = plan.render(picture, world: world, seed: seed, size: size)
-                    let file = (partial as NSString).appendingPathComponent((picture.path as NSString).lastPathComponent)
-                    do throws(ShopWriteError) {
-                        let bytes = try encodePicture(pixels, size: size, format: picture.format, path: picture.path)
-                        try AtomicFileOutput.write(bytes, to: file)
-                    } catch {
-                        slots[k] = error
+        let batch = 4_096
+        for batchStart in stride(from: 0, to: plan.pictures.count, by: batch) {
+            let pictures = plan.pictures[batchStart..<min(batchStart + batch, plan.pictures.count)]
+            var encoded = [Result<[UInt8], ShopWriteError>](repeating: .success([]), count: pictures.count)
+            encoded.withUnsafeMutableBufferPointer { slots in
+                parallelChunks(pictures.count, minimumPerThread: 64) { start, end in
+                    for k in start..<end {
+                        let picture = pictures[batchStart + k]
+                        let pixels = plan.render(picture, world: world, seed: seed, size: size)
+                        slots[k] = Result { () throws(ShopWriteError) in
+                            try encodePicture(pixels, size: size, format: picture.format, path: picture.path)
+                        }
                     }
                 }
             }
+            for (picture, bytes) in zip(pictures, encoded) {
+                try writeFile(try bytes.get(), to: (partial as NSString).appendingPathComponent((picture.path as NSString).lastPathComponent))
+            }
         }
-        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
         try? manager.removeItem(atPath: imagesFolder)
         guard rename(partial, imagesFolder) == 0 else {
             throw .io(path: imagesFolder, reason: "cannot rename from \(partial) (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// A plain write, for files inside a folder that is itself renamed into place.
+    private func writeFile(_ bytes: [UInt8], to path: String) throws(ShopWriteError) {
+        guard let file = fopen(path, "wb") else { throw .io(path: path, reason: "cannot create (\(String(cString: strerror(errno))))") }
+        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard fclose(file) == 0, written == bytes.count else {
+            throw .io(path: path, reason: "write failed (\(String(cString: strerror(errno))))")
         }
     }
 

@@ -12,12 +12,30 @@ public struct SyntheticShop: Sendable {
     let world: ShopWorld
     /// The anomaly planted in each user's last session (nil: normal).
     let roles: [AnomalyType?]
+    /// The listing each counterfeit or price-manipulation victim ends on.
+    let victimItems: [Int32?]
 
     public init(config: ShopConfig) throws(ShopConfigError) {
         try config.validate()
         self.config = config
         world = ShopWorld(config: config)
         roles = SyntheticShop.assignRoles(config)
+        victimItems = SyntheticShop.assignVictimItems(roles: roles, world: world, seed: config.seed)
+    }
+
+    /// Victims of each listing type, in user order, take the listings in their victim order,
+    /// so that a listing is the target of a second sample only when all have one.
+    static func assignVictimItems(roles: [AnomalyType?], world: ShopWorld, seed: UInt64) -> [Int32?] {
+        var items = [Int32?](repeating: nil, count: roles.count)
+        for (type, pool) in [(AnomalyType.counterfeitListing, world.counterfeitItems), (.priceManipulation, world.manipulatedItems)] {
+            let order = world.victimOrder(pool, seed: seed)
+            var next = 0
+            for user in roles.indices where roles[user] == type {
+                items[user] = order[next % order.count]
+                next += 1
+            }
+        }
+        return items
     }
 
     /// Exactly `config.anomalyCounts` anomalous users: those with the smallest per-user key, then
@@ -45,7 +63,7 @@ public struct SyntheticShop: Sendable {
 
     /// User `index` simulated: profile, events (oldest first) and the sample.
     func user(_ index: Int) -> SimulatedUser {
-        world.simulateUser(index: index, role: roles[index], config: config)
+        world.simulateUser(index: index, role: roles[index], victimItem: victimItems[index], config: config)
     }
 
     public var sampleCount: Int { config.userCount }

@@ -44,7 +44,7 @@ struct SimulatedUser: Sendable {
 extension ShopWorld {
     /// User `index` with its role. Profile, history and last session each have their own
     /// random stream keyed by the user's index.
-    func simulateUser(index: Int, role: AnomalyType?, config: ShopConfig) -> SimulatedUser {
+    func simulateUser(index: Int, role: AnomalyType?, victimItem: Int32?, config: ShopConfig) -> SimulatedUser {
         let script: any UserScript.Type = switch role {
         case nil: NormalUser.self
         case .clickFarming?: ClickFarming.self
@@ -62,6 +62,7 @@ extension ShopWorld {
         let lastDay = (ShopTimeline.windowEnd / ShopTimeline.day).rounded(.down) * ShopTimeline.day
             - Double(1 + lastStream.nextInt(below: ShopTimeline.lastSessionDays)) * ShopTimeline.day
         var b = SessionBuilder(world: self)
+        b.assignedTarget = victimItem
         simulateHistory(&b, user: profile, plan: plan, before: lastDay + profile.activeHourMean * 3_600,
                         scale: config.historyScale, &historyStream)
         let purchasesBefore = b.purchases.count

@@ -34,7 +34,8 @@ enum BotCrawler: UserScript {
                 b.emit(.search, item: nil, category: c, dwell: dwell, pause: gap - dwell)
                 continue
             }
-            let pool = b.world.itemsByCategory[c]
+            // The last page (the sample's target) is an ordinary listing, so the label has one cause.
+            let pool = (k == pages - 1 ? b.world.normalItemsByCategory : b.world.itemsByCategory)[c]
             let item = pool.values[g.nextInt(below: pool.values.count)]
             b.emit(g.bernoulli(0.85) ? .view : .click, item: item, category: c, dwell: dwell, pause: gap - dwell)
         }
