@@ -111,7 +111,9 @@ import TestSupport
             model.eval()
             let batch = Fixture.batch(size: 3)
             // Layers are checked element by element in NNTests; here a spread of each tensor suffices.
-            try checkGradients(of: model, tolerance: 2e-2, maxElementsPerInput: 6) { model(batch).logit }
+            // ε = 1e-4: the output is only 3 logits, so Float32 round-off stays near 1e-5, while a ReLU
+            // unit of the small head can sit within 1e-3 of its kink (seen with ε = 1e-2 and 1e-3).
+            try checkGradients(of: model, epsilon: 1e-4, tolerance: 2e-2, maxElementsPerInput: 6) { model(batch).logit }
         }
     }
 }

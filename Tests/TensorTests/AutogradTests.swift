@@ -58,3 +58,32 @@ import TestSupport
         #expect(run() == run())
     }
 }
+
+@Suite struct BackwardKeepsWhatItReadsTests {
+    /// Backward must not read a buffer the forward's caller has already released: a temporary
+    /// mask goes back to the pool, gets reused, and would otherwise corrupt the gradient.
+    @Test func temporaryMaskAndConditionStayValid() {
+        let x = randomInput([4, 64], seed: 3), y = randomInput([4, 64], seed: 4)
+        func masked() -> Tensor {
+            let mask = Tensor((0..<64).map { Float($0 % 2) }, shape: [64])  // released when this returns
+            return x.maskedFill(mask, with: 0)
+        }
+        func chosen() -> Tensor {
+            let condition = Tensor((0..<256).map { Float($0 % 3 == 0 ? 1 : 0) }, shape: [4, 64])
+            return where_(condition, x, y)
+        }
+        let a = masked(), b = chosen()
+        // Reuse the freed buffers with other values.
+        let filler = (0..<8).map { _ in Tensor(repeating: 7, shape: [64]) } + (0..<8).map { _ in Tensor(repeating: 7, shape: [4, 64]) }
+        (a.sum() + b.sum()).backward()
+        _ = filler
+        for r in 0..<4 {
+            for k in 0..<64 {
+                let fromMask: Float = k % 2 == 0 ? 1 : 0
+                let fromWhere: Float = (r * 64 + k) % 3 == 0 ? 1 : 0
+                #expect(x.grad![r, k] == fromMask + fromWhere)
+                #expect(y.grad![r, k] == 1 - fromWhere)
+            }
+        }
+    }
+}

@@ -47,8 +47,11 @@ extension Tensor {
         layout.forEachRow { o, _, im in
             for i in 0..<n { po[o + i] = pm[im + i * sm] != 0 ? value : px[o + i] }
         }
+        // Backward reads the mask: keep its storage alive (the caller's mask may be a temporary
+        // whose buffer would otherwise go back to the pool and be reused).
+        let maskStorage = mask.storage
         return out.recording([self]) { [self] g in
-            let gx = self.gradStorage(), pg = g.pointer
+            let gx = self.gradStorage(), pg = g.pointer, pm = maskStorage.pointer
             layout.forEachRow { o, _, im in
                 for i in 0..<n where pm[im + i * sm] == 0 { gx[o + i] += pg[o + i] }
             }
@@ -67,8 +70,9 @@ public func where_(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     layout.forEachRow { o, _, ic in
         for i in 0..<n { po[o + i] = pc[ic + i * sc] != 0 ? pa[o + i] : pb[o + i] }
     }
+    let conditionStorage = condition.storage  // read by backward: kept alive (see maskedFill)
     return out.recording([a, b]) { g in
-        let pg = g.pointer
+        let pg = g.pointer, pc = conditionStorage.pointer
         let ga = a.requiresGrad ? a.gradStorage() : nil, gb = b.requiresGrad ? b.gradStorage() : nil
         layout.forEachRow { o, _, ic in
             for i in 0..<n {
