@@ -92,7 +92,8 @@ public final class MultimodalModel: RandomStateful {
             let present = (0..<m).filter { mask[r, $0] != 0 }
             guard present.count > 1 else { continue }
             var dropped = present.filter { _ in generator.nextFloat() < modalityDropout }
-            if dropped.count == present.count { dropped.removeLast() }
+            // All drawn: keep one at random (always keeping the last would bias against it).
+            if dropped.count == present.count { dropped.remove(at: generator.nextInt(below: dropped.count)) }
             for k in dropped { mask[r, k] = 0 }
         }
     }
