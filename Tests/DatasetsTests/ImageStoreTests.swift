@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import Tensor
+@testable import Datasets
+
+@Suite struct ImageStoreTests {
+    /// Two items with images (one good PNG, one corrupt) and one without.
+    func dataset(_ body: (PreparedDataset) throws -> Void) throws {
+        let files = [
+            "events.csv": "user_id:token,timestamp:float,event_type:token,item_id:token\nu1,1,view,i1\nu2,2,view,i2\nu3,3,view,i3\n",
+            "items.csv": "item_id:token,price:float,image:token\ni1,1,images/good.png\ni2,2,images/bad.png\ni3,3,\n",
+            "labels.csv": "sample_id:token,user_id:token,label:float\ns1,u1,0\ns2,u2,1\ns3,u3,0\n",
+        ]
+        try withDataset(files) { folder in
+            try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
+            let image = RGBImage(width: 4, height: 4, red: 200, green: 100, blue: 0)
+            try Data(try encodePNG(image)).write(to: URL(fileURLWithPath: folder + "/images/good.png"))
+            try Data("not an image".utf8).write(to: URL(fileURLWithPath: folder + "/images/bad.png"))
+            var options = DataOptions()
+            options.fractions = SplitFractions(train: 1, valid: 1, test: 1)
+            try body(try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options))
+        }
+    }
+
+    @Test func maskPolicyMasksAndCountsBadImages() throws {
+        try dataset { d in
+            let store = ImageStore(dataset: d, imageSize: 2, normalization: .unitRange, policy: .mask)
+            let batch = try BatchBuilder(dataset: d, images: store).batch([0, 1, 2, 0])
+            #expect(batch.images!.shape == [4, 3, 2, 2])
+            #expect((0..<4).map { batch.modalityMask[$0, Modality.image.index] } == [1, 0, 0, 1])
+            // The good image, resized and scaled to [0, 1]: red 200/255, green 100/255, blue 0.
+            #expect(Swift.abs(batch.images![0, 0, 0, 0] - 200 / 255) < 1e-6 && batch.images![0, 2, 1, 1] == 0)
+            #expect(batch.images![1, 0, 0, 0] == 0)
+            #expect(store.decodedCount == 1)                     // decoded once, served twice
+            #expect(store.masked.count == 1 && store.masked[0].reason.contains("images/bad.png"))
+        }
+    }
+
+    @Test func errorPolicyNamesTheItemAndTheFile() throws {
+        try dataset { d in
+            let store = ImageStore(dataset: d, imageSize: 2, policy: .error)
+            do {
+                _ = try BatchBuilder(dataset: d, images: store).batch([1])
+                Issue.record("expected an image error")
+            } catch let error as ImageError {
+                #expect(error.description.contains("'i2'") && error.description.contains("images/bad.png"), "\(error)")
+            }
+        }
+    }
+}
+
+@Suite struct RecBoleFolderTests {
+    @Test func interUserItemFilesLoadAsEventsUsersItems() throws {
+        let files = [
+            "ml.inter": "user_id:token\titem_id:token\ttimestamp:float\tevent_type:token\n1\t10\t100\tview\n1\t11\t200\tbuy\n",
+            "ml.user": "user_id:token\tage:float\n1\t30\n",
+            "ml.item": "item_id:token\tprice:float\n10\t5\n11\t7\n",
+            "labels.csv": "sample_id:token,user_id:token,label:float\ns1,1,0\n",
+        ]
+        try withDataset(files) { folder in
+            let raw = try RawDataset.load(folder: folder)
+            #expect(raw.events.file == "ml.inter" && raw.events.rowCount == 2)
+            #expect(raw.users?.file == "ml.user" && raw.items?.file == "ml.item")
+        }
+    }
+}
