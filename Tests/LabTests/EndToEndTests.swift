@@ -122,6 +122,22 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         #expect(!FileManager.default.fileExists(atPath: out + "/Results"))
     }
 
+    @Test func aNonFiniteLossStopsTheRunWithAClearMessage() throws {
+        let out = scratchDirectory()
+        let runner = ExperimentRunner(config: try tinyConfig(out, ["training.optimizer.lr=1e30", "training.clip_norm=null",
+                                                                   "training.schedule.warmup_fraction=0"]), reporter: { _ in })
+        do {
+            _ = try runner.run(seed: 0, fold: nil, resume: false)
+            Issue.record("expected the loss to blow up")
+        } catch let error as TrainingError {
+            guard case .nonFiniteLoss = error else { Issue.record("\(error)"); return }
+            #expect(error.description.contains("NaN or infinite"))
+        }
+        // No metrics or predictions were written for the failed run.
+        let runs = RunRecord.findRuns(under: out)
+        #expect(runs.isEmpty)
+    }
+
     @Test func csvFieldsAreQuotedPerRFC4180() {
         var t = CSVTable(header: ["a", "b,c"])
         t.append(["say \"hi\"", "line\nbreak"])
