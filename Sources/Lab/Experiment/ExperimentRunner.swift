@@ -181,6 +181,9 @@ public final class ExperimentRunner {
             try model.save(to: files.path("model.safetensors"), metadata: ["experiment": name, "variant": variant, "seed": "\(seed)"])
             try AtomicFile.write(String(decoding: try JSONEncoder().encode(schema), as: UTF8.self), to: files.path("schema.json"))
         }
+        // Each run has its own tensor sizes: hand the cached buffers back rather than let the
+        // pool grow to the union of every variant's sizes.
+        BufferPool.shared.trim()
         reporter.log(String(format: "test: ROC-AUC %@, AP %@, F1 %@ at threshold %.4f (chosen on validation by %@)",
                             Trainer.text(testMetrics.rocAUC), Trainer.text(testMetrics.averagePrecision), Trainer.text(testMetrics.f1),
                             threshold, evaluation.string("threshold")))
