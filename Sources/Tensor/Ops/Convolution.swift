@@ -79,8 +79,12 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
     // The columns are what backward needs for the weight gradient: kept for it.
     let cols = Storage(count: n * ckk * p)
     let px = x.pointer, pc = cols.pointer, pw = weight.pointer, po = out.pointer
+    // Unfold every sample first (in parallel: samples are independent), then one GEMM each.
+    let columns = UncheckedSendable(pc)
+    parallelChunks(n, minimumPerThread: max(1, 16_384 / max(ckk * p, 1))) { start, end in
+        for s in start..<end { im2col(px + s * imageSize, channels: c, height: h, width: w, geo, into: columns.value + s * ckk * p) }
+    }
     for s in 0..<n {
-        im2col(px + s * imageSize, channels: c, height: h, width: w, geo, into: pc + s * ckk * p)
         sgemm(transposeA: false, transposeB: false, m: o, n: p, k: ckk, a: pw, lda: ckk,
               b: pc + s * ckk * p, ldb: p, beta: 0, c: po + s * o * p, ldc: p)
     }

@@ -10,6 +10,30 @@ extension Tensor {
         let out = Tensor(uninitializedShape: [shape[0], shape[1], ho, wo])
         var argmax = [Int32](repeating: 0, count: out.count)
         let px = pointer, po = out.pointer
+        if geo.kernel == (2, 2) && geo.stride == (2, 2) && geo.padding == (0, 0) {
+            // The common 2×2/2 case: no bounds checks, planes split over threads.
+            argmax.withUnsafeMutableBufferPointer { am in
+                let pam = UncheckedSendable(am.baseAddress!)
+                parallelChunks(planes, minimumPerThread: 64) { start, end in
+                    for pl in start..<end {
+                        let x = px + pl * h * w
+                        for oy in 0..<ho {
+                            let r0 = x + 2 * oy * w, r1 = r0 + w
+                            for ox in 0..<wo {
+                                let c = 2 * ox
+                                var best = r0[c], bi = 2 * oy * w + c
+                                if r0[c + 1] > best { best = r0[c + 1]; bi = 2 * oy * w + c + 1 }
+                                if r1[c] > best { best = r1[c]; bi = (2 * oy + 1) * w + c }
+                                if r1[c + 1] > best { best = r1[c + 1]; bi = (2 * oy + 1) * w + c + 1 }
+                                let oi = (pl * ho + oy) * wo + ox
+                                po[oi] = best
+                                pam.value[oi] = Int32(bi)
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
         argmax.withUnsafeMutableBufferPointer { am in
             for pl in 0..<planes {
                 let x = px + pl * h * w
@@ -32,6 +56,7 @@ extension Tensor {
                     }
                 }
             }
+        }
         }
         return out.recording([self]) { [self] g in
             let gx = self.gradStorage(), pg = g.pointer
