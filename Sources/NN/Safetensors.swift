@@ -74,25 +74,8 @@ public enum Safetensors {
         return bytes
     }
 
-    /// A JSON string literal (quotes, backslashes and control characters escaped; other
-    /// characters as UTF-8, as serde_json writes them).
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal, as serde_json writes them (the one JSON quoting of the project).
+    static func jsonString(_ s: String) -> String { JSONValue.quote(s) }
 
     // MARK: Reading
 
