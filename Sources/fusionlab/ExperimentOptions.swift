@@ -9,7 +9,7 @@ struct ConfigOptions: ParsableArguments {
     @Argument(help: "Experiment config (JSON), e.g. Experiments/default.json.")
     var config: String
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config value: --set training.lr=3e-4 (repeatable).", valueName: "key.path=value"))
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config value: --set training.optimizer.lr=3e-4 (repeatable).", valueName: "key.path=value"))
     var overrides: [String] = []
 
     @Option(help: "Threads for OpenBLAS and parallel loops (overrides the config's `threads`).")

@@ -62,7 +62,7 @@ public enum ConfigLoader {
     /// otherwise as a plain string.
     public static func apply(override: String, to config: JSONValue) throws(ConfigError) -> JSONValue {
         guard let eq = override.firstIndex(of: "=") else {
-            throw ConfigError(path: override, message: "an override is key.path=value, e.g. --set training.lr=3e-4")
+            throw ConfigError(path: override, message: "an override is key.path=value, e.g. --set training.optimizer.lr=3e-4")
         }
         let key = String(override[..<eq]), raw = String(override[override.index(after: eq)...])
         let path = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
