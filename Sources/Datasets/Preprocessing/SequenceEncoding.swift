@@ -16,8 +16,8 @@ extension PreparedDataset {
             add("category_id", column: c)
         } else if let items = raw.items, let c = items.column("category_id"), c.spec.type == .token, let rows = itemRowOfEventItem {
             // The item's category, joined through items.csv.
-            let itemIDs = events.column("item_id")!.tokenIDs!
-            let ids = itemIDs.map { $0 >= 0 && rows[Int($0)] >= 0 ? c.tokenIDs![Int(rows[Int($0)])] : -1 }
+            let itemIDs = events.column("item_id")!.tokenIDs!, categoryIDs = c.tokenIDs!
+            let ids = itemIDs.map { $0 >= 0 && rows[Int($0)] >= 0 ? categoryIDs[Int(rows[Int($0)])] : -1 }
             sources.append(("category_id", ids, c.tokens, false))
         }
         for name in options.eventTokenColumns {
@@ -33,45 +33,44 @@ extension PreparedDataset {
         // Vocabularies from training histories.
         var fields: [SequenceFeatures.TokenField] = []
         for source in sources {
-            let size: Int
-            var map: (Int32) -> Int32
+            // Raw id → embedding index, so each event costs one table lookup.
+            let size: Int, table: [Int32]
             if source.hashed, let buckets = options.itemHashBuckets {
                 size = buckets + Vocabulary.reserved
-                let hashes = (0..<source.tokens.count).map { raw -> Int32 in
+                table = (0..<source.tokens.count).map { raw -> Int32 in
                     var s = source.tokens.string(Int32(raw))
                     let h = s.withUTF8 { TokenInterner.hash($0) }
                     return Int32(h % UInt64(buckets)) + Int32(Vocabulary.reserved)
                 }
-                map = { $0 < 0 ? Vocabulary.missing : hashes[Int($0)] }
             } else {
-                var counts = [Int](repeating: 0, count: source.tokens.count)
-                for i in 0..<n where training[i] {
-                    for p in histories[i] { let r = source.ids[Int(index.order[p])]; if r >= 0 { counts[Int(r)] += 1 } }
-                }
+                let counts = countTokens(ids: source.ids, order: index.order, histories: histories, training: training, tokenCount: source.tokens.count)
                 let vocabulary = Vocabulary(counts: counts, interner: source.tokens, minFrequency: options.minFrequency)
                 size = vocabulary.size
-                map = { vocabulary.index(ofRaw: $0) }
+                table = vocabulary.indexOfRaw
             }
-            var values = [Int32](repeating: Vocabulary.padding, count: n * length)
-            for i in 0..<n {
-                for (k, p) in histories[i].enumerated() { values[i * length + k] = map(source.ids[Int(index.order[p])]) }
-            }
+            let values = gatherTokens(ids: source.ids, order: index.order, histories: histories, table: table, length: length)
             fields.append(.init(name: source.name, size: size, values: values))
         }
 
         // Time features.
         var gaps = [Int32](repeating: 0, count: n * length), hours = [Int32](repeating: 0, count: n * length)
         var lengths = [Int32](repeating: 0, count: n)
-        for i in 0..<n {
-            let h = histories[i]
-            lengths[i] = Int32(h.count)
-            // The gap to the event before the window, if the window was truncated: still past, no leak.
-            var previous: Double? = h.lowerBound > index.all(key: keys[i]).lowerBound ? timestamps[Int(index.order[h.lowerBound - 1])] : nil
-            for (k, p) in h.enumerated() {
-                let t = timestamps[Int(index.order[p])]
-                gaps[i * length + k] = SequenceFeatures.gapBucket(previous.map { t - $0 }, buckets: options.gapBuckets)
-                hours[i * length + k] = SequenceFeatures.hourIndex(t)
-                previous = t
+        timestamps.withUnsafeBufferPointer { t in
+            index.order.withUnsafeBufferPointer { order in
+                for i in 0..<n {
+                    let h = histories[i]
+                    lengths[i] = Int32(h.count)
+                    // The gap to the event before the window, if the window was truncated: still past, no leak.
+                    var previous: Double? = h.lowerBound > index.all(key: keys[i]).lowerBound ? t[Int(order[h.lowerBound - 1])] : nil
+                    var k = i * length
+                    for p in h {
+                        let time = t[Int(order[p])]
+                        gaps[k] = SequenceFeatures.gapBucket(previous.map { time - $0 }, buckets: options.gapBuckets)
+                        hours[k] = SequenceFeatures.hourIndex(time)
+                        previous = time
+                        k += 1
+                    }
+                }
             }
         }
         fields.append(.init(name: "gap", size: options.gapBuckets, values: gaps))
@@ -93,5 +92,43 @@ extension PreparedDataset {
         }
         return SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields,
                                 floatNames: options.eventFloatColumns, floats: floats)
+    }
+
+    /// How often each raw token occurs in the training samples' histories.
+    static func countTokens(ids: [Int32], order: [Int32], histories: [Range<Int>], training: [Bool], tokenCount: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: tokenCount)
+        counts.withUnsafeMutableBufferPointer { c in
+            ids.withUnsafeBufferPointer { ids in
+                order.withUnsafeBufferPointer { order in
+                    for (i, h) in histories.enumerated() where training[i] {
+                        for p in h { let r = ids[Int(order[p])]; if r >= 0 { c[Int(r)] += 1 } }
+                    }
+                }
+            }
+        }
+        return counts
+    }
+
+    /// `[samples × length]`, right-padded: the k-th event p of history i becomes
+    /// `table[ids[order[p]]]`, a missing token `Vocabulary.missing`.
+    static func gatherTokens(ids: [Int32], order: [Int32], histories: [Range<Int>], table: [Int32], length: Int) -> [Int32] {
+        var values = [Int32](repeating: Vocabulary.padding, count: histories.count * length)
+        values.withUnsafeMutableBufferPointer { out in
+            ids.withUnsafeBufferPointer { ids in
+                order.withUnsafeBufferPointer { order in
+                    table.withUnsafeBufferPointer { table in
+                        for (i, h) in histories.enumerated() {
+                            var k = i * length
+                            for p in h {
+                                let r = ids[Int(order[p])]
+                                out[k] = r < 0 ? Vocabulary.missing : table[Int(r)]
+                                k += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return values
     }
 }
