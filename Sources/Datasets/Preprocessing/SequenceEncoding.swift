@@ -1,3 +1,5 @@
+import Tensor
+
 extension PreparedDataset {
     /// Builds the per-event index arrays. Vocabularies count the events inside training
     /// samples' histories only; the gap is measured to the previous event of the same history.
@@ -5,7 +7,6 @@ extension PreparedDataset {
                                 itemRowOfEventItem: [Int32]?, options: DataOptions) throws(DatasetError) -> SequenceFeatures {
         let events = raw.events
         let n = histories.count, length = options.maxLength
-        let timestamps = index.timestamps
 
         // Token sources: (name, raw ids per event row, interner).
         var sources: [(name: String, ids: [Int32], tokens: TokenInterner, hashed: Bool)] = []
@@ -30,49 +31,28 @@ extension PreparedDataset {
             add(name, column: c)
         }
 
-        // Vocabularies from training histories.
-        var fields: [SequenceFeatures.TokenField] = []
-        for source in sources {
-            // Raw id → embedding index, so each event costs one table lookup.
-            let size: Int, table: [Int32]
-            if source.hashed, let buckets = options.itemHashBuckets {
-                size = buckets + Vocabulary.reserved
-                table = (0..<source.tokens.count).map { raw -> Int32 in
-                    var s = source.tokens.string(Int32(raw))
-                    let h = s.withUTF8 { TokenInterner.hash($0) }
-                    return Int32(h % UInt64(buckets)) + Int32(Vocabulary.reserved)
-                }
-            } else {
-                let counts = countTokens(ids: source.ids, order: index.order, histories: histories, training: training, tokenCount: source.tokens.count)
-                let vocabulary = Vocabulary(counts: counts, interner: source.tokens, minFrequency: options.minFrequency)
-                size = vocabulary.size
-                table = vocabulary.indexOfRaw
-            }
-            let values = gatherTokens(ids: source.ids, order: index.order, histories: histories, table: table, length: length)
-            fields.append(.init(name: source.name, size: size, values: values))
-        }
-
-        // Time features.
-        var gaps = [Int32](repeating: 0, count: n * length), hours = [Int32](repeating: 0, count: n * length)
-        var lengths = [Int32](repeating: 0, count: n)
-        timestamps.withUnsafeBufferPointer { t in
-            index.order.withUnsafeBufferPointer { order in
-                for i in 0..<n {
-                    let h = histories[i]
-                    lengths[i] = Int32(h.count)
-                    // The gap to the event before the window, if the window was truncated: still past, no leak.
-                    var previous: Double? = h.lowerBound > index.all(key: keys[i]).lowerBound ? t[Int(order[h.lowerBound - 1])] : nil
-                    var k = i * length
-                    for p in h {
-                        let time = t[Int(order[p])]
-                        gaps[k] = SequenceFeatures.gapBucket(previous.map { time - $0 }, buckets: options.gapBuckets)
-                        hours[k] = SequenceFeatures.hourIndex(time)
-                        previous = time
-                        k += 1
+        // Vocabularies from training histories, one token field per task, and the time features
+        // beside them: the tasks share nothing but read-only inputs.
+        var encoded = [SequenceFeatures.TokenField?](repeating: nil, count: sources.count)
+        var time: (gaps: [Int32], hours: [Int32], lengths: [Int32]) = ([], [], [])
+        encoded.withUnsafeMutableBufferPointer { out in
+            withUnsafeMutablePointer(to: &time) { timeOut in
+                let results = UncheckedSendable((out, timeOut))
+                parallelChunks(sources.count + 1, minimumPerThread: 1) { start, end in
+                    for task in start..<end {
+                        if task == sources.count {
+                            results.value.1.pointee = timeFeatures(index: index, keys: keys, histories: histories, length: length, gapBuckets: options.gapBuckets)
+                        } else {
+                            let s = sources[task]
+                            results.value.0[task] = encodeTokens(name: s.name, ids: s.ids, tokens: s.tokens, hashed: s.hashed, index: index,
+                                                                 histories: histories, training: training, options: options)
+                        }
                     }
                 }
             }
         }
+        var fields = encoded.map { $0! }
+        let (gaps, hours, lengths) = time
         fields.append(.init(name: "gap", size: options.gapBuckets, values: gaps))
         fields.append(.init(name: "hour", size: 25, values: hours))
 
@@ -92,6 +72,54 @@ extension PreparedDataset {
         }
         return SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields,
                                 floatNames: options.eventFloatColumns, floats: floats)
+    }
+
+    /// One token field: its vocabulary (or hash buckets) and its `[samples × length]` indices.
+    static func encodeTokens(name: String, ids: [Int32], tokens: TokenInterner, hashed: Bool, index: EventIndex,
+                             histories: [Range<Int>], training: [Bool], options: DataOptions) -> SequenceFeatures.TokenField {
+        // Raw id → embedding index, so each event costs one table lookup.
+        let size: Int, table: [Int32]
+        if hashed, let buckets = options.itemHashBuckets {
+            size = buckets + Vocabulary.reserved
+            table = (0..<tokens.count).map { raw -> Int32 in
+                var s = tokens.string(Int32(raw))
+                let h = s.withUTF8 { TokenInterner.hash($0) }
+                return Int32(h % UInt64(buckets)) + Int32(Vocabulary.reserved)
+            }
+        } else {
+            let counts = countTokens(ids: ids, order: index.order, histories: histories, training: training, tokenCount: tokens.count)
+            let vocabulary = Vocabulary(counts: counts, interner: tokens, minFrequency: options.minFrequency)
+            size = vocabulary.size
+            table = vocabulary.indexOfRaw
+        }
+        return .init(name: name, size: size, values: gatherTokens(ids: ids, order: index.order, histories: histories, table: table, length: options.maxLength))
+    }
+
+    /// Gap bucket and hour of every event of every window, and the window lengths.
+    static func timeFeatures(index: EventIndex, keys: [Int32], histories: [Range<Int>], length: Int,
+                             gapBuckets: Int) -> (gaps: [Int32], hours: [Int32], lengths: [Int32]) {
+        let n = histories.count
+        var gaps = [Int32](repeating: 0, count: n * length), hours = [Int32](repeating: 0, count: n * length)
+        var lengths = [Int32](repeating: 0, count: n)
+        index.timestamps.withUnsafeBufferPointer { t in
+            index.order.withUnsafeBufferPointer { order in
+                for i in 0..<n {
+                    let h = histories[i]
+                    lengths[i] = Int32(h.count)
+                    // The gap to the event before the window, if the window was truncated: still past, no leak.
+                    var previous: Double? = h.lowerBound > index.all(key: keys[i]).lowerBound ? t[Int(order[h.lowerBound - 1])] : nil
+                    var k = i * length
+                    for p in h {
+                        let time = t[Int(order[p])]
+                        gaps[k] = SequenceFeatures.gapBucket(previous.map { time - $0 }, buckets: gapBuckets)
+                        hours[k] = SequenceFeatures.hourIndex(time)
+                        previous = time
+                        k += 1
+                    }
+                }
+            }
+        }
+        return (gaps, hours, lengths)
     }
 
     /// How often each raw token occurs in the training samples' histories.
