@@ -56,9 +56,10 @@ extension PreparedDataset {
         let userRowOfEventUser = raw.users.map { joinRows(from: eventUser.tokens, to: $0, idColumn: "user_id") }
         let itemRowOfEventItem = raw.items.map { joinRows(from: eventItem.tokens, to: $0, idColumn: "item_id") }
         var keys = eventKey.tokenIDs!
+        let eventUsers = eventUser.tokenIDs!
         for row in 0..<events.rowCount {
             var unknown = false
-            if let map = userRowOfEventUser, let u = eventUser.tokenIDs?[row], u >= 0, map[Int(u)] < 0 {
+            if let map = userRowOfEventUser, case let u = eventUsers[row], u >= 0, map[Int(u)] < 0 {
                 report.eventsWithUnknownUser += 1; unknown = true
                 if options.missingEntityPolicy == .error {
                     throw .csv(file: events.file, line: Int(events.lines[row]), column: columnNumber(events, "user_id"),

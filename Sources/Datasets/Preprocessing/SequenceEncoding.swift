@@ -1,3 +1,5 @@
+import Tensor
+
 extension PreparedDataset {
     /// Builds the per-event index arrays. Vocabularies count the events inside training
     /// samples' histories only; the gap is measured to the previous event of the same history.
@@ -5,7 +7,6 @@ extension PreparedDataset {
                                 itemRowOfEventItem: [Int32]?, options: DataOptions) throws(DatasetError) -> SequenceFeatures {
         let events = raw.events
         let n = histories.count, length = options.maxLength
-        let timestamps = index.timestamps
 
         // Token sources: (name, raw ids per event row, interner).
         var sources: [(name: String, ids: [Int32], tokens: TokenInterner, hashed: Bool)] = []
@@ -16,8 +17,8 @@ extension PreparedDataset {
             add("category_id", column: c)
         } else if let items = raw.items, let c = items.column("category_id"), c.spec.type == .token, let rows = itemRowOfEventItem {
             // The item's category, joined through items.csv.
-            let itemIDs = events.column("item_id")!.tokenIDs!
-            let ids = itemIDs.map { $0 >= 0 && rows[Int($0)] >= 0 ? c.tokenIDs![Int(rows[Int($0)])] : -1 }
+            let itemIDs = events.column("item_id")!.tokenIDs!, categoryIDs = c.tokenIDs!
+            let ids = itemIDs.map { $0 >= 0 && rows[Int($0)] >= 0 ? categoryIDs[Int(rows[Int($0)])] : -1 }
             sources.append(("category_id", ids, c.tokens, false))
         }
         for name in options.eventTokenColumns {
@@ -30,50 +31,28 @@ extension PreparedDataset {
             add(name, column: c)
         }
 
-        // Vocabularies from training histories.
-        var fields: [SequenceFeatures.TokenField] = []
-        for source in sources {
-            let size: Int
-            var map: (Int32) -> Int32
-            if source.hashed, let buckets = options.itemHashBuckets {
-                size = buckets + Vocabulary.reserved
-                let hashes = (0..<source.tokens.count).map { raw -> Int32 in
-                    var s = source.tokens.string(Int32(raw))
-                    let h = s.withUTF8 { TokenInterner.hash($0) }
-                    return Int32(h % UInt64(buckets)) + Int32(Vocabulary.reserved)
+        // Vocabularies from training histories, one token field per task, and the time features
+        // beside them: the tasks share nothing but read-only inputs.
+        var encoded = [SequenceFeatures.TokenField?](repeating: nil, count: sources.count)
+        var time: (gaps: [Int32], hours: [Int32], lengths: [Int32]) = ([], [], [])
+        encoded.withUnsafeMutableBufferPointer { out in
+            withUnsafeMutablePointer(to: &time) { timeOut in
+                let results = UncheckedSendable((out, timeOut))
+                parallelChunks(sources.count + 1, minimumPerThread: 1) { start, end in
+                    for task in start..<end {
+                        if task == sources.count {
+                            results.value.1.pointee = timeFeatures(index: index, keys: keys, histories: histories, length: length, gapBuckets: options.gapBuckets)
+                        } else {
+                            let s = sources[task]
+                            results.value.0[task] = encodeTokens(name: s.name, ids: s.ids, tokens: s.tokens, hashed: s.hashed, index: index,
+                                                                 histories: histories, training: training, options: options)
+                        }
+                    }
                 }
-                map = { $0 < 0 ? Vocabulary.missing : hashes[Int($0)] }
-            } else {
-                var counts = [Int](repeating: 0, count: source.tokens.count)
-                for i in 0..<n where training[i] {
-                    for p in histories[i] { let r = source.ids[Int(index.order[p])]; if r >= 0 { counts[Int(r)] += 1 } }
-                }
-                let vocabulary = Vocabulary(counts: counts, interner: source.tokens, minFrequency: options.minFrequency)
-                size = vocabulary.size
-                map = { vocabulary.index(ofRaw: $0) }
-            }
-            var values = [Int32](repeating: Vocabulary.padding, count: n * length)
-            for i in 0..<n {
-                for (k, p) in histories[i].enumerated() { values[i * length + k] = map(source.ids[Int(index.order[p])]) }
-            }
-            fields.append(.init(name: source.name, size: size, values: values))
-        }
-
-        // Time features.
-        var gaps = [Int32](repeating: 0, count: n * length), hours = [Int32](repeating: 0, count: n * length)
-        var lengths = [Int32](repeating: 0, count: n)
-        for i in 0..<n {
-            let h = histories[i]
-            lengths[i] = Int32(h.count)
-            // The gap to the event before the window, if the window was truncated: still past, no leak.
-            var previous: Double? = h.lowerBound > index.all(key: keys[i]).lowerBound ? timestamps[Int(index.order[h.lowerBound - 1])] : nil
-            for (k, p) in h.enumerated() {
-                let t = timestamps[Int(index.order[p])]
-                gaps[i * length + k] = SequenceFeatures.gapBucket(previous.map { t - $0 }, buckets: options.gapBuckets)
-                hours[i * length + k] = SequenceFeatures.hourIndex(t)
-                previous = t
             }
         }
+        var fields = encoded.map { $0! }
+        let (gaps, hours, lengths) = time
         fields.append(.init(name: "gap", size: options.gapBuckets, values: gaps))
         fields.append(.init(name: "hour", size: 25, values: hours))
 
@@ -93,5 +72,91 @@ extension PreparedDataset {
         }
         return SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields,
                                 floatNames: options.eventFloatColumns, floats: floats)
+    }
+
+    /// One token field: its vocabulary (or hash buckets) and its `[samples × length]` indices.
+    static func encodeTokens(name: String, ids: [Int32], tokens: TokenInterner, hashed: Bool, index: EventIndex,
+                             histories: [Range<Int>], training: [Bool], options: DataOptions) -> SequenceFeatures.TokenField {
+        // Raw id → embedding index, so each event costs one table lookup.
+        let size: Int, table: [Int32]
+        if hashed, let buckets = options.itemHashBuckets {
+            size = buckets + Vocabulary.reserved
+            table = (0..<tokens.count).map { raw -> Int32 in
+                var s = tokens.string(Int32(raw))
+                let h = s.withUTF8 { TokenInterner.hash($0) }
+                return Int32(h % UInt64(buckets)) + Int32(Vocabulary.reserved)
+            }
+        } else {
+            let counts = countTokens(ids: ids, order: index.order, histories: histories, training: training, tokenCount: tokens.count)
+            let vocabulary = Vocabulary(counts: counts, interner: tokens, minFrequency: options.minFrequency)
+            size = vocabulary.size
+            table = vocabulary.indexOfRaw
+        }
+        return .init(name: name, size: size, values: gatherTokens(ids: ids, order: index.order, histories: histories, table: table, length: options.maxLength))
+    }
+
+    /// Gap bucket and hour of every event of every window, and the window lengths.
+    static func timeFeatures(index: EventIndex, keys: [Int32], histories: [Range<Int>], length: Int,
+                             gapBuckets: Int) -> (gaps: [Int32], hours: [Int32], lengths: [Int32]) {
+        let n = histories.count
+        var gaps = [Int32](repeating: 0, count: n * length), hours = [Int32](repeating: 0, count: n * length)
+        var lengths = [Int32](repeating: 0, count: n)
+        index.timestamps.withUnsafeBufferPointer { t in
+            index.order.withUnsafeBufferPointer { order in
+                for i in 0..<n {
+                    let h = histories[i]
+                    lengths[i] = Int32(h.count)
+                    // The gap to the event before the window, if the window was truncated: still past, no leak.
+                    var previous: Double? = h.lowerBound > index.all(key: keys[i]).lowerBound ? t[Int(order[h.lowerBound - 1])] : nil
+                    var k = i * length
+                    for p in h {
+                        let time = t[Int(order[p])]
+                        gaps[k] = SequenceFeatures.gapBucket(previous.map { time - $0 }, buckets: gapBuckets)
+                        hours[k] = SequenceFeatures.hourIndex(time)
+                        previous = time
+                        k += 1
+                    }
+                }
+            }
+        }
+        return (gaps, hours, lengths)
+    }
+
+    /// How often each raw token occurs in the training samples' histories.
+    static func countTokens(ids: [Int32], order: [Int32], histories: [Range<Int>], training: [Bool], tokenCount: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: tokenCount)
+        counts.withUnsafeMutableBufferPointer { c in
+            ids.withUnsafeBufferPointer { ids in
+                order.withUnsafeBufferPointer { order in
+                    for (i, h) in histories.enumerated() where training[i] {
+                        for p in h { let r = ids[Int(order[p])]; if r >= 0 { c[Int(r)] += 1 } }
+                    }
+                }
+            }
+        }
+        return counts
+    }
+
+    /// `[samples × length]`, right-padded: the k-th event p of history i becomes
+    /// `table[ids[order[p]]]`, a missing token `Vocabulary.missing`.
+    static func gatherTokens(ids: [Int32], order: [Int32], histories: [Range<Int>], table: [Int32], length: Int) -> [Int32] {
+        var values = [Int32](repeating: Vocabulary.padding, count: histories.count * length)
+        values.withUnsafeMutableBufferPointer { out in
+            ids.withUnsafeBufferPointer { ids in
+                order.withUnsafeBufferPointer { order in
+                    table.withUnsafeBufferPointer { table in
+                        for (i, h) in histories.enumerated() {
+                            var k = i * length
+                            for p in h {
+                                let r = ids[Int(order[p])]
+                                out[k] = r < 0 ? Vocabulary.missing : table[Int(r)]
+                                k += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return values
     }
 }

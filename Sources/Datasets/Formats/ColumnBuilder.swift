@@ -1,0 +1,156 @@
+import Foundation
+
+/// Accumulates one column while the file is read.
+struct ColumnBuilder {
+    let spec: ColumnSpec
+    /// The file's name, for messages.
+    let file: String
+    var tokens = TokenInterner()
+    var ids: [Int32] = []
+    var floats: [Double] = []
+    var offsets: [Int32] = [0]
+    /// The last token interned (its id, length and slot key): ids such as user and session
+    /// repeat row after row, and a comparison in registers is cheaper than a hash lookup.
+    private var lastID: Int32 = -1
+    private var lastLength = -1
+    private var lastKey: UInt64 = 0
+    private var scratch: [UInt8] = []
+
+    init(spec: ColumnSpec, file: String) { self.spec = spec; self.file = file }
+
+    @inline(__always)
+    mutating func append(_ f: FieldRange, _ b: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) {
+        if f.escaped {
+            let text = Array(DelimitedReader.string(f, b).utf8)
+            try text.withUnsafeBufferPointer { (t: UnsafeBufferPointer<UInt8>) throws(DatasetError) in try appendText(t, line: line, column: column) }
+        } else {
+            try appendText(UnsafeBufferPointer(start: b.baseAddress! + f.start, count: f.end - f.start), line: line, column: column)
+        }
+    }
+
+    @inline(__always)
+    private mutating func appendText(_ t: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) {
+        switch spec.type {
+        case .token:
+            ids.append(t.isEmpty ? -1 : intern(t))
+        case .float:
+            floats.append(try parseFloat(t, line: line, column: column))
+        case .tokenSequence:
+            try forEachWord(t) { (w: UnsafeBufferPointer<UInt8>) throws(DatasetError) in ids.append(tokens.intern(w)) }
+            offsets.append(Int32(ids.count))
+        case .floatSequence:
+            try forEachWord(t) { (w: UnsafeBufferPointer<UInt8>) throws(DatasetError) in floats.append(try parseFloat(w, line: line, column: column)) }
+            offsets.append(Int32(floats.count))
+        }
+    }
+
+    @inline(__always)
+    private mutating func intern(_ t: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let key = TokenInterner.key(t)
+        if t.count == lastLength && key == lastKey && (t.count <= 8 || tokens.matches(lastID, t)) { return lastID }
+        lastID = tokens.intern(t)
+        lastLength = t.count
+        lastKey = key
+        return lastID
+    }
+
+    private func forEachWord(_ t: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(DatasetError) -> Void) throws(DatasetError) {
+        var i = 0
+        while i < t.count {
+            while i < t.count && t[i] == UInt8(ascii: " ") { i += 1 }
+            let start = i
+            while i < t.count && t[i] != UInt8(ascii: " ") { i += 1 }
+            if i > start { try body(UnsafeBufferPointer(rebasing: t[start..<i])) }
+        }
+    }
+
+    /// Decimal or scientific notation; an empty field is missing (NaN).
+    @inline(__always)
+    private mutating func parseFloat(_ t: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) -> Double {
+        var lo = 0, hi = t.count
+        while lo < hi && (t[lo] == 32 || t[lo] == 9) { lo += 1 }
+        while hi > lo && (t[hi - 1] == 32 || t[hi - 1] == 9) { hi -= 1 }
+        if lo == hi { return .nan }
+        if let value = DecimalParsing.parse(t.baseAddress! + lo, count: hi - lo) { return value }
+        return try parseFloatSlowly(UnsafeBufferPointer(rebasing: t[lo..<hi]), line: line, column: column)
+    }
+
+    /// `strtod` on a NUL-terminated copy: exponents, long mantissas, nan, inf — and errors.
+    private mutating func parseFloatSlowly(_ t: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) -> Double {
+        let n = t.count
+        if scratch.count < n + 1 { scratch = [UInt8](repeating: 0, count: max(n + 1, 64)) }
+        let value: Double? = scratch.withUnsafeMutableBufferPointer { s in
+            for k in 0..<n { s[k] = t[k] }
+            s[n] = 0
+            return s.baseAddress!.withMemoryRebound(to: CChar.self, capacity: n + 1) { p in
+                var end: UnsafeMutablePointer<CChar>?
+                let v = strtod(p, &end)
+                return end == p + n ? v : nil
+            }
+        }
+        guard let value, !value.isNaN || n == 3 else {
+            let text = String(decoding: t, as: UTF8.self)
+            throw .csv(file: file, line: line, column: column,
+                       message: "\"\(text)\" is not a number (column \"\(spec.name)\" is declared :\(spec.type.rawValue); leave the field empty for a missing value)")
+        }
+        return value
+    }
+
+    /// Room for about `rows` more rows, so the big columns grow once instead of doubling.
+    mutating func reserve(rows: Int) {
+        switch spec.type {
+        case .token: ids.reserveCapacity(ids.count + rows)
+        case .float: floats.reserveCapacity(floats.count + rows)
+        case .tokenSequence, .floatSequence: offsets.reserveCapacity(offsets.count + rows)
+        }
+    }
+
+    /// Forgets the rows read so far but keeps the interner (and its ids) and the capacity.
+    mutating func removeRows() {
+        ids.removeAll(keepingCapacity: true)
+        floats.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        offsets.append(0)
+    }
+
+    /// Appends the rows of `part`, a builder of the same column that read a later stretch of the
+    /// file with its own interner: its ids are translated through `map` (part id → id here,
+    /// −1 until first met), interning new tokens in the order the rows meet them — the order a
+    /// single pass would have met them.
+    mutating func append(rowsOf part: ColumnBuilder, map: inout [Int32]) {
+        if map.count < part.tokens.count { map.append(contentsOf: repeatElement(-1, count: part.tokens.count - map.count)) }
+        switch spec.type {
+        case .token, .tokenSequence:
+            let base = Int32(ids.count)
+            ids.reserveCapacity(ids.count + part.ids.count)
+            part.ids.withUnsafeBufferPointer { source in
+                map.withUnsafeMutableBufferPointer { m in
+                    for raw in source {
+                        guard raw >= 0 else { ids.append(-1); continue }
+                        var id = m[Int(raw)]
+                        if id < 0 {
+                            id = part.tokens.withBytes(of: raw) { tokens.intern($0) }
+                            m[Int(raw)] = id
+                        }
+                        ids.append(id)
+                    }
+                }
+            }
+            if spec.type == .tokenSequence { offsets.append(contentsOf: part.offsets.dropFirst().lazy.map { $0 + base }) }
+        case .float, .floatSequence:
+            let base = Int32(floats.count)
+            floats.append(contentsOf: part.floats)
+            if spec.type == .floatSequence { offsets.append(contentsOf: part.offsets.dropFirst().lazy.map { $0 + base }) }
+        }
+    }
+
+    func finish() -> Column {
+        let values: ColumnValues = switch spec.type {
+        case .token: .tokens(ids)
+        case .float: .floats(floats)
+        case .tokenSequence: .tokenSequences(offsets: offsets, ids: ids)
+        case .floatSequence: .floatSequences(offsets: offsets, values: floats)
+        }
+        return Column(spec: spec, values: values, tokens: tokens)
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import Tensor
+
+/// Builds the typed columns of one table from its records: the first record is the typed header.
+struct TableBuilder: RecordConsumer {
+    let file: String
+    var builders: [ColumnBuilder] = []
+    var lines: [Int32] = []
+
+    init(file: String) { self.file = file }
+
+    /// A builder for a later stretch of the same file: the same columns, fresh interners.
+    init(continuing other: TableBuilder) {
+        file = other.file
+        builders = other.builders.map { ColumnBuilder(spec: $0.spec, file: other.file) }
+    }
+
+    var hasHeader: Bool { !builders.isEmpty }
+    var rowCount: Int { lines.count }
+
+    mutating func consume(line: Int, fields: UnsafeBufferPointer<FieldRange>, bytes b: UnsafeBufferPointer<UInt8>) throws(DatasetError) {
+        if builders.isEmpty {
+            var seen = Set<String>()
+            for (k, f) in fields.enumerated() {
+                let spec = try ColumnSpec.parse(DelimitedReader.string(f, b).trimmingCharacters(in: .whitespaces), file: file, column: k + 1)
+                guard seen.insert(spec.name).inserted else {
+                    throw .csv(file: file, line: line, column: k + 1, message: "column \"\(spec.name)\" appears twice in the header")
+                }
+                builders.append(ColumnBuilder(spec: spec, file: file))
+            }
+            return
+        }
+        guard fields.count == builders.count else {
+            throw .csv(file: file, line: line, column: min(fields.count, builders.count) + 1,
+                       message: "expected \(builders.count) fields as in the header, found \(fields.count)")
+        }
+        try builders.withUnsafeMutableBufferPointer { (columns: inout UnsafeMutableBufferPointer<ColumnBuilder>) throws(DatasetError) in
+            for k in 0..<fields.count {
+                try columns[k].append(fields[k], b, line: line, column: k + 1)
+            }
+        }
+        lines.append(Int32(truncatingIfNeeded: line))
+    }
+
+    mutating func reserve(rows: Int) {
+        lines.reserveCapacity(lines.count + rows)
+        for k in builders.indices { builders[k].reserve(rows: rows) }
+    }
+
+    /// Appends the rows of `part` (see `ColumnBuilder.append(rowsOf:map:)`), its lines moved on by `lineShift`.
+    mutating func append(rowsOf part: TableBuilder, maps: inout [[Int32]], lineShift: Int32) {
+        for k in builders.indices { builders[k].append(rowsOf: part.builders[k], map: &maps[k]) }
+        lines.append(contentsOf: part.lines.lazy.map { $0 &+ lineShift })
+    }
+
+    mutating func removeRows() {
+        lines.removeAll(keepingCapacity: true)
+        for k in builders.indices { builders[k].removeRows() }
+    }
+
+    func finish() throws(DatasetError) -> AtomicTable {
+        guard !builders.isEmpty else { throw .invalid(file: file, message: "is empty; the first line must be a typed header such as user_id:token,age:float") }
+        return AtomicTable(file: file, columns: builders.map { $0.finish() }, lines: lines)
+    }
+}
+
+/// Reads a table in blocks of whole records, so memory holds one block of text rather than the
+/// file. With several threads a block is cut into pieces at record boundaries: the first piece
+/// goes straight into the table, the others into builders of their own, whose rows are then
+/// appended in file order with their tokens re-interned — ids stay in order of first appearance
+/// and everything (values, lines, errors) is as a single pass would make it.
+struct TableReader {
+    var reader: DelimitedReader
+    var table: TableBuilder
+    /// Builders for pieces 2… of a block, kept across blocks with their interners and id maps.
+    var parts: [TableBuilder] = []
+    var maps: [[[Int32]]] = []
+    var line = 1
+    var threads: Int
+    /// Blocks smaller than this are read in one piece.
+    var minimumPieceBytes: Int
+
+    init(file: String, delimiter: UInt8, threads: Int, minimumPieceBytes: Int = 1 << 20) {
+        reader = DelimitedReader(file: file, delimiter: delimiter)
+        table = TableBuilder(file: file)
+        self.threads = max(1, threads)
+        self.minimumPieceBytes = max(1, minimumPieceBytes)
+    }
+
+    /// Reads the records of `b[start..<end]`, which begins at a record start and ends at a record
+    /// end or the end of the file; `byteOffset` is the file offset of `b[0]`.
+    mutating func read(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, byteOffset: Int) throws(DatasetError) {
+        var cuts = [start]
+        if table.hasHeader && threads > 1 {
+            let pieces = min(threads, (end - start) / minimumPieceBytes)
+            for p in 1..<max(pieces, 1) {
+                let target = max(start + (end - start) * p / pieces, cuts.last!)
+                guard let cut = RecordBoundaries.first(in: b, start: start, from: target, to: end), cut < end else { break }
+                if cut > cuts.last! { cuts.append(cut) }
+            }
+        }
+        cuts.append(end)
+        if cuts.count == 2 {
+            line = try reader.scan(b, from: start, to: end, firstLine: line, byteOffset: byteOffset, into: &table)
+            return
+        }
+        try readPieces(b, cuts: cuts, byteOffset: byteOffset)
+    }
+
+    private mutating func readPieces(_ b: UnsafeBufferPointer<UInt8>, cuts: [Int], byteOffset: Int) throws(DatasetError) {
+        let pieceCount = cuts.count - 1
+        while parts.count < pieceCount - 1 {
+            parts.append(TableBuilder(continuing: table))
+            maps.append(Array(repeating: [], count: table.builders.count))
+        }
+        // Piece 0 continues the table; piece p > 0 counts lines from 1, shifted once piece p−1's end is known.
+        var outcomes = [Result<Int, DatasetError>](repeating: .success(0), count: pieceCount)
+        let reader = self.reader, firstLine = line
+        withUnsafeMutablePointer(to: &table) { tablePointer in
+            parts.withUnsafeMutableBufferPointer { partPointers in
+                outcomes.withUnsafeMutableBufferPointer { results in
+                    let shared = UncheckedSendable((tablePointer, partPointers, results, b))
+                    DispatchQueue.concurrentPerform(iterations: pieceCount) { p in
+                        let (tablePointer, partPointers, results, b) = shared.value
+                        results[p] = Result { () throws(DatasetError) -> Int in
+                            if p == 0 {
+                                return try reader.scan(b, from: cuts[0], to: cuts[1], firstLine: firstLine, byteOffset: byteOffset, into: &tablePointer.pointee)
+                            }
+                            partPointers[p - 1].removeRows()
+                            return try reader.scan(b, from: cuts[p], to: cuts[p + 1], firstLine: 1, byteOffset: byteOffset, into: &partPointers[p - 1])
+                        }
+                    }
+                }
+            }
+        }
+        // The first error in file order wins, with its line made absolute.
+        var next = firstLine
+        for p in 0..<pieceCount {
+            switch outcomes[p] {
+            case let .failure(error): throw p == 0 ? error : error.movingLines(by: next - 1)
+            case let .success(end):
+                if p > 0 { table.append(rowsOf: parts[p - 1], maps: &maps[p - 1], lineShift: Int32(truncatingIfNeeded: next - 1)) }
+                next = p == 0 ? end : end + next - 1
+            }
+        }
+        line = next
+    }
+}
+
+extension DatasetError {
+    /// The same error with its line number moved on (for a piece read with lines counted from 1).
+    func movingLines(by shift: Int) -> DatasetError {
+        if case let .csv(file, line, column, message) = self { return .csv(file: file, line: line + shift, column: column, message: message) }
+        return self
+    }
+}
+
+/// Where a table's bytes come from, a block at a time.
+protocol ByteSource {
+    /// Fills `buffer` as far as possible; returns the number of bytes read, 0 at the end.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(DatasetError) -> Int
+}
+
+struct FileByteSource: ByteSource {
+    let descriptor: Int32
+    let file: String
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(DatasetError) -> Int {
+        var total = 0
+        while total < buffer.count {
+            let r = Foundation.read(descriptor, buffer.baseAddress! + total, buffer.count - total)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw .invalid(file: file, message: "cannot be read: \(String(cString: strerror(errno)))")
+            }
+            if r == 0 { break }
+            total += r
+        }
+        return total
+    }
+}
+
+struct MemoryByteSource: ByteSource {
+    let bytes: [UInt8]
+    var position = 0
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(DatasetError) -> Int {
+        let n = min(buffer.count, bytes.count - position)
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
+        position += n
+        return n
+    }
+}
+
+extension TableReader {
+    /// Reads a whole source block by block. `sizeHint` (the file size) lets the columns be
+    /// reserved once after the first block.
+    static func read(_ source: inout some ByteSource, file: String, delimiter: UInt8, sizeHint: Int?,
+                     blockSize: Int = 32 << 20, threads: Int = ComputeThreads.count, minimumPieceBytes: Int = 1 << 20) throws(DatasetError) -> AtomicTable {
+        var tableReader = TableReader(file: file, delimiter: delimiter, threads: threads, minimumPieceBytes: minimumPieceBytes)
+        var capacity = max(blockSize, 16)
+        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { buffer.deallocate() }
+        var filled = 0, offset = 0
+        var atEnd = false, reserved = false
+        while true {
+            while !atEnd && filled < capacity {
+                let r = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                if r == 0 { atEnd = true } else { filled += r }
+            }
+            let b = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled)
+            var end = filled
+            if !atEnd {
+                guard let boundary = RecordBoundaries.last(in: b, from: 0, to: filled) else {
+                    // A record (or a quoted field) longer than the block: read on with a larger one.
+                    let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * 2, alignment: 64)
+                    larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[..<filled]))
+                    buffer.deallocate()
+                    buffer = larger
+                    capacity *= 2
+                    continue
+                }
+                end = boundary
+            }
+            try tableReader.read(b, from: 0, to: end, byteOffset: offset)
+            if !reserved, let sizeHint, tableReader.table.hasHeader, tableReader.table.rowCount > 0, !atEnd {
+                // Rows still to come, estimated from the bytes per row so far, with a little slack.
+                let perRow = Double(offset + end) / Double(tableReader.table.rowCount)
+                tableReader.table.reserve(rows: Int(Double(sizeHint - offset - end) / perRow * 1.02) + 1024)
+                reserved = true
+            }
+            let rest = filled - end
+            if rest > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + end, rest) }
+            offset += end
+            filled = rest
+            if atEnd { break }
+        }
+        return try tableReader.table.finish()
+    }
+}
