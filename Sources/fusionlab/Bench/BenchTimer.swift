@@ -34,6 +34,24 @@ struct BenchTimer {
         return Result(secondsPerStep: perStep)
     }
 
+    /// Times two steps in alternating repetitions, so both see the same machine conditions
+    /// (a ratio of two separately timed runs drifts with the load of a shared machine).
+    func measurePair(_ first: () -> Void, _ second: () -> Void) -> (Result, Result) {
+        for _ in 0..<warmupSteps { first(); second() }
+        var n = 1
+        while true {
+            let dt = Self.seconds { for _ in 0..<n { first() } }
+            if dt >= minimumSeconds / 2 { break }
+            n = Swift.max(n + 1, Int(Double(n) * minimumSeconds * 0.55 / Swift.max(dt, 1e-6)))
+        }
+        var a: [Double] = [], b: [Double] = []
+        for _ in 0..<repetitions {
+            a.append(Self.seconds { for _ in 0..<n { first() } } / Double(n))
+            b.append(Self.seconds { for _ in 0..<n { second() } } / Double(n))
+        }
+        return (Result(secondsPerStep: a), Result(secondsPerStep: b))
+    }
+
     static func seconds(_ body: () -> Void) -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
         body()
