@@ -8,8 +8,8 @@ import Tensor
 /// and one fused cell op. With a `[B, T]` mask (1 = valid step, sequences right-padded), an
 /// invalid step carries the state unchanged and outputs zero, so the final state is the state
 /// after each sequence's last valid step and the reverse direction starts there.
-public final class LSTM: Module {
-    let stack: RecurrentStack
+public final class LSTM: RecurrentLayer {
+    public let stack: RecurrentStack
     public let dropout: Dropout?
 
     /// - Parameter dropout: applied to each layer's output before the next layer (training only).
@@ -20,13 +20,6 @@ public final class LSTM: Module {
         self.dropout = dropout > 0 && layers > 1 ? Dropout(probability: dropout, generator: &generator) : nil
     }
 
-    public var inputSize: Int { stack.inputSize }
-    public var hiddenSize: Int { stack.hiddenSize }
-    public var layerCount: Int { stack.weights.count }
-    public var bidirectional: Bool { stack.bidirectional }
-
-    public var parameters: [(String, Tensor)] { stack.parameters }
-    public var children: [(String, any Module)] { dropout.map { [("dropout", $0)] } ?? [] }
 
     /// - Parameters:
     ///   - x: `[B, T, inputSize]`.

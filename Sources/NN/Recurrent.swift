@@ -31,12 +31,13 @@ struct RecurrentWeights {
 
 /// The configuration and weights shared by LSTM and GRU: `layers` stacked layers of one or two
 /// directions, all initialised uniformly in ±1/√H as PyTorch does.
-struct RecurrentStack {
-    let inputSize: Int
-    let hiddenSize: Int
-    let bidirectional: Bool
+public struct RecurrentStack {
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let bidirectional: Bool
     /// `weights[layer][direction]`, direction 0 forward, 1 reverse.
     let weights: [[RecurrentWeights]]
+    public var layerCount: Int { weights.count }
 
     init(gateCount: Int, inputSize: Int, hiddenSize: Int, layers: Int, bidirectional: Bool, bias: Bool,
          generator: inout RandomGenerator) {
@@ -67,7 +68,7 @@ struct RecurrentStack {
         self.weights = weights
     }
 
-    var parameters: [(String, Tensor)] { weights.flatMap { $0.flatMap(\.parameters) } }
+    public var parameters: [(String, Tensor)] { weights.flatMap { $0.flatMap(\.parameters) } }
 
     /// Runs every layer and direction. `direction(input, weights, reverse)` runs one direction
     /// over `[B, T, in]` and returns the per-step hidden states in time order plus the final
@@ -105,4 +106,20 @@ struct RecurrentStack {
     static func order(steps: Int, reverse: Bool) -> [Int] {
         reverse ? Array((0..<steps).reversed()) : Array(0..<steps)
     }
+}
+
+/// What GRU and LSTM share around their stack of weights: sizes, parameters, inter-layer dropout.
+public protocol RecurrentLayer: Module {
+    var stack: RecurrentStack { get }
+    var dropout: Dropout? { get }
+}
+
+extension RecurrentLayer {
+    public var inputSize: Int { stack.inputSize }
+    public var hiddenSize: Int { stack.hiddenSize }
+    public var layerCount: Int { stack.layerCount }
+    public var bidirectional: Bool { stack.bidirectional }
+
+    public var parameters: [(String, Tensor)] { stack.parameters }
+    public var children: [(String, any Module)] { dropout.map { [("dropout", $0)] } ?? [] }
 }
