@@ -60,14 +60,16 @@ public final class MultimodalModel: RandomStateful {
     public func callAsFunction(_ batch: Batch) -> ModelOutput {
         let b = batch.size
         // The fusion sees only this model's modalities, in order.
-        let mask = Tensor(zeros: [b, modalities.count])
-        for (k, m) in modalities.enumerated() { for r in 0..<b { mask[r, k] = batch.modalityMask[r, m.index] } }
+        let count = modalities.count, all = Modality.allCases.count
+        let mask = Tensor(zeros: [b, count])
+        let source = batch.modalityMask.pointer, target = mask.pointer
+        for (k, m) in modalities.enumerated() { for r in 0..<b { target[r * count + k] = source[r * all + m.index] } }
         if isTraining && modalityDropout > 0 { applyModalityDropout(mask) }
 
         var embeddings: [Tensor] = [], byModality: [Modality: Tensor] = [:]
         var eventWeights: Tensor?
         for (k, (m, encoder)) in zip(modalities, encoders).enumerated() {
-            let present = (0..<b).contains { mask[$0, k] != 0 }
+            let present = (0..<b).contains { target[$0 * count + k] != 0 }
             // A modality masked for the whole batch is not computed: zeros, and no gradient.
             let e: Tensor
             if present {
@@ -88,13 +90,14 @@ public final class MultimodalModel: RandomStateful {
     /// Masks each present modality with probability p, keeping at least one per sample.
     private func applyModalityDropout(_ mask: Tensor) {
         let (b, m) = (mask.shape[0], mask.shape[1])
+        let p = mask.pointer
         for r in 0..<b {
-            let present = (0..<m).filter { mask[r, $0] != 0 }
+            let present = (0..<m).filter { p[r * m + $0] != 0 }
             guard present.count > 1 else { continue }
             var dropped = present.filter { _ in generator.nextFloat() < modalityDropout }
             // All drawn: keep one at random (always keeping the last would bias against it).
             if dropped.count == present.count { dropped.remove(at: generator.nextInt(below: dropped.count)) }
-            for k in dropped { mask[r, k] = 0 }
+            for k in dropped { p[r * m + k] = 0 }
         }
     }
 }

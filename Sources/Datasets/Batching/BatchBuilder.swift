@@ -45,18 +45,21 @@ public final class BatchBuilder {
         let lengths = samples.map { d.sequence.lengths[$0] }
         for (r, n) in lengths.enumerated() { (padding.pointer + r * length).update(repeating: 0, count: Int(n)) }
 
-        let mask = Tensor(zeros: [b, Modality.allCases.count])
-        for (r, s) in samples.enumerated() { mask[r, Modality.sequence.index] = d.sequence.lengths[s] > 0 ? 1 : 0 }
+        let modalities = Modality.allCases.count
+        let mask = Tensor(zeros: [b, modalities])
+        let pm = mask.pointer
+        for (r, s) in samples.enumerated() { pm[r * modalities + Modality.sequence.index] = d.sequence.lengths[s] > 0 ? 1 : 0 }
 
         func tabular(_ t: TabularFeatures?, _ modality: Modality) -> (Tensor?, IndexTensor?) {
             guard let t else { return (nil, nil) }
             let w = t.floatWidth, c = t.categoricalSizes.count
             let f = Tensor(zeros: [b, w])
             var cat = [Int32](repeating: 0, count: b * c)
+            let pf = f.pointer
             for (r, s) in samples.enumerated() {
-                for k in 0..<w { f.pointer[r * w + k] = t.floats[s * w + k] }
+                t.floats.withUnsafeBufferPointer { src in for k in 0..<w { pf[r * w + k] = src[s * w + k] } }
                 for k in 0..<c { cat[r * c + k] = t.categorical[s * c + k] }
-                mask[r, modality.index] = t.present[s] ? 1 : 0
+                pm[r * modalities + modality.index] = t.present[s] ? 1 : 0
             }
             return (f, IndexTensor(cat, shape: [b, c]))
         }
@@ -68,7 +71,7 @@ public final class BatchBuilder {
             let size = images.imageSize, plane = 3 * size * size
             let t = Tensor(zeros: [b, 3, size, size])
             for (r, s) in samples.enumerated() where try images.fill(sample: s, into: t.pointer + r * plane) {
-                mask[r, Modality.image.index] = 1
+                pm[r * modalities + Modality.image.index] = 1
             }
             imageTensor = t
         }
