@@ -8,7 +8,9 @@ extension Tensor {
         let (outer, n, inner) = axisSplit(axis)
         let out = Tensor(uninitializedShape: shape)
         let px = pointer, py = out.pointer
-        for o in 0..<outer {
+        // Rows are independent: split them over threads (each row's arithmetic is unchanged).
+        parallelChunks(outer, minimumPerThread: Swift.max(1, 16_384 / Swift.max(n * inner, 1))) { start, end in
+        for o in start..<end {
             for j in 0..<inner {
                 let x = px + o * n * inner + j, y = py + o * n * inner + j
                 var m = -Float.infinity
@@ -20,17 +22,20 @@ extension Tensor {
                 for k in 0..<n { y[k * inner] *= r }
             }
         }
+        }
         let ys = out.storage
         return out.recording([self]) { [self] g in
             // dx = y ⊙ (g − Σ g⊙y)
             let gx = self.gradStorage(), pg = g.pointer, py = ys.pointer
-            for o in 0..<outer {
+            parallelChunks(outer, minimumPerThread: Swift.max(1, 16_384 / Swift.max(n * inner, 1))) { start, end in
+            for o in start..<end {
                 for j in 0..<inner {
                     let base = o * n * inner + j
                     var dot: Float = 0
                     for k in 0..<n { dot += pg[base + k * inner] * py[base + k * inner] }
                     for k in 0..<n { gx[base + k * inner] += py[base + k * inner] * (pg[base + k * inner] - dot) }
                 }
+            }
             }
         }
     }
