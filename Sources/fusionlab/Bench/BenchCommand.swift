@@ -24,6 +24,11 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "Sections to run: sgemm, layers, memory (comma-separated).")
     var sections = "sgemm,layers,memory"
 
+    func validate() throws {
+        if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
+        if !(secondsPerRepetition > 0) { throw ValidationError("--seconds-per-repetition must be positive, got \(secondsPerRepetition)") }
+    }
+
     func run() throws {
         if let t = threadOptions.threads { ComputeThreads.set(t) }
         let timer = BenchTimer(repetitions: repetitions, minimumSeconds: secondsPerRepetition)
