@@ -28,6 +28,24 @@ public enum ModelSchema {
                 ConfigField("enabled", .bool, default: false, "Also predict the anomaly type (softmax over types seen in training)."),
                 ConfigField("weight", .number(min: 0), default: 0.2, "Weight of its loss beside the binary loss."),
             ]), "Auxiliary anomaly-type classifier."),
+            ConfigField("consistency", .object([
+                ConfigField("heads", .map(.object([
+                    ConfigField("from", .oneOrList(.string), "Sources: modalities (their encoder embeddings) and/or token columns (`attributes.brand`)."),
+                    ConfigField("predict", .string, "Target: `profile.<column>`, `attributes.<column>` (floats become training-quantile buckets) or `sequence.last.<field>`."),
+                    ConfigField("enabled", .bool, default: true, "Switch the head off without deleting it."),
+                ])), default: .object([]), "Cross-modal consistency heads by name: each predicts one field from other modalities; its surprise −log p(declared value) is a mismatch signal. Each entry: `from` (modalities and/or token columns such as `attributes.brand`), `predict` (`profile.<column>`, `attributes.<column>` — floats become training-quantile buckets — or `sequence.last.<field>`), `enabled` (default true). Example: Configs/models/consistency-heads.json."),
+                ConfigField("surprise_input", .bool, default: true,
+                            "Feed the heads' cross-fitted surprises to the classifier as additive evidence (out-of-fold for training samples)."),
+                ConfigField("joint_weight", .number(min: 0), default: 0.0,
+                            "Also train the heads on the model's own embeddings, with this loss weight (0: off)."),
+                ConfigField("folds", .integer(min: 2, max: 10), default: 3, "Cross-fitting folds over the training split."),
+                ConfigField("epochs", .integer(min: 1), default: 8, "Epochs of each cross-fitted consistency model."),
+                ConfigField("batch_size", .integer(min: 1), default: 128, "Batch size of the consistency fits."),
+                ConfigField("lr", .number(min: 0, exclusiveMinimum: true), default: 0.003, "AdamW learning rate of the consistency fits."),
+                ConfigField("hidden", .list(.integer(min: 1)), default: [64], "Hidden widths of each head's MLP."),
+                ConfigField("evidence_hidden", .list(.integer(min: 1)), default: [32], "Hidden widths of the MLP reading surprises into the logit."),
+                ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout in the heads."),
+            ]), "Cross-modal consistency heads (none by default)."),
         ])
     }
 }

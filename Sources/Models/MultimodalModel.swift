@@ -17,6 +17,12 @@ public struct ModelOutput {
     public var anomalyTypeLogits: Tensor?
     /// The mask the fusion saw `[B, M]` (after ablation masking and modality dropout).
     public var mask: Tensor
+    /// `[B]` the part of `logit` contributed by cross-fitted consistency surprises (nil: none).
+    public var consistencyLogit: Tensor?
+    /// Summed loss of the jointly trained consistency heads (nil: none judged a row).
+    public var consistencyLoss: Tensor?
+    /// Jointly trained heads' results, by head name.
+    public var consistency: [String: ConsistencyHeadOutput] = [:]
 }
 
 /// Encoders for the chosen modalities, a fusion, and optional auxiliary head.
@@ -25,18 +31,25 @@ public final class MultimodalModel: RandomStateful {
     public let encoders: [any ModalityEncoder]
     public let fusion: any FusionModule
     public let anomalyTypeHead: Linear?
+    /// Consistency heads trained jointly on this model's embeddings (auxiliary loss).
+    public let consistencyHeads: [ConsistencyHead]
+    /// Reads the batch's cross-fitted surprises into the logit (nil: not used).
+    public let consistencyEvidence: ConsistencyEvidence?
     public let modalityDropout: Float
     public let schema: DatasetSchema
     public private(set) var isTraining = true
     private var generator: RandomGenerator
 
     public init(modalities: [Modality], encoders: [any ModalityEncoder], fusion: any FusionModule, anomalyTypeHead: Linear?,
+                consistencyHeads: [ConsistencyHead] = [], consistencyEvidence: ConsistencyEvidence? = nil,
                 modalityDropout: Float, schema: DatasetSchema, generator: inout RandomGenerator) {
         precondition(encoders.map(\.modality) == modalities && fusion.modalities == modalities, "encoders, fusion and modalities disagree")
         self.modalities = modalities
         self.encoders = encoders
         self.fusion = fusion
         self.anomalyTypeHead = anomalyTypeHead
+        self.consistencyHeads = consistencyHeads
+        self.consistencyEvidence = consistencyEvidence
         self.modalityDropout = modalityDropout
         self.schema = schema
         self.generator = generator.split()
@@ -45,6 +58,8 @@ public final class MultimodalModel: RandomStateful {
     public var children: [(String, any Module)] {
         zip(modalities, encoders).map { ("encoders.\($0.0.rawValue)", $0.1 as any Module) } + [("fusion", fusion)]
             + (anomalyTypeHead.map { [("anomaly_type_head", $0 as any Module)] } ?? [])
+            + consistencyHeads.map { ("consistency.heads.\($0.spec.name)", $0 as any Module) }
+            + (consistencyEvidence.map { [("consistency.evidence", $0 as any Module)] } ?? [])
     }
 
     public func reseed(_ seed: UInt64) { generator = RandomGenerator(seed: seed) }
@@ -83,8 +98,24 @@ public final class MultimodalModel: RandomStateful {
             byModality[m] = e
         }
         let fused = fusion(embeddings, mask: mask)
-        return ModelOutput(logit: fused.logit, modalityWeights: fused.modalityWeights, embeddings: byModality,
-                           eventWeights: eventWeights, anomalyTypeLogits: anomalyTypeHead.map { $0(fused.fused) }, mask: mask)
+        var output = ModelOutput(logit: fused.logit, modalityWeights: fused.modalityWeights, embeddings: byModality,
+                                 eventWeights: eventWeights, anomalyTypeLogits: anomalyTypeHead.map { $0(fused.fused) }, mask: mask)
+        guard !consistencyHeads.isEmpty || consistencyEvidence != nil else { return output }
+        // The heads and the evidence see every modality in `Modality` order; absent ones are 0.
+        let full = Tensor(zeros: [b, all])
+        for (k, m) in modalities.enumerated() { for r in 0..<b { full.pointer[r * all + m.index] = target[r * count + k] } }
+        let fullMask = UnsafePointer(full.pointer)
+        for head in consistencyHeads where head.spec.sourceModalities.allSatisfy({ byModality[$0] != nil }) {
+            guard let out = head(byModality, batch: batch, mask: fullMask) else { continue }
+            output.consistency[head.spec.name] = out
+            output.consistencyLoss = output.consistencyLoss.map { $0 + out.loss } ?? out.loss
+        }
+        if let consistencyEvidence {
+            let evidence = consistencyEvidence(batch, mask: fullMask)
+            output.consistencyLogit = evidence
+            output.logit = output.logit + evidence
+        }
+        return output
     }
 
     /// Masks each present modality with probability p, keeping at least one per sample.
@@ -139,9 +170,35 @@ extension MultimodalModel {
         let typeOptions = config["anomaly_type_head"]!
         let typeHead = typeOptions.bool("enabled") && schema.anomalyClasses.count > 1
             ? Linear(inputSize: fusionOutputWidth(fusion, dimension: dimension), outputSize: schema.anomalyClasses.count, generator: &generator) : nil
+        // Consistency parts come last so a model without them draws exactly the same initial weights.
+        let section = config["consistency"]!
+        var jointHeads: [ConsistencyHead] = [], evidence: ConsistencyEvidence?
+        let specs = try consistencySpecs(config: config, schema: schema, modalities: modalities, notes: &notes)
+        if !specs.isEmpty {
+            if section.double("joint_weight") > 0 {
+                jointHeads = specs.map {
+                    ConsistencyHead(spec: $0, embeddingSize: dimension, hidden: section.ints("hidden"), dropout: section.float("dropout"), generator: &generator)
+                }
+            }
+            if section.bool("surprise_input") {
+                evidence = ConsistencyEvidence(heads: specs, hidden: section.ints("evidence_hidden"), dropout: section.float("dropout"), generator: &generator)
+            }
+        }
         let model = MultimodalModel(modalities: modalities, encoders: encoders, fusion: fusion, anomalyTypeHead: typeHead,
+                                    consistencyHeads: jointHeads, consistencyEvidence: evidence,
                                     modalityDropout: config.float("modality_dropout"), schema: schema, generator: &generator)
         return (model, notes)
+    }
+
+    /// The enabled consistency heads whose modalities this model uses (others are noted and left out).
+    public static func consistencySpecs(config: JSONValue, schema: DatasetSchema, modalities: [Modality], notes: inout [String]) throws(ConfigError) -> [ConsistencyHeadSpec] {
+        try ConsistencyHeadSpec.parseAll(config["consistency"]!, schema: schema).filter { spec in
+            let missing = spec.modalities.subtracting(modalities)
+            if !missing.isEmpty {
+                notes.append("model.consistency.heads.\(spec.name): skipped, the model has no \(missing.sorted().map(\.rawValue).joined(separator: ", ")) modality")
+            }
+            return missing.isEmpty
+        }
     }
 
     static func fusionOutputWidth(_ fusion: any FusionModule, dimension: Int) -> Int {

@@ -7,7 +7,7 @@ import TestSupport
 
 @Suite struct ModelShapeTests {
     static let sequenceTypes = ["transformer", "gru", "lstm", "cnn", "mean"]
-    static let fusionTypes = ["attention", "concat", "gated", "late"]
+    static let fusionTypes = FusionRegistry.all.map(\.name)
 
     @Test(arguments: sequenceTypes, fusionTypes)
     func everyEncoderWithEveryFusion(sequence: String, fusion: String) throws {
@@ -102,6 +102,14 @@ import TestSupport
         for (name, p) in model.namedParameters() where name.hasPrefix("encoders.image.") {
             #expect(p.grad.map { $0.scalars.allSatisfy { $0 == 0 } } ?? true, "\(name)")
         }
+    }
+
+    @Test(arguments: ["gated", "late", "conditioned"])
+    func finiteDifferencesThroughEachFusion(fusion: String) throws {
+        let model = try Fixture.model(["fusion.type=\(fusion)", "dimension=8", "encoders.sequence.heads=2", "fusion.hidden=[8]"])
+        model.eval()
+        let batch = Fixture.batch(size: 3)
+        try checkGradients(of: model, epsilon: 1e-4, tolerance: 2e-2, maxElementsPerInput: 6) { model(batch).logit }
     }
 
     @Test func finiteDifferencesThroughTheWholeModel() throws {

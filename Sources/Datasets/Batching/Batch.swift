@@ -24,6 +24,10 @@ public struct Batch {
     public var labels: Tensor
     /// Auxiliary classes (−1 = unseen type).
     public var anomalyClasses: [Int32]
+    /// Consistency surprises `[B, H]` from heads fitted outside the model (nil when none), and
+    /// `[B, H]` 1 where a head could judge the sample.
+    public var surprises: Tensor?
+    public var surprisePresent: Tensor?
 
     public var size: Int { samples.count }
 

@@ -12,6 +12,8 @@ public protocol ImageProvider: AnyObject {
 public final class BatchBuilder {
     public let dataset: PreparedDataset
     public let images: (any ImageProvider)?
+    /// Per-sample consistency surprises to attach to every batch (set by the trainer's caller).
+    public var surprises: SurpriseTable?
 
     public init(dataset: PreparedDataset, images: (any ImageProvider)?) {
         self.dataset = dataset
@@ -75,10 +77,25 @@ public final class BatchBuilder {
             }
             imageTensor = t
         }
-        return Batch(samples: samples, sequenceTokens: tokens, sequenceFloats: floats, sequencePadding: padding,
+        var batch = Batch(samples: samples, sequenceTokens: tokens, sequenceFloats: floats, sequencePadding: padding,
                      sequenceLengths: lengths, profileFloats: profileFloats, profileCategorical: profileCategorical,
                      attributeFloats: attributeFloats, attributeCategorical: attributeCategorical, images: imageTensor,
                      modalityMask: mask, labels: Tensor(samples.map { d.labels[$0] }, shape: [b]),
                      anomalyClasses: samples.map { d.anomalyClasses[$0] })
+        if let surprises {
+            let h = surprises.heads.count
+            let values = Tensor(zeros: [b, h]), present = Tensor(zeros: [b, h])
+            surprises.values.withUnsafeBufferPointer { v in
+                surprises.present.withUnsafeBufferPointer { p in
+                    for (r, s) in samples.enumerated() {
+                        (values.pointer + r * h).update(from: v.baseAddress! + s * h, count: h)
+                        (present.pointer + r * h).update(from: p.baseAddress! + s * h, count: h)
+                    }
+                }
+            }
+            batch.surprises = values
+            batch.surprisePresent = present
+        }
+        return batch
     }
 }

@@ -17,7 +17,11 @@ public struct DatasetSchema: Sendable, Equatable, Codable {
     public struct Tabular: Sendable, Equatable, Codable {
         public var floatNames: [String]
         public var categorical: [TokenField]
-        public init(floatNames: [String], categorical: [TokenField]) { self.floatNames = floatNames; self.categorical = categorical }
+        /// Training-split quantiles of each float column (see `TabularFeatures.quantileEdges`).
+        public var quantileEdges: [[Float]]?
+        public init(floatNames: [String], categorical: [TokenField], quantileEdges: [[Float]]? = nil) {
+            self.floatNames = floatNames; self.categorical = categorical; self.quantileEdges = quantileEdges
+        }
     }
     public var sequenceLength: Int
     public var sequenceTokens: [TokenField]
@@ -48,7 +52,8 @@ extension PreparedDataset {
     /// The schema of this dataset, given the image size the run uses (nil: no images).
     public func schema(imageSize: Int?) -> DatasetSchema {
         func tabular(_ t: TabularFeatures?) -> DatasetSchema.Tabular? {
-            t.map { .init(floatNames: $0.floatNames, categorical: zip($0.categoricalNames, $0.categoricalSizes).map { .init(name: $0.0, size: $0.1) }) }
+            t.map { .init(floatNames: $0.floatNames, categorical: zip($0.categoricalNames, $0.categoricalSizes).map { .init(name: $0.0, size: $0.1) },
+                          quantileEdges: $0.quantileEdges) }
         }
         let hasImages = imagePaths.contains { $0 != nil }
         return DatasetSchema(

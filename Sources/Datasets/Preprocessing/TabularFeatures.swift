@@ -11,6 +11,12 @@ public struct TabularFeatures: Sendable {
     public var present: [Bool]
     /// Columns this encoder does not use (sequence-typed), for the run log.
     public var ignoredColumns: [String]
+    /// Per float column (not the indicators): standardised values at `quantileLevels` over training
+    /// rows, the bucket edges of consistency targets such as "price given category".
+    public var quantileEdges: [[Float]]
+
+    /// Levels of `quantileEdges`: finer in the tails, where outliers sit.
+    public static let quantileLevels: [Double] = [0.005, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995]
 
     public var floatWidth: Int { floatNames.count }
 
@@ -70,5 +76,13 @@ public struct TabularFeatures: Sendable {
         self.categorical = categorical
         self.present = rows.map { $0 >= 0 }
         self.ignoredColumns = ignored
+        var edges: [[Float]] = []
+        for k in 0..<floatColumns.count {
+            var values = [Float]()
+            for (i, row) in rows.enumerated() where training[i] && row >= 0 && floatColumns[k].1[Int(row)].isFinite { values.append(floats[i * width + k]) }
+            values.sort()
+            edges.append(values.isEmpty ? [] : Self.quantileLevels.map { values[min(values.count - 1, Int($0 * Double(values.count)))] })
+        }
+        self.quantileEdges = edges
     }
 }

@@ -130,7 +130,18 @@ public final class ExperimentRunner {
                               statePath: saveCheckpoints ? files.path("state.safetensors") : nil)
         trainer.interruptAfterEpoch = interruptAfterEpoch
         trainer.modelTypeHeadWeight = modelConfig.at("anomaly_type_head.weight")!.doubleValue!
+        trainer.consistencyWeight = modelConfig.at("consistency.joint_weight")!.doubleValue!
         let began = Date()
+        // Consistency surprises first: cross-fitted, so training samples get honest ones.
+        var skipped: [String] = []
+        let specs = try MultimodalModel.consistencySpecs(config: modelConfig, schema: schema, modalities: model.modalities, notes: &skipped)
+        var consistency: ConsistencyFit?
+        if !specs.isEmpty {
+            let fit = try ConsistencyFitter(specs: specs, modelConfig: modelConfig, schema: schema, builder: builder, seed: UInt64(seed),
+                                            log: { reporter.log($0) }).fit()
+            builder.surprises = fit.standardized
+            consistency = fit
+        }
         let outcome = try trainer.fit(resume: resume)
         let trainingSeconds = Date().timeIntervalSince(began)
         if let images, !images.masked.isEmpty {
@@ -168,6 +179,9 @@ public final class ExperimentRunner {
             "parameters": .number(Double(model.parameterCount)),
             "valid": validMetrics.json, "test": testMetrics.json,
         ]
+        if let consistency {
+            metricsJSON = metricsJSON.setting(["consistency"], to: Self.surpriseMetrics(consistency, dataset: dataset, valid: valid, test: test))
+        }
         if !maskedTest.isEmpty {
             metricsJSON = metricsJSON.setting(["test_with_modality_masked"], to: .object(maskedTest.sorted { $0.key < $1.key }.map { ($0.key.rawValue, $0.value.json) }))
         }
@@ -176,7 +190,11 @@ public final class ExperimentRunner {
         try files.writeJSON(["training_seconds": .number(trainingSeconds), "scoring_seconds_per_sample": .number(scoredTest.secondsPerSample),
                              "threads": .number(Double(ComputeThreads.count))], "timing.json")
         try files.writeHistory(outcome.history)
-        try files.writePredictions(dataset, scored: [scoredTrain, scoredValid, scoredTest], threshold: threshold)
+        try files.writePredictions(dataset, scored: [scoredTrain, scoredValid, scoredTest], threshold: threshold, consistency: consistency)
+        if let consistency { try files.writeExplanations(dataset, scored: [scoredValid, scoredTest], threshold: threshold, fit: consistency) }
+        if model.modalities.count > 1 {
+            try ModalityAttribution.measure(model: model, builder: builder, samples: test).table.write(to: files.path("modality_weights_by_type.csv"))
+        }
         if saveCheckpoints {
             try model.save(to: files.path("model.safetensors"), metadata: ["experiment": name, "variant": variant, "seed": "\(seed)"])
             try AtomicFile.write(String(decoding: try JSONEncoder().encode(schema), as: UTF8.self), to: files.path("schema.json"))
@@ -190,6 +208,26 @@ public final class ExperimentRunner {
         return RunResult(variant: variant, seed: seed, fold: fold, directory: directory, valid: validMetrics, test: testMetrics,
                          bestEpoch: outcome.bestEpoch, parameterCount: model.parameterCount, trainingSeconds: trainingSeconds,
                          scoringSecondsPerSample: scoredTest.secondsPerSample, maskedTest: maskedTest)
+    }
+}
+
+extension ExperimentRunner {
+    /// How well each head's surprise alone ranks anomalies (ROC-AUC over the samples it judged).
+    static func surpriseMetrics(_ fit: ConsistencyFit, dataset: PreparedDataset, valid: [Int], test: [Int]) -> JSONValue {
+        .object(fit.specs.indices.map { j in
+            func auc(_ samples: [Int]) -> JSONValue {
+                let judged = samples.filter { fit.raw.value(sample: $0, head: j) != nil }
+                let curve = RankingCurve(scores: judged.map { Double(fit.raw.value(sample: $0, head: j)!) }, labels: judged.map { dataset.labels[$0] == 1 })
+                return curve.rocAUC.map { .number($0) } ?? .null
+            }
+            // Per anomaly type: that type against the normal samples (which check catches what).
+            let types = Set(test.map { dataset.anomalyTypes[$0] }.filter { !$0.isEmpty }).sorted()
+            let byType: [(String, JSONValue)] = types.map { type in
+                (type, auc(test.filter { dataset.anomalyTypes[$0] == type || dataset.labels[$0] == 0 }))
+            }
+            return (fit.specs[j].name, .object([("predicts", .string(fit.specs[j].target.path)), ("valid_roc_auc", auc(valid)),
+                                                ("test_roc_auc", auc(test)), ("test_roc_auc_by_type", .object(byType))]))
+        })
     }
 }
 

@@ -19,8 +19,11 @@ struct RunFiles {
         try t.write(to: path("history.csv"))
     }
 
-    func writePredictions(_ dataset: PreparedDataset, scored: [ScoredSamples], threshold: Double) throws {
-        var t = CSVTable(header: ["sample_id", "split", "label", "anomaly_type", "score", "predicted"])
+    /// predictions.csv (with one `surprise_<head>` column per consistency head, in nats, empty
+    /// where the head could not judge the sample) and modality_weights.csv.
+    func writePredictions(_ dataset: PreparedDataset, scored: [ScoredSamples], threshold: Double, consistency: ConsistencyFit? = nil) throws {
+        let heads = consistency?.raw.heads ?? []
+        var t = CSVTable(header: ["sample_id", "split", "label", "anomaly_type", "score", "predicted"] + heads.map { "surprise_" + $0 })
         var w: CSVTable?
         if let first = scored.first, first.modalityWeights != nil {
             w = CSVTable(header: ["sample_id", "split", "label", "anomaly_type"] + first.modalities.map(\.rawValue))
@@ -30,7 +33,8 @@ struct RunFiles {
             for (k, i) in s.samples.enumerated() {
                 let base = [dataset.sampleIDs[i], dataset.roles[i].description, CSVTable.number(Double(dataset.labels[i])),
                             dataset.anomalyTypes[i].isEmpty ? "normal" : dataset.anomalyTypes[i]]
-                t.append(base + [CSVTable.number(s.scores[k]), s.scores[k] >= threshold ? "1" : "0"])
+                t.append(base + [CSVTable.number(s.scores[k]), s.scores[k] >= threshold ? "1" : "0"]
+                         + heads.indices.map { j in consistency!.raw.value(sample: i, head: j).map { CSVTable.number(Double($0)) } ?? "" })
                 if let weights = s.modalityWeights { w?.append(base + (0..<m).map { CSVTable.number(Double(weights[k * m + $0])) }) }
             }
         }

@@ -8,6 +8,8 @@ public struct ScoredSamples {
     public var samples: [Int]
     /// Probabilities in [0, 1].
     public var scores: [Double]
+    /// The logits behind `scores` (attribution compares them).
+    public var logits: [Double]
     /// `[samples × modalities]` fusion weights, row-major, in `modalities` order.
     public var modalityWeights: [Float]?
     public var modalities: [Modality]
@@ -24,32 +26,36 @@ public struct Scorer {
     public var batchSize: Int
     /// Modalities masked for every sample (scoring an ablated view of a trained model).
     public var masked: Set<Modality> = []
+    /// Scores as if no consistency head had judged any sample (attribution of the evidence).
+    public var withoutSurprises = false
 
-    public init(model: MultimodalModel, builder: BatchBuilder, batchSize: Int, masked: Set<Modality> = []) {
-        self.model = model; self.builder = builder; self.batchSize = batchSize; self.masked = masked
+    public init(model: MultimodalModel, builder: BatchBuilder, batchSize: Int, masked: Set<Modality> = [], withoutSurprises: Bool = false) {
+        self.model = model; self.builder = builder; self.batchSize = batchSize; self.masked = masked; self.withoutSurprises = withoutSurprises
     }
 
     public func score(_ samples: [Int]) throws -> ScoredSamples {
         model.eval()
         defer { model.train(true) }
-        var scores: [Double] = [], weights: [Float] = []
+        var scores: [Double] = [], logits: [Double] = [], weights: [Float] = []
         var hasWeights = true
         var loss = 0.0, seconds = 0.0
         for start in stride(from: 0, to: samples.count, by: batchSize) {
             var batch = try builder.batch(Array(samples[start..<min(start + batchSize, samples.count)]))
             for m in masked { batch.mask(m) }
+            if withoutSurprises, let present = batch.surprisePresent { batch.surprisePresent = Tensor(zeros: present.shape) }
             let began = DispatchTime.now().uptimeNanoseconds
             let out = withoutGradients { model(batch) }
             seconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
             for r in 0..<batch.size {
                 let z = Double(out.logit.pointer[r]), y = Double(batch.labels.pointer[r])
                 scores.append(1 / (1 + Foundation.exp(-z)))
+                logits.append(z)
                 // Stable BCE with logits: max(z,0) − z·y + log(1 + e^−|z|)
                 loss += max(z, 0) - z * y + Foundation.log1p(Foundation.exp(-Swift.abs(z)))
             }
             if let w = out.modalityWeights { weights.append(contentsOf: w.scalars) } else { hasWeights = false }
         }
-        return ScoredSamples(samples: samples, scores: scores, modalityWeights: hasWeights ? weights : nil, modalities: model.modalities,
+        return ScoredSamples(samples: samples, scores: scores, logits: logits, modalityWeights: hasWeights ? weights : nil, modalities: model.modalities,
                              loss: samples.isEmpty ? 0 : loss / Double(samples.count),
                              secondsPerSample: samples.isEmpty ? 0 : seconds / Double(samples.count))
     }

@@ -116,6 +116,9 @@ public final class Trainer {
                     let weight = Float(modelTypeHeadWeight)
                     loss = loss + softmaxCrossEntropy(typeLogits, labels: batch.anomalyClasses, ignoreIndex: -1) * weight
                 }
+                if let consistencyLoss = out.consistencyLoss, consistencyWeight > 0 {
+                    loss = loss + consistencyLoss * Float(consistencyWeight)
+                }
                 let value = Double(loss.item)
                 guard value.isFinite else {
                     throw TrainingError.nonFiniteLoss(epoch: epoch + 1, step: k + 1,
@@ -182,6 +185,8 @@ public final class Trainer {
 
     /// Weight of the anomaly-type loss (read by the runner from the model section).
     public var modelTypeHeadWeight: Double = 0.2
+    /// Weight of the jointly trained consistency heads' loss (`model.consistency.joint_weight`).
+    public var consistencyWeight: Double = 0
 
     func makeOptimizer(_ parameters: ParameterBuffer) throws -> any Optimizer {
         let o = config["optimizer"]!

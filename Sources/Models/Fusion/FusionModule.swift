@@ -17,7 +17,14 @@ public struct FusionOutput {
 /// `FusionDefinition` in `FusionRegistry`.
 public protocol FusionModule: Module {
     var modalities: [Modality] { get }
+    /// True when `modalityWeights` are computed from each modality alone, before anything is
+    /// mixed, so they can be read as attribution (gates); false for weights read after mixing.
+    var weightsAreAttribution: Bool { get }
     func callAsFunction(_ embeddings: [Tensor], mask: Tensor) -> FusionOutput
+}
+
+extension FusionModule {
+    public var weightsAreAttribution: Bool { false }
 }
 
 public struct FusionDefinition: Sendable {

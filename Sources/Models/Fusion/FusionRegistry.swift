@@ -5,6 +5,7 @@ public enum FusionRegistry {
         ConcatFusion.definition,
         GatedFusion.definition,
         LateFusion.definition,
+        ConditionedFusion.definition,
     ]
 
     public static func definition(_ name: String) -> FusionDefinition? { all.first { $0.name == name } }

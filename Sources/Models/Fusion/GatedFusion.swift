@@ -24,6 +24,8 @@ public final class GatedFusion: FusionModule {
             + zip(modalities, gates).map { ("gates.\($0.0.rawValue)", $0.1 as any Module) } + [("head", head)]
     }
 
+    public var weightsAreAttribution: Bool { true }
+
     public func callAsFunction(_ embeddings: [Tensor], mask: Tensor) -> FusionOutput {
         let b = mask.shape[0]
         let gateValues = concat(zip(gates, embeddings).map { $0.0($0.1).sigmoid() }, axis: 1) * mask    // [B, M]

@@ -1,0 +1,21 @@
+/// Per-sample consistency surprises, `−log p(field | other modality)`, one column per head,
+/// for every sample of a prepared dataset (`[samples × heads]`, row-major). Training samples'
+/// values come from heads that did not see them (cross-fitting), so the classifier learns
+/// from surprises as honest as the ones it will meet on new data.
+public struct SurpriseTable: Sendable {
+    public var heads: [String]
+    public var values: [Float]
+    /// 1 where the head could judge the sample (its source and target were present).
+    public var present: [Float]
+
+    public init(heads: [String], values: [Float], present: [Float]) {
+        precondition(values.count == present.count && (heads.isEmpty || values.count % heads.count == 0), "surprise table shapes disagree")
+        self.heads = heads; self.values = values; self.present = present
+    }
+
+    public var sampleCount: Int { heads.isEmpty ? 0 : values.count / heads.count }
+
+    public func value(sample: Int, head: Int) -> Float? {
+        present[sample * heads.count + head] != 0 ? values[sample * heads.count + head] : nil
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Tensor
+import NN
+import Datasets
+import Models
+import Support
+
+/// Cross-fitted consistency surprises for every sample, and their training statistics.
+public struct ConsistencyFit {
+    public var specs: [ConsistencyHeadSpec]
+    /// Raw surprises in nats.
+    public var raw: SurpriseTable
+    /// The same, standardised with the training samples' mean and standard deviation: what the
+    /// classifier reads.
+    public var standardized: SurpriseTable
+    /// Sorted training surprises per head, for percentiles in explanations.
+    public var trainingSurprises: [[Float]]
+
+    /// The fraction of training samples a surprise exceeds (0…1), for a head.
+    public func percentile(_ value: Float, head: Int) -> Double {
+        let sorted = trainingSurprises[head]
+        guard !sorted.isEmpty else { return 0 }
+        var lo = 0, hi = sorted.count
+        while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] < value { lo = mid + 1 } else { hi = mid } }
+        return Double(lo) / Double(sorted.count)
+    }
+}
+
+/// Fits consistency models by K-fold cross-fitting over the training split: each training
+/// sample's surprise comes from the model trained on the other folds; validation, test and any
+/// other sample's from a model trained on the whole training split. No anomaly label is read.
+public struct ConsistencyFitter {
+    public var specs: [ConsistencyHeadSpec]
+    /// The validated `model` section (encoders and `consistency` options).
+    public var modelConfig: JSONValue
+    public var schema: DatasetSchema
+    public var builder: BatchBuilder
+    public var seed: UInt64
+    public var log: (String) -> Void
+
+    public init(specs: [ConsistencyHeadSpec], modelConfig: JSONValue, schema: DatasetSchema, builder: BatchBuilder, seed: UInt64,
+                log: @escaping (String) -> Void) {
+        self.specs = specs; self.modelConfig = modelConfig; self.schema = schema; self.builder = builder; self.seed = seed; self.log = log
+    }
+
+    public func fit() throws -> ConsistencyFit {
+        let dataset = builder.dataset, n = dataset.sampleCount, h = specs.count
+        let options = modelConfig["consistency"]!
+        let k = options.int("folds")
+        var values = [Float](repeating: 0, count: n * h), present = [Float](repeating: 0, count: n * h)
+        let train = dataset.indices(.train)
+        var g = RandomGenerator(seed: seed ^ 0xC0_5157_E9C7)
+        var order = train
+        order.shuffle(using: &g)
+        let began = Date()
+        for fold in 0...k {
+            // Folds 0..<k hold out a part of training; fold k is the model for everything else.
+            let (fitOn, scoreOn): ([Int], [Int]) = fold < k
+                ? (order.enumerated().filter { $0.offset % k != fold }.map(\.element), order.enumerated().filter { $0.offset % k == fold }.map(\.element))
+                : (train, (0..<n).filter { dataset.roles[$0] != .train })
+            let model = try ConsistencyModel(specs: specs, model: modelConfig, schema: schema, seed: seed &+ 0x51 &* UInt64(fold + 1))
+            let loss = try fitModel(model, on: fitOn, options: options, fold: fold)
+            try score(model, scoreOn, values: &values, present: &present)
+            log(String(format: "consistency: %@ fitted on %d samples (final loss %.4f), scored %d", fold < k ? "fold \(fold + 1)/\(k)" : "full model",
+                       fitOn.count, loss, scoreOn.count))
+        }
+        // Standardise with training statistics.
+        var standardized = values, sortedTraining: [[Float]] = []
+        for j in 0..<h {
+            let xs = train.filter { present[$0 * h + j] != 0 }.map { values[$0 * h + j] }
+            let mean = xs.isEmpty ? 0 : xs.reduce(0, +) / Float(xs.count)
+            let variance = xs.isEmpty ? 0 : xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(xs.count)
+            let std = max(variance.squareRoot(), 1e-3)
+            for i in 0..<n { standardized[i * h + j] = present[i * h + j] != 0 ? (values[i * h + j] - mean) / std : 0 }
+            sortedTraining.append(xs.sorted())
+        }
+        log(String(format: "consistency: %d heads cross-fitted over %d folds in %.1fs", h, k, Date().timeIntervalSince(began)))
+        let names = specs.map(\.name)
+        return ConsistencyFit(specs: specs, raw: SurpriseTable(heads: names, values: values, present: present),
+                              standardized: SurpriseTable(heads: names, values: standardized, present: present), trainingSurprises: sortedTraining)
+    }
+
+    private func fitModel(_ model: ConsistencyModel, on samples: [Int], options: JSONValue, fold: Int) throws -> Double {
+        let parameters = ParameterBuffer(module: model)
+        let optimizer = try AdamW(parameters: parameters, learningRate: options.float("lr"), weightDecay: 0.01)
+        let batchSize = options.int("batch_size")
+        var g = RandomGenerator(seed: seed ^ (0xF01D_0000 &+ UInt64(fold)))
+        var last = 0.0
+        for epoch in 0..<options.int("epochs") {
+            model.train(true)
+            model.reseedRandomness(seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(fold * 1000 + epoch))
+            var order = samples
+            order.shuffle(using: &g)
+            var sum = 0.0, steps = 0
+            for start in stride(from: 0, to: order.count, by: batchSize) {
+                let batch = try builder.batch(Array(order[start..<min(start + batchSize, order.count)]))
+                guard let loss = model(batch).loss else { continue }
+                optimizer.zeroGrad()
+                loss.backward()
+                _ = clipGradientNorm(parameters, maxNorm: 1)
+                optimizer.step()
+                sum += Double(loss.item)
+                steps += 1
+            }
+            last = steps > 0 ? sum / Double(steps) : 0
+        }
+        return last
+    }
+
+    private func score(_ model: ConsistencyModel, _ samples: [Int], values: inout [Float], present: inout [Float]) throws {
+        model.eval()
+        defer { model.train(true) }
+        let h = specs.count
+        for start in stride(from: 0, to: samples.count, by: 512) {
+            let rows = Array(samples[start..<min(start + 512, samples.count)])
+            let batch = try builder.batch(rows)
+            let outputs = withoutGradients { model(batch).heads }
+            for (j, out) in outputs.enumerated() {
+                guard let out else { continue }
+                for (r, i) in rows.enumerated() where out.judged[r] {
+                    values[i * h + j] = out.surprise[r]
+                    present[i * h + j] = 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Tensor
+import NN
+import Datasets
+import Support
+
+/// What one consistency head reads and predicts, resolved against a dataset.
+public struct ConsistencyHeadSpec: Sendable, Equatable {
+    public var name: String
+    /// Modalities whose encoder embeddings the head reads.
+    public var sourceModalities: [Modality]
+    /// Token columns the head embeds itself (`attributes.brand`), as (modality, column, name, size).
+    public var sourceFields: [SourceField]
+    public var target: ConsistencyTarget
+
+    public struct SourceField: Sendable, Equatable {
+        public var modality: Modality
+        public var column: Int
+        public var name: String
+        public var size: Int
+    }
+
+    /// Every modality the head needs: when any is masked for a sample, the head skips it.
+    public var modalities: Set<Modality> {
+        Set(sourceModalities).union(sourceFields.map(\.modality)).union([target.modality])
+    }
+
+    /// Resolves one `model.consistency.heads.<name>` entry. A head may not read the whole
+    /// modality its target belongs to: it would see the answer.
+    public static func parse(name: String, options: JSONValue, schema: DatasetSchema, path: String) throws(ConfigError) -> ConsistencyHeadSpec {
+        let target = try ConsistencyTarget.parse(options.string("predict"), schema: schema, path: path + ".predict")
+        var modalities: [Modality] = [], fields: [SourceField] = []
+        for (k, source) in options.strings("from").enumerated() {
+            let at = "\(path).from[\(k)]"
+            if let m = Modality(rawValue: source) {
+                guard m != target.modality else {
+                    throw ConfigError(path: at, message: "\(m.rawValue) is the modality of the target \(target.path); the head would see the answer. Name its other columns instead (e.g. \(m.rawValue).<column>)")
+                }
+                guard schema.available.contains(m) else { throw ConfigError(path: at, message: "the dataset has no \(m.rawValue) data") }
+                if !modalities.contains(m) { modalities.append(m) }
+                continue
+            }
+            let parts = source.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let m = Modality(rawValue: parts[0]), m == .profile || m == .attributes,
+                  let table = m == .profile ? schema.profile : schema.attributes else {
+                throw ConfigError(path: at, message: "\"\(source)\" is not a source; write a modality (\(Modality.allCases.map(\.rawValue).joined(separator: ", "))) or a token column such as attributes.brand")
+            }
+            guard let column = table.categorical.firstIndex(where: { $0.name == parts[1] }) else {
+                throw ConfigError(path: at, message: "\(m.rawValue) has no token column \"\(parts[1])\"; it has \(table.categorical.map(\.name).joined(separator: ", "))")
+            }
+            guard target.path != source else { throw ConfigError(path: at, message: "the head would read its own target \(source)") }
+            fields.append(SourceField(modality: m, column: column, name: parts[1], size: table.categorical[column].size))
+        }
+        guard !modalities.isEmpty || !fields.isEmpty else { throw ConfigError(path: path + ".from", message: "a head needs at least one source") }
+        return ConsistencyHeadSpec(name: name, sourceModalities: modalities.sorted(), sourceFields: fields, target: target)
+    }
+
+    /// The enabled heads of a validated `model.consistency` section.
+    public static func parseAll(_ section: JSONValue, schema: DatasetSchema) throws(ConfigError) -> [ConsistencyHeadSpec] {
+        var specs: [ConsistencyHeadSpec] = []
+        for (name, options) in section["heads"]?.objectPairs ?? [] where options.bool("enabled") {
+            specs.append(try parse(name: name, options: options, schema: schema, path: "model.consistency.heads.\(name)"))
+        }
+        return specs
+    }
+}
+
+/// One head's results on a batch.
+public struct ConsistencyHeadOutput {
+    /// Mean cross-entropy over the judged rows (0 when none).
+    public var loss: Tensor
+    /// `−log p(target | sources)` per row, in nats (0 where not judged).
+    public var surprise: [Float]
+    /// Whether the head judged the row (target known, every needed modality present).
+    public var judged: [Bool]
+}
+
+/// Predicts one field of one modality from other modalities' embeddings (and, optionally, a
+/// few token columns it embeds itself). Trained on every sample, without anomaly labels; its
+/// surprise at the declared value is an explicit, explainable mismatch signal.
+public final class ConsistencyHead: Module {
+    public let spec: ConsistencyHeadSpec
+    public let fieldEmbeddings: [Embedding]
+    public let mlp: MLP
+
+    public init(spec: ConsistencyHeadSpec, embeddingSize: Int, fieldDimension: Int = 16, hidden: [Int], dropout: Float,
+                generator: inout RandomGenerator) {
+        self.spec = spec
+        fieldEmbeddings = spec.sourceFields.map { Embedding(count: $0.size, dimension: fieldDimension, generator: &generator) }
+        let input = embeddingSize * spec.sourceModalities.count + fieldDimension * spec.sourceFields.count
+        mlp = MLP(inputSize: input, hiddenSizes: hidden, outputSize: spec.target.classes, dropout: dropout, generator: &generator)
+    }
+
+    public var children: [(String, any Module)] {
+        zip(spec.sourceFields, fieldEmbeddings).map { ("fields.\($0.0.modality.rawValue).\($0.0.name)", $0.1 as any Module) } + [("mlp", mlp)]
+    }
+
+    /// `embeddings` holds the source modalities' `[B, d]` embeddings; `mask` is `[B, 4]` in
+    /// `Modality` order (1 = present). Returns nil when no row can be judged — nothing is
+    /// computed then, so masked encoders get no gradient.
+    public func callAsFunction(_ embeddings: [Modality: Tensor], batch: Batch, mask: UnsafePointer<Float>) -> ConsistencyHeadOutput? {
+        let b = batch.size, all = Modality.allCases.count
+        var labels = spec.target.labels(batch)
+        let needed = spec.modalities.map(\.index)
+        var judged = [Bool](repeating: false, count: b)
+        for r in 0..<b where labels[r] >= 0 {
+            if needed.allSatisfy({ mask[r * all + $0] != 0 }) { judged[r] = true } else { labels[r] = -1 }
+        }
+        guard judged.contains(true) else { return nil }
+        var parts: [Tensor] = spec.sourceModalities.map { embeddings[$0]! }
+        for (field, table) in zip(spec.sourceFields, fieldEmbeddings) {
+            guard let c = field.modality == .profile ? batch.profileCategorical : batch.attributeCategorical else { return nil }
+            let width = c.shape[1]
+            parts.append(table(IndexTensor((0..<b).map { c.values[$0 * width + field.column] }, shape: [b])))
+        }
+        let logits = mlp(parts.count == 1 ? parts[0] : concat(parts, axis: 1))
+        let perRow = softmaxCrossEntropy(logits, labels: labels, ignoreIndex: -1, reduction: .none)   // [B], 0 where ignored
+        let count = Float(judged.lazy.filter { $0 }.count)
+        let surprise = Array(UnsafeBufferPointer(start: perRow.pointer, count: b))
+        return ConsistencyHeadOutput(loss: perRow.sum() * (1 / count), surprise: surprise, judged: judged)
+    }
+}

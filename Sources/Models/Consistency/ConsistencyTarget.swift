@@ -1,0 +1,91 @@
+import Tensor
+import Datasets
+import Support
+
+/// The field a consistency head predicts, and where a batch holds it.
+public enum ConsistencyTarget: Sendable, Equatable {
+    /// A token column of the profile or attributes (`attributes.category_id`).
+    case categorical(Modality, column: Int, name: String, size: Int)
+    /// A standardised float column, as its training-quantile bucket (`attributes.price`).
+    case floatBucket(Modality, column: Int, name: String, edges: [Float], missingColumn: Int?)
+    /// A token field of the most recent event (`sequence.last.device`).
+    case lastEvent(field: String, size: Int)
+
+    public var modality: Modality {
+        switch self {
+        case let .categorical(m, _, _, _), let .floatBucket(m, _, _, _, _): m
+        case .lastEvent: .sequence
+        }
+    }
+
+    public var classes: Int {
+        switch self {
+        case let .categorical(_, _, _, size): size
+        case let .floatBucket(_, _, _, edges, _): edges.count + 1
+        case let .lastEvent(_, size): size
+        }
+    }
+
+    public var path: String {
+        switch self {
+        case let .categorical(m, _, name, _), let .floatBucket(m, _, name, _, _): "\(m.rawValue).\(name)"
+        case let .lastEvent(field, _): "sequence.last.\(field)"
+        }
+    }
+
+    /// The target class per row, −1 where the row has none (padding, unknown or missing value).
+    public func labels(_ batch: Batch) -> [Int32] {
+        let b = batch.size
+        switch self {
+        case let .categorical(m, column, _, _):
+            guard let c = m == .profile ? batch.profileCategorical : batch.attributeCategorical else { return Array(repeating: -1, count: b) }
+            let width = c.shape[1]
+            // 0 padding, 1 unknown, 2 missing (see `Vocabulary`): nothing to predict.
+            return (0..<b).map { r in let v = c.values[r * width + column]; return v > Vocabulary.missing ? v : -1 }
+        case let .floatBucket(m, column, _, edges, missingColumn):
+            guard let f = m == .profile ? batch.profileFloats : batch.attributeFloats else { return Array(repeating: -1, count: b) }
+            let width = f.shape[1], p = f.pointer
+            return (0..<b).map { r in
+                if let missingColumn, p[r * width + missingColumn] != 0 { return -1 }
+                let v = p[r * width + column]
+                var bucket: Int32 = 0
+                for e in edges where v > e { bucket += 1 }
+                return bucket
+            }
+        case let .lastEvent(field, _):
+            guard let tokens = batch.sequenceTokens[field] else { return Array(repeating: -1, count: b) }
+            let length = tokens.shape[1]
+            return (0..<b).map { r in
+                let n = Int(batch.sequenceLengths[r])
+                guard n > 0 else { return -1 }
+                let v = tokens.values[r * length + n - 1]
+                return v > 0 ? v : -1
+            }
+        }
+    }
+
+    /// Resolves `sequence.last.<field>`, `profile.<column>` or `attributes.<column>` against a dataset.
+    static func parse(_ text: String, schema: DatasetSchema, path: String) throws(ConfigError) -> ConsistencyTarget {
+        let parts = text.split(separator: ".", maxSplits: 2).map(String.init)
+        if parts.count == 3, parts[0] == "sequence", parts[1] == "last" {
+            guard let field = schema.sequenceTokens.first(where: { $0.name == parts[2] }) else {
+                throw ConfigError(path: path, message: "the sequence has no token field \"\(parts[2])\"; it has \(schema.sequenceTokens.map(\.name).joined(separator: ", "))")
+            }
+            return .lastEvent(field: field.name, size: field.size)
+        }
+        guard parts.count == 2, let m = Modality(rawValue: parts[0]), m == .profile || m == .attributes else {
+            throw ConfigError(path: path, message: "\"\(text)\" is not a target; write profile.<column>, attributes.<column> or sequence.last.<field>")
+        }
+        guard let table = m == .profile ? schema.profile : schema.attributes else {
+            throw ConfigError(path: path, message: "the dataset has no \(m.rawValue) table")
+        }
+        if let k = table.categorical.firstIndex(where: { $0.name == parts[1] }) {
+            return .categorical(m, column: k, name: parts[1], size: table.categorical[k].size)
+        }
+        if let k = table.floatNames.firstIndex(of: parts[1]), let edges = table.quantileEdges?[k], !edges.isEmpty {
+            return .floatBucket(m, column: k, name: parts[1], edges: edges, missingColumn: table.floatNames.firstIndex(of: parts[1] + ":missing"))
+        }
+        let columns = table.categorical.map(\.name) + table.floatNames.filter { !$0.hasSuffix(":missing") }
+        throw ConfigError(path: path, message: "\(m.rawValue) has no column \"\(parts[1])\"; it has \(columns.joined(separator: ", "))")
+    }
+}
