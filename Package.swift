@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "NN", "Tensor", "Support", "TestSupport"]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "Datasets", "Support", "TestSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Models", "Datasets", "Support", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
