@@ -127,9 +127,9 @@ enum StudyReport {
 struct TableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "table",
-        abstract: "Rebuild a results table from run folders (or folders holding them, e.g. Results/default).")
+        abstract: "Rebuild a results table from run folders (or folders holding them, e.g. Results/default) and per-run CSV files.")
 
-    @Argument(help: "Run folders, or folders to search for them.")
+    @Argument(help: "Run folders, folders to search for them, or per-run tables in summary.csv's format (a study's summary.csv, a baseline's trees.csv).")
     var paths: [String]
 
     @Option(help: "csv or markdown.")
@@ -150,14 +150,15 @@ struct TableCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var directories: [String] = []
+            var directories: [String] = [], fromFiles: [RunRecord] = []
             for p in paths {
+                if p.hasSuffix(".csv") { fromFiles += try RunRecord.readSummary(path: p); continue }
                 let found = RunRecord.findRuns(under: p)
                 if FileManager.default.fileExists(atPath: (p as NSString).appendingPathComponent("metrics.json")) { directories.append(p) }
                 else if found.isEmpty { throw ValidationError("\(p): no run folders (with metrics.json) found") }
                 else { directories += found }
             }
-            let records = try directories.map { try RunRecord.read(directory: $0) }
+            let records = try directories.map { try RunRecord.read(directory: $0) } + fromFiles
             let wanted = metrics?.split(separator: ",").map(String.init)
             var table = perRun ? ResultTables.perRun(records, metrics: wanted) : ResultTables.aggregate(records, metrics: wanted)
             if format == "markdown" && !perRun { table = ResultTables.readable(table) }

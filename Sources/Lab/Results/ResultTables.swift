@@ -35,6 +35,33 @@ public struct RunRecord: Sendable {
         return out
     }
 
+    /// The rows of a per-run table in summary.csv's format (`variant,seed,fold,<metric>…`), as
+    /// written by studies — or by an outside baseline such as Benchmarks/hist_gradient_boosting.py —
+    /// so published tables can put both side by side.
+    public static func readSummary(path: String) throws -> [RunRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(path: "", message: "\(path): cannot read the file") }
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+              header.starts(with: ["variant", "seed", "fold"]) else {
+            throw ConfigError(path: "", message: "\(path):1: expected a header starting variant,seed,fold (a summary.csv)")
+        }
+        return try lines.dropFirst().enumerated().map { (k, line) in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == header.count, let seed = Int(fields[1]) else {
+                throw ConfigError(path: "", message: "\(path):\(k + 2): expected \(header.count) fields with a whole-number seed, found \(fields.count)")
+            }
+            var test: [String: Double?] = [:]
+            for (name, value) in zip(header.dropFirst(3), fields.dropFirst(3)) {
+                if value.isEmpty { test[name] = .some(nil); continue }
+                guard let v = Double(value) else {
+                    throw ConfigError(path: "", message: "\(path):\(k + 2): column \(name): \"\(value)\" is not a number")
+                }
+                test[name] = .some(v)
+            }
+            return RunRecord(directory: path, variant: fields[0], seed: seed, fold: Int(fields[2]), test: test)
+        }
+    }
+
     /// Every run folder (one holding metrics.json) below `root`, sorted.
     public static func findRuns(under root: String) -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }

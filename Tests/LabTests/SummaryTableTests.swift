@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import Lab
+
+/// Per-run tables in summary.csv's format (a study's, or an outside baseline's) read back for tables.
+@Suite struct SummaryTableTests {
+    func write(_ text: String) -> String {
+        let path = scratchDirectory() + "/trees.csv"
+        try! text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func aBaselineFileJoinsTheAggregateTable() throws {
+        let path = write("variant,seed,fold,roc_auc,average_precision,recall_brushing\ntrees,0,,0.9,0.5,0.25\ntrees,1,,0.8,0.7,\n")
+        let records = try RunRecord.readSummary(path: path)
+        #expect(records.map(\.seed) == [0, 1] && records[0].fold == nil)
+        #expect(records[1].test["recall_brushing"] == .some(nil))
+        let table = ResultTables.aggregate(records, metrics: ["roc_auc", "average_precision"])
+        #expect(table.rows.count == 1 && table.rows[0][0] == "trees" && table.rows[0][1] == "2")
+        #expect(Swift.abs(Double(table.rows[0][2])! - 0.85) < 1e-12)
+    }
+
+    @Test func malformedRowsNameFileLineAndColumn() {
+        func message(_ text: String) -> String {
+            do { _ = try RunRecord.readSummary(path: write(text)); return "" } catch { return "\(error)" }
+        }
+        #expect(message("model,seed\n").contains("trees.csv:1: expected a header starting variant,seed,fold"))
+        #expect(message("variant,seed,fold,roc_auc\ntrees,0,,0.9\ntrees,x,,0.8\n").contains("trees.csv:3:"))
+        #expect(message("variant,seed,fold,roc_auc\ntrees,0,,high\n").contains("trees.csv:2: column roc_auc: \"high\" is not a number"))
+    }
+}
