@@ -32,6 +32,8 @@ public final class ExperimentRunner {
     public var variantLabel: String?
     /// Simulates a kill after this many epochs (resume tests).
     public var interruptAfterEpoch: Int?
+    /// Consistency fits shared with other runners of the same study (nil: fit for every run).
+    public var consistencyCache: ConsistencyCache?
     private var raw: RawDataset?
     private var prepared: [Int: PreparedDataset] = [:]
 
@@ -137,8 +139,13 @@ public final class ExperimentRunner {
         let specs = try MultimodalModel.consistencySpecs(config: modelConfig, schema: schema, modalities: model.modalities, notes: &skipped)
         var consistency: ConsistencyFit?
         if !specs.isEmpty {
-            let fit = try ConsistencyFitter(specs: specs, modelConfig: modelConfig, schema: schema, builder: builder, seed: UInt64(seed),
-                                            log: { reporter.log($0) }).fit()
+            let fitter = ConsistencyFitter(specs: specs, modelConfig: modelConfig, schema: schema, builder: builder, seed: UInt64(seed),
+                                           log: { reporter.log($0) })
+            let key = ConsistencyCache.key(data: config["data"]!, model: modelConfig, specs: specs, seed: seed, fold: fold)
+            let cache = consistencyCache ?? ConsistencyCache()
+            let hits = cache.hits
+            let fit = try cache.fit(key) { try fitter.fit() }
+            if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
             builder.surprises = fit.standardized
             consistency = fit
         }

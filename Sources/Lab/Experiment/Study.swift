@@ -39,6 +39,7 @@ public struct Study {
 
     public init(runner: ExperimentRunner, modes: [AblationMode], masked: Bool, resume: Bool) {
         self.runner = runner; self.modes = modes; self.masked = masked; self.resume = resume
+        if runner.consistencyCache == nil { runner.consistencyCache = ConsistencyCache() }
     }
 
     /// The modality sets to train, full model first, without repeats.
@@ -64,10 +65,12 @@ public struct Study {
         }
         var results: [RunResult] = []
         var base: ExperimentRunner?
+        let cache = ConsistencyCache()
         for (name, _) in variants {
             let resolved = try variantConfig(config, name)
             let runner = ExperimentRunner(config: resolved, reporter: reporter)
             runner.variantLabel = name
+            runner.consistencyCache = cache
             if base == nil { base = runner }
             let study = Study(runner: runner, modes: [], masked: false, resume: resume)
             for seed in runner.seeds {
