@@ -66,8 +66,10 @@ public struct Study {
         var results: [RunResult] = []
         var base: ExperimentRunner?
         let cache = ConsistencyCache()
-        for (name, _) in variants {
-            let resolved = try variantConfig(config, name)
+        // Every variant is checked before the first trains: a typo in the last one should not
+        // surface an hour into the study.
+        let resolvedVariants = try variants.map { (name: $0.0, config: try variantConfig(config, $0.0)) }
+        for (name, resolved) in resolvedVariants {
             let runner = ExperimentRunner(config: resolved, reporter: reporter)
             runner.variantLabel = name
             runner.consistencyCache = cache
