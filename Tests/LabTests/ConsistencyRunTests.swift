@@ -27,7 +27,7 @@ import Models
 
         let explanations = read(dir + "/explanations.csv").split(separator: "\n")
         #expect(explanations.first == "sample_id,split,label,anomaly_type,score,predicted,failed_checks,explanation")
-        #expect(explanations.contains { $0.contains("does not fit") })
+        #expect(explanations.contains { $0.contains(" suggest") && $0.contains(", but it is ") })
 
         let attribution = read(dir + "/modality_weights_by_type.csv").split(separator: "\n")
         #expect(attribution.first == "anomaly_type,samples,method,sequence,profile,attributes,image,consistency")

@@ -54,7 +54,7 @@ extension PreparedDataset {
         var fields = encoded.map { $0! }
         let (gaps, hours, lengths) = time
         fields.append(.init(name: "gap", size: options.gapBuckets, values: gaps))
-        fields.append(.init(name: "hour", size: 25, values: hours))
+        fields.append(.init(name: "hour", size: 25, values: hours, tokens: ["<pad>"] + (0..<24).map { ($0 < 10 ? "0" : "") + "\($0):00 UTC" }))
 
         // Extra float features, standardised on training events.
         var floats = [Float](repeating: 0, count: n * length * options.eventFloatColumns.count)
@@ -79,6 +79,7 @@ extension PreparedDataset {
                              histories: [Range<Int>], training: [Bool], options: DataOptions) -> SequenceFeatures.TokenField {
         // Raw id → embedding index, so each event costs one table lookup.
         let size: Int, table: [Int32]
+        var names: [String]?
         if hashed, let buckets = options.itemHashBuckets {
             size = buckets + Vocabulary.reserved
             table = (0..<tokens.count).map { raw -> Int32 in
@@ -91,8 +92,10 @@ extension PreparedDataset {
             let vocabulary = Vocabulary(counts: counts, interner: tokens, minFrequency: options.minFrequency)
             size = vocabulary.size
             table = vocabulary.indexOfRaw
+            names = vocabulary.tokens
         }
-        return .init(name: name, size: size, values: gatherTokens(ids: ids, order: index.order, histories: histories, table: table, length: options.maxLength))
+        return .init(name: name, size: size, values: gatherTokens(ids: ids, order: index.order, histories: histories, table: table, length: options.maxLength),
+                     tokens: names)
     }
 
     /// Gap bucket and hour of every event of every window, and the window lengths.

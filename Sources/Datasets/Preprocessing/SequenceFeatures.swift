@@ -17,6 +17,8 @@ public struct SequenceFeatures: Sendable {
         /// Embedding table size (indices are in 0..<size; 0 = padding).
         public var size: Int
         public var values: [Int32]
+        /// Token per index, where the field has a vocabulary (explanations name values with it).
+        public var tokens: [String]? = nil
     }
 
     public func field(_ name: String) -> TokenField? { tokenFields.first { $0.name == name } }

@@ -6,6 +6,8 @@ public struct TabularFeatures: Sendable {
     public var floats: [Float]
     public var categoricalNames: [String]
     public var categoricalSizes: [Int]
+    /// Token per index of each categorical column (its training vocabulary).
+    public var categoricalTokens: [[String]]
     public var categorical: [Int32]
     /// Whether the sample's row exists (its modality is present).
     public var present: [Bool]
@@ -73,6 +75,7 @@ public struct TabularFeatures: Sendable {
         self.floats = floats
         self.categoricalNames = categoricalNames
         self.categoricalSizes = sizes
+        self.categoricalTokens = tokenColumns.map { $0.0.tokens }
         self.categorical = categorical
         self.present = rows.map { $0 >= 0 }
         self.ignoredColumns = ignored

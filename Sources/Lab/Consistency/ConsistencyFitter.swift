@@ -15,6 +15,8 @@ public struct ConsistencyFit {
     public var standardized: SurpriseTable
     /// Sorted training surprises per head, for percentiles in explanations.
     public var trainingSurprises: [[Float]]
+    /// `[samples × heads]`: the target class each head found likeliest (what the sources suggest).
+    public var likeliest: [Int32]
 
     /// The fraction of training samples a surprise exceeds (0…1), for a head.
     public func percentile(_ value: Float, head: Int) -> Double {
@@ -48,6 +50,7 @@ public struct ConsistencyFitter {
         let options = modelConfig["consistency"]!
         let k = options.int("folds")
         var values = [Float](repeating: 0, count: n * h), present = [Float](repeating: 0, count: n * h)
+        var likeliest = [Int32](repeating: -1, count: n * h)
         let train = dataset.indices(.train)
         var g = RandomGenerator(seed: seed ^ 0xC0_5157_E9C7)
         var order = train
@@ -60,7 +63,7 @@ public struct ConsistencyFitter {
                 : (train, (0..<n).filter { dataset.roles[$0] != .train })
             let model = try ConsistencyModel(specs: specs, model: modelConfig, schema: schema, seed: seed &+ 0x51 &* UInt64(fold + 1))
             let loss = try fitModel(model, on: fitOn, options: options, fold: fold)
-            try score(model, scoreOn, values: &values, present: &present)
+            try score(model, scoreOn, values: &values, present: &present, likeliest: &likeliest)
             log(String(format: "consistency: %@ fitted on %d samples (final loss %.4f), scored %d", fold < k ? "fold \(fold + 1)/\(k)" : "full model",
                        fitOn.count, loss, scoreOn.count))
         }
@@ -77,7 +80,8 @@ public struct ConsistencyFitter {
         log(String(format: "consistency: %d heads cross-fitted over %d folds in %.1fs", h, k, Date().timeIntervalSince(began)))
         let names = specs.map(\.name)
         return ConsistencyFit(specs: specs, raw: SurpriseTable(heads: names, values: values, present: present),
-                              standardized: SurpriseTable(heads: names, values: standardized, present: present), trainingSurprises: sortedTraining)
+                              standardized: SurpriseTable(heads: names, values: standardized, present: present), trainingSurprises: sortedTraining,
+                              likeliest: likeliest)
     }
 
     private func fitModel(_ model: ConsistencyModel, on samples: [Int], options: JSONValue, fold: Int) throws -> Double {
@@ -107,7 +111,7 @@ public struct ConsistencyFitter {
         return last
     }
 
-    private func score(_ model: ConsistencyModel, _ samples: [Int], values: inout [Float], present: inout [Float]) throws {
+    private func score(_ model: ConsistencyModel, _ samples: [Int], values: inout [Float], present: inout [Float], likeliest: inout [Int32]) throws {
         model.eval()
         defer { model.train(true) }
         let h = specs.count
@@ -120,6 +124,7 @@ public struct ConsistencyFitter {
                 for (r, i) in rows.enumerated() where out.judged[r] {
                     values[i * h + j] = out.surprise[r]
                     present[i * h + j] = 1
+                    likeliest[i * h + j] = out.likeliest[r]
                 }
             }
         }

@@ -72,6 +72,8 @@ public struct ConsistencyHeadOutput {
     public var surprise: [Float]
     /// Whether the head judged the row (target known, every needed modality present).
     public var judged: [Bool]
+    /// The class the head finds likeliest per row (what the sources suggest instead).
+    public var likeliest: [Int32]
 }
 
 /// Predicts one field of one modality from other modalities' embeddings (and, optionally, a
@@ -116,6 +118,12 @@ public final class ConsistencyHead: Module {
         let perRow = softmaxCrossEntropy(logits, labels: labels, ignoreIndex: -1, reduction: .none)   // [B], 0 where ignored
         let count = Float(judged.lazy.filter { $0 }.count)
         let surprise = Array(UnsafeBufferPointer(start: perRow.pointer, count: b))
-        return ConsistencyHeadOutput(loss: perRow.sum() * (1 / count), surprise: surprise, judged: judged)
+        let classes = spec.target.classes, z = logits.pointer
+        let likeliest = (0..<b).map { r in
+            var best = 0
+            for c in 1..<classes where z[r * classes + c] > z[r * classes + best] { best = c }
+            return Int32(best)
+        }
+        return ConsistencyHeadOutput(loss: perRow.sum() * (1 / count), surprise: surprise, judged: judged, likeliest: likeliest)
     }
 }
