@@ -43,6 +43,8 @@ public enum ModelSchema {
                 ConfigField("batch_size", .integer(min: 1), default: 128, "Batch size of the consistency fits."),
                 ConfigField("lr", .number(min: 0, exclusiveMinimum: true), default: 0.003, "AdamW learning rate of the consistency fits."),
                 ConfigField("hidden", .list(.integer(min: 1)), default: [64], "Hidden widths of each head's MLP."),
+                ConfigField("evidence_warmup_steps", .integer(min: 0), default: 300,
+                            "Full-batch steps fitting the evidence alone on training surprises before the model trains (0: none)."),
                 ConfigField("evidence_hidden", .list(.integer(min: 1)), default: [32], "Hidden widths of the MLP reading surprises into the logit."),
                 ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout in the heads."),
             ]), "Cross-modal consistency heads (none by default)."),

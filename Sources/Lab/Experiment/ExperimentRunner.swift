@@ -148,6 +148,16 @@ public final class ExperimentRunner {
             if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
             builder.surprises = fit.standardized
             consistency = fit
+            let warmup = modelConfig.at("consistency.evidence_warmup_steps")!.intValue!
+            if let evidence = model.consistencyEvidence, warmup > 0 {
+                let train = dataset.indices(.train)
+                let positives = train.filter { dataset.labels[$0] == 1 }.count
+                let weight: Float = config.at("training.imbalance")!.stringValue! == "pos_weight" && positives > 0
+                    ? Float(train.count - positives) / Float(positives) : 1
+                let loss = try EvidenceWarmStart.fit(evidence, surprises: fit.standardized, labels: dataset.labels, samples: train, steps: warmup,
+                                                     learningRate: 0.01, positiveWeight: weight, seed: UInt64(seed))
+                reporter.log(String(format: "consistency: evidence warm-started on the training surprises (%d steps, loss %.4f)", warmup, loss))
+            }
         }
         let outcome = try trainer.fit(resume: resume)
         let trainingSeconds = Date().timeIntervalSince(began)
