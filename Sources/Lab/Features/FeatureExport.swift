@@ -1,0 +1,80 @@
+import Foundation
+import Datasets
+import Support
+
+public enum FeatureExportError: Error, CustomStringConvertible, Equatable {
+    case notFound(path: String)
+    case noSuchFold(fold: Int, folds: Int?)
+    case windowMismatch(sample: String, prepared: Int, recomputed: Int)
+
+    public var description: String {
+        switch self {
+        case let .notFound(path):
+            "\(path): no such config file or dataset folder (give an experiment config such as Experiments/default.json, or a folder with events.csv and labels.csv)"
+        case let .noSuchFold(fold, folds):
+            folds.map { "fold \(fold) does not exist: the config has data.split.folds = \($0) (folds 0…\($0 - 1))" }
+                ?? "fold \(fold) given, but the config has no data.split.folds"
+        case let .windowMismatch(sample, prepared, recomputed):
+            "internal error: sample \(sample) has \(prepared) events in the prepared sequences but \(recomputed) in the feature export; "
+                + "SampleHistories no longer follows PreparedDataset.prepare"
+        }
+    }
+}
+
+/// `fusionlab features`: per-sample hand-made aggregates over exactly the data a run sees —
+/// the run's split, its event windows (cutoff, `max_length`), profile and target-item rows, the
+/// target's picture — so a tree model can be fitted on the same samples. Leakage rules as in
+/// the loader: nothing after a sample's cutoff, and every cross-sample statistic from the
+/// training split only. Deliberately absent: features that relate one modality to another
+/// (e.g. "share of events on the profile's device"); learning those is the research model's job.
+public enum FeatureExport {
+    /// The validated experiment config at `path`, or — when `path` is a dataset folder — the
+    /// default config with `data.path` set to it (and no generation). Overrides apply to both.
+    public static func config(path: String, overrides: [String]) throws -> JSONValue {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw FeatureExportError.notFound(path: path) }
+        guard isDirectory.boolValue else { return try ConfigLoader.load(path: path, overrides: overrides, schema: ExperimentSchema.root) }
+        var json: JSONValue = ["name": "features", "data": ["path": .string(path)]]
+        for o in overrides {
+            do { json = try ConfigLoader.apply(override: o, to: json) } catch {
+                var e = error
+                e.file = "--set \(o)"
+                throw e
+            }
+        }
+        return try ExperimentSchema.root.validate(json, path: "")
+    }
+
+    /// The features of the config's dataset (generated first if the config says so), split as
+    /// its runs split it; with k-fold cross-validation, the split of `fold` (default 0).
+    public static func table(config: JSONValue, fold: Int? = nil, reporter: @escaping (String) -> Void = { print($0) }) throws -> FeatureTable {
+        let runner = ExperimentRunner(config: config, reporter: reporter)
+        let folds = config.at("data.split.folds")?.intValue
+        if let fold, folds.map({ fold < 0 || fold >= $0 }) ?? true { throw FeatureExportError.noSuchFold(fold: fold, folds: folds) }
+        let prepared = try runner.dataset(fold: fold ?? (folds != nil ? 0 : nil))
+        let raw = try RawDataset.load(folder: prepared.folder)
+        let images = config.at("data.images")!
+        return try table(raw: raw, prepared: prepared, imageSize: images.int("size"),
+                         imagePolicy: MissingImagePolicy(rawValue: images.string("missing"))!)
+    }
+
+    /// The features of `prepared` (prepared from `raw`).
+    public static func table(raw: RawDataset, prepared: PreparedDataset, imageSize: Int, imagePolicy: MissingImagePolicy) throws -> FeatureTable {
+        let histories = try SampleHistories(raw: raw, maxLength: prepared.options.maxLength, targetItems: prepared.targetItems)
+        for i in 0..<prepared.sampleCount where histories.windows[i].count != Int(prepared.sequence.lengths[i]) {
+            throw FeatureExportError.windowMismatch(sample: prepared.sampleIDs[i], prepared: Int(prepared.sequence.lengths[i]),
+                                                    recomputed: histories.windows[i].count)
+        }
+        let training = prepared.roles.map { $0 == .train }
+        var columns = try SequenceAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training)
+        if let users = raw.users { columns += EntityColumns.columns(users, idColumn: "user_id", prefix: "user_", rows: histories.userRows) }
+        if let items = raw.items {
+            columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows)
+            if let z = EntityColumns.priceZWithinCategory(items, rows: histories.itemRows, training: training) { columns.append(z) }
+        }
+        columns += try ImageStatistics.columns(folder: prepared.folder, imagePaths: prepared.imagePaths, targetItems: prepared.targetItems,
+                                               imageSize: imageSize, policy: imagePolicy)
+        return FeatureTable(sampleIDs: prepared.sampleIDs, roles: prepared.roles, labels: prepared.labels,
+                            anomalyTypes: prepared.anomalyTypes.map { $0.isEmpty ? "normal" : $0 }, columns: columns)
+    }
+}

@@ -1,0 +1,60 @@
+import Datasets
+import Support
+
+/// One exported feature: a number per sample (NaN = missing) or a raw token per sample
+/// ("" = missing), which a tree model encodes as a categorical feature itself.
+public struct FeatureColumn: Sendable {
+    public enum Values: Sendable {
+        case numbers([Double])
+        case tokens([String])
+    }
+
+    public var name: String
+    public var values: Values
+
+    public init(_ name: String, numbers: [Double]) { self.name = name; values = .numbers(numbers) }
+    public init(_ name: String, tokens: [String]) { self.name = name; values = .tokens(tokens) }
+
+    public var numbers: [Double]? { if case let .numbers(v) = values { v } else { nil } }
+    public var tokens: [String]? { if case let .tokens(v) = values { v } else { nil } }
+
+    /// The CSV field of sample `i`: full-precision number or token; missing → empty.
+    func field(_ i: Int) -> String {
+        switch values {
+        case let .numbers(v): v[i].isFinite ? CSVTable.number(v[i]) : ""
+        case let .tokens(t): t[i]
+        }
+    }
+}
+
+/// Per-sample hand-made features with the run's split, label and anomaly type: what
+/// `fusionlab features` writes for tree baselines.
+public struct FeatureTable: Sendable {
+    public var sampleIDs: [String]
+    public var roles: [SplitRole]
+    public var labels: [Float]
+    /// "normal" for normal samples, as in predictions.csv.
+    public var anomalyTypes: [String]
+    public var columns: [FeatureColumn]
+
+    public static let leadingColumns = ["sample_id", "split", "label", "anomaly_type"]
+
+    public var sampleCount: Int { sampleIDs.count }
+
+    public func column(_ name: String) -> FeatureColumn? { columns.first { $0.name == name } }
+
+    public func row(ofSample id: String) -> Int? { sampleIDs.firstIndex(of: id) }
+
+    /// The whole table as CSV: the leading columns, then every feature.
+    public var csv: CSVTable {
+        var table = CSVTable(header: Self.leadingColumns + columns.map(\.name))
+        for i in 0..<sampleCount {
+            table.append([sampleIDs[i], roles[i].description, CSVTable.number(Double(labels[i])), anomalyTypes[i]]
+                         + columns.map { $0.field(i) })
+        }
+        return table
+    }
+
+    /// Writes the CSV atomically (a reader never sees half a file).
+    public func write(to path: String) throws(AtomicFile.WriteError) { try csv.write(to: path) }
+}
