@@ -45,7 +45,11 @@ public enum ModelSchema {
                 ConfigField("hidden", .list(.integer(min: 1)), default: [64], "Hidden widths of each head's MLP."),
                 ConfigField("evidence_warmup_steps", .integer(min: 0), default: 300,
                             "Full-batch steps fitting the evidence alone on training surprises before the model trains (0: none)."),
-                ConfigField("evidence_hidden", .list(.integer(min: 1)), default: [32], "Hidden widths of the MLP reading surprises into the logit."),
+                ConfigField("evidence_combine", .choice(["add", "mlp"]), default: "mlp",
+                            "`add`: the evidence is added to the fusion's logit; `mlp`: an MLP reads the surprises and the fusion's logit and gives the final logit."),
+                ConfigField("evidence_training", .choice(["frozen", "joint"]), default: "joint",
+                            "After the warm start: `frozen` keeps the evidence fixed (encoders that memorise training anomalies cannot talk it down), `joint` trains it with the model."),
+                ConfigField("evidence_hidden", .list(.integer(min: 1)), default: [64], "Hidden widths of the MLP reading surprises into the logit."),
                 ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout in the heads."),
             ]), "Cross-modal consistency heads (none by default)."),
         ])

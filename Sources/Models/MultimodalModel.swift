@@ -111,9 +111,15 @@ public final class MultimodalModel: RandomStateful {
             output.consistencyLoss = output.consistencyLoss.map { $0 + out.loss } ?? out.loss
         }
         if let consistencyEvidence {
-            let evidence = consistencyEvidence(batch, mask: fullMask)
-            output.consistencyLogit = evidence
-            output.logit = output.logit + evidence
+            if consistencyEvidence.combinesLogit {
+                let combined = consistencyEvidence(batch, mask: fullMask, fusionLogit: output.logit)
+                output.consistencyLogit = (combined - output.logit).detached()
+                output.logit = combined
+            } else {
+                let evidence = consistencyEvidence(batch, mask: fullMask)
+                output.consistencyLogit = evidence
+                output.logit = output.logit + evidence
+            }
         }
         return output
     }
@@ -181,7 +187,8 @@ extension MultimodalModel {
                 }
             }
             if section.bool("surprise_input") {
-                evidence = ConsistencyEvidence(heads: specs, hidden: section.ints("evidence_hidden"), dropout: section.float("dropout"), generator: &generator)
+                evidence = ConsistencyEvidence(heads: specs, hidden: section.ints("evidence_hidden"), dropout: section.float("dropout"),
+                                               combinesLogit: section.string("evidence_combine") == "mlp", generator: &generator)
             }
         }
         let model = MultimodalModel(modalities: modalities, encoders: encoders, fusion: fusion, anomalyTypeHead: typeHead,

@@ -151,10 +151,12 @@ import TestSupport
         #expect(contribution.scalars.contains { $0 != 0 })
     }
 
-    @Test func finiteDifferencesThroughHeadsAndEvidence() throws {
+    @Test(arguments: ["add", "mlp"])
+    func finiteDifferencesThroughHeadsAndEvidence(combine: String) throws {
         let model = try MultimodalModel.build(config: try Self.config(Self.plantedHeads, ["dimension=8", "encoders.sequence.heads=2", "fusion.heads=2",
                                                                                           "consistency.joint_weight=1", "consistency.hidden=[6]",
-                                                                                          "consistency.dropout=0", "fusion.hidden=[8]"]),
+                                                                                          "consistency.dropout=0", "fusion.hidden=[8]",
+                                                                                          "consistency.evidence_combine=\(combine)"]),
                                               schema: Self.schema, seed: 3).model
         model.eval()
         var g = RandomGenerator(seed: 8)

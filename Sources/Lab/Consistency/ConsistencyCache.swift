@@ -12,7 +12,9 @@ public final class ConsistencyCache {
 
     static func key(data: JSONValue, model: JSONValue, specs: [ConsistencyHeadSpec], seed: Int, fold: Int?) -> String {
         let encoders = Set(specs.flatMap(\.sourceModalities)).sorted().map { m in model["encoders"]?[m.rawValue]?.rendered() ?? "" }
-        let section = model["consistency"]!.setting(["joint_weight"], to: 0).setting(["surprise_input"], to: true)
+        // Only the options the fit reads: the classifier's own (evidence, joint weight) may differ.
+        let consistency = model["consistency"]!
+        let section = JSONValue.object(["heads", "folds", "epochs", "batch_size", "lr", "hidden", "dropout"].map { ($0, consistency[$0] ?? .null) })
         return [data.rendered(), model.at("dimension")?.rendered() ?? "", section.rendered(), encoders.joined(separator: "|"),
                 specs.map(\.name).joined(separator: ","), "\(seed)", "\(fold ?? -1)"].joined(separator: "\n")
     }

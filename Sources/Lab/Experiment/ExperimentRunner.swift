@@ -157,6 +157,9 @@ public final class ExperimentRunner {
                 let loss = try EvidenceWarmStart.fit(evidence, surprises: fit.standardized, labels: dataset.labels, samples: train, steps: warmup,
                                                      learningRate: 0.01, positiveWeight: weight, seed: UInt64(seed))
                 reporter.log(String(format: "consistency: evidence warm-started on the training surprises (%d steps, loss %.4f)", warmup, loss))
+                if modelConfig.at("consistency.evidence_training")!.stringValue! == "frozen" {
+                    for (_, p) in evidence.namedParameters() { _ = p.requiringGrad(false) }
+                }
             }
         }
         let outcome = try trainer.fit(resume: resume)
