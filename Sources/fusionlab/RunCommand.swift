@@ -141,6 +141,9 @@ struct TableCommand: ParsableCommand {
     @Flag(help: "A row per run instead of mean and std per variant.")
     var perRun = false
 
+    @Flag(help: "The attribution table instead: each run's modality_weights_by_type.csv averaged per variant, anomaly type and method.")
+    var attribution = false
+
     @Option(help: "Write to this file (atomically) instead of printing.")
     var out: String?
 
@@ -159,6 +162,16 @@ struct TableCommand: ParsableCommand {
                 else { directories += found }
             }
             let records = try directories.map { try RunRecord.read(directory: $0) } + fromFiles
+            if attribution {
+                var order: [String] = []
+                for r in records where !order.contains(r.variant) { order.append(r.variant) }
+                guard let table = try ModalityAttribution.aggregate(records.map { ($0.variant, $0.directory) }, order: order) else {
+                    throw ValidationError("no modality_weights_by_type.csv in these runs")
+                }
+                let text = format == "csv" ? table.text : table.markdown
+                if let out { try AtomicFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }
+                return
+            }
             let wanted = metrics?.split(separator: ",").map(String.init)
             var table = perRun ? ResultTables.perRun(records, metrics: wanted) : ResultTables.aggregate(records, metrics: wanted)
             if format == "markdown" && !perRun { table = ResultTables.readable(table) }

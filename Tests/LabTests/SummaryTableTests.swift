@@ -28,4 +28,22 @@ import Testing
         #expect(message("variant,seed,fold,roc_auc\ntrees,0,,0.9\ntrees,x,,0.8\n").contains("trees.csv:3:"))
         #expect(message("variant,seed,fold,roc_auc\ntrees,0,,high\n").contains("trees.csv:2: column roc_auc: \"high\" is not a number"))
     }
+
+    @Test func attributionIsAveragedOverSeedsPerVariantTypeAndMethod() throws {
+        func run(_ text: String) -> String {
+            let d = scratchDirectory()
+            try! text.write(toFile: d + "/modality_weights_by_type.csv", atomically: true, encoding: .utf8)
+            return d
+        }
+        let header = "anomaly_type,samples,method,sequence,image,consistency\n"
+        let a = run(header + "all,10,masking_logit_drop,1,2,4\ncounterfeit_listing,2,masking_logit_drop,0,6,\n")
+        let b = run(header + "all,10,masking_logit_drop,3,2,0\ncounterfeit_listing,4,masking_logit_drop,-2,8,\n")
+        let empty = scratchDirectory()
+        let table = try #require(try ModalityAttribution.aggregate([("heads", a), ("heads", b), ("default", empty)], order: ["heads"]))
+        #expect(table.header == ["variant", "anomaly_type", "method", "runs", "samples", "sequence", "image", "consistency"])
+        #expect(table.rows == [["heads", "all", "masking_logit_drop", "2", "10", "2", "2", "2"],
+                               ["heads", "counterfeit_listing", "masking_logit_drop", "2", "3", "-1", "7", ""]])
+        let bad = run("type,samples\n")
+        #expect(throws: (any Error).self) { try ModalityAttribution.aggregate([("x", bad)], order: []) }
+    }
 }

@@ -68,3 +68,49 @@ public struct ModalityAttribution {
         return t
     }
 }
+
+extension ModalityAttribution {
+    static let columnOrder = Modality.allCases.map(\.rawValue) + ["consistency"]
+
+    /// Mean over runs (seeds, folds) of each run's modality_weights_by_type.csv, per variant,
+    /// anomaly type and method — the study's attribution.csv. Runs without the file are skipped.
+    public static func aggregate(_ runs: [(variant: String, directory: String)], order: [String]) throws -> CSVTable? {
+        struct Key: Hashable { var variant: String, type: String, method: String }
+        var sums: [Key: (count: Int, samples: Double, values: [String: (Double, Int)])] = [:]
+        var keys: [Key] = []
+        for (variant, directory) in runs {
+            let path = (directory as NSString).appendingPathComponent("modality_weights_by_type.csv")
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            guard let header = lines.first, header.starts(with: ["anomaly_type", "samples", "method"]) else {
+                throw ConfigError(path: "", message: "\(path):1: expected a header starting anomaly_type,samples,method")
+            }
+            for (k, row) in lines.dropFirst().enumerated() {
+                guard row.count == header.count, let samples = Double(row[1]) else {
+                    throw ConfigError(path: "", message: "\(path):\(k + 2): expected \(header.count) fields")
+                }
+                let key = Key(variant: variant, type: row[0], method: row[2])
+                if sums[key] == nil { keys.append(key); sums[key] = (0, 0, [:]) }
+                sums[key]!.count += 1
+                sums[key]!.samples += samples
+                for (name, text) in zip(header.dropFirst(3), row.dropFirst(3)) {
+                    guard let v = Double(text) else { continue }
+                    let (s, n) = sums[key]!.values[name] ?? (0, 0)
+                    sums[key]!.values[name] = (s + v, n + 1)
+                }
+            }
+        }
+        guard !keys.isEmpty else { return nil }
+        let present = columnOrder.filter { c in sums.values.contains { $0.values[c] != nil } }
+        var table = CSVTable(header: ["variant", "anomaly_type", "method", "runs", "samples"] + present)
+        let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        // Variants in the study's order; within one, rows in the order the runs wrote them.
+        let ordered = keys.enumerated().sorted { (rank[$0.element.variant] ?? .max, $0.element.variant, $0.offset) < (rank[$1.element.variant] ?? .max, $1.element.variant, $1.offset) }
+        for key in ordered.map(\.element) {
+            let s = sums[key]!
+            table.append([key.variant, key.type, key.method, String(s.count), CSVTable.number(s.samples / Double(s.count))]
+                         + present.map { c in s.values[c].map { CSVTable.number($0.0 / Double($0.1)) } ?? "" })
+        }
+        return table
+    }
+}

@@ -126,6 +126,10 @@ public struct Study {
         let table = ResultTables.aggregate(records, order: order)
         let tablePath = (directory as NSString).appendingPathComponent(modes.isEmpty ? "table.csv" : "ablation.csv")
         try table.write(to: tablePath)
+        // Attribution per anomaly type, averaged over seeds (keeps rows in the table's order).
+        if let attribution = try ModalityAttribution.aggregate(results.map { ($0.variant, $0.directory) }, order: order) {
+            try attribution.write(to: (directory as NSString).appendingPathComponent("attribution.csv"))
+        }
         var maskedPath: String?
         let maskedResults = results.filter { !$0.maskedTest.isEmpty }
         if !maskedResults.isEmpty {
