@@ -52,13 +52,13 @@ public final class MultiHeadAttention: Module {
         let q = splitHeads(queryProjection(query) * (1 / Float(headDimension).squareRoot()))
         let k = splitHeads(keyProjection(key))
         let v = splitHeads(valueProjection(value))
-        var scores = matmul(q, k, transposeB: true)  // [B, H, Lq, Lk]
+        let scores = matmul(q, k, transposeB: true)  // [B, H, Lq, Lk]
         if let keyPaddingMask {
             precondition(keyPaddingMask.shape == [batch, keyLength],
                          "key padding mask \(keyPaddingMask.shape), expected \([batch, keyLength])")
-            scores = scores.maskedFill(keyPaddingMask.reshaped([batch, 1, 1, keyLength]), with: -.infinity)
         }
-        let weights = dropout(scores.softmax(axis: -1))
+        // Padded keys are excluded inside the softmax (as a −∞ fill would, without the extra pass).
+        let weights = dropout(scores.maskedSoftmax(keyMask: keyPaddingMask))
         let context = mergeHeads(matmul(weights, v))  // [B, Lq, D]
         let output = outputProjection(context)
         guard returnWeights else { return (output, nil) }

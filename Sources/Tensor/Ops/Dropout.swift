@@ -14,9 +14,16 @@ extension Tensor {
         var rng = generator
         @inline(__always) func factor(_ bits: UInt64) -> Float { (bits & 0xFFFF) < threshold ? 0 : scale }
         let groups = n / 4
+        let limit = SIMD4<Int32>(repeating: Int32(threshold)), low = SIMD4<Int32>(repeating: 0xFFFF)
+        let zero = SIMD4<Float>(repeating: 0), scales = SIMD4<Float>(repeating: scale)
+        let raw = UnsafeMutableRawPointer(pm)
         for q in 0..<groups {
-            let r = rng.next(), m = pm + 4 * q
-            m[0] = factor(r); m[1] = factor(r >> 16); m[2] = factor(r >> 32); m[3] = factor(r >> 48)
+            // Lane k is bits 16k..<16k+16 of the draw; a vector compare and select, no branches
+            // (a dropped element is a coin flip a branch predictor cannot learn).
+            let r = rng.next()
+            let lanes = SIMD4<Int32>(Int32(truncatingIfNeeded: r), Int32(truncatingIfNeeded: r >> 16),
+                                     Int32(truncatingIfNeeded: r >> 32), Int32(truncatingIfNeeded: r >> 48)) & low
+            raw.storeBytes(of: scales.replacing(with: zero, where: lanes .< limit), toByteOffset: 16 * q, as: SIMD4<Float>.self)
         }
         if 4 * groups < n {
             var r = rng.next()

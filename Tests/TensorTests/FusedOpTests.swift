@@ -1,0 +1,30 @@
+import Testing
+import Tensor
+import TestSupport
+
+/// Fused ops: finite-difference gradients, and the same values as the unfused chain they replace.
+@Suite struct FusedOpTests {
+    /// `[2, 3, 4, 5]` scores and a `[2, 5]` key mask; batch entry 1 has every key masked.
+    let scores = randomInput([2, 3, 4, 5], seed: 60)
+    let mask = Tensor([0, 1, 0, 0, 1,  1, 1, 1, 1, 1], shape: [2, 5])
+
+    @Test func maskedSoftmaxGradients() throws {
+        try checkGradients(of: [scores]) { scores.maskedSoftmax(keyMask: mask) }
+        try checkGradients(of: [scores]) { scores.maskedSoftmax(keyMask: nil) }
+    }
+
+    @Test func maskedSoftmaxEqualsFillThenSoftmax() {
+        let fused = scores.maskedSoftmax(keyMask: mask)
+        let chain = scores.maskedFill(mask.reshaped([2, 1, 1, 5]), with: -.infinity).softmax(axis: -1)
+        #expect(fused.scalars == chain.scalars)
+        #expect(scores.maskedSoftmax(keyMask: nil).scalars == scores.softmax(axis: -1).scalars)
+        // Fully masked rows are zeros, not NaN.
+        #expect(fused.scalars[60...].allSatisfy { $0 == 0 })
+        let seed = randomInput([2, 3, 4, 5], seed: 61).detached()
+        fused.backward(seed: seed)
+        let fusedGrad = scores.grad!.scalars
+        scores.zeroGrad()
+        chain.backward(seed: seed)
+        #expect(fusedGrad == scores.grad!.scalars)
+    }
+}
