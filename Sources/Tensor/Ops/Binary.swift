@@ -52,6 +52,19 @@ extension Tensor {
 
     /// `g * other` broadcast to `shape`, summed into this tensor's gradient.
     fileprivate func accumulateProductGrad(_ g: Tensor, _ other: Tensor, _ f: (Float, Float) -> Float) {
+        if g.shape == shape && other.shape == shape {
+            // No broadcast: straight into the gradient, without a temporary.
+            let (gx, isNew) = gradStorageForAccumulation()
+            let pg = g.pointer, po = other.pointer
+            parallelChunks(count) { s, e in
+                if isNew {
+                    for i in s..<e { gx[i] = f(pg[i], po[i]) }
+                } else {
+                    for i in s..<e { gx[i] += f(pg[i], po[i]) }
+                }
+            }
+            return
+        }
         let t = binaryKernel(g, other, f)
         accumulateGrad(t.pointer, broadcastFrom: t.shape)
     }

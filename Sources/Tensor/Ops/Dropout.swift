@@ -36,9 +36,14 @@ extension Tensor {
             for j in s..<e { po[j] = px[j] * pm[j] }
         }
         return out.recording([self]) { [self] g in
-            let gx = self.gradStorage(), pg = g.pointer, pm = mask.pointer
+            let (gx, isNew) = self.gradStorageForAccumulation()
+            let pg = g.pointer, pm = mask.pointer
             parallelChunks(n, minimumPerThread: 65_536) { s, e in
-                for j in s..<e { gx[j] += pg[j] * pm[j] }
+                if isNew {
+                    for j in s..<e { gx[j] = pg[j] * pm[j] }
+                } else {
+                    for j in s..<e { gx[j] += pg[j] * pm[j] }
+                }
             }
         }
     }

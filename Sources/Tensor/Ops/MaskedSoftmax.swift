@@ -49,7 +49,8 @@ extension Tensor {
         let ys = out.storage, maskStorage = mask?.storage
         return out.recording([self]) { [self] g in
             // dx = y ⊙ (g − Σ g⊙y); excluded positions pass no gradient.
-            let gx = self.gradStorage(), pg = g.pointer, py = ys.pointer, pm = maskStorage?.pointer
+            let (gx, isNew) = self.gradStorageForAccumulation()
+            let pg = g.pointer, py = ys.pointer, pm = maskStorage?.pointer
             parallelChunks(rows, minimumPerThread: rowsPerThread) { start, end in
                 for r in start..<end {
                     let gr = pg + r * n, y = py + r * n, dx = gx + r * n
@@ -57,7 +58,13 @@ extension Tensor {
                     for k in 0..<n { dot += gr[k] * y[k] }
                     if let pm {
                         let keep = pm + (r / rowsPerEntry) * n
-                        for k in 0..<n where keep[k] == 0 { dx[k] += y[k] * (gr[k] - dot) }
+                        if isNew {
+                            for k in 0..<n { dx[k] = keep[k] == 0 ? y[k] * (gr[k] - dot) : 0 }
+                        } else {
+                            for k in 0..<n where keep[k] == 0 { dx[k] += y[k] * (gr[k] - dot) }
+                        }
+                    } else if isNew {
+                        for k in 0..<n { dx[k] = y[k] * (gr[k] - dot) }
                     } else {
                         for k in 0..<n { dx[k] += y[k] * (gr[k] - dot) }
                     }

@@ -46,11 +46,13 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     return out.recording([a, b]) { g in
         let pg = g.pointer
         if a.requiresGrad {
-            let ga = a.gradStorage()
+            // A new gradient buffer is written (beta 0) rather than zero-filled and added to.
+            let (ga, gaNew) = a.gradStorageForAccumulation()
+            let betaA: Float = gaNew ? 0 : 1
             if fold {
                 // dA = dC · op(B)ᵀ
                 sgemm(transposeA: false, transposeB: !transposeB, m: batch * m, n: k, k: n, a: pg, lda: n,
-                      b: b.pointer, ldb: ldb, beta: 1, c: ga, ldc: lda)
+                      b: b.pointer, ldb: ldb, beta: betaA, c: ga, ldc: lda)
             } else {
                 let pb = b.pointer
                 parallelChunksWithSerialBLAS(batch, minimumPerThread: perThread) { start, end in
@@ -58,29 +60,31 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
                     if transposeA {
                         // A is [k, m]: dA = op(B) · dCᵀ
                         sgemm(transposeA: transposeB, transposeB: true, m: k, n: m, k: n, a: pb + i * strideB, lda: ldb,
-                              b: pg + i * strideC, ldb: n, beta: 1, c: ga + i * strideA, ldc: lda)
+                              b: pg + i * strideC, ldb: n, beta: betaA, c: ga + i * strideA, ldc: lda)
                     } else {
                         sgemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n, a: pg + i * strideC, lda: n,
-                              b: pb + i * strideB, ldb: ldb, beta: 1, c: ga + i * strideA, ldc: lda)
+                              b: pb + i * strideB, ldb: ldb, beta: betaA, c: ga + i * strideA, ldc: lda)
                     }
                 }
                 }
             }
         }
         if b.requiresGrad {
-            let gb = b.gradStorage()
+            let (gb, gbNew) = b.gradStorageForAccumulation()
             let rows = fold ? batch * m : m
             let paBase = a.pointer
             func weightGrad(_ i: Int) {
+                // A shared B sums over the batch: only its first term may start a new buffer.
+                let beta: Float = gbNew && (i == 0 || !sharedB) ? 0 : 1
                 let pa = paBase + i * strideA, pgi = pg + i * strideC, gbi = gb + i * strideB
                 if transposeB {
                     // B is [n, k]: dB = dCᵀ · op(A)
                     sgemm(transposeA: true, transposeB: transposeA, m: n, n: k, k: rows, a: pgi, lda: n,
-                          b: pa, ldb: lda, beta: 1, c: gbi, ldc: ldb)
+                          b: pa, ldb: lda, beta: beta, c: gbi, ldc: ldb)
                 } else {
                     // dB = op(A)ᵀ · dC
                     sgemm(transposeA: !transposeA, transposeB: false, m: k, n: n, k: rows, a: pa, lda: lda,
-                          b: pgi, ldb: n, beta: 1, c: gbi, ldc: ldb)
+                          b: pgi, ldb: n, beta: beta, c: gbi, ldc: ldb)
                 }
             }
             if sharedB {

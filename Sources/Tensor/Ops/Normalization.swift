@@ -44,7 +44,8 @@ extension Tensor {
                 for r in 0..<rows { for j in 0..<d { gb[j] += pg[r * d + j] } }
             }
             guard self.requiresGrad else { return }
-            let gx = self.gradStorage(), pw = weight?.pointer
+            let (gx, isNew) = self.gradStorageForAccumulation()
+            let pw = weight?.pointer
             // dx = rstd · (dĥ − mean(dĥ) − ĥ · mean(dĥ ⊙ ĥ)), with dĥ = g ⊙ weight
             parallelChunks(rows, minimumPerThread: 256) { s, e in
                 for r in s..<e {
@@ -54,11 +55,19 @@ extension Tensor {
                     if let pw {
                         for j in 0..<d { let dh = gr[j] * pw[j]; m1 += dh; m2 += dh * h[j] }
                         m1 /= Float(d); m2 /= Float(d)
-                        for j in 0..<d { dx[j] += rs * (gr[j] * pw[j] - m1 - h[j] * m2) }
+                        if isNew {
+                            for j in 0..<d { dx[j] = rs * (gr[j] * pw[j] - m1 - h[j] * m2) }
+                        } else {
+                            for j in 0..<d { dx[j] += rs * (gr[j] * pw[j] - m1 - h[j] * m2) }
+                        }
                     } else {
                         for j in 0..<d { let dh = gr[j]; m1 += dh; m2 += dh * h[j] }
                         m1 /= Float(d); m2 /= Float(d)
-                        for j in 0..<d { dx[j] += rs * (gr[j] - m1 - h[j] * m2) }
+                        if isNew {
+                            for j in 0..<d { dx[j] = rs * (gr[j] - m1 - h[j] * m2) }
+                        } else {
+                            for j in 0..<d { dx[j] += rs * (gr[j] - m1 - h[j] * m2) }
+                        }
                     }
                 }
             }

@@ -16,9 +16,14 @@ extension Tensor {
         }
         let ys = out.storage  // the output's values, not the output: no reference cycle
         return out.recording([self]) { [self] g in
-            let gx = self.gradStorage(), pg = g.pointer, px = self.pointer, py = ys.pointer
+            let (gx, isNew) = self.gradStorageForAccumulation()
+            let pg = g.pointer, px = self.pointer, py = ys.pointer
             parallelChunks(g.count) { s, e in
-                for i in s..<e { gx[i] += pg[i] * derivative(px[i], py[i]) }
+                if isNew {
+                    for i in s..<e { gx[i] = pg[i] * derivative(px[i], py[i]) }
+                } else {
+                    for i in s..<e { gx[i] += pg[i] * derivative(px[i], py[i]) }
+                }
             }
         }
     }
@@ -40,9 +45,14 @@ extension Tensor {
             for i in s..<e { py[i] = px[i] > 0 ? px[i] : 0 }
         }
         return out.recording([self]) { [self] g in
-            let gx = self.gradStorage(), pg = g.pointer, px = self.pointer
+            let (gx, isNew) = self.gradStorageForAccumulation()
+            let pg = g.pointer, px = self.pointer
             parallelChunks(g.count, minimumPerThread: 65_536) { s, e in
-                for i in s..<e { gx[i] += pg[i] * (px[i] > 0 ? 1 : 0) }
+                if isNew {
+                    for i in s..<e { gx[i] = pg[i] * (px[i] > 0 ? 1 : 0) }
+                } else {
+                    for i in s..<e { gx[i] += pg[i] * (px[i] > 0 ? 1 : 0) }
+                }
             }
         }
     }
