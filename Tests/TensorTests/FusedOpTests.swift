@@ -27,4 +27,23 @@ import TestSupport
         chain.backward(seed: seed)
         #expect(fusedGrad == scores.grad!.scalars)
     }
+
+    @Test func linearGradients() throws {
+        let x = randomInput([2, 3, 5], seed: 62), w = randomInput([4, 5], seed: 63), b = randomInput([4], seed: 64)
+        try checkGradients(of: [x, w, b]) { linear(x, weight: w, bias: b) }
+        try checkGradients(of: [x, w]) { linear(x, weight: w, bias: nil) }
+    }
+
+    @Test func linearEqualsMatmulPlusBias() {
+        let x = randomInput([3, 7, 6], seed: 65), w = randomInput([5, 6], seed: 66), b = randomInput([5], seed: 67)
+        let seed = randomInput([3, 7, 5], seed: 68).detached()
+        let fused = linear(x, weight: w, bias: b)
+        fused.backward(seed: seed)
+        let grads = [x, w, b].map { $0.grad!.scalars }
+        for t in [x, w, b] { t.zeroGrad() }
+        let chain = matmul(x, w, transposeB: true) + b
+        chain.backward(seed: seed)
+        #expect(fused.scalars == chain.scalars)
+        #expect(grads == [x, w, b].map { $0.grad!.scalars })
+    }
 }
