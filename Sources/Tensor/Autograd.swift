@@ -61,7 +61,9 @@ extension Tensor {
         let (g, isNew) = gradStorageForAccumulation()
         let n = count
         if isNew { g.update(from: values, count: n); return }
-        for i in 0..<n { g[i] += values[i] }
+        parallelChunks(n, minimumPerThread: 65_536) { s, e in
+            for i in s..<e { g[i] += values[i] }
+        }
     }
 
     /// Reverse-mode differentiation from this scalar: fills `.grad` of every leaf that
