@@ -46,4 +46,26 @@ import TestSupport
         #expect(fused.scalars == chain.scalars)
         #expect(grads == [x, w, b].map { $0.grad!.scalars })
     }
+
+    @Test func headProductGradients() throws {
+        let q = randomInput([2, 3, 8], seed: 69), k = randomInput([2, 5, 8], seed: 70)
+        let w = randomInput([2, 4, 3, 5], seed: 71), v = randomInput([2, 5, 8], seed: 72)
+        try checkGradients(of: [q, k]) { headScores(q, k, heads: 4) }
+        try checkGradients(of: [w, v]) { headContext(w, v) }
+    }
+
+    @Test func headProductsEqualPermutedMatmuls() {
+        let q = randomInput([2, 3, 8], seed: 73), k = randomInput([2, 5, 8], seed: 74), v = randomInput([2, 5, 8], seed: 75)
+        func split(_ x: Tensor) -> Tensor { x.reshaped([2, x.shape[1], 4, 2]).permuted([0, 2, 1, 3]) }
+        let seed = randomInput([2, 3, 8], seed: 76).detached()
+        let fused = headContext(headScores(q, k, heads: 4).softmax(axis: -1), v)
+        fused.backward(seed: seed)
+        let grads = [q, k, v].map { $0.grad!.scalars }
+        for t in [q, k, v] { t.zeroGrad() }
+        let chain = matmul(matmul(split(q), split(k), transposeB: true).softmax(axis: -1), split(v))
+            .permuted([0, 2, 1, 3]).reshaped([2, 3, 8])
+        chain.backward(seed: seed)
+        #expect(fused.scalars == chain.scalars)
+        #expect(grads == [q, k, v].map { $0.grad!.scalars })
+    }
 }
