@@ -18,7 +18,6 @@ public final class Linear: Module {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == inputSize, "Linear(\(inputSize)→\(outputSize)) applied to \(x.shape)")
-        let y = matmul(x, weight, transposeB: true)
-        return bias.map { y + $0 } ?? y
+        return linear(x, weight: weight, bias: bias)
     }
 }

@@ -3,7 +3,7 @@ import Tensor
 /// Multi-head scaled dot-product attention over batch-first `[B, L, D]` tensors.
 ///
 /// Children `q_proj`, `k_proj`, `v_proj`, `out_proj` (Linear `[D, D]`) and `dropout` (on the
-/// attention weights, training only). Scores are one batched GEMM over `[B, H, L, D/H]`,
+/// attention weights, training only). Scores are one GEMM per (batch entry, head) on column blocks of the projections,
 /// scaled by 1/√(D/H). A key padding mask `[B, Lk]` (1 = padded key, ignored — PyTorch's
 /// `key_padding_mask`) sets those scores to −∞; a query whose keys are all padded gets zero
 /// weights and so a finite output (the bias of `out_proj`).
@@ -49,17 +49,18 @@ public final class MultiHeadAttention: Module {
                      "attention key \(key.shape) / value \(value.shape) do not match query \(query.shape)")
         let (batch, queryLength, keyLength) = (query.shape[0], query.shape[1], key.shape[1])
         // The 1/√dh scale goes on q ([B, Lq, D]) rather than on the larger score matrix.
-        let q = splitHeads(queryProjection(query) * (1 / Float(headDimension).squareRoot()))
-        let k = splitHeads(keyProjection(key))
-        let v = splitHeads(valueProjection(value))
-        var scores = matmul(q, k, transposeB: true)  // [B, H, Lq, Lk]
+        // Heads are column blocks of the [B, L, D] projections, read in place (no [B, H, L, dh] copies).
+        let q = queryProjection(query) * (1 / Float(headDimension).squareRoot())
+        let k = keyProjection(key)
+        let v = valueProjection(value)
+        let scores = headScores(q, k, heads: heads)  // [B, H, Lq, Lk]
         if let keyPaddingMask {
             precondition(keyPaddingMask.shape == [batch, keyLength],
                          "key padding mask \(keyPaddingMask.shape), expected \([batch, keyLength])")
-            scores = scores.maskedFill(keyPaddingMask.reshaped([batch, 1, 1, keyLength]), with: -.infinity)
         }
-        let weights = dropout(scores.softmax(axis: -1))
-        let context = mergeHeads(matmul(weights, v))  // [B, Lq, D]
+        // Padded keys are excluded inside the softmax (as a −∞ fill would, without the extra pass).
+        let weights = dropout(scores.maskedSoftmax(keyMask: keyPaddingMask))
+        let context = headContext(weights, v)  // [B, Lq, D]
         let output = outputProjection(context)
         guard returnWeights else { return (output, nil) }
         let averaged = heads == 1 ? weights.reshaped([batch, queryLength, keyLength]) : weights.mean(axis: 1)
@@ -69,20 +70,6 @@ public final class MultiHeadAttention: Module {
     /// Self-attention: `x` `[B, L, D]` attends to itself.
     public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil) -> Tensor {
         callAsFunction(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask).output
-    }
-
-    /// `[B, L, D]` → `[B, H, L, dh]`.
-    private func splitHeads(_ x: Tensor) -> Tensor {
-        let (batch, length) = (x.shape[0], x.shape[1])
-        if heads == 1 { return x.reshaped([batch, 1, length, dimension]) }
-        return x.reshaped([batch, length, heads, headDimension]).permuted([0, 2, 1, 3])
-    }
-
-    /// `[B, H, L, dh]` → `[B, L, D]`.
-    private func mergeHeads(_ x: Tensor) -> Tensor {
-        let (batch, length) = (x.shape[0], x.shape[2])
-        if heads == 1 { return x.reshaped([batch, length, dimension]) }
-        return x.permuted([0, 2, 1, 3]).reshaped([batch, length, dimension])
     }
 }
 

@@ -46,11 +46,24 @@ extension Tensor {
         return g.pointer
     }
 
+    /// For a backward that adds into every element of the gradient: the buffer, and whether it
+    /// was just created — uninitialised, so the op must write (`=`, or BLAS `beta: 0`) instead of
+    /// adding. That skips zero-filling it; `0 + v` is `v`, so values are the same.
+    func gradStorageForAccumulation() -> (pointer: UnsafeMutablePointer<Float>, isNew: Bool) {
+        if let g = grad { return (g.pointer, false) }
+        let g = Tensor(uninitializedShape: shape)
+        grad = g
+        return (g.pointer, true)
+    }
+
     /// Adds `values` (same element count) into this tensor's gradient.
     func accumulateGrad(_ values: UnsafePointer<Float>) {
-        let g = gradStorage()
+        let (g, isNew) = gradStorageForAccumulation()
         let n = count
-        for i in 0..<n { g[i] += values[i] }
+        if isNew { g.update(from: values, count: n); return }
+        parallelChunks(n, minimumPerThread: 65_536) { s, e in
+            for i in s..<e { g[i] += values[i] }
+        }
     }
 
     /// Reverse-mode differentiation from this scalar: fills `.grad` of every leaf that

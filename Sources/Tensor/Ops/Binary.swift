@@ -52,6 +52,19 @@ extension Tensor {
 
     /// `g * other` broadcast to `shape`, summed into this tensor's gradient.
     fileprivate func accumulateProductGrad(_ g: Tensor, _ other: Tensor, _ f: (Float, Float) -> Float) {
+        if g.shape == shape && other.shape == shape {
+            // No broadcast: straight into the gradient, without a temporary.
+            let (gx, isNew) = gradStorageForAccumulation()
+            let pg = g.pointer, po = other.pointer
+            parallelChunks(count) { s, e in
+                if isNew {
+                    for i in s..<e { gx[i] = f(pg[i], po[i]) }
+                } else {
+                    for i in s..<e { gx[i] += f(pg[i], po[i]) }
+                }
+            }
+            return
+        }
         let t = binaryKernel(g, other, f)
         accumulateGrad(t.pointer, broadcastFrom: t.shape)
     }
@@ -95,7 +108,25 @@ public func + (a: Tensor, s: Float) -> Tensor { a.map { $0 + s } derivative: { _
 public func + (s: Float, a: Tensor) -> Tensor { a + s }
 public func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
 public func - (s: Float, a: Tensor) -> Tensor { a.map { s - $0 } derivative: { _, _ in -1 } }
-public func * (a: Tensor, s: Float) -> Tensor { a.map { $0 * s } derivative: { _, _ in s } }
+/// Written out (not through `map`) so the backward loop vectorises: attention scales every query by it.
+public func * (a: Tensor, s: Float) -> Tensor {
+    let out = Tensor(uninitializedShape: a.shape)
+    let px = a.pointer, py = out.pointer
+    parallelChunks(a.count, minimumPerThread: 65_536) { start, end in
+        for i in start..<end { py[i] = px[i] * s }
+    }
+    return out.recording([a]) { g in
+        let (gx, isNew) = a.gradStorageForAccumulation()
+        let pg = g.pointer
+        parallelChunks(g.count, minimumPerThread: 65_536) { start, end in
+            if isNew {
+                for i in start..<end { gx[i] = pg[i] * s }
+            } else {
+                for i in start..<end { gx[i] += pg[i] * s }
+            }
+        }
+    }
+}
 public func * (s: Float, a: Tensor) -> Tensor { a * s }
 public func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
 public prefix func - (a: Tensor) -> Tensor { a * -1 }

@@ -15,24 +15,34 @@ public struct ConvGeometry: Sendable, Equatable {
     }
 }
 
-/// Unfolds one `[C, H, W]` image into `[C·kh·kw, Ho·Wo]` columns (zeros where padded).
+/// Unfolds one `[C, H, W]` image into `C·kh·kw` rows of `Ho·Wo` columns (zeros where padded);
+/// row `r` starts at `col + r * rowStride` (the batch's columns share one matrix).
 func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _ g: ConvGeometry,
-            into col: UnsafeMutablePointer<Float>) {
+            into col: UnsafeMutablePointer<Float>, rowStride: Int) {
     let (ho, wo) = g.outputSize(height: height, width: width)
-    let p = ho * wo
     for c in 0..<channels {
         let plane = x + c * height * width
         for ki in 0..<g.kernel.h {
             for kj in 0..<g.kernel.w {
-                let row = col + ((c * g.kernel.h + ki) * g.kernel.w + kj) * p
+                let row = col + ((c * g.kernel.h + ki) * g.kernel.w + kj) * rowStride
+                // Output columns whose input column is inside the image: [first, last).
+                let offset = kj - g.padding.w
+                let first = g.stride.w == 1 ? Swift.min(wo, Swift.max(0, -offset)) : 0
+                let last = g.stride.w == 1 ? Swift.max(first, Swift.min(wo, width - offset)) : wo
                 for oy in 0..<ho {
                     let iy = oy * g.stride.h - g.padding.h + ki
                     let dst = row + oy * wo
                     if iy < 0 || iy >= height { dst.update(repeating: 0, count: wo); continue }
                     let src = plane + iy * width
-                    for ox in 0..<wo {
-                        let ix = ox * g.stride.w - g.padding.w + kj
-                        dst[ox] = ix >= 0 && ix < width ? src[ix] : 0
+                    if g.stride.w == 1 {
+                        for ox in 0..<first { dst[ox] = 0 }
+                        (dst + first).update(from: src + first + offset, count: last - first)
+                        for ox in last..<wo { dst[ox] = 0 }
+                    } else {
+                        for ox in 0..<wo {
+                            let ix = ox * g.stride.w + offset
+                            dst[ox] = ix >= 0 && ix < width ? src[ix] : 0
+                        }
                     }
                 }
             }
@@ -41,22 +51,29 @@ func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _
 }
 
 /// Folds columns back onto the image, adding overlapping contributions (adjoint of im2col).
-func col2imAdd(_ col: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _ g: ConvGeometry,
+func col2imAdd(_ col: UnsafePointer<Float>, rowStride: Int, channels: Int, height: Int, width: Int, _ g: ConvGeometry,
                into x: UnsafeMutablePointer<Float>) {
     let (ho, wo) = g.outputSize(height: height, width: width)
-    let p = ho * wo
     for c in 0..<channels {
         let plane = x + c * height * width
         for ki in 0..<g.kernel.h {
             for kj in 0..<g.kernel.w {
-                let row = col + ((c * g.kernel.h + ki) * g.kernel.w + kj) * p
+                let row = col + ((c * g.kernel.h + ki) * g.kernel.w + kj) * rowStride
+                let offset = kj - g.padding.w
+                let first = g.stride.w == 1 ? Swift.min(wo, Swift.max(0, -offset)) : 0
+                let last = g.stride.w == 1 ? Swift.max(first, Swift.min(wo, width - offset)) : wo
                 for oy in 0..<ho {
                     let iy = oy * g.stride.h - g.padding.h + ki
                     if iy < 0 || iy >= height { continue }
                     let src = row + oy * wo, dst = plane + iy * width
-                    for ox in 0..<wo {
-                        let ix = ox * g.stride.w - g.padding.w + kj
-                        if ix >= 0 && ix < width { dst[ix] += src[ox] }
+                    if g.stride.w == 1 {
+                        let d = dst + offset
+                        for ox in first..<last { d[ox] += src[ox] }
+                    } else {
+                        for ox in 0..<wo {
+                            let ix = ox * g.stride.w + offset
+                            if ix >= 0 && ix < width { dst[ix] += src[ox] }
+                        }
                     }
                 }
             }
@@ -65,6 +82,10 @@ func col2imAdd(_ col: UnsafePointer<Float>, channels: Int, height: Int, width: I
 }
 
 /// `[N, C, H, W]` ⊛ `[O, C, kh, kw]` (+ bias `[O]`) → `[N, O, Ho, Wo]`.
+///
+/// One GEMM per sample (`[O, CKK] · [CKK, Ho·Wo]`, written straight into NCHW), with the samples
+/// split over threads and OpenBLAS single-threaded inside: unfold, multiply and bias of a sample
+/// stay in cache, and no thread hand-off happens per GEMM.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4, "conv2d wants [N, C, H, W] and [O, C, kh, kw], got \(x.shape) and \(weight.shape)")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -78,42 +99,53 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
     let out = Tensor(uninitializedShape: [n, o, ho, wo])
     // The columns are what backward needs for the weight gradient: kept for it.
     let cols = Storage(count: n * ckk * p)
-    let px = x.pointer, pc = cols.pointer, pw = weight.pointer, po = out.pointer
-    // Unfold every sample first (in parallel: samples are independent), then one GEMM each.
-    let columns = UncheckedSendable(pc)
-    parallelChunks(n, minimumPerThread: max(1, 16_384 / max(ckk * p, 1))) { start, end in
-        for s in start..<end { im2col(px + s * imageSize, channels: c, height: h, width: w, geo, into: columns.value + s * ckk * p) }
-    }
-    for s in 0..<n {
-        sgemm(transposeA: false, transposeB: false, m: o, n: p, k: ckk, a: pw, lda: ckk,
-              b: pc + s * ckk * p, ldb: p, beta: 0, c: po + s * o * p, ldc: p)
-    }
-    if let bias {
-        let pb = bias.pointer
-        for s in 0..<n { for ch in 0..<o { let row = po + (s * o + ch) * p, v = pb[ch]; for i in 0..<p { row[i] += v } } }
+    let px = x.pointer, pc = cols.pointer, pw = weight.pointer, po = out.pointer, pb = bias?.pointer
+    // Samples per thread so that a chunk does at least ~64k multiply-adds.
+    let samplesPerThread = max(1, 65_536 / max(o * ckk * p, 1))
+    parallelChunksWithSerialBLAS(n, minimumPerThread: samplesPerThread) { start, end in
+        for s in start..<end {
+            let col = pc + s * ckk * p, y = po + s * o * p
+            im2col(px + s * imageSize, channels: c, height: h, width: w, geo, into: col, rowStride: p)
+            sgemm(transposeA: false, transposeB: false, m: o, n: p, k: ckk, a: pw, lda: ckk, b: col, ldb: p, beta: 0, c: y, ldc: p)
+            if let pb { for ch in 0..<o { let row = y + ch * p, v = pb[ch]; for i in 0..<p { row[i] += v } } }
+        }
     }
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
     return out.recording(inputs) { g in
         let pg = g.pointer, pc = cols.pointer
         if weight.requiresGrad {
+            // dW += Σ_s dOut_s · cols_sᵀ, summed in sample order; the threads split dW's columns,
+            // so every element sees the same sequence of additions as on one thread.
             let gw = weight.gradStorage()
-            for s in 0..<n {
-                sgemm(transposeA: false, transposeB: true, m: o, n: ckk, k: p, a: pg + s * o * p, lda: p,
-                      b: pc + s * ckk * p, ldb: p, beta: 1, c: gw, ldc: ckk)
+            parallelChunksWithSerialBLAS(ckk, minimumPerThread: max(1, 16_384 / max(n * o * p, 1))) { start, end in
+                for s in 0..<n {
+                    sgemm(transposeA: false, transposeB: true, m: o, n: end - start, k: p, a: pg + s * o * p, lda: p,
+                          b: pc + s * ckk * p + start * p, ldb: p, beta: 1, c: gw + start, ldc: ckk)
+                }
             }
         }
         if let bias, bias.requiresGrad {
             let gb = bias.gradStorage()
-            for s in 0..<n { for ch in 0..<o { let row = pg + (s * o + ch) * p; var t: Float = 0; for i in 0..<p { t += row[i] }; gb[ch] += t } }
+            parallelChunks(o, minimumPerThread: max(1, 65_536 / max(n * p, 1))) { start, end in
+                for ch in start..<end {
+                    for s in 0..<n { let row = pg + (s * o + ch) * p; var t: Float = 0; for i in 0..<p { t += row[i] }; gb[ch] += t }
+                }
+            }
         }
         if x.requiresGrad {
+            // dcols_s = Wᵀ · dOut_s, folded back onto the sample's input gradient.
             let gx = x.gradStorage()
-            let dcol = Storage(count: ckk * p)
-            for s in 0..<n {
-                sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: weight.pointer, lda: ckk,
-                      b: pg + s * o * p, ldb: p, beta: 0, c: dcol.pointer, ldc: p)
-                col2imAdd(dcol.pointer, channels: c, height: h, width: w, geo, into: gx + s * imageSize)
+            let threads = ComputeThreads.count
+            let scratch = Storage(count: threads * ckk * p)
+            let chunk = (n + threads - 1) / threads
+            parallelChunksWithSerialBLAS(n, minimumPerThread: samplesPerThread) { start, end in
+                let dcol = scratch.pointer + (start / chunk) * ckk * p
+                for s in start..<end {
+                    sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: weight.pointer, lda: ckk,
+                          b: pg + s * o * p, ldb: p, beta: 0, c: dcol, ldc: p)
+                    col2imAdd(dcol, rowStride: p, channels: c, height: h, width: w, geo, into: gx + s * imageSize)
+                }
             }
         }
     }

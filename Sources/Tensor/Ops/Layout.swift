@@ -40,7 +40,8 @@ extension Tensor {
         for (i, a) in axes.enumerated() { inverse[a] = i }
         let outShape = out.shape
         return out.recording([self]) { [self] g in
-            Tensor.permuteCopy(from: g.pointer, shape: outShape, axes: inverse, to: self.gradStorage(), accumulate: true)
+            let (gx, isNew) = self.gradStorageForAccumulation()
+            Tensor.permuteCopy(from: g.pointer, shape: outShape, axes: inverse, to: gx, accumulate: !isNew)
         }
     }
 

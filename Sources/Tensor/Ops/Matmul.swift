@@ -28,49 +28,71 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let strideA = ar * ac, strideB = sharedB ? 0 : br * bc, strideC = m * n
     // A shared weight with an untransposed batch folds the batch into M: one large GEMM.
     let fold = sharedB && !transposeA
+    // Batch entries per thread: at least ~32k multiply-adds each.
+    let perThread = max(1, 32_768 / max(m * n * k, 1))
     if fold {
         sgemm(transposeA: false, transposeB: transposeB, m: batch * m, n: n, k: k, a: a.pointer, lda: lda,
               b: b.pointer, ldb: ldb, beta: 0, c: out.pointer, ldc: n)
     } else {
-        for i in 0..<batch {
-            sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a.pointer + i * strideA, lda: lda,
-                  b: b.pointer + i * strideB, ldb: ldb, beta: 0, c: out.pointer + i * strideC, ldc: n)
+        let pa = a.pointer, pb = b.pointer, pc = out.pointer
+        // Small independent GEMMs (attention heads): the batch is split over threads instead.
+        parallelChunksWithSerialBLAS(batch, minimumPerThread: perThread) { start, end in
+            for i in start..<end {
+                sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: pa + i * strideA, lda: lda,
+                      b: pb + i * strideB, ldb: ldb, beta: 0, c: pc + i * strideC, ldc: n)
+            }
         }
     }
     return out.recording([a, b]) { g in
         let pg = g.pointer
         if a.requiresGrad {
-            let ga = a.gradStorage()
+            // A new gradient buffer is written (beta 0) rather than zero-filled and added to.
+            let (ga, gaNew) = a.gradStorageForAccumulation()
+            let betaA: Float = gaNew ? 0 : 1
             if fold {
                 // dA = dC · op(B)ᵀ
                 sgemm(transposeA: false, transposeB: !transposeB, m: batch * m, n: k, k: n, a: pg, lda: n,
-                      b: b.pointer, ldb: ldb, beta: 1, c: ga, ldc: lda)
+                      b: b.pointer, ldb: ldb, beta: betaA, c: ga, ldc: lda)
             } else {
-                for i in 0..<batch {
+                let pb = b.pointer
+                parallelChunksWithSerialBLAS(batch, minimumPerThread: perThread) { start, end in
+                for i in start..<end {
                     if transposeA {
                         // A is [k, m]: dA = op(B) · dCᵀ
-                        sgemm(transposeA: transposeB, transposeB: true, m: k, n: m, k: n, a: b.pointer + i * strideB, lda: ldb,
-                              b: pg + i * strideC, ldb: n, beta: 1, c: ga + i * strideA, ldc: lda)
+                        sgemm(transposeA: transposeB, transposeB: true, m: k, n: m, k: n, a: pb + i * strideB, lda: ldb,
+                              b: pg + i * strideC, ldb: n, beta: betaA, c: ga + i * strideA, ldc: lda)
                     } else {
                         sgemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n, a: pg + i * strideC, lda: n,
-                              b: b.pointer + i * strideB, ldb: ldb, beta: 1, c: ga + i * strideA, ldc: lda)
+                              b: pb + i * strideB, ldb: ldb, beta: betaA, c: ga + i * strideA, ldc: lda)
                     }
+                }
                 }
             }
         }
         if b.requiresGrad {
-            let gb = b.gradStorage()
+            let (gb, gbNew) = b.gradStorageForAccumulation()
             let rows = fold ? batch * m : m
-            for i in 0..<(fold ? 1 : batch) {
-                let pa = a.pointer + i * strideA, pgi = pg + i * strideC, gbi = gb + i * strideB
+            let paBase = a.pointer
+            func weightGrad(_ i: Int) {
+                // A shared B sums over the batch: only its first term may start a new buffer.
+                let beta: Float = gbNew && (i == 0 || !sharedB) ? 0 : 1
+                let pa = paBase + i * strideA, pgi = pg + i * strideC, gbi = gb + i * strideB
                 if transposeB {
                     // B is [n, k]: dB = dCᵀ · op(A)
                     sgemm(transposeA: true, transposeB: transposeA, m: n, n: k, k: rows, a: pgi, lda: n,
-                          b: pa, ldb: lda, beta: 1, c: gbi, ldc: ldb)
+                          b: pa, ldb: lda, beta: beta, c: gbi, ldc: ldb)
                 } else {
                     // dB = op(A)ᵀ · dC
                     sgemm(transposeA: !transposeA, transposeB: false, m: k, n: n, k: rows, a: pa, lda: lda,
-                          b: pgi, ldb: n, beta: 1, c: gbi, ldc: ldb)
+                          b: pgi, ldb: n, beta: beta, c: gbi, ldc: ldb)
+                }
+            }
+            if sharedB {
+                // One gradient summed over the batch: in batch order, on the caller's thread.
+                for i in 0..<(fold ? 1 : batch) { weightGrad(i) }
+            } else {
+                parallelChunksWithSerialBLAS(batch, minimumPerThread: perThread) { start, end in
+                    for i in start..<end { weightGrad(i) }
                 }
             }
         }

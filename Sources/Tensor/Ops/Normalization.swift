@@ -21,10 +21,12 @@ extension Tensor {
                 for j in 0..<d { let c = x[j] - mean; v += c * c }
                 let rs = 1 / (v / Float(d) + eps).squareRoot()
                 pr[r] = rs
-                for j in 0..<d {
-                    let n = (x[j] - mean) * rs
-                    h[j] = n
-                    y[j] = n * (pw?[j] ?? 1) + (pb?[j] ?? 0)
+                for j in 0..<d { h[j] = (x[j] - mean) * rs }
+                // Specialised so each loop vectorises (an optional per element does not).
+                if let pw, let pb {
+                    for j in 0..<d { y[j] = h[j] * pw[j] + pb[j] }
+                } else {
+                    for j in 0..<d { y[j] = h[j] * (pw?[j] ?? 1) + (pb?[j] ?? 0) }
                 }
             }
         }
@@ -42,19 +44,31 @@ extension Tensor {
                 for r in 0..<rows { for j in 0..<d { gb[j] += pg[r * d + j] } }
             }
             guard self.requiresGrad else { return }
-            let gx = self.gradStorage(), pw = weight?.pointer
+            let (gx, isNew) = self.gradStorageForAccumulation()
+            let pw = weight?.pointer
             // dx = rstd · (dĥ − mean(dĥ) − ĥ · mean(dĥ ⊙ ĥ)), with dĥ = g ⊙ weight
             parallelChunks(rows, minimumPerThread: 256) { s, e in
                 for r in s..<e {
                     let gr = pg + r * d, h = ph + r * d, dx = gx + r * d
                     var m1: Float = 0, m2: Float = 0
-                    for j in 0..<d {
-                        let dh = gr[j] * (pw?[j] ?? 1)
-                        m1 += dh; m2 += dh * h[j]
-                    }
-                    m1 /= Float(d); m2 /= Float(d)
                     let rs = pr[r]
-                    for j in 0..<d { dx[j] += rs * (gr[j] * (pw?[j] ?? 1) - m1 - h[j] * m2) }
+                    if let pw {
+                        for j in 0..<d { let dh = gr[j] * pw[j]; m1 += dh; m2 += dh * h[j] }
+                        m1 /= Float(d); m2 /= Float(d)
+                        if isNew {
+                            for j in 0..<d { dx[j] = rs * (gr[j] * pw[j] - m1 - h[j] * m2) }
+                        } else {
+                            for j in 0..<d { dx[j] += rs * (gr[j] * pw[j] - m1 - h[j] * m2) }
+                        }
+                    } else {
+                        for j in 0..<d { let dh = gr[j]; m1 += dh; m2 += dh * h[j] }
+                        m1 /= Float(d); m2 /= Float(d)
+                        if isNew {
+                            for j in 0..<d { dx[j] = rs * (gr[j] - m1 - h[j] * m2) }
+                        } else {
+                            for j in 0..<d { dx[j] += rs * (gr[j] - m1 - h[j] * m2) }
+                        }
+                    }
                 }
             }
         }

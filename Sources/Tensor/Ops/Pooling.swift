@@ -60,10 +60,16 @@ extension Tensor {
         }
         return out.recording([self]) { [self] g in
             let gx = self.gradStorage(), pg = g.pointer
-            for pl in 0..<planes {
-                for i in 0..<(ho * wo) {
-                    let oi = pl * ho * wo + i
-                    gx[pl * h * w + Int(argmax[oi])] += pg[oi]
+            // Planes are disjoint: split over threads (each plane's additions keep their order).
+            argmax.withUnsafeBufferPointer { am in
+                let pam = UncheckedSendable(am.baseAddress!)
+                parallelChunks(planes, minimumPerThread: Swift.max(1, 16_384 / Swift.max(ho * wo, 1))) { start, end in
+                    for pl in start..<end {
+                        for i in 0..<(ho * wo) {
+                            let oi = pl * ho * wo + i
+                            gx[pl * h * w + Int(pam.value[oi])] += pg[oi]
+                        }
+                    }
                 }
             }
         }

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Tensor
+import NN
+import Datasets
+import Models
+
+/// `fusionlab bench steps`: a fixed number of untimed training steps of the reference model (or one
+/// encoder alone), for profilers (`valgrind --tool=callgrind`, `perf record`), whose instruction
+/// counts do not depend on machine load as timings do.
+struct BenchStepsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steps",
+        abstract: "Run a fixed number of training steps of the reference model, for profiling (no timing).")
+
+    @OptionGroup var threadOptions: ThreadOptions
+
+    @Option(help: "Batch size.")
+    var batchSize = 128
+
+    @Option(help: "Untimed warm-up steps before the profiled ones (fill the buffer pool).")
+    var warmup = 2
+
+    @Option(help: "Training steps after the warm-up.")
+    var steps = 3
+
+    @Option(help: "What to train: full, or one encoder alone (sequence, profile, attributes, image).")
+    var part = "full"
+
+    func validate() throws {
+        if batchSize < 1 || steps < 0 || warmup < 0 { throw ValidationError("--batch-size must be ≥ 1, --steps and --warmup ≥ 0") }
+        if part != "full" && Modality(rawValue: part) == nil {
+            throw ValidationError("unknown part '\(part)'; valid: full, \(Modality.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        if let t = threadOptions.threads { ComputeThreads.set(t) }
+        var g = RandomGenerator(seed: 7)
+        let batches = (0..<2).map { _ in ReferenceArchitecture.batch(size: batchSize, generator: &g) }
+        let module: any Module
+        let forward: (Batch) -> Tensor
+        if let modality = Modality(rawValue: part) {
+            let config = try ReferenceArchitecture.validatedConfig()
+            let context = EncoderContext(schema: ReferenceArchitecture.schema, dimension: ReferenceArchitecture.dimension)
+            let options = config["encoders"]![modality.rawValue]!
+            let encoder = EncoderRegistry.definition(options.string("type"), for: modality)!.build(options, context, &g)
+            let head = Linear(inputSize: ReferenceArchitecture.dimension, outputSize: 1, generator: &g)
+            module = ModuleGroup([("encoder", encoder), ("out", head)])
+            let b = batchSize
+            forward = { head(encoder($0).embedding).reshaped([b]) }
+        } else {
+            let model = try ReferenceArchitecture.model(seed: 1)
+            module = model
+            forward = { model($0).logit }
+        }
+        let optimizer = try AdamW(parameters: ParameterBuffer(module: module), learningRate: 1e-3)
+        module.train(true)
+        var lastLoss: Float = 0
+        func step(_ i: Int) {
+            let batch = batches[i % batches.count]
+            optimizer.zeroGrad()
+            let loss = binaryCrossEntropyWithLogits(forward(batch), batch.labels)
+            lastLoss = loss.item
+            loss.backward()
+            optimizer.step()
+        }
+        for i in 0..<warmup { step(i) }
+        let before = BufferPool.shared.statistics
+        let start = DispatchTime.now().uptimeNanoseconds
+        for i in 0..<steps { step(warmup + i) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let after = BufferPool.shared.statistics
+        print("part \(part), batch \(batchSize), \(steps) steps after \(warmup) warm-up: last loss \(lastLoss), "
+              + String(format: "%.1f ms/step", 1000 * seconds / Double(max(steps, 1))))
+        print("buffer pool: live \(before.liveBytes >> 10) → \(after.liveBytes >> 10) KiB, cached \(before.cachedBytes >> 10) → \(after.cachedBytes >> 10) KiB, "
+              + "peak \(before.peakLiveBytes >> 10) → \(after.peakLiveBytes >> 10) KiB")
+    }
+}
