@@ -135,33 +135,8 @@ public final class ExperimentRunner {
         trainer.consistencyWeight = modelConfig.at("consistency.joint_weight")!.doubleValue!
         let began = Date()
         // Consistency surprises first: cross-fitted, so training samples get honest ones.
-        var skipped: [String] = []
-        let specs = try MultimodalModel.consistencySpecs(config: modelConfig, schema: schema, modalities: model.modalities, notes: &skipped)
-        var consistency: ConsistencyFit?
-        if !specs.isEmpty {
-            let fitter = ConsistencyFitter(specs: specs, modelConfig: modelConfig, schema: schema, builder: builder, seed: UInt64(seed),
-                                           log: { reporter.log($0) })
-            let key = ConsistencyCache.key(data: config["data"]!, model: modelConfig, specs: specs, seed: seed, fold: fold)
-            let cache = consistencyCache ?? ConsistencyCache()
-            let hits = cache.hits
-            let fit = try cache.fit(key) { try fitter.fit() }
-            if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
-            builder.surprises = fit.standardized
-            consistency = fit
-            let warmup = modelConfig.at("consistency.evidence_warmup_steps")!.intValue!
-            if let evidence = model.consistencyEvidence, warmup > 0 {
-                let train = dataset.indices(.train)
-                let positives = train.filter { dataset.labels[$0] == 1 }.count
-                let weight: Float = config.at("training.imbalance")!.stringValue! == "pos_weight" && positives > 0
-                    ? Float(train.count - positives) / Float(positives) : 1
-                let loss = try EvidenceWarmStart.fit(evidence, surprises: fit.standardized, labels: dataset.labels, samples: train, steps: warmup,
-                                                     learningRate: 0.01, positiveWeight: weight, seed: UInt64(seed))
-                reporter.log(String(format: "consistency: evidence warm-started on the training surprises (%d steps, loss %.4f)", warmup, loss))
-                if modelConfig.at("consistency.evidence_training")!.stringValue! == "frozen" {
-                    for (_, p) in evidence.namedParameters() { _ = p.requiringGrad(false) }
-                }
-            }
-        }
+        let consistency = try prepareConsistency(model: model, modelConfig: modelConfig, schema: schema, builder: builder, seed: seed,
+                                                 fold: fold, reporter: reporter)
         let outcome = try trainer.fit(resume: resume)
         let trainingSeconds = Date().timeIntervalSince(began)
         if let images, !images.masked.isEmpty {

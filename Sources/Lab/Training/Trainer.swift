@@ -75,8 +75,7 @@ public final class Trainer {
             peak: optimizer.learningRate, warmupSteps: Int(scheduleConfig.double("warmup_fraction") * Double(totalSteps)),
             totalSteps: totalSteps, decay: LearningRateSchedule.Decay(rawValue: scheduleConfig.string("decay"))!,
             minRatio: scheduleConfig.float("min_ratio"))
-        let positives = train.filter { dataset.labels[$0] == 1 }.count
-        let positiveWeight = positives > 0 ? Float(train.count - positives) / Float(positives) : 1
+        let positiveWeight = Self.positiveWeight(labels: dataset.labels, samples: train)
         let stopping = config["early_stopping"]!
         let metric = stopping.string("metric"), patience = stopping.int("patience")
         let scorer = Scorer(model: model, builder: builder, batchSize: max(batchSize, 256))
@@ -214,6 +213,12 @@ public final class Trainer {
         var order = train
         order.shuffle(using: &g)
         return order
+    }
+
+    /// `pos_weight`: negatives over positives among `samples` (1 without positives).
+    static func positiveWeight(labels: [Float], samples: [Int]) -> Float {
+        let positives = samples.filter { labels[$0] == 1 }.count
+        return positives > 0 ? Float(samples.count - positives) / Float(positives) : 1
     }
 
     static func text(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "undefined" }
