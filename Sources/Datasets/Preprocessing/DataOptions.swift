@@ -22,6 +22,8 @@ public struct DataOptions: Sendable {
     public var fractions = SplitFractions()
     public var fold: (index: Int, count: Int)? = nil
     public var seed: UInt64 = 0
+    /// Keep each sample's event window and entity rows (`PreparedDataset.events`).
+    public var keepSampleEvents = false
 
     public init() {}
 }

@@ -20,6 +20,8 @@ public struct PreparedDataset: Sendable {
     public var imagePaths: [String?]
     /// Target item id per sample (for messages and caches).
     public var targetItems: [String]
+    /// Each sample's event window and entity rows, when `options.keepSampleEvents` asked for them.
+    public var events: SampleEvents?
     public var report: PreparationReport
 
     public var sampleCount: Int { labels.count }
@@ -82,7 +84,7 @@ extension PreparedDataset {
         let keyOfSample = labelKey.tokenIDs!.map { $0 >= 0 ? (eventKey.tokens.lookup(labelKey.tokens.string($0)) ?? -1) : -1 }
         let declaredCutoffs = labels.column("cutoff")?.floatValues
         var cutoffs = [Double](repeating: 0, count: n)
-        var histories = [Range<Int>](repeating: 0..<0, count: n)
+        var histories = [Range<Int>](repeating: 0..<0, count: n), historyLengths = [Int](repeating: 0, count: n)
         for i in 0..<n {
             let all = index.all(key: keyOfSample[i])
             let cutoff = declaredCutoffs.flatMap { $0[i].isFinite ? $0[i] : nil }
@@ -91,6 +93,7 @@ extension PreparedDataset {
             let history = index.history(key: keyOfSample[i], cutoff: cutoff)
             if history.isEmpty { report.samplesWithoutEvents += 1 }
             if history.count > options.maxLength { report.truncatedSequences += 1 }
+            historyLengths[i] = history.count
             histories[i] = max(history.lowerBound, history.upperBound - options.maxLength)..<history.upperBound
         }
 
@@ -133,20 +136,21 @@ extension PreparedDataset {
         // Profile and attribute rows of each sample.
         var profile: TabularFeatures?, attributes: TabularFeatures?
         var imagePaths = [String?](repeating: nil, count: n)
+        var userRows = [Int32](repeating: -1, count: n), itemRows = [Int32](repeating: -1, count: n)
         if let users = raw.users {
             let ids = users.column("user_id")!
-            let rows = userOfSample.map { u in u.flatMap { ids.tokens.lookup($0) }.map { rowOf(ids, $0) } ?? -1 }
-            profile = TabularFeatures(table: users, idColumn: "user_id", rows: rows, training: training, minFrequency: options.minFrequency)
+            userRows = userOfSample.map { u in u.flatMap { ids.tokens.lookup($0) }.map { rowOf(ids, $0) } ?? -1 }
+            profile = TabularFeatures(table: users, idColumn: "user_id", rows: userRows, training: training, minFrequency: options.minFrequency)
             report.ignoredColumns += profile!.ignoredColumns.map { "\(users.file):\($0)" }
         }
         if let items = raw.items {
             let ids = items.column("item_id")!
-            let rows = targetOfSample.map { t in ids.tokens.lookup(t).map { rowOf(ids, $0) } ?? -1 }
-            attributes = TabularFeatures(table: items, idColumn: "item_id", rows: rows, training: training, minFrequency: options.minFrequency)
+            itemRows = targetOfSample.map { t in ids.tokens.lookup(t).map { rowOf(ids, $0) } ?? -1 }
+            attributes = TabularFeatures(table: items, idColumn: "item_id", rows: itemRows, training: training, minFrequency: options.minFrequency)
             report.ignoredColumns += attributes!.ignoredColumns.map { "\(items.file):\($0)" }
             if let image = items.column("image"), let imageIDs = image.tokenIDs {
-                for i in 0..<n where rows[i] >= 0 {
-                    let raw = imageIDs[Int(rows[i])]
+                for i in 0..<n where itemRows[i] >= 0 {
+                    let raw = imageIDs[Int(itemRows[i])]
                     if raw >= 0 { imagePaths[i] = image.tokens.string(raw) }
                 }
             }
@@ -171,11 +175,14 @@ extension PreparedDataset {
             sampleIDs: sampleIDColumn.tokenIDs!.map { sampleIDColumn.tokens.string($0) },
             labels: labelValues, anomalyTypes: typeStrings, anomalyClasses: classes, anomalyClassNames: classNames,
             roles: roles, sequence: sequence, profile: profile, attributes: attributes,
-            imagePaths: imagePaths, targetItems: targetOfSample, report: report)
+            imagePaths: imagePaths, targetItems: targetOfSample,
+            events: options.keepSampleEvents
+                ? SampleEvents(index: index, windows: histories, historyLengths: historyLengths, userRows: userRows, itemRows: itemRows) : nil,
+            report: report)
     }
 
     /// For each raw id of `tokens`, the row of `table` with that id (−1 if none).
-    static func joinRows(from tokens: TokenInterner, to table: AtomicTable, idColumn: String) -> [Int32] {
+    public static func joinRows(from tokens: TokenInterner, to table: AtomicTable, idColumn: String) -> [Int32] {
         let ids = table.column(idColumn)!
         return (0..<tokens.count).map { raw in
             ids.tokens.lookup(tokens.string(Int32(raw))).map { rowOf(ids, $0) } ?? -1

@@ -32,6 +32,8 @@ public final class ExperimentRunner {
     public var variantLabel: String?
     /// Simulates a kill after this many epochs (resume tests).
     public var interruptAfterEpoch: Int?
+    /// Keep each sample's event window in the prepared dataset (the feature export reads it).
+    public var keepSampleEvents = false
     /// Consistency fits shared with other runners of the same study (nil: fit for every run).
     public var consistencyCache: ConsistencyCache?
     private var raw: RawDataset?
@@ -78,6 +80,7 @@ public final class ExperimentRunner {
         options.split = SplitStrategy(rawValue: split.string("strategy"))!
         options.fractions = SplitFractions(train: split.double("train"), valid: split.double("valid"), test: split.double("test"))
         options.seed = UInt64(split.int("seed"))
+        options.keepSampleEvents = keepSampleEvents
         if let fold, let k = split["folds"]?.intValue { options.fold = (fold, k) }
         let d = try PreparedDataset.prepare(raw!, options: options)
         let r = d.report

@@ -5,7 +5,6 @@ import Support
 public enum FeatureExportError: Error, CustomStringConvertible, Equatable {
     case notFound(path: String)
     case noSuchFold(fold: Int, folds: Int?)
-    case windowMismatch(sample: String, prepared: Int, recomputed: Int)
 
     public var description: String {
         switch self {
@@ -14,9 +13,6 @@ public enum FeatureExportError: Error, CustomStringConvertible, Equatable {
         case let .noSuchFold(fold, folds):
             folds.map { "fold \(fold) does not exist: the config has data.split.folds = \($0) (folds 0…\($0 - 1))" }
                 ?? "fold \(fold) given, but the config has no data.split.folds"
-        case let .windowMismatch(sample, prepared, recomputed):
-            "internal error: sample \(sample) has \(prepared) events in the prepared sequences but \(recomputed) in the feature export; "
-                + "SampleHistories no longer follows PreparedDataset.prepare"
         }
     }
 }
@@ -49,6 +45,7 @@ public enum FeatureExport {
     /// its runs split it; with k-fold cross-validation, the split of `fold` (default 0).
     public static func table(config: JSONValue, fold: Int? = nil, reporter: @escaping (String) -> Void = { print($0) }) throws -> FeatureTable {
         let runner = ExperimentRunner(config: config, reporter: reporter)
+        runner.keepSampleEvents = true
         let folds = config.at("data.split.folds")?.intValue
         if let fold, folds.map({ fold < 0 || fold >= $0 }) ?? true { throw FeatureExportError.noSuchFold(fold: fold, folds: folds) }
         let prepared = try runner.dataset(fold: fold ?? (folds != nil ? 0 : nil))
@@ -58,13 +55,10 @@ public enum FeatureExport {
                          imagePolicy: MissingImagePolicy(rawValue: images.string("missing"))!)
     }
 
-    /// The features of `prepared` (prepared from `raw`).
+    /// The features of `prepared` (prepared from `raw` with `DataOptions.keepSampleEvents`, so the
+    /// windows are the loader's own, not a re-derivation of its rules).
     public static func table(raw: RawDataset, prepared: PreparedDataset, imageSize: Int, imagePolicy: MissingImagePolicy) throws -> FeatureTable {
-        let histories = try SampleHistories(raw: raw, maxLength: prepared.options.maxLength, targetItems: prepared.targetItems)
-        for i in 0..<prepared.sampleCount where histories.windows[i].count != Int(prepared.sequence.lengths[i]) {
-            throw FeatureExportError.windowMismatch(sample: prepared.sampleIDs[i], prepared: Int(prepared.sequence.lengths[i]),
-                                                    recomputed: histories.windows[i].count)
-        }
+        guard let histories = prepared.events else { preconditionFailure("prepare the dataset with DataOptions.keepSampleEvents = true") }
         let training = prepared.roles.map { $0 == .train }
         var columns = try SequenceAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training)
         if let users = raw.users { columns += EntityColumns.columns(users, idColumn: "user_id", prefix: "user_", rows: histories.userRows) }

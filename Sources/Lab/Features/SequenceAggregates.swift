@@ -8,7 +8,7 @@ enum SequenceAggregates {
     /// Event columns that have features of their own (or are the sequence key).
     static let dedicatedColumns: Set<String> = ["user_id", "session_id", "timestamp", "event_type", "item_id", "category_id"]
 
-    static func columns(events: AtomicTable, items: AtomicTable?, histories h: SampleHistories,
+    static func columns(events: AtomicTable, items: AtomicTable?, histories h: SampleEvents,
                         training: [Bool]) throws(DatasetError) -> [FeatureColumn] {
         let n = h.windows.count
         let timestamps = h.index.timestamps
@@ -96,7 +96,7 @@ enum SequenceAggregates {
     static func categoryPerEvent(events: AtomicTable, items: AtomicTable?) -> [Int32]? {
         if let c = events.column("category_id"), let ids = c.tokenIDs { return ids }
         guard let items, let categories = items.column("category_id")?.tokenIDs, let eventItems = events.column("item_id") else { return nil }
-        let rowOfRaw = SampleHistories.rowsByRawID(eventItems.tokens, items, "item_id")
+        let rowOfRaw = PreparedDataset.joinRows(from: eventItems.tokens, to: items, idColumn: "item_id")
         return eventItems.tokenIDs!.map { $0 >= 0 && rowOfRaw[Int($0)] >= 0 ? categories[Int(rowOfRaw[Int($0)])] : -1 }
     }
 

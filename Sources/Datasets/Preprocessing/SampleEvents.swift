@@ -1,0 +1,18 @@
+/// Each sample's events exactly as the model sees them — kept by `PreparedDataset.prepare` when
+/// `DataOptions.keepSampleEvents` is set, for consumers that need the raw rows (the feature
+/// export); runs leave it off so the event index is freed after preparation.
+public struct SampleEvents: Sendable {
+    /// Events grouped by sequence key, in time order (unknown users/items already dropped).
+    public let index: EventIndex
+    /// Positions in `index.order` of each sample's window (cutoff, most recent `maxLength`), oldest first.
+    public let windows: [Range<Int>]
+    /// Events at or before each sample's cutoff, before truncation to `maxLength`.
+    public let historyLengths: [Int]
+    /// Row of each sample's user in users.csv (−1 when none or no users table).
+    public let userRows: [Int32]
+    /// Row of each sample's target item in items.csv (−1 when none or no items table).
+    public let itemRows: [Int32]
+
+    /// Event rows of sample `i`'s window, oldest first.
+    public func rows(_ i: Int) -> ArraySlice<Int32> { index.order[windows[i]] }
+}
