@@ -19,10 +19,10 @@ public struct ModalityAttribution {
     public var columns: [String]
     public var rows: [Row]
 
-    /// Scores `samples` once in full and once per masked modality (and without surprises).
-    public static func measure(model: MultimodalModel, builder: BatchBuilder, samples: [Int]) throws -> ModalityAttribution {
-        let dataset = builder.dataset
-        let full = try Scorer(model: model, builder: builder, batchSize: 512).score(samples)
+    /// Compares `full` (the samples already scored with every modality) with the same samples
+    /// scored once per masked modality (and once without surprises).
+    public static func measure(model: MultimodalModel, builder: BatchBuilder, full: ScoredSamples) throws -> ModalityAttribution {
+        let dataset = builder.dataset, samples = full.samples
         var drops: [[Double]] = []   // per column, per sample
         var columns: [String] = []
         for m in model.modalities where model.modalities.count > 1 {

@@ -191,7 +191,7 @@ public final class ExperimentRunner {
         try files.writePredictions(dataset, scored: [scoredTrain, scoredValid, scoredTest], threshold: threshold, consistency: consistency)
         if let consistency { try files.writeExplanations(dataset, scored: [scoredValid, scoredTest], threshold: threshold, fit: consistency) }
         if model.modalities.count > 1 {
-            try ModalityAttribution.measure(model: model, builder: builder, samples: test).table.write(to: files.path("modality_weights_by_type.csv"))
+            try ModalityAttribution.measure(model: model, builder: builder, full: scoredTest).table.write(to: files.path("modality_weights_by_type.csv"))
         }
         if saveCheckpoints {
             try model.save(to: files.path("model.safetensors"), metadata: ["experiment": name, "variant": variant, "seed": "\(seed)"])

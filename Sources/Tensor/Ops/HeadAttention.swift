@@ -11,35 +11,26 @@ public func headScores(_ q: Tensor, _ k: Tensor, heads: Int) -> Tensor {
     let out = Tensor(uninitializedShape: [batch, heads, lq, lk])
     let pq = q.pointer, pk = k.pointer, ps = out.pointer
     let perThread = max(1, 32_768 / max(lq * lk * dh, 1))
-    parallelChunksWithSerialBLAS(batch * heads, minimumPerThread: perThread) { start, end in
-        for bh in start..<end {
-            let (b, h) = (bh / heads, bh % heads)
-            sgemm(transposeA: false, transposeB: true, m: lq, n: lk, k: dh, a: pq + b * lq * d + h * dh, lda: d,
-                  b: pk + b * lk * d + h * dh, ldb: d, beta: 0, c: ps + bh * lq * lk, ldc: lk)
-        }
+    forEachHead(batch: batch, heads: heads, perThread: perThread) { b, h, bh in
+        sgemm(transposeA: false, transposeB: true, m: lq, n: lk, k: dh, a: pq + b * lq * d + h * dh, lda: d,
+              b: pk + b * lk * d + h * dh, ldb: d, beta: 0, c: ps + bh * lq * lk, ldc: lk)
     }
     return out.recording([q, k]) { g in
         let pg = g.pointer
         if q.requiresGrad {
             // dQ_bh = dS_bh · K_bh
             let (gq, isNew) = q.gradStorageForAccumulation()
-            parallelChunksWithSerialBLAS(batch * heads, minimumPerThread: perThread) { start, end in
-                for bh in start..<end {
-                    let (b, h) = (bh / heads, bh % heads)
-                    sgemm(transposeA: false, transposeB: false, m: lq, n: dh, k: lk, a: pg + bh * lq * lk, lda: lk,
-                          b: k.pointer + b * lk * d + h * dh, ldb: d, beta: isNew ? 0 : 1, c: gq + b * lq * d + h * dh, ldc: d)
-                }
+            forEachHead(batch: batch, heads: heads, perThread: perThread) { b, h, bh in
+                sgemm(transposeA: false, transposeB: false, m: lq, n: dh, k: lk, a: pg + bh * lq * lk, lda: lk,
+                      b: k.pointer + b * lk * d + h * dh, ldb: d, beta: isNew ? 0 : 1, c: gq + b * lq * d + h * dh, ldc: d)
             }
         }
         if k.requiresGrad {
             // dK_bh = dS_bhᵀ · Q_bh
             let (gk, isNew) = k.gradStorageForAccumulation()
-            parallelChunksWithSerialBLAS(batch * heads, minimumPerThread: perThread) { start, end in
-                for bh in start..<end {
-                    let (b, h) = (bh / heads, bh % heads)
-                    sgemm(transposeA: true, transposeB: false, m: lk, n: dh, k: lq, a: pg + bh * lq * lk, lda: lk,
-                          b: q.pointer + b * lq * d + h * dh, ldb: d, beta: isNew ? 0 : 1, c: gk + b * lk * d + h * dh, ldc: d)
-                }
+            forEachHead(batch: batch, heads: heads, perThread: perThread) { b, h, bh in
+                sgemm(transposeA: true, transposeB: false, m: lk, n: dh, k: lq, a: pg + bh * lq * lk, lda: lk,
+                      b: q.pointer + b * lq * d + h * dh, ldb: d, beta: isNew ? 0 : 1, c: gk + b * lk * d + h * dh, ldc: d)
             }
         }
     }
@@ -55,36 +46,35 @@ public func headContext(_ weights: Tensor, _ v: Tensor) -> Tensor {
     let out = Tensor(uninitializedShape: [batch, lq, d])
     let pw = weights.pointer, pv = v.pointer, pc = out.pointer
     let perThread = max(1, 32_768 / max(lq * lk * dh, 1))
-    parallelChunksWithSerialBLAS(batch * heads, minimumPerThread: perThread) { start, end in
-        for bh in start..<end {
-            let (b, h) = (bh / heads, bh % heads)
-            sgemm(transposeA: false, transposeB: false, m: lq, n: dh, k: lk, a: pw + bh * lq * lk, lda: lk,
-                  b: pv + b * lk * d + h * dh, ldb: d, beta: 0, c: pc + b * lq * d + h * dh, ldc: d)
-        }
+    forEachHead(batch: batch, heads: heads, perThread: perThread) { b, h, bh in
+        sgemm(transposeA: false, transposeB: false, m: lq, n: dh, k: lk, a: pw + bh * lq * lk, lda: lk,
+              b: pv + b * lk * d + h * dh, ldb: d, beta: 0, c: pc + b * lq * d + h * dh, ldc: d)
     }
     return out.recording([weights, v]) { g in
         let pg = g.pointer
         if weights.requiresGrad {
             // dW_bh = dC_bh · V_bhᵀ
             let (gw, isNew) = weights.gradStorageForAccumulation()
-            parallelChunksWithSerialBLAS(batch * heads, minimumPerThread: perThread) { start, end in
-                for bh in start..<end {
-                    let (b, h) = (bh / heads, bh % heads)
-                    sgemm(transposeA: false, transposeB: true, m: lq, n: lk, k: dh, a: pg + b * lq * d + h * dh, lda: d,
-                          b: v.pointer + b * lk * d + h * dh, ldb: d, beta: isNew ? 0 : 1, c: gw + bh * lq * lk, ldc: lk)
-                }
+            forEachHead(batch: batch, heads: heads, perThread: perThread) { b, h, bh in
+                sgemm(transposeA: false, transposeB: true, m: lq, n: lk, k: dh, a: pg + b * lq * d + h * dh, lda: d,
+                      b: v.pointer + b * lk * d + h * dh, ldb: d, beta: isNew ? 0 : 1, c: gw + bh * lq * lk, ldc: lk)
             }
         }
         if v.requiresGrad {
             // dV_bh = W_bhᵀ · dC_bh
             let (gv, isNew) = v.gradStorageForAccumulation()
-            parallelChunksWithSerialBLAS(batch * heads, minimumPerThread: perThread) { start, end in
-                for bh in start..<end {
-                    let (b, h) = (bh / heads, bh % heads)
-                    sgemm(transposeA: true, transposeB: false, m: lk, n: dh, k: lq, a: weights.pointer + bh * lq * lk, lda: lk,
-                          b: pg + b * lq * d + h * dh, ldb: d, beta: isNew ? 0 : 1, c: gv + b * lk * d + h * dh, ldc: d)
-                }
+            forEachHead(batch: batch, heads: heads, perThread: perThread) { b, h, bh in
+                sgemm(transposeA: true, transposeB: false, m: lk, n: dh, k: lq, a: weights.pointer + bh * lq * lk, lda: lk,
+                      b: pg + b * lq * d + h * dh, ldb: d, beta: isNew ? 0 : 1, c: gv + b * lk * d + h * dh, ldc: d)
             }
         }
+    }
+}
+
+/// Runs `body(b, h, bh)` for every (batch row, head) pair, `bh = b · heads + h`, split over
+/// threads in fixed chunks with BLAS serial inside (each pair writes its own block).
+private func forEachHead(batch: Int, heads: Int, perThread: Int, _ body: (_ b: Int, _ h: Int, _ bh: Int) -> Void) {
+    parallelChunksWithSerialBLAS(batch * heads, minimumPerThread: perThread) { start, end in
+        for bh in start..<end { body(bh / heads, bh % heads, bh) }
     }
 }
