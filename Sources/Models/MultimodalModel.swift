@@ -118,7 +118,7 @@ public final class MultimodalModel: RandomStateful {
             } else {
                 let evidence = consistencyEvidence(batch, mask: fullMask)
                 output.consistencyLogit = evidence
-                output.logit = output.logit + evidence
+                output.logit = consistencyEvidence.combination == .or ? ConsistencyEvidence.noisyOr(output.logit, evidence) : output.logit + evidence
             }
         }
         return output
@@ -188,7 +188,7 @@ extension MultimodalModel {
             }
             if section.bool("surprise_input") {
                 evidence = ConsistencyEvidence(heads: specs, hidden: section.ints("evidence_hidden"), dropout: section.float("dropout"),
-                                               combinesLogit: section.string("evidence_combine") == "mlp", generator: &generator)
+                                               combination: EvidenceCombination(rawValue: section.string("evidence_combine"))!, generator: &generator)
             }
         }
         let model = MultimodalModel(modalities: modalities, encoders: encoders, fusion: fusion, anomalyTypeHead: typeHead,

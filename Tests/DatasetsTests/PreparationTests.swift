@@ -84,6 +84,22 @@ func withDataset<R>(_ files: [String: String], _ body: (String) throws -> R) thr
         #expect(dwell[2] == 0)
     }
 
+    @Test func tokenListsBecomeIndicatorsOfTrainingTokens() throws {
+        var withLists = files
+        withLists["users.csv"] = "user_id:token,age:float,likes:token_seq\nu1,30,shoes bags\nu2,50,bags\nu3,,hats shoes\n"
+        let d = try withDataset(withLists) { folder in
+            var options = DataOptions()
+            options.split = .column
+            return try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options)
+        }
+        let profile = try #require(d.profile)
+        // Vocabulary from training users u1 and u2 only: "hats" (test only) gets no indicator.
+        #expect(profile.floatNames == ["age", "likes=shoes", "likes=bags"])
+        #expect(profile.floats == [-1, 1, 1,  1, 0, 1,  0, 1, 0])
+        #expect(profile.ignoredColumns.isEmpty)
+        #expect(profile.quantileEdges.count == 3 && profile.quantileEdges[1].isEmpty)
+    }
+
     @Test func timeGapsAndHours() throws {
         let d = try prepared()
         let gaps = d.sequence.field("gap")!.values

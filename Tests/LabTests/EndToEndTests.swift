@@ -43,7 +43,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
 @Suite(.serialized) struct EndToEndTests {
     @Test func aRunWritesEveryResultFileAndLearns() throws {
         let out = scratchDirectory()
-        let runner = ExperimentRunner(config: try tinyConfig(out, ["training.epochs=6"]), reporter: { _ in })
+        let runner = ExperimentRunner(config: try tinyConfig(out, ["training.epochs=10"]), reporter: { _ in })
         runner.interactive = false
         let result = try runner.run(seed: 1, fold: nil, resume: false)
         let dir = result.directory
@@ -54,7 +54,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         let predictions = read(dir + "/predictions.csv").split(separator: "\n")
         #expect(predictions.count == 401)
         #expect(predictions.first == "sample_id,split,label,anomaly_type,score,predicted")
-        #expect(read(dir + "/history.csv").split(separator: "\n").count == 7)
+        #expect(read(dir + "/history.csv").split(separator: "\n").count == 11)
         let auc = try #require(result.test.rocAUC)
         #expect(auc > 0.6, "test ROC-AUC \(auc) on the tiny shop")
         // The resolved config was saved and is itself a valid config.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensor
 import NN
@@ -151,7 +152,18 @@ import TestSupport
         #expect(contribution.scalars.contains { $0 != 0 })
     }
 
-    @Test(arguments: ["add", "mlp"])
+    @Test func noisyOrIsTheProbabilityThatEitherPartFlags() {
+        let a = Tensor([-4, -1, 0, 3, 20, -30], shape: [6]), b = Tensor([-2, 2, 0, -5, -20, -30], shape: [6])
+        let combined = ConsistencyEvidence.noisyOr(a, b)
+        func sigmoid(_ x: Float) -> Double { 1 / (1 + Foundation.exp(-Double(x))) }
+        for i in 0..<6 {
+            let want = 1 - (1 - sigmoid(a.pointer[i])) * (1 - sigmoid(b.pointer[i]))
+            #expect(Swift.abs(sigmoid(combined.pointer[i]) - want) < 1e-6 * Swift.max(want, 1e-6) + 1e-7)
+        }
+        #expect(combined.pointer[3] >= 3, "a confident part is never talked down")
+    }
+
+    @Test(arguments: ["add", "mlp", "or"])
     func finiteDifferencesThroughHeadsAndEvidence(combine: String) throws {
         let model = try MultimodalModel.build(config: try Self.config(Self.plantedHeads, ["dimension=8", "encoders.sequence.heads=2", "fusion.heads=2",
                                                                                           "consistency.joint_weight=1", "consistency.hidden=[6]",

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensor
 import TestSupport
@@ -40,6 +41,19 @@ import TestSupport
         try checkGradients(of: [a]) { a.sigmoid() }
         try checkGradients(of: [a]) { a.gelu() }
         try checkGradients(of: [a]) { a.relu() }  // random normals sit far from the kink at ε = 1e-2
+        try checkGradients(of: [a]) { a.softplus() }
+        try checkGradients(of: [positive]) { positive.logExpm1() }
+        try checkGradients(of: [a, b]) { (a.softplus() + b.softplus()).logExpm1() }  // the noisy-OR of two logits
+    }
+    @Test func softplusAndItsInverseKnownValues() {
+        let x = Tensor([-100, -3, 0, 2, 100], shape: [5])
+        let y = x.softplus()
+        #expect(Swift.abs(y.pointer[2] - logf(2)) < 1e-6)
+        #expect(y.pointer[4] == 100 && y.pointer[0] > 0 && y.pointer[0] < 1e-40)
+        let back = Tensor([Float(-3).softplusValue, 0.5, 2, 100], shape: [4]).logExpm1()
+        for (got, want) in zip((0..<4).map { back.pointer[$0] }, [-3, logf(expm1f(0.5)), logf(expm1f(2)), 100]) {
+            #expect(Swift.abs(got - want) < 1e-5)
+        }
     }
     @Test func reductions() throws {
         let x = randomInput([2, 3, 4], seed: 6)
@@ -144,4 +158,8 @@ import TestSupport
             try checkGradients(of: [x]) { x.detached().exp() + x * 0 }
         }
     }
+}
+
+private extension Float {
+    var softplusValue: Float { log1pf(expf(self)) }
 }

@@ -1,6 +1,8 @@
-/// One row of users.csv or items.csv per sample, encoded: standardised floats followed by
-/// missing-value indicators (`[samples × floatWidth]`), and categorical indices
-/// (`[samples × categoricalSizes.count]`).
+/// One row of users.csv or items.csv per sample, encoded: standardised floats, then
+/// missing-value indicators, then one 0/1 indicator per training token of each `token_seq`
+/// column (named `column=token`; through the encoder's first linear layer this is a sum of
+/// token embeddings, RecBole's bag of tokens) — `[samples × floatWidth]` — and categorical
+/// indices (`[samples × categoricalSizes.count]`).
 public struct TabularFeatures: Sendable {
     public var floatNames: [String]
     public var floats: [Float]
@@ -11,10 +13,10 @@ public struct TabularFeatures: Sendable {
     public var categorical: [Int32]
     /// Whether the sample's row exists (its modality is present).
     public var present: [Bool]
-    /// Columns this encoder does not use (sequence-typed), for the run log.
+    /// Columns this encoder does not use (`float_seq`), for the run log.
     public var ignoredColumns: [String]
-    /// Per float column (not the indicators): standardised values at `quantileLevels` over training
-    /// rows, the bucket edges of consistency targets such as "price given category".
+    /// Per entry of `floatNames`: standardised values at `quantileLevels` over training rows, the
+    /// bucket edges of consistency targets such as "price given category" (empty for indicators).
     public var quantileEdges: [[Float]]
 
     /// Levels of `quantileEdges`: finer in the tails, where outliers sit.
@@ -28,6 +30,7 @@ public struct TabularFeatures: Sendable {
         var floatNames: [String] = [], categoricalNames: [String] = [], sizes: [Int] = [], ignored: [String] = []
         var floatColumns: [(Standardizer, [Double], Bool)] = []
         var tokenColumns: [(Vocabulary, [Int32])] = []
+        var bagColumns: [(name: String, vocabulary: Vocabulary, offsets: [Int32], ids: [Int32])] = []
         for column in table.columns where column.name != idColumn && column.name != "image" {
             switch column.values {
             case let .floats(values):
@@ -45,12 +48,21 @@ public struct TabularFeatures: Sendable {
                 tokenColumns.append((vocabulary, ids))
                 categoricalNames.append(column.name)
                 sizes.append(vocabulary.size)
-            case .tokenSequences, .floatSequences:
+            case let .tokenSequences(offsets, ids):
+                var counts = [Int](repeating: 0, count: column.tokens.count)
+                for i in rows.indices where training[i] && rows[i] >= 0 {
+                    let r = Int(rows[i])
+                    for raw in ids[Int(offsets[r])..<Int(offsets[r + 1])] where raw >= 0 { counts[Int(raw)] += 1 }
+                }
+                bagColumns.append((column.name, Vocabulary(counts: counts, interner: column.tokens, minFrequency: minFrequency), offsets, ids))
+            case .floatSequences:
                 ignored.append(column.name)
             }
         }
         let indicatorNames = zip(floatNames, floatColumns).filter { $0.1.2 }.map { $0.0 + ":missing" }
-        let width = floatNames.count + indicatorNames.count
+        let bagNames = bagColumns.flatMap { c in c.vocabulary.tokens.dropFirst(Vocabulary.reserved).map { "\(c.name)=\($0)" } }
+        let bagStarts = bagColumns.reduce(into: [floatNames.count + indicatorNames.count]) { $0.append($0.last! + $1.vocabulary.size - Vocabulary.reserved) }
+        let width = floatNames.count + indicatorNames.count + bagNames.count
         var floats = [Float](repeating: 0, count: rows.count * width)
         var categorical = [Int32](repeating: Vocabulary.missing, count: rows.count * tokenColumns.count)
         for (i, row) in rows.enumerated() where row >= 0 {
@@ -66,12 +78,18 @@ public struct TabularFeatures: Sendable {
             for (k, (vocabulary, ids)) in tokenColumns.enumerated() {
                 categorical[i * tokenColumns.count + k] = vocabulary.index(ofRaw: ids[Int(row)])
             }
+            for (k, c) in bagColumns.enumerated() {
+                for raw in c.ids[Int(c.offsets[Int(row)])..<Int(c.offsets[Int(row) + 1])] {
+                    let index = Int(c.vocabulary.index(ofRaw: raw))
+                    if index >= Vocabulary.reserved { floats[i * width + bagStarts[k] + index - Vocabulary.reserved] = 1 }
+                }
+            }
         }
         // A sample without a row: floats stay 0 (the training mean), indicators 1, tokens <missing>.
         for (i, row) in rows.enumerated() where row < 0 {
-            for k in floatNames.count..<width { floats[i * width + k] = 1 }
+            for k in floatNames.count..<bagStarts[0] { floats[i * width + k] = 1 }
         }
-        self.floatNames = floatNames + indicatorNames
+        self.floatNames = floatNames + indicatorNames + bagNames
         self.floats = floats
         self.categoricalNames = categoricalNames
         self.categoricalSizes = sizes
@@ -86,6 +104,6 @@ public struct TabularFeatures: Sendable {
             values.sort()
             edges.append(values.isEmpty ? [] : Self.quantileLevels.map { values[min(values.count - 1, Int($0 * Double(values.count)))] })
         }
-        self.quantileEdges = edges
+        self.quantileEdges = edges + Array(repeating: [], count: indicatorNames.count + bagNames.count)
     }
 }

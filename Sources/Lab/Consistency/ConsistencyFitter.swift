@@ -10,10 +10,8 @@ public struct ConsistencyFit {
     public var specs: [ConsistencyHeadSpec]
     /// Raw surprises in nats.
     public var raw: SurpriseTable
-    /// The same, standardised with the training samples' mean and standard deviation: what the
-    /// classifier reads.
-    public var standardized: SurpriseTable
-    /// Sorted training surprises per head, for percentiles in explanations.
+    /// Sorted training surprises per head: the reference for percentiles in explanations and for
+    /// the scalings the classifier reads (`scaled`).
     public var trainingSurprises: [[Float]]
     /// `[samples × heads]`: the target class each head found likeliest (what the sources suggest).
     public var likeliest: [Int32]
@@ -22,10 +20,47 @@ public struct ConsistencyFit {
     public func percentile(_ value: Float, head: Int) -> Double {
         let sorted = trainingSurprises[head]
         guard !sorted.isEmpty else { return 0 }
+        return Double(Self.countBelow(value, sorted)) / Double(sorted.count)
+    }
+
+    /// The surprises as the classifier reads them, scaled per head with training samples only.
+    public func scaled(_ scaling: SurpriseScaling) -> SurpriseTable {
+        let h = raw.heads.count
+        var values = raw.values
+        for j in 0..<h {
+            let sorted = trainingSurprises[j], n = Float(sorted.count)
+            let mean = sorted.isEmpty ? 0 : sorted.reduce(0, +) / n
+            let variance = sorted.isEmpty ? 0 : sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+            let std = max(variance.squareRoot(), 1e-3)
+            for i in 0..<raw.sampleCount where raw.present[i * h + j] != 0 {
+                let v = raw.values[i * h + j]
+                switch scaling {
+                case .standard: values[i * h + j] = (v - mean) / std
+                case .tail:
+                    // −log of the (add-one smoothed) share of training samples at least as surprising.
+                    let atLeast = Float(sorted.count - Self.countBelow(v, sorted))
+                    values[i * h + j] = -log((atLeast + 1) / (n + 1))
+                }
+            }
+            for i in 0..<raw.sampleCount where raw.present[i * h + j] == 0 { values[i * h + j] = 0 }
+        }
+        return SurpriseTable(heads: raw.heads, values: values, present: raw.present)
+    }
+
+    /// How many of `sorted` are below `value` (binary search).
+    static func countBelow(_ value: Float, _ sorted: [Float]) -> Int {
         var lo = 0, hi = sorted.count
         while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] < value { lo = mid + 1 } else { hi = mid } }
-        return Double(lo) / Double(sorted.count)
+        return lo
     }
+}
+
+/// How surprises reach the classifier: `standard` — z-scores with the training mean and
+/// standard deviation; `tail` — −log of the share of training samples at least as surprising
+/// (rank-based: a heavy tail of very surprising training anomalies does not squeeze the
+/// moderate ones together, and every head's scale means the same rarity).
+public enum SurpriseScaling: String, CaseIterable, Sendable {
+    case standard, tail
 }
 
 /// Fits consistency models by K-fold cross-fitting over the training split: each training
@@ -67,20 +102,10 @@ public struct ConsistencyFitter {
             log(String(format: "consistency: %@ fitted on %d samples (final loss %.4f), scored %d", fold < k ? "fold \(fold + 1)/\(k)" : "full model",
                        fitOn.count, loss, scoreOn.count))
         }
-        // Standardise with training statistics.
-        var standardized = values, sortedTraining: [[Float]] = []
-        for j in 0..<h {
-            let xs = train.filter { present[$0 * h + j] != 0 }.map { values[$0 * h + j] }
-            let mean = xs.isEmpty ? 0 : xs.reduce(0, +) / Float(xs.count)
-            let variance = xs.isEmpty ? 0 : xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(xs.count)
-            let std = max(variance.squareRoot(), 1e-3)
-            for i in 0..<n { standardized[i * h + j] = present[i * h + j] != 0 ? (values[i * h + j] - mean) / std : 0 }
-            sortedTraining.append(xs.sorted())
-        }
+        let sortedTraining = (0..<h).map { j in train.filter { present[$0 * h + j] != 0 }.map { values[$0 * h + j] }.sorted() }
         log(String(format: "consistency: %d heads cross-fitted over %d folds in %.1fs", h, k, Date().timeIntervalSince(began)))
         let names = specs.map(\.name)
-        return ConsistencyFit(specs: specs, raw: SurpriseTable(heads: names, values: values, present: present),
-                              standardized: SurpriseTable(heads: names, values: standardized, present: present), trainingSurprises: sortedTraining,
+        return ConsistencyFit(specs: specs, raw: SurpriseTable(heads: names, values: values, present: present), trainingSurprises: sortedTraining,
                               likeliest: likeliest)
     }
 

@@ -5,7 +5,7 @@ import Support
 
 extension ExperimentRunner {
     /// Cross-fits the model's consistency heads (or reuses this study's fit for the same data,
-    /// heads, encoders and seed), attaches the standardised surprises to every batch, and
+    /// heads, encoders and seed), attaches the scaled surprises to every batch, and
     /// warm-starts the evidence module. Nil when the model has no heads.
     func prepareConsistency(model: MultimodalModel, modelConfig: JSONValue, schema: DatasetSchema, builder: BatchBuilder, seed: Int,
                             fold: Int?, reporter: ProgressReporter) throws -> ConsistencyFit? {
@@ -19,14 +19,15 @@ extension ExperimentRunner {
         let hits = cache.hits
         let fit = try cache.fit(key) { try fitter.fit() }
         if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
-        builder.surprises = fit.standardized
-
         let options = modelConfig["consistency"]!
+        let surprises = fit.scaled(SurpriseScaling(rawValue: options.string("surprise_scaling"))!)
+        builder.surprises = surprises
+
         let steps = options.int("evidence_warmup_steps")
         if let evidence = model.consistencyEvidence, steps > 0 {
             let dataset = builder.dataset, train = dataset.indices(.train)
             let weight = config.at("training.imbalance")!.stringValue! == "pos_weight" ? Trainer.positiveWeight(labels: dataset.labels, samples: train) : 1
-            let loss = try EvidenceWarmStart.fit(evidence, surprises: fit.standardized, labels: dataset.labels, samples: train, steps: steps,
+            let loss = try EvidenceWarmStart.fit(evidence, surprises: surprises, labels: dataset.labels, samples: train, steps: steps,
                                                  learningRate: 0.01, positiveWeight: weight, seed: UInt64(seed))
             reporter.log(String(format: "consistency: evidence warm-started on the training surprises (%d steps, loss %.4f)", steps, loss))
             if options.string("evidence_training") == "frozen" {

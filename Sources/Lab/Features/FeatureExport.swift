@@ -65,6 +65,9 @@ public enum FeatureExport {
         if let items = raw.items {
             columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows)
             if let z = EntityColumns.priceZWithinCategory(items, rows: histories.itemRows, training: training) { columns.append(z) }
+            if let users = raw.users {
+                columns += EntityColumns.targetInProfileLists(users: users, userRows: histories.userRows, items: items, itemRows: histories.itemRows)
+            }
         }
         columns += try ImageStatistics.columns(folder: prepared.folder, imagePaths: prepared.imagePaths, targetItems: prepared.targetItems,
                                                imageSize: imageSize, policy: imagePolicy)

@@ -2,21 +2,34 @@ import Tensor
 import NN
 import Datasets
 
-/// Turns the batch's consistency surprises (`Batch.surprises`, standardised, with presence
-/// flags) into evidence for the anomaly logit: either added to the fusion's logit (`add`: the
-/// consistency part of a score stays separable), or combined with it by a small MLP that also
-/// reads the fusion's logit (`mlp`: can learn "anomalous if the behaviour *or* a consistency
-/// check says so", which a sum cannot when normal-looking behaviour pulls the logit far down).
+/// Turns the batch's consistency surprises (`Batch.surprises`, scaled, with presence flags) into
+/// evidence for the anomaly logit, combined with the fusion's logit by `EvidenceCombination`.
 /// A head is skipped for a sample when any modality it needs is masked for that sample.
+/// How the evidence meets the fusion's logit.
+public enum EvidenceCombination: String, CaseIterable, Sendable {
+    /// Added to the fusion's logit: the consistency part of a score stays separable.
+    case add
+    /// A small MLP reads the surprises and the fusion's logit and gives the final logit: can learn
+    /// "anomalous if the behaviour *or* a check says so", but also learns how far to trust the
+    /// fusion's logit from training samples the encoders may have memorised.
+    case mlp
+    /// Noisy-OR of two probabilities, p = 1 − (1 − p_fusion)(1 − p_evidence): the sample is
+    /// anomalous if either part says so, and a confident "normal" from one part cannot talk the
+    /// other down (anomaly types show up in different modalities).
+    case or
+}
+
 public final class ConsistencyEvidence: Module {
     public let heads: [ConsistencyHeadSpec]
     public let mlp: MLP
-    /// True: the MLP also reads the fusion's logit and returns the final logit.
-    public let combinesLogit: Bool
+    public let combination: EvidenceCombination
+    /// True (`mlp`): the MLP also reads the fusion's logit and returns the final logit.
+    public var combinesLogit: Bool { combination == .mlp }
 
-    public init(heads: [ConsistencyHeadSpec], hidden: [Int], dropout: Float, combinesLogit: Bool = false, generator: inout RandomGenerator) {
+    public init(heads: [ConsistencyHeadSpec], hidden: [Int], dropout: Float, combination: EvidenceCombination = .add, generator: inout RandomGenerator) {
         self.heads = heads
-        self.combinesLogit = combinesLogit
+        self.combination = combination
+        let combinesLogit = combination == .mlp
         mlp = MLP(inputSize: 2 * heads.count + (combinesLogit ? 1 : 0), hiddenSizes: hidden, outputSize: 1, dropout: dropout, generator: &generator)
     }
 
@@ -33,6 +46,12 @@ public final class ConsistencyEvidence: Module {
     /// The evidence logit `[B]` from surprises and presence flags `[B, H]`; with a modality
     /// mask `[B, 4]`, heads needing a masked modality count as absent.
     /// With `combinesLogit`, `fusionLogit` `[B]` is the other input (nil: zeros, as in the warm start).
+    /// The logit of the noisy-OR of two logits `[B]`: log(e^(softplus(a) + softplus(b)) − 1),
+    /// since 1 − p = σ(−a)σ(−b) = e^−(softplus(a) + softplus(b)).
+    public static func noisyOr(_ a: Tensor, _ b: Tensor) -> Tensor {
+        (a.softplus() + b.softplus()).logExpm1()
+    }
+
     public func logit(surprises: Tensor, present: Tensor, mask: UnsafePointer<Float>?, fusionLogit: Tensor? = nil) -> Tensor {
         let b = surprises.shape[0], h = heads.count, all = Modality.allCases.count
         let input = Tensor(zeros: [b, 2 * h])

@@ -82,10 +82,10 @@ public enum ConsistencyTarget: Sendable, Equatable {
         if let k = table.categorical.firstIndex(where: { $0.name == parts[1] }) {
             return .categorical(m, column: k, name: parts[1], size: table.categorical[k].size)
         }
-        if let k = table.floatNames.firstIndex(of: parts[1]), let edges = table.quantileEdges?[k], !edges.isEmpty {
+        if let k = table.floatNames.firstIndex(of: parts[1]), let edges = table.quantileEdges.flatMap({ k < $0.count ? $0[k] : nil }), !edges.isEmpty {
             return .floatBucket(m, column: k, name: parts[1], edges: edges, missingColumn: table.floatNames.firstIndex(of: parts[1] + ":missing"))
         }
-        let columns = table.categorical.map(\.name) + table.floatNames.filter { !$0.hasSuffix(":missing") }
+        let columns = table.categorical.map(\.name) + table.floatNames.filter { !$0.hasSuffix(":missing") && !$0.contains("=") }
         throw ConfigError(path: path, message: "\(m.rawValue) has no column \"\(parts[1])\"; it has \(columns.joined(separator: ", "))")
     }
 }

@@ -59,6 +59,17 @@ extension Tensor {
     public func tanh() -> Tensor { map { tanhf($0) } derivative: { _, y in 1 - y * y } }
     public func sigmoid() -> Tensor { map { 1 / (1 + expf(-$0)) } derivative: { _, y in y * (1 - y) } }
 
+    /// log(1 + eˣ), written so neither branch overflows; its derivative is the sigmoid.
+    public func softplus() -> Tensor {
+        map { x in Swift.max(x, 0) + log1pf(expf(-Swift.abs(x))) } derivative: { x, _ in 1 / (1 + expf(-x)) }
+    }
+
+    /// log(eˣ − 1) for x > 0 (the inverse of softplus), as x + log(1 − e⁻ˣ) so large x does not
+    /// overflow; x is floored at 1e-30, where the value is about −69.
+    public func logExpm1() -> Tensor {
+        map { x in let u = Swift.max(x, 1e-30); return u + logf(-expm1f(-u)) } derivative: { x, _ in 1 / -expm1f(-Swift.max(x, 1e-30)) }
+    }
+
     /// GELU with the exact erf form (PyTorch's default).
     public func gelu() -> Tensor {
         map { x in 0.5 * x * (1 + erff(x * 0.70710678)) } derivative: { x, _ in
