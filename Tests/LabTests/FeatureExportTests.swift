@@ -30,9 +30,9 @@ private func handMadeShop() throws -> String {
         """,
         "users.csv": """
         user_id:token,region:token,account_age_days:float,tags:token_seq
-        u1,north,100,a b
+        u1,north,100,shoes x
         u2,south,,
-        u3,east,5,
+        u3,east,5,bags b3
         """,
         "items.csv": """
         item_id:token,category_id:token,brand:token,price:float,image:token
@@ -122,7 +122,16 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         #expect(try token(t, "user_region", "s1") == "north")
         #expect(try value(t, "user_account_age_days", "s1") == 100)
         #expect(try value(t, "user_account_age_days", "s3") == nil)
-        #expect(t.column("user_tags") == nil)  // sequence-typed, as the profile encoder ignores it
+        // A token list becomes its length, and "is the target's token in the user's list" for each
+        // item token column sharing a token with it (category: shoes/bags; brand: b3).
+        #expect(t.column("user_tags") == nil)
+        #expect(try value(t, "user_tags_count", "s1") == 2)
+        #expect(try value(t, "user_tags_count", "s3") == 0)
+        #expect(try value(t, "item_category_id_in_user_tags", "s1") == 1)  // u1 lists shoes; i2 is shoes
+        #expect(try value(t, "item_category_id_in_user_tags", "s2") == 0)  // i3 is bags
+        #expect(try value(t, "item_category_id_in_user_tags", "s4") == 0)  // u3 lists bags; i4 is shoes
+        #expect(try value(t, "item_brand_in_user_tags", "s4") == 1)       // … and b3, i4's brand
+        #expect(t.column("item_price_in_user_tags") == nil)
         #expect(try token(t, "item_category_id", "s2") == "bags")
         #expect(try token(t, "item_brand", "s4") == "b3")
         #expect(try value(t, "item_price", "s4") == 400)
