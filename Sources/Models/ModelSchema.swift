@@ -36,7 +36,7 @@ public enum ModelSchema {
                 ])), default: .object([]), "Cross-modal consistency heads by name: each predicts one field from other modalities; its surprise −log p(declared value) is a mismatch signal. Each entry: `from` (modalities and/or token columns such as `attributes.brand`), `predict` (`profile.<column>`, `attributes.<column>` — floats become training-quantile buckets — or `sequence.last.<field>`), `enabled` (default true). Example: Configs/models/consistency-heads.json."),
                 ConfigField("surprise_input", .bool, default: true,
                             "Feed the heads' cross-fitted surprises to the classifier as additive evidence (out-of-fold for training samples)."),
-                ConfigField("surprise_scaling", .choice(["standard", "tail"]), default: "standard",
+                ConfigField("surprise_scaling", .choice(SurpriseScaling.allCases.map(\.rawValue)), default: "standard",
                             "How surprises reach the classifier: `standard` z-scores them with training statistics; `tail` gives −log of the share of training samples at least as surprising (rank-based, robust to the heavy tail)."),
                 ConfigField("joint_weight", .number(min: 0), default: 0.0,
                             "Also train the heads on the model's own embeddings, with this loss weight (0: off)."),

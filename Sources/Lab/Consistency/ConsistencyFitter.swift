@@ -55,14 +55,6 @@ public struct ConsistencyFit {
     }
 }
 
-/// How surprises reach the classifier: `standard` — z-scores with the training mean and
-/// standard deviation; `tail` — −log of the share of training samples at least as surprising
-/// (rank-based: a heavy tail of very surprising training anomalies does not squeeze the
-/// moderate ones together, and every head's scale means the same rarity).
-public enum SurpriseScaling: String, CaseIterable, Sendable {
-    case standard, tail
-}
-
 /// Fits consistency models by K-fold cross-fitting over the training split: each training
 /// sample's surprise comes from the model trained on the other folds; validation, test and any
 /// other sample's from a model trained on the whole training split. No anomaly label is read.

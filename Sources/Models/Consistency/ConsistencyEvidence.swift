@@ -2,9 +2,15 @@ import Tensor
 import NN
 import Datasets
 
-/// Turns the batch's consistency surprises (`Batch.surprises`, scaled, with presence flags) into
-/// evidence for the anomaly logit, combined with the fusion's logit by `EvidenceCombination`.
-/// A head is skipped for a sample when any modality it needs is masked for that sample.
+/// How surprises reach the evidence MLP, each head scaled with training samples only:
+/// `standard` — z-scores with the training mean and standard deviation; `tail` — −log of the
+/// share of training samples at least as surprising (rank-based: a heavy tail of very surprising
+/// training anomalies does not squeeze the moderate ones together, and every head's scale means
+/// the same rarity).
+public enum SurpriseScaling: String, CaseIterable, Sendable {
+    case standard, tail
+}
+
 /// How the evidence meets the fusion's logit.
 public enum EvidenceCombination: String, CaseIterable, Sendable {
     /// Added to the fusion's logit: the consistency part of a score stays separable.
@@ -19,6 +25,9 @@ public enum EvidenceCombination: String, CaseIterable, Sendable {
     case or
 }
 
+/// Turns the batch's consistency surprises (`Batch.surprises`, scaled, with presence flags) into
+/// evidence for the anomaly logit, combined with the fusion's logit by `EvidenceCombination`.
+/// A head is skipped for a sample when any modality it needs is masked for that sample.
 public final class ConsistencyEvidence: Module {
     public let heads: [ConsistencyHeadSpec]
     public let mlp: MLP
@@ -29,8 +38,7 @@ public final class ConsistencyEvidence: Module {
     public init(heads: [ConsistencyHeadSpec], hidden: [Int], dropout: Float, combination: EvidenceCombination = .add, generator: inout RandomGenerator) {
         self.heads = heads
         self.combination = combination
-        let combinesLogit = combination == .mlp
-        mlp = MLP(inputSize: 2 * heads.count + (combinesLogit ? 1 : 0), hiddenSizes: hidden, outputSize: 1, dropout: dropout, generator: &generator)
+        mlp = MLP(inputSize: 2 * heads.count + (combination == .mlp ? 1 : 0), hiddenSizes: hidden, outputSize: 1, dropout: dropout, generator: &generator)
     }
 
     public var children: [(String, any Module)] { [("mlp", mlp)] }
@@ -43,15 +51,15 @@ public final class ConsistencyEvidence: Module {
         return logit(surprises: surprises, present: present, mask: mask, fusionLogit: fusionLogit)
     }
 
-    /// The evidence logit `[B]` from surprises and presence flags `[B, H]`; with a modality
-    /// mask `[B, 4]`, heads needing a masked modality count as absent.
-    /// With `combinesLogit`, `fusionLogit` `[B]` is the other input (nil: zeros, as in the warm start).
     /// The logit of the noisy-OR of two logits `[B]`: log(e^(softplus(a) + softplus(b)) − 1),
     /// since 1 − p = σ(−a)σ(−b) = e^−(softplus(a) + softplus(b)).
     public static func noisyOr(_ a: Tensor, _ b: Tensor) -> Tensor {
         (a.softplus() + b.softplus()).logExpm1()
     }
 
+    /// The evidence logit `[B]` from surprises and presence flags `[B, H]`; with a modality
+    /// mask `[B, 4]`, heads needing a masked modality count as absent.
+    /// With `combinesLogit`, `fusionLogit` `[B]` is the other input (nil: zeros, as in the warm start).
     public func logit(surprises: Tensor, present: Tensor, mask: UnsafePointer<Float>?, fusionLogit: Tensor? = nil) -> Tensor {
         let b = surprises.shape[0], h = heads.count, all = Modality.allCases.count
         let input = Tensor(zeros: [b, 2 * h])
