@@ -82,10 +82,13 @@ public enum ConsistencyTarget: Sendable, Equatable {
         if let k = table.categorical.firstIndex(where: { $0.name == parts[1] }) {
             return .categorical(m, column: k, name: parts[1], size: table.categorical[k].size)
         }
-        if let k = table.floatNames.firstIndex(of: parts[1]), let edges = table.quantileEdges.flatMap({ k < $0.count ? $0[k] : nil }), !edges.isEmpty {
-            return .floatBucket(m, column: k, name: parts[1], edges: edges, missingColumn: table.floatNames.firstIndex(of: parts[1] + ":missing"))
+        // Bucketable floats are the entries with training quantiles: not missing or token indicators.
+        let edges = table.quantileEdges ?? []
+        let bucketable = table.floatNames.indices.filter { $0 < edges.count && !edges[$0].isEmpty }
+        if let k = bucketable.first(where: { table.floatNames[$0] == parts[1] }) {
+            return .floatBucket(m, column: k, name: parts[1], edges: edges[k], missingColumn: table.floatNames.firstIndex(of: parts[1] + ":missing"))
         }
-        let columns = table.categorical.map(\.name) + table.floatNames.filter { !$0.hasSuffix(":missing") && !$0.contains("=") }
+        let columns = table.categorical.map(\.name) + bucketable.map { table.floatNames[$0] }
         throw ConfigError(path: path, message: "\(m.rawValue) has no column \"\(parts[1])\"; it has \(columns.joined(separator: ", "))")
     }
 }
