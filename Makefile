@@ -20,8 +20,10 @@ build: deps
 run: build
 	.build/release/fusionlab run Experiments/modality-ablation.json
 
+# Serial: OpenBLAS's thread count is process-wide, so training tests running side by side would
+# change each other's GEMM threading and break the byte-identical checks.
 test: deps
-	swift test
+	swift test --no-parallel
 
 bench: build
 	.build/release/fusionlab bench engine

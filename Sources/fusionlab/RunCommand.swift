@@ -154,12 +154,20 @@ struct TableCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var directories: [String] = [], fromFiles: [RunRecord] = []
+            var skipped: [(folder: String, why: String)] = []
             for p in paths {
                 if p.hasSuffix(".csv") { fromFiles += try RunRecord.readSummary(path: p); continue }
                 let found = RunRecord.findRuns(under: p)
-                if FileManager.default.fileExists(atPath: (p as NSString).appendingPathComponent("metrics.json")) { directories.append(p) }
-                else if found.isEmpty { throw ValidationError("\(p): no run folders (with metrics.json) found") }
-                else { directories += found }
+                skipped += found.incomplete
+                if found.complete.isEmpty {
+                    throw ValidationError("\(p): no complete run folders (with \(RunFolder.marker)) found"
+                                          + (found.incomplete.isEmpty ? "" : "; \(found.incomplete.count) incomplete: \(found.incomplete[0].folder), …"))
+                }
+                directories += found.complete
+            }
+            if !skipped.isEmpty {
+                let lines = ["skipped \(skipped.count) incomplete run folder(s):"] + skipped.map { "  \($0.folder): \($0.why)" }
+                FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             }
             let records = try directories.map { try RunRecord.read(directory: $0) } + fromFiles
             if attribution {

@@ -24,7 +24,7 @@ import Tensor
 
     @Test func maskPolicyMasksAndCountsBadImages() throws {
         try dataset { d in
-            let store = ImageStore(dataset: d, imageSize: 2, normalization: .unitRange, policy: .mask)
+            let store = try ImageStore(dataset: d, imageSize: 2, normalization: .unitRange, policy: .mask)
             let batch = try BatchBuilder(dataset: d, images: store).batch([0, 1, 2, 0])
             #expect(batch.images!.shape == [4, 3, 2, 2])
             #expect((0..<4).map { batch.modalityMask[$0, Modality.image.index] } == [1, 0, 0, 1])
@@ -38,7 +38,7 @@ import Tensor
 
     @Test func errorPolicyNamesTheItemAndTheFile() throws {
         try dataset { d in
-            let store = ImageStore(dataset: d, imageSize: 2, policy: .error)
+            let store = try ImageStore(dataset: d, imageSize: 2, policy: .error)
             do {
                 _ = try BatchBuilder(dataset: d, images: store).batch([1])
                 Issue.record("expected an image error")

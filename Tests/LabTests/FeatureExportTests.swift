@@ -263,7 +263,8 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
 private func copyOfTinyShop(tripling item: String) throws -> String {
     let folder = scratchDirectory()
     for f in ["events.csv", "labels.csv", "users.csv"] { try FileManager.default.copyItem(atPath: tinyShop + "/" + f, toPath: folder + "/" + f) }
-    try FileManager.default.createSymbolicLink(atPath: folder + "/images", withDestinationPath: tinyShop + "/images")
+    // A copy, not a symlink: a dataset's images must really be inside its folder.
+    try FileManager.default.copyItem(atPath: tinyShop + "/images", toPath: folder + "/images")
     var lines = read(tinyShop + "/items.csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     let priceColumn = try #require(lines[0].firstIndex(of: "price:float"))
     let row = try #require(lines.firstIndex { $0[0] == item })

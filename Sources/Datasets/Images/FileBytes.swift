@@ -10,10 +10,14 @@ struct FileReadError: Error {
 }
 
 /// The whole file at `path`, read with one open/fstat/read sequence (no Foundation overhead
-/// on the data-loading path).
-func readFileBytes(atPath path: String) throws(FileReadError) -> [UInt8] {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw FileReadError(reason: systemErrorText()) }
+/// on the data-loading path). With `followSymlinks` false a symlink in the last component is
+/// refused (for paths already resolved inside a confined root).
+func readFileBytes(atPath path: String, followSymlinks: Bool = true) throws(FileReadError) -> [UInt8] {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | (followSymlinks ? 0 : O_NOFOLLOW))
+    guard descriptor >= 0 else {
+        if errno == ELOOP && !followSymlinks { throw FileReadError(reason: "is a symbolic link that does not resolve to a file") }
+        throw FileReadError(reason: systemErrorText())
+    }
     defer { close(descriptor) }
     var status = stat()
     guard fstat(descriptor, &status) == 0 else { throw FileReadError(reason: systemErrorText()) }

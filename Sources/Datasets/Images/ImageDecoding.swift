@@ -36,11 +36,11 @@ public func decodeImage(data: Data, maxPixels: Int = ImageLimits.defaultMaxPixel
 
 /// Reads and decodes the PNG or JPEG file at `path`; errors name the path (and `itemID`, if given).
 public func decodeImage(atPath path: String, maxPixels: Int = ImageLimits.defaultMaxPixels,
-                        itemID: String? = nil) throws(ImageError) -> RGBImage {
+                        itemID: String? = nil, followSymlinks: Bool = true) throws(ImageError) -> RGBImage {
     let source = ImageSource(path: path, itemID: itemID)
     let bytes: [UInt8]
     do {
-        bytes = try readFileBytes(atPath: path)
+        bytes = try readFileBytes(atPath: path, followSymlinks: followSymlinks)
     } catch {
         throw .unreadableFile(source, reason: error.reason)
     }

@@ -29,6 +29,9 @@ public enum ImageFormat: String, Sendable, Hashable {
 public enum ImageError: Error, CustomStringConvertible, Equatable {
     /// The file could not be opened or read (missing, a directory, no permission, I/O error).
     case unreadableFile(ImageSource, reason: String)
+    /// The path leaves the dataset folder (absolute, `..`, or a symlink to the outside): never
+    /// opened, whatever the missing-image policy.
+    case outsideDataset(ImageSource, rule: String)
     case emptyFile(ImageSource)
     /// The magic bytes are neither PNG nor JPEG; `hint` says what the data looks like instead.
     case unrecognizedFormat(ImageSource, hint: String)
@@ -45,7 +48,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     /// The image the error is about (nil for encoding errors).
     public var source: ImageSource? {
         switch self {
-        case let .unreadableFile(source, _), let .emptyFile(source), let .unrecognizedFormat(source, _),
+        case let .unreadableFile(source, _), let .outsideDataset(source, _), let .emptyFile(source), let .unrecognizedFormat(source, _),
              let .tooLarge(source, _, _, _), let .truncated(source, _, _), let .corrupt(source, _, _),
              let .unsupported(source, _, _), let .outOfMemory(source, _):
             source
@@ -69,6 +72,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
         change(&source)
         switch self {
         case let .unreadableFile(_, reason): return .unreadableFile(source, reason: reason)
+        case let .outsideDataset(_, rule): return .outsideDataset(source, rule: rule)
         case .emptyFile: return .emptyFile(source)
         case let .unrecognizedFormat(_, hint): return .unrecognizedFormat(source, hint: hint)
         case let .tooLarge(_, width, height, maxPixels):
@@ -85,13 +89,15 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .unreadableFile(source, reason):
             "\(source): cannot read file (\(reason))"
+        case let .outsideDataset(source, rule):
+            "\(source): refused, \(rule); image paths must be relative and stay inside the dataset folder"
         case let .emptyFile(source):
             "\(source): empty file (0 bytes)"
         case let .unrecognizedFormat(source, hint):
             "\(source): not a PNG or JPEG (\(hint))"
         case let .tooLarge(source, width, height, maxPixels):
             "\(source): \(width) x \(height) = \(width * height) pixels exceeds the limit of \(maxPixels) "
-                + "(pass a larger maxPixels if the image is genuine)"
+                + "(raise data.images.max_pixels if the image is genuine)"
         case let .truncated(source, format, detail):
             "\(source): truncated \(format.rawValue) data (\(detail))"
         case let .corrupt(source, format, detail):

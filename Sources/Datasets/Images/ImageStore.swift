@@ -15,6 +15,9 @@ public final class ImageStore: ImageProvider {
     public let normalization: ChannelNormalization
     public let policy: MissingImagePolicy
     public let dataset: PreparedDataset
+    /// Width × height above which a header is refused before decoding (`data.images.max_pixels`).
+    public let maxPixels: Int
+    private let files: DatasetImageFiles
     /// Samples whose image was missing or unreadable and got masked, with the reason.
     public private(set) var masked: [(sample: Int, reason: String)] = []
     public private(set) var decodedCount = 0
@@ -23,11 +26,16 @@ public final class ImageStore: ImageProvider {
     private var failedPaths: [String: String] = [:]
     private var cache: [Float] = []
 
-    public init(dataset: PreparedDataset, imageSize: Int, normalization: ChannelNormalization = .imageNet, policy: MissingImagePolicy) {
+    /// Resolves every sample's image path inside the dataset folder first, so a path that
+    /// escapes it stops the run before training rather than at its first batch.
+    public init(dataset: PreparedDataset, imageSize: Int, normalization: ChannelNormalization = .imageNet, policy: MissingImagePolicy,
+                maxPixels: Int = ImageLimits.defaultMaxPixels) throws(ImageError) {
         self.dataset = dataset
         self.imageSize = imageSize
         self.normalization = normalization
         self.policy = policy
+        self.maxPixels = maxPixels
+        files = try DatasetImageFiles(folder: dataset.folder, imagePaths: dataset.imagePaths, targetItems: dataset.targetItems)
     }
 
     public func fill(sample i: Int, into destination: UnsafeMutablePointer<Float>) throws -> Bool {
@@ -41,9 +49,8 @@ public final class ImageStore: ImageProvider {
             masked.append((i, reason))
             return false
         }
-        let path = (dataset.folder as NSString).appendingPathComponent(relative)
         do {
-            var image = try decodeImage(atPath: path, itemID: dataset.targetItems[i])
+            var image = try files.decode(relative, itemID: dataset.targetItems[i], maxPixels: maxPixels)
             if image.width != imageSize || image.height != imageSize { image = image.resized(width: imageSize, height: imageSize) }
             let slot = slotOfPath.count
             cache.append(contentsOf: repeatElement(0, count: plane))
@@ -53,9 +60,9 @@ public final class ImageStore: ImageProvider {
             cache.withUnsafeBufferPointer { destination.update(from: $0.baseAddress! + slot * plane, count: plane) }
             return true
         } catch {
-            let message = error.located(atPath: relative).description
+            let message = error.description
             switch policy {
-            case .error: throw error.located(atPath: relative)
+            case .error: throw error
             case .mask:
                 failedPaths[relative] = message
                 masked.append((i, message))

@@ -1,6 +1,8 @@
+import Foundation
+
 /// A short guess at what non-PNG/JPEG bytes are, for the "not a PNG or JPEG" message:
 /// other image formats by magic bytes, text (often an HTML error page saved as an image),
-/// or else the first bytes in hex.
+/// or else binary data — by kind and size only, never quoting the file's contents.
 func describeUnrecognizedBytes(_ bytes: UnsafeRawBufferPointer) -> String {
     func starts(with prefix: String, at offset: Int = 0) -> Bool {
         let magic = Array(prefix.utf8)
@@ -17,13 +19,13 @@ func describeUnrecognizedBytes(_ bytes: UnsafeRawBufferPointer) -> String {
         if ["heic", "heix", "hevc", "mif1", "msf1"].contains(brand) { return "looks like a HEIC/HEIF image" }
         return "looks like an ISO media file, brand '\(brand)'"
     }
-    let head = bytes.prefix(48)
+    // The bytes themselves are never shown: a path that escaped its folder, or a file that was
+    // never meant to be an image, could hold anything (a password file, a key).
+    let head = bytes.prefix(512)
     let isText = head.allSatisfy { $0 == 9 || $0 == 10 || $0 == 13 || (32...126).contains($0) || $0 >= 0x80 }
-    if isText {
-        let text = String(String(decoding: head, as: UTF8.self).map { $0.isNewline ? " " : $0 })
-        return "looks like text: \"\(text)\(bytes.count > head.count ? "…" : "")\""
-    }
-    let hex = bytes.prefix(8).map { String($0, radix: 16, uppercase: true) }
-        .map { $0.count == 1 ? "0" + $0 : $0 }.joined(separator: " ")
-    return "starts with bytes \(hex)"
+    guard isText else { return "unrecognised binary data, \(bytes.count) bytes" }
+    let start = String(decoding: head.prefix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    if start.hasPrefix("<!doctype html") || start.hasPrefix("<html") { return "looks like an HTML page, \(bytes.count) bytes" }
+    if start.hasPrefix("<?xml") || start.hasPrefix("<svg") { return "looks like XML or SVG text, \(bytes.count) bytes" }
+    return "looks like text, \(bytes.count) bytes"
 }

@@ -5,22 +5,6 @@ import Datasets
 import Models
 import Support
 
-/// The result of one training run (one modality set, seed and fold).
-public struct RunResult: Sendable {
-    public var variant: String
-    public var seed: Int
-    public var fold: Int?
-    public var directory: String
-    public var valid: SplitMetrics
-    public var test: SplitMetrics
-    public var bestEpoch: Int
-    public var parameterCount: Int
-    public var trainingSeconds: Double
-    public var scoringSecondsPerSample: Double
-    /// Test metrics of the same trained model scored with one modality masked (`--masked`).
-    public var maskedTest: [Modality: SplitMetrics] = [:]
-}
-
 /// Runs experiments described by a validated config: prepares the data once per fold, then
 /// trains, evaluates and writes one run folder per modality set × seed × fold.
 public final class ExperimentRunner {
@@ -37,6 +21,9 @@ public final class ExperimentRunner {
     /// Consistency fits shared with other runners of the same study (nil: fit for every run).
     public var consistencyCache: ConsistencyCache?
     private var raw: RawDataset?
+    /// Held from the first run until the runner goes away, so a study's tables are written
+    /// under the same lock as its runs (other runners of this process share it).
+    private var experimentLock: DirectoryLock?
     private var prepared: [Int: PreparedDataset] = [:]
 
     public init(config: JSONValue, reporter: @escaping (String) -> Void = { print($0) }) {
@@ -94,11 +81,23 @@ public final class ExperimentRunner {
 
     // MARK: runs
 
+    /// Locks the experiment folder against other processes (once the data and model are known
+    /// to be good, so a bad config or dataset leaves no folder behind) and clears temporary
+    /// files a killed writer left in it.
+    func holdExperimentLock() throws {
+        guard experimentLock == nil else { return }
+        experimentLock = try DirectoryLock.acquire(experimentDirectory)
+        RunFolder.removeStaleTemporaryFiles(in: experimentDirectory)
+    }
+
     public static func variantName(_ modalities: [Modality], full: [Modality]) -> String {
         modalities == full ? "full" : modalities.map(\.rawValue).joined(separator: "+")
     }
 
-    /// Trains and evaluates one run, writing its folder.
+    /// Trains and evaluates one run, writing its folder: staged beside its final place and
+    /// published only when complete (`RunFolder`), with the experiment folder locked meanwhile.
+    /// With `resume`, a complete run made with the same config is read back instead of retrained,
+    /// and an unfinished one continues from its last saved epoch.
     public func run(modalities: [Modality]? = nil, seed: Int, fold: Int?, resume: Bool, masked: Bool = false) throws -> RunResult {
         let dataset = try dataset(fold: fold)
         let imageConfig = config.at("data.images")!
@@ -112,28 +111,65 @@ public final class ExperimentRunner {
         let variant = variantLabel ?? Self.variantName(chosen, full: full)
         var directory = (experimentDirectory as NSString).appendingPathComponent("runs/\(variant)/seed-\(seed)")
         if let fold { directory += "/fold-\(fold)" }
-        try AtomicFile.createDirectory(directory)
-        let files = RunFiles(directory: directory)
-        let reporter = ProgressReporter(logPath: files.path("log.txt"), logEvery: config.at("training.log_every")!.intValue!, interactive: interactive)
+        // What the run folder records as its config (the fold, if any, is in the folder name and
+        // metrics.json; the config keeps `folds`), and what a resume must match.
+        let resolved = config.setting(["model"], to: modelConfig).setting(["seeds"], to: [.number(Double(seed))])
+        try holdExperimentLock()
+        let folder = RunFolder(final: directory)
+        if resume {
+            // A publish killed between its two renames left the complete run in staging.
+            if !folder.isComplete && RunFolder.isComplete(folder.staging) { try folder.publish() }
+            if folder.isComplete {
+                if let saved = try RunFolder.savedConfig(in: folder.final) { try RunFolder.checkSameConfig(saved: saved, now: resolved, folder: folder.final) }
+                self.reporter("\(folder.final) is complete; kept (--resume)")
+                return try RunResult.load(directory: folder.final, variant: variant, seed: seed, fold: fold)
+            }
+            if folder.hasStaging, let saved = try RunFolder.savedConfig(in: folder.staging) {
+                try RunFolder.checkSameConfig(saved: saved, now: resolved, folder: folder.staging)
+            }
+        }
+        try folder.begin(resume: resume)
+        let files = RunFiles(directory: folder.staging)
+        let reporter = ProgressReporter(logPath: files.path("log.txt"), logEvery: config.at("training.log_every")!.intValue!,
+                                        interactive: interactive, append: resume)
+        do {
+            let result = try train(model: model, notes: notes, modelConfig: modelConfig, resolved: resolved, schema: schema, dataset: dataset,
+                                   variant: variant, seed: seed, fold: fold, resume: resume, masked: masked, files: files, reporter: reporter)
+            try folder.publish()
+            var published = result
+            published.directory = folder.final
+            return published
+        } catch {
+            reporter.log("run failed: \(error)")
+            self.reporter("the unfinished run is kept at \(folder.staging) (its log: \(files.path("log.txt"))); --resume continues it")
+            throw error
+        }
+    }
+
+    /// Everything a run does between preparing its folder and publishing it.
+    private func train(model: MultimodalModel, notes: [String], modelConfig: JSONValue, resolved: JSONValue, schema: DatasetSchema,
+                       dataset: PreparedDataset, variant: String, seed: Int, fold: Int?, resume: Bool, masked: Bool,
+                       files: RunFiles, reporter: ProgressReporter) throws -> RunResult {
+        let imageConfig = config.at("data.images")!
+        let imageSize = imageConfig.int("size")
         for note in notes { reporter.log("note: \(note)") }
         reporter.log("run \(name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): \(model.parameterCount) parameters ("
                      + model.parameterCounts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
         let normalization: ChannelNormalization = imageConfig.string("normalization") == "unit" ? .unitRange : .imageNet
         let images = model.modalities.contains(.image)
-            ? ImageStore(dataset: dataset, imageSize: imageSize, normalization: normalization,
-                         policy: MissingImagePolicy(rawValue: imageConfig.string("missing"))!)
+            ? try ImageStore(dataset: dataset, imageSize: imageSize, normalization: normalization,
+                             policy: MissingImagePolicy(rawValue: imageConfig.string("missing"))!, maxPixels: imageConfig.int("max_pixels"))
             : nil
         let builder = BatchBuilder(dataset: dataset, images: images)
 
         // The resolved config goes first, so a run folder always says what it ran.
-        // (The fold, if any, is in the folder name and metrics.json; the config keeps `folds`.)
-        let resolved = config.setting(["model"], to: modelConfig).setting(["seeds"], to: [.number(Double(seed))])
         try files.writeJSON(resolved, "config.json")
 
         let saveCheckpoints = config.at("output.save_checkpoints")!.boolValue!
         let trainer = Trainer(model: model, builder: builder, training: config["training"]!, seed: UInt64(seed), reporter: reporter,
                               statePath: saveCheckpoints ? files.path("state.safetensors") : nil)
         trainer.interruptAfterEpoch = interruptAfterEpoch
+        trainer.configFingerprint = resolved.fingerprint
         trainer.modelTypeHeadWeight = modelConfig.at("anomaly_type_head.weight")!.doubleValue!
         trainer.consistencyWeight = modelConfig.at("consistency.joint_weight")!.doubleValue!
         let began = Date()
@@ -195,7 +231,7 @@ public final class ExperimentRunner {
         }
         if saveCheckpoints {
             try model.save(to: files.path("model.safetensors"), metadata: ["experiment": name, "variant": variant, "seed": "\(seed)"])
-            try AtomicFile.write(String(decoding: try JSONEncoder().encode(schema), as: UTF8.self), to: files.path("schema.json"))
+            try files.writeSchema(schema)
         }
         // Each run has its own tensor sizes: hand the cached buffers back rather than let the
         // pool grow to the union of every variant's sizes.
@@ -203,7 +239,7 @@ public final class ExperimentRunner {
         reporter.log(String(format: "test: ROC-AUC %@, AP %@, F1 %@ at threshold %.4f (chosen on validation by %@)",
                             Trainer.text(testMetrics.rocAUC), Trainer.text(testMetrics.averagePrecision), Trainer.text(testMetrics.f1),
                             threshold, evaluation.string("threshold")))
-        return RunResult(variant: variant, seed: seed, fold: fold, directory: directory, valid: validMetrics, test: testMetrics,
+        return RunResult(variant: variant, seed: seed, fold: fold, directory: files.directory, valid: validMetrics, test: testMetrics,
                          bestEpoch: outcome.bestEpoch, parameterCount: model.parameterCount, trainingSeconds: trainingSeconds,
                          scoringSecondsPerSample: scoredTest.secondsPerSample, maskedTest: maskedTest)
     }

@@ -55,6 +55,8 @@ public enum ExperimentSchema {
                 ConfigField("missing", .choice(MissingImagePolicy.allCases.map(\.rawValue)), default: "mask",
                             "A missing or corrupt image: mask the image modality for that sample (counted) or stop with an error."),
                 ConfigField("normalization", .choice(["imagenet", "unit"]), default: "imagenet", "Per-channel normalisation."),
+                ConfigField("max_pixels", .integer(min: 1), default: .number(Double(ImageLimits.defaultMaxPixels)),
+                            "Largest width × height accepted, checked from the header before decoding (a decompression-bomb guard, as PIL's)."),
             ]), "Product images."),
         ])
     }

@@ -52,12 +52,13 @@ public enum FeatureExport {
         let raw = try RawDataset.load(folder: prepared.folder)
         let images = config.at("data.images")!
         return try table(raw: raw, prepared: prepared, imageSize: images.int("size"),
-                         imagePolicy: MissingImagePolicy(rawValue: images.string("missing"))!)
+                         imagePolicy: MissingImagePolicy(rawValue: images.string("missing"))!, maxImagePixels: images.int("max_pixels"))
     }
 
     /// The features of `prepared` (prepared from `raw` with `DataOptions.keepSampleEvents`, so the
     /// windows are the loader's own, not a re-derivation of its rules).
-    public static func table(raw: RawDataset, prepared: PreparedDataset, imageSize: Int, imagePolicy: MissingImagePolicy) throws -> FeatureTable {
+    public static func table(raw: RawDataset, prepared: PreparedDataset, imageSize: Int, imagePolicy: MissingImagePolicy,
+                             maxImagePixels: Int = ImageLimits.defaultMaxPixels) throws -> FeatureTable {
         guard let histories = prepared.events else { preconditionFailure("prepare the dataset with DataOptions.keepSampleEvents = true") }
         let training = prepared.roles.map { $0 == .train }
         var columns = try SequenceAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training)
@@ -70,7 +71,7 @@ public enum FeatureExport {
             }
         }
         columns += try ImageStatistics.columns(folder: prepared.folder, imagePaths: prepared.imagePaths, targetItems: prepared.targetItems,
-                                               imageSize: imageSize, policy: imagePolicy)
+                                               imageSize: imageSize, policy: imagePolicy, maxPixels: maxImagePixels)
         return FeatureTable(sampleIDs: prepared.sampleIDs, roles: prepared.roles, labels: prepared.labels,
                             anomalyTypes: prepared.anomalyTypes.map { $0.isEmpty ? "normal" : $0 }, columns: columns)
     }

@@ -10,16 +10,16 @@ enum ImageStatistics {
                         "image_std_red", "image_std_green", "image_std_blue", "image_brightness"]
 
     static func columns(folder: String, imagePaths: [String?], targetItems: [String], imageSize: Int,
-                        policy: MissingImagePolicy) throws -> [FeatureColumn] {
+                        policy: MissingImagePolicy, maxPixels: Int) throws -> [FeatureColumn] {
         let n = imagePaths.count
+        let files = try DatasetImageFiles(folder: folder, imagePaths: imagePaths, targetItems: targetItems)
         var values = [[Double]](repeating: [Double](repeating: .nan, count: n), count: names.count)
         var statisticsOfPath: [String: [Double]] = [:], unreadable: Set<String> = []
         for i in 0..<n {
             guard let relative = imagePaths[i], !unreadable.contains(relative) else { continue }
             if statisticsOfPath[relative] == nil {
-                let path = (folder as NSString).appendingPathComponent(relative)
                 do {
-                    var image = try decodeImage(atPath: path, itemID: targetItems[i])
+                    var image = try files.decode(relative, itemID: targetItems[i], maxPixels: maxPixels)
                     if image.width != imageSize || image.height != imageSize { image = image.resized(width: imageSize, height: imageSize) }
                     statisticsOfPath[relative] = statistics(image)
                 } catch {

@@ -16,3 +16,23 @@ extension SplitMetrics {
         ]
     }
 }
+
+extension SplitMetrics {
+    /// Reads back what `json` wrote (a threshold written as null reads as +∞).
+    public init?(json: JSONValue) {
+        func int(_ key: String) -> Int? { json[key]?.intValue }
+        func number(_ key: String) -> Double? { json[key]?.doubleValue }
+        guard let samples = int("samples"), let positives = int("positives"), let confusion = json["confusion"],
+              let tp = confusion["tp"]?.intValue, let fp = confusion["fp"]?.intValue,
+              let tn = confusion["tn"]?.intValue, let fn = confusion["fn"]?.intValue else { return nil }
+        var matrix = ConfusionMatrix(scores: [], labels: [], threshold: 0)
+        matrix.truePositives = tp; matrix.falsePositives = fp; matrix.trueNegatives = tn; matrix.falseNegatives = fn
+        func table(_ key: String) -> [String: Double] {
+            Dictionary(uniqueKeysWithValues: (json[key]?.objectPairs ?? []).compactMap { k, v in v.doubleValue.map { (k, $0) } })
+        }
+        self.init(samples: samples, positives: positives, rocAUC: number("roc_auc"), averagePrecision: number("average_precision"),
+                  threshold: number("threshold") ?? .infinity, precision: number("precision"), recall: number("recall"), f1: number("f1"),
+                  accuracy: number("accuracy"), recallAt1PercentFPR: number("recall_at_1pct_fpr"), precisionAtK: table("precision_at_k"),
+                  confusion: matrix, recallByType: table("recall_by_type"))
+    }
+}

@@ -62,15 +62,26 @@ public struct RunRecord: Sendable {
         }
     }
 
-    /// Every run folder (one holding metrics.json) below `root`, sorted.
-    public static func findRuns(under root: String) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
-        var found: [String] = []
+    /// Every complete run folder below `root` (one holding `RunFolder.marker`), sorted; and the
+    /// incomplete ones — unpublished staging folders, or folders with a config or metrics but no
+    /// marker — with why, for the caller to report.
+    public static func findRuns(under root: String) -> (complete: [String], incomplete: [(folder: String, why: String)]) {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return ([], []) }
+        var complete: [String] = [], incomplete: [(String, String)] = []
+        var seen = Set<String>()
         while let entry = walker.nextObject() as? String {
-            guard (entry as NSString).lastPathComponent == "metrics.json" else { continue }
-            found.append((root as NSString).appendingPathComponent((entry as NSString).deletingLastPathComponent))
+            let name = (entry as NSString).lastPathComponent
+            let folder = (root as NSString).appendingPathComponent((entry as NSString).deletingLastPathComponent)
+            if name.hasPrefix(".") && name.hasSuffix(".partial") {
+                walker.skipDescendants()
+                incomplete.append(((root as NSString).appendingPathComponent(entry), "an unfinished run (failed, killed or still running)"))
+                continue
+            }
+            guard ["config.json", "metrics.json", RunFolder.marker].contains(name), seen.insert(folder).inserted else { continue }
+            if RunFolder.isComplete(folder) { complete.append(folder) }
+            else { incomplete.append((folder, "no \(RunFolder.marker): unfinished, or written before FusionLab recorded completion")) }
         }
-        return found.sorted()
+        return (complete.sorted(), incomplete.sorted { $0.0 < $1.0 })
     }
 }
 

@@ -10,6 +10,13 @@ struct RunFiles {
 
     func writeJSON(_ value: JSONValue, _ name: String) throws { try AtomicFile.write(value.rendered() + "\n", to: path(name)) }
 
+    /// The model's input schema, keys sorted so the file is the same bytes for the same data.
+    func writeSchema(_ schema: DatasetSchema) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try AtomicFile.write(String(decoding: try encoder.encode(schema), as: UTF8.self) + "\n", to: path("schema.json"))
+    }
+
     func writeHistory(_ history: [EpochRecord]) throws {
         var t = CSVTable(header: ["epoch", "train_loss", "valid_loss", "valid_roc_auc", "valid_average_precision", "valid_f1", "learning_rate"])
         for r in history {

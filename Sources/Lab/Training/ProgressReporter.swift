@@ -10,13 +10,15 @@ public final class ProgressReporter {
     private var lastDraw = 0.0
     public var quiet = false
 
-    public init(logPath: String?, logEvery: Int, interactive: Bool? = nil) {
+    /// With `append`, an existing log is continued (a resumed run keeps its earlier epochs).
+    public init(logPath: String?, logEvery: Int, interactive: Bool? = nil, append: Bool = false) {
         let ci = ProcessInfo.processInfo.environment["CI"] != nil
         self.interactive = interactive ?? (isatty(STDOUT_FILENO) != 0 && !ci)
         self.logEvery = logEvery
         if let logPath {
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            if !append || !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
             logFile = FileHandle(forWritingAtPath: logPath)
+            if append { _ = try? logFile?.seekToEnd() }
         } else {
             logFile = nil
         }

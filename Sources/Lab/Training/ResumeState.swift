@@ -16,20 +16,25 @@ struct ResumeState {
 
     init(bestValues: Storage) { self.bestValues = bestValues }
 
-    func save(_ path: String, parameters: ParameterBuffer, optimizer: any Optimizer) throws {
+    func save(_ path: String, parameters: ParameterBuffer, optimizer: any Optimizer, configFingerprint: String? = nil) throws {
         var tensors: [(String, Tensor)] = parameters.entries.map { ("model." + $0.name, $0.tensor) }
         tensors += optimizer.stateTensors().map { ("optimizer." + $0.0, $0.1) }
         tensors.append(("best_values", Tensor(shape: [bestValues.count], storage: bestValues)))
-        let historyJSON = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let historyJSON = String(decoding: try encoder.encode(history), as: UTF8.self)
         try Safetensors.write(tensors, metadata: [
             "completed_epochs": "\(completedEpochs)", "best_score": "\(bestScore)", "best_epoch": "\(bestEpoch)",
-            "bad_epochs": "\(badEpochs)", "history": historyJSON,
+            "bad_epochs": "\(badEpochs)", "history": historyJSON, "config_fingerprint": configFingerprint ?? "",
         ], to: path)
     }
 
-    static func load(_ path: String, parameters: ParameterBuffer, optimizer: any Optimizer) throws -> ResumeState {
+    static func load(_ path: String, parameters: ParameterBuffer, optimizer: any Optimizer, configFingerprint: String? = nil) throws -> ResumeState {
         let (tensors, metadata) = try Safetensors.read(path)
         func fail(_ reason: String) -> TrainingError { .badResumeState(path: path, reason: reason) }
+        if let configFingerprint, metadata["config_fingerprint"] != configFingerprint {
+            throw fail("it was saved under another config (fingerprint \(metadata["config_fingerprint"] ?? "none"), this config's is \(configFingerprint))")
+        }
         guard let best = tensors["best_values"], best.count == parameters.count else {
             throw fail("it was written for a different model (parameter count differs)")
         }

@@ -54,6 +54,8 @@ public final class Trainer {
     public let reporter: ProgressReporter
     /// Where the resume state is kept (nil: no state is saved).
     public let statePath: String?
+    /// Saved with the resume state; a state saved under another fingerprint is refused.
+    public var configFingerprint: String?
 
     public init(model: MultimodalModel, builder: BatchBuilder, training config: JSONValue, seed: UInt64,
                 reporter: ProgressReporter, statePath: String?) {
@@ -84,7 +86,7 @@ public final class Trainer {
         state.bestValues.pointer.update(from: parameters.values.pointer, count: parameters.count)
         var resumedFrom: Int?
         if resume, let statePath, FileManager.default.fileExists(atPath: statePath) {
-            state = try ResumeState.load(statePath, parameters: parameters, optimizer: optimizer)
+            state = try ResumeState.load(statePath, parameters: parameters, optimizer: optimizer, configFingerprint: configFingerprint)
             resumedFrom = state.completedEpochs
             reporter.log("resumed from \(statePath) after epoch \(state.completedEpochs)")
         }
@@ -167,7 +169,7 @@ public final class Trainer {
             reporter.log(String(format: "epoch %d: train loss %.4f, valid loss %.4f, valid ROC-AUC %@, AP %@ (%.1fs)%@",
                                 epoch + 1, record.trainLoss, record.validLoss, Self.text(record.validROCAUC),
                                 Self.text(record.validAveragePrecision), record.seconds, state.bestEpoch == epoch + 1 ? "  best" : ""))
-            if let statePath { try state.save(statePath, parameters: parameters, optimizer: optimizer) }
+            if let statePath { try state.save(statePath, parameters: parameters, optimizer: optimizer, configFingerprint: configFingerprint) }
             if interruptAfterEpoch == epoch + 1 { throw TrainingError.interrupted(afterEpoch: epoch + 1) }
             stoppedEarly = state.badEpochs >= patience
             if stoppedEarly { reporter.log("early stopping: no \(metric) improvement for \(patience) epochs; best epoch \(state.bestEpoch)") }
