@@ -64,3 +64,38 @@ import Tensor
         }
     }
 }
+
+@Suite struct ImagePixelLimitTests {
+    /// One item whose 8 × 8 picture is above a 63-pixel limit and within a 64-pixel one.
+    func store(maxPixels: Int, _ body: (ImageStore, PreparedDataset) throws -> Void) throws {
+        let files = [
+            "events.csv": "user_id:token,timestamp:float,event_type:token,item_id:token\nu1,1,view,i1\n",
+            "items.csv": "item_id:token,image:token\ni1,images/big.png\n",
+            "labels.csv": "sample_id:token,user_id:token,label:float\ns1,u1,0\n",
+        ]
+        try withDataset(files) { folder in
+            try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
+            try Data(try encodePNG(RGBImage(width: 8, height: 8, red: 1, green: 2, blue: 3))).write(to: URL(fileURLWithPath: folder + "/images/big.png"))
+            var options = DataOptions()
+            options.fractions = SplitFractions(train: 1, valid: 1, test: 1)
+            let d = try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options)
+            try body(try ImageStore(dataset: d, imageSize: 2, policy: .error, maxPixels: maxPixels), d)
+        }
+    }
+
+    @Test func theLimitIsTheConfiguredOneAndTheMessageNamesItsKey() throws {
+        try store(maxPixels: 63) { store, d in
+            do {
+                _ = try BatchBuilder(dataset: d, images: store).batch([0])
+                Issue.record("expected the pixel limit to refuse the image")
+            } catch let error as ImageError {
+                #expect(error.description == "image for item 'i1' at images/big.png: 8 x 8 = 64 pixels exceeds the limit of 63 "
+                        + "(raise data.images.max_pixels if the image is genuine)")
+            }
+        }
+        try store(maxPixels: 64) { store, d in
+            let batch = try BatchBuilder(dataset: d, images: store).batch([0])
+            #expect(batch.modalityMask[0, Modality.image.index] == 1)
+        }
+    }
+}

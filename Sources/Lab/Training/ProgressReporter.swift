@@ -16,7 +16,7 @@ public final class ProgressReporter {
         self.interactive = interactive ?? (isatty(STDOUT_FILENO) != 0 && !ci)
         self.logEvery = logEvery
         if let logPath {
-            if !append || !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+            if !append || !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
             logFile = FileHandle(forWritingAtPath: logPath)
             if append { _ = try? logFile?.seekToEnd() }
         } else {
