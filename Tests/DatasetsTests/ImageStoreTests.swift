@@ -17,7 +17,7 @@ import Tensor
             try Data(try encodePNG(image)).write(to: URL(fileURLWithPath: folder + "/images/good.png"))
             try Data("not an image".utf8).write(to: URL(fileURLWithPath: folder + "/images/bad.png"))
             var options = DataOptions()
-            options.fractions = SplitFractions(train: 1, valid: 1, test: 1)
+            options.fractions = SplitFractions(train: 1.0 / 3, valid: 1.0 / 3, test: 1.0 / 3)
             try body(try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options))
         }
     }

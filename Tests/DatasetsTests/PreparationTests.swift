@@ -196,4 +196,19 @@ func withDataset<R>(_ files: [String: String], _ body: (String) throws -> R) thr
         }
         #expect(timesInTest.allSatisfy { $0 == 1 })
     }
+
+    @Test func splitSharesMustSumToOne() throws {
+        let inputs = SplitInputs(labels: [1, 0, 0, 0], cutoffs: [1, 2, 3, 4], groups: [0, 1, 2, 3], declared: nil)
+        #expect(throws: DatasetError.invalid(file: "config", message: "data.split.train (0.8) + data.split.valid (0.15) + data.split.test (0.15) = 1.1, but the shares must sum to 1")) {
+            try Splitter.assign(inputs, strategy: .stratified, fractions: SplitFractions(train: 0.8, valid: 0.15, test: 0.15), seed: 0)
+        }
+        #expect(throws: DatasetError.invalid(file: "config", message: "data.split.train is 5.0, but a share must lie between 0 and 1")) {
+            try Splitter.assign(inputs, strategy: .userDisjoint, fractions: SplitFractions(train: 5, valid: 0.15, test: 0.15), seed: 0)
+        }
+        #expect(throws: DatasetError.invalid(file: "config", message: "data.split.valid is -0.2, but a share must lie between 0 and 1")) {
+            try Splitter.assign(inputs, strategy: .time, fractions: SplitFractions(train: 1, valid: -0.2, test: 0.2), seed: 0)
+        }
+        #expect(SplitFractions(train: 0.7, valid: 0.2, test: 0.1).problem == nil)
+        #expect(SplitFractions(train: 1.0 / 3, valid: 1.0 / 3, test: 1.0 / 3).problem == nil)
+    }
 }

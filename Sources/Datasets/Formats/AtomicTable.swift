@@ -16,6 +16,11 @@ public struct Column: Sendable {
     public var values: ColumnValues
     /// The raw token strings of a token or token_seq column, in order of first appearance.
     public var tokens: TokenInterner
+    /// The first field (in file order) with a missing value — an empty token or float field, or
+    /// `nan` — and the first with an infinite number (`inf`, `-inf`, or too large for a double).
+    /// `RawDataset` turns them into errors by the rules of docs/DATASETS.md.
+    public var firstMissing: FieldSite?
+    public var firstInfinite: FieldSite?
 
     public var name: String { spec.name }
 

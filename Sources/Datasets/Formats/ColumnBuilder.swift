@@ -15,13 +15,25 @@ struct ColumnBuilder {
     private var lastLength = -1
     private var lastKey: UInt64 = 0
     private var scratch: [UInt8] = []
+    /// A quoted field with its doubled quotes collapsed (kept to reuse its capacity).
+    private var unquoted: [UInt8] = []
+    /// The first field whose value is missing (an empty token or float field, or `nan`) and the
+    /// first whose number is infinite (`inf`, or too large for a double): noted while reading, on
+    /// paths the plain decimals never take, so the loader can apply its rules without a pass
+    /// over the values and quote the text.
+    private(set) var firstMissing: FieldSite?
+    private(set) var firstInfinite: FieldSite?
 
     init(spec: ColumnSpec, file: String) { self.spec = spec; self.file = file }
 
     @inline(__always)
     mutating func append(_ f: FieldRange, _ b: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) {
         if f.escaped {
-            let text = Array(DelimitedReader.string(f, b).utf8)
+            // Swapped out so appendText may mutate self while reading it.
+            var text = unquoted
+            unquoted = []
+            DelimitedReader.collapseQuotes(f, b, into: &text)
+            defer { unquoted = text }
             try text.withUnsafeBufferPointer { (t: UnsafeBufferPointer<UInt8>) throws(DatasetError) in try appendText(t, line: line, column: column) }
         } else {
             try appendText(UnsafeBufferPointer(start: b.baseAddress! + f.start, count: f.end - f.start), line: line, column: column)
@@ -32,11 +44,16 @@ struct ColumnBuilder {
     private mutating func appendText(_ t: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) {
         switch spec.type {
         case .token:
-            ids.append(t.isEmpty ? -1 : intern(t))
+            if t.isEmpty {
+                if firstMissing == nil { firstMissing = FieldSite(line: line, column: column, text: "") }
+                ids.append(-1)
+            } else {
+                ids.append(try intern(t, line: line, column: column))
+            }
         case .float:
             floats.append(try parseFloat(t, line: line, column: column))
         case .tokenSequence:
-            try forEachWord(t) { (w: UnsafeBufferPointer<UInt8>) throws(DatasetError) in ids.append(tokens.intern(w)) }
+            try forEachWord(t) { (w: UnsafeBufferPointer<UInt8>) throws(DatasetError) in ids.append(try internNew(w, line: line, column: column)) }
             offsets.append(Int32(ids.count))
         case .floatSequence:
             try forEachWord(t) { (w: UnsafeBufferPointer<UInt8>) throws(DatasetError) in floats.append(try parseFloat(w, line: line, column: column)) }
@@ -45,13 +62,25 @@ struct ColumnBuilder {
     }
 
     @inline(__always)
-    private mutating func intern(_ t: UnsafeBufferPointer<UInt8>) -> Int32 {
+    private mutating func intern(_ t: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) -> Int32 {
         let key = TokenInterner.key(t)
         if t.count == lastLength && key == lastKey && (t.count <= 8 || tokens.matches(lastID, t)) { return lastID }
-        lastID = tokens.intern(t)
+        lastID = try internNew(t, line: line, column: column)
         lastLength = t.count
         lastKey = key
         return lastID
+    }
+
+    /// Interns `t`, checking its UTF-8 the first time it is seen (a token already interned was
+    /// checked then, so repeated ids cost nothing).
+    @inline(__always)
+    private mutating func internNew(_ t: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) -> Int32 {
+        let known = tokens.count
+        let id = tokens.intern(t)
+        if tokens.count > known, let bad = FieldText.firstInvalidUTF8(t) {
+            throw FieldText.invalidUTF8(t, at: bad, file: file, line: line, column: column)
+        }
+        return id
     }
 
     private func forEachWord(_ t: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(DatasetError) -> Void) throws(DatasetError) {
@@ -70,7 +99,10 @@ struct ColumnBuilder {
         var lo = 0, hi = t.count
         while lo < hi && (t[lo] == 32 || t[lo] == 9) { lo += 1 }
         while hi > lo && (t[hi - 1] == 32 || t[hi - 1] == 9) { hi -= 1 }
-        if lo == hi { return .nan }
+        if lo == hi {
+            if firstMissing == nil { firstMissing = FieldSite(line: line, column: column, text: "") }
+            return .nan
+        }
         if let value = DecimalParsing.parse(t.baseAddress! + lo, count: hi - lo) { return value }
         return try parseFloatSlowly(UnsafeBufferPointer(rebasing: t[lo..<hi]), line: line, column: column)
     }
@@ -89,10 +121,11 @@ struct ColumnBuilder {
             }
         }
         guard let value, !value.isNaN || n == 3 else {
-            let text = String(decoding: t, as: UTF8.self)
             throw .csv(file: file, line: line, column: column,
-                       message: "\"\(text)\" is not a number (column \"\(spec.name)\" is declared :\(spec.type.rawValue); leave the field empty for a missing value)")
+                       message: "\"\(FieldText.display(t))\" is not a number (column \"\(spec.name)\" is declared :\(spec.type.rawValue); leave the field empty for a missing value)")
         }
+        if value.isNaN && firstMissing == nil { firstMissing = FieldSite(line: line, column: column, text: FieldText.display(t)) }
+        if value.isInfinite && firstInfinite == nil { firstInfinite = FieldSite(line: line, column: column, text: FieldText.display(t)) }
         return value
     }
 
@@ -107,6 +140,8 @@ struct ColumnBuilder {
 
     /// Forgets the rows read so far but keeps the interner (and its ids) and the capacity.
     mutating func removeRows() {
+        firstMissing = nil
+        firstInfinite = nil
         ids.removeAll(keepingCapacity: true)
         floats.removeAll(keepingCapacity: true)
         offsets.removeAll(keepingCapacity: true)
@@ -116,8 +151,12 @@ struct ColumnBuilder {
     /// Appends the rows of `part`, a builder of the same column that read a later stretch of the
     /// file with its own interner: its ids are translated through `map` (part id → id here,
     /// −1 until first met), interning new tokens in the order the rows meet them — the order a
-    /// single pass would have met them.
-    mutating func append(rowsOf part: ColumnBuilder, map: inout [Int32]) {
+    /// single pass would have met them. Its noted fields count lines from 1: `lineShift` makes them absolute.
+    mutating func append(rowsOf part: ColumnBuilder, map: inout [Int32], lineShift: Int) {
+        func shifted(_ site: FieldSite?) -> FieldSite? { site.map { FieldSite(line: $0.line + lineShift, column: $0.column, text: $0.text) } }
+        // Rows arrive in file order, so a field noted here already comes first.
+        firstMissing = firstMissing ?? shifted(part.firstMissing)
+        firstInfinite = firstInfinite ?? shifted(part.firstInfinite)
         if map.count < part.tokens.count { map.append(contentsOf: repeatElement(-1, count: part.tokens.count - map.count)) }
         switch spec.type {
         case .token, .tokenSequence:
@@ -151,6 +190,6 @@ struct ColumnBuilder {
         case .tokenSequence: .tokenSequences(offsets: offsets, ids: ids)
         case .floatSequence: .floatSequences(offsets: offsets, values: floats)
         }
-        return Column(spec: spec, values: values, tokens: tokens)
+        return Column(spec: spec, values: values, tokens: tokens, firstMissing: firstMissing, firstInfinite: firstInfinite)
     }
 }

@@ -128,6 +128,16 @@ struct DelimitedReader {
         return line
     }
 
+    /// A field's bytes with doubled quotes collapsed, into `out` (emptied first).
+    static func collapseQuotes(_ f: FieldRange, _ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        var i = f.start
+        while i < f.end {
+            out.append(b[i])
+            i += b[i] == UInt8(ascii: "\"") && i + 1 < f.end && b[i + 1] == UInt8(ascii: "\"") ? 2 : 1
+        }
+    }
+
     /// A field's text (collapsing doubled quotes), for headers and messages.
     static func string(_ f: FieldRange, _ b: UnsafeBufferPointer<UInt8>) -> String {
         let s = String(decoding: UnsafeBufferPointer(rebasing: b[f.start..<f.end]), as: UTF8.self)

@@ -22,6 +22,8 @@ struct TableBuilder: RecordConsumer {
         if builders.isEmpty {
             var seen = Set<String>()
             for (k, f) in fields.enumerated() {
+                let bytes = UnsafeBufferPointer(rebasing: b[f.start..<f.end])
+                if let bad = FieldText.firstInvalidUTF8(bytes) { throw FieldText.invalidUTF8(bytes, at: bad, file: file, line: line, column: k + 1) }
                 let spec = try ColumnSpec.parse(DelimitedReader.string(f, b).trimmingCharacters(in: .whitespaces), file: file, column: k + 1)
                 guard seen.insert(spec.name).inserted else {
                     throw .csv(file: file, line: line, column: k + 1, message: "column \"\(spec.name)\" appears twice in the header")
@@ -49,7 +51,7 @@ struct TableBuilder: RecordConsumer {
 
     /// Appends the rows of `part` (see `ColumnBuilder.append(rowsOf:map:)`), its lines moved on by `lineShift`.
     mutating func append(rowsOf part: TableBuilder, maps: inout [[Int32]], lineShift: Int32) {
-        for k in builders.indices { builders[k].append(rowsOf: part.builders[k], map: &maps[k]) }
+        for k in builders.indices { builders[k].append(rowsOf: part.builders[k], map: &maps[k], lineShift: Int(lineShift)) }
         lines.append(contentsOf: part.lines.lazy.map { $0 &+ lineShift })
     }
 

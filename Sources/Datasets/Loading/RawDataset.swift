@@ -32,8 +32,19 @@ public struct RawDataset: Sendable {
         _ = try labels.require("label", type: .float)
         let key = labels.hasColumn("session_id") && events.hasColumn("session_id") ? "session_id" : "user_id"
         _ = try labels.require(key, type: .token)
-        if let users { _ = try users.require("user_id", type: .token); try checkUnique(users, "user_id") }
-        if let items { _ = try items.require("item_id", type: .token); try checkUnique(items, "item_id") }
+        if let users { _ = try users.require("user_id", type: .token) }
+        if let items { _ = try items.require("item_id", type: .token) }
+
+        // item_id may be empty (a search has no item); the sequence key may not, or the event
+        // would silently belong to no sequence.
+        try ValueRules.checkHasRows(events, what: "event")
+        try ValueRules.check(events, required: ["user_id", "timestamp", "event_type", key])
+        try ValueRules.checkHasRows(labels, what: "sample")
+        try ValueRules.check(labels, required: ["sample_id", "label", key])
+        if let users { try ValueRules.checkHasRows(users, what: "user (or leave the file out)"); try ValueRules.check(users, required: ["user_id"]) }
+        if let items { try ValueRules.checkHasRows(items, what: "item (or leave the file out)"); try ValueRules.check(items, required: ["item_id"]) }
+        if let users { try checkUnique(users, "user_id") }
+        if let items { try checkUnique(items, "item_id") }
         try checkUnique(labels, "sample_id")
         try checkLabels(labels)
         return RawDataset(folder: folder, events: events, labels: labels, users: users, items: items, sequenceKey: key)
@@ -73,9 +84,9 @@ public struct RawDataset: Sendable {
     private static func checkLabels(_ labels: AtomicTable) throws(DatasetError) {
         let values = try labels.require("label", type: .float).floatValues!
         let column = labels.columns.firstIndex { $0.name == "label" }! + 1
+        // Non-finite labels were refused by ValueRules, so what is left is a finite number.
         for (row, v) in values.enumerated() where v != 0 && v != 1 {
-            throw .csv(file: labels.file, line: Int(labels.lines[row]), column: column,
-                       message: "label must be 0 or 1, found \(v.isNaN ? "an empty field" : "\(v)")")
+            throw .csv(file: labels.file, line: Int(labels.lines[row]), column: column, message: "label must be 0 or 1, found \(v)")
         }
     }
 

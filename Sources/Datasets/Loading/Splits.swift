@@ -23,6 +23,24 @@ public struct SplitFractions: Sendable, Equatable {
     public init(train: Double = 0.7, valid: Double = 0.15, test: Double = 0.15) {
         self.train = train; self.valid = valid; self.test = test
     }
+
+    /// How far the shares' sum may be from 1 (decimal shares such as 0.7 + 0.15 + 0.15 are not exact).
+    public static let sumTolerance = 1e-9
+
+    /// Why these shares cannot divide a dataset (each must lie in [0, 1] and all must sum to 1),
+    /// naming the config keys `data.split.*`; nil when they can. The config schema and the
+    /// splitter both ask, so a wrong share is never silently rescaled.
+    public var problem: String? {
+        let shares = [("train", train), ("valid", valid), ("test", test)]
+        if let (name, value) = shares.first(where: { !($0.1 >= 0 && $0.1 <= 1) }) {
+            return "data.split.\(name) is \(value), but a share must lie between 0 and 1"
+        }
+        let sum = train + valid + test
+        guard abs(sum - 1) > Self.sumTolerance else { return nil }
+        // Rounded to the tolerance, so 0.8 + 0.15 + 0.15 reads 1.1, not 1.1000000000000003.
+        let shownSum = (sum / Self.sumTolerance).rounded() * Self.sumTolerance
+        return "data.split.train (\(train)) + data.split.valid (\(valid)) + data.split.test (\(test)) = \(shownSum), but the shares must sum to 1"
+    }
 }
 
 /// Per-sample facts the split strategies need.
@@ -42,6 +60,7 @@ public enum Splitter {
     public static func assign(_ inputs: SplitInputs, strategy: SplitStrategy, fractions: SplitFractions = .init(),
                               seed: UInt64, fold: (index: Int, count: Int)? = nil) throws(DatasetError) -> [SplitRole] {
         let n = inputs.labels.count
+        if strategy != .column, let problem = fractions.problem { throw .invalid(file: "config", message: problem) }
         var generator = RandomGenerator(seed: seed ^ 0x5EED_5B11)
         switch strategy {
         case .column:
@@ -97,6 +116,7 @@ public enum Splitter {
             for (k, i) in rest.enumerated() { roles[i] = k < validCount ? .valid : .train }
             return
         }
+        // The shares sum to 1 within `sumTolerance`; dividing by the sum only absorbs that rounding.
         let total = fractions.train + fractions.valid + fractions.test
         let trainEnd = Int((Double(n) * fractions.train / total).rounded())
         let validEnd = trainEnd + Int((Double(n) * fractions.valid / total).rounded())

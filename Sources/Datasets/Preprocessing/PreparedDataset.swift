@@ -22,11 +22,30 @@ public struct PreparedDataset: Sendable {
     public var targetItems: [String]
     /// Each sample's event window and entity rows, when `options.keepSampleEvents` asked for them.
     public var events: SampleEvents?
+    /// What messages call the labels file (`labels.csv`).
+    public var labelsFile: String
     public var report: PreparationReport
 
     public var sampleCount: Int { labels.count }
 
     public func indices(_ role: SplitRole) -> [Int] { roles.indices.filter { roles[$0] == role } }
+
+    /// Whether a detector can be trained on this split: the training split must hold samples, and
+    /// anomalies among them. Found before training, the error names the labels file instead of
+    /// surfacing later as an empty batch or a meaningless score. (Feature export does not ask.)
+    public func checkTrainable() throws(DatasetError) {
+        let strategy = "data.split.strategy \"\(options.split.rawValue)\"" + (options.fold.map { ", fold \($0.index + 1) of \($0.count)" } ?? "")
+        let training = indices(.train)
+        guard !training.isEmpty else {
+            throw .invalid(file: labelsFile, message: "the training split is empty (0 of \(sampleCount) samples; \(strategy)); "
+                           + (options.split == .column ? "mark some rows split=train" : "add samples or change data.split"))
+        }
+        guard training.contains(where: { labels[$0] == 1 }) else {
+            throw .invalid(file: labelsFile, message: "the training split has no positive samples (label 1) among its \(training.count) samples "
+                           + "(\(strategy)); the detector needs anomalies to learn from: add label-1 samples"
+                           + (options.split == .column ? " to split=train" : " or change data.split"))
+        }
+    }
 }
 
 /// What preparation did, for the run log.
@@ -122,8 +141,9 @@ extension PreparedDataset {
             c.tokenIDs!.map { id in id < 0 ? nil : SplitRole.allCases.first { $0.description == c.tokens.string(id) } }
         }
         if let declared, options.split == .column, let bad = declared.firstIndex(where: { $0 == nil }) {
+            let c = labels.column("split")!, id = c.tokenIDs![bad]
             throw .csv(file: labels.file, line: Int(labels.lines[bad]), column: columnNumber(labels, "split"),
-                       message: "split must be train, valid or test")
+                       message: "split must be train, valid or test, found \(id < 0 ? "an empty field" : "\"\(c.tokens.string(id))\"")")
         }
         let roles = try Splitter.assign(SplitInputs(labels: labelValues, cutoffs: cutoffs, groups: userGroups.ids, declared: declared),
                                         strategy: options.split, fractions: options.fractions, seed: options.seed, fold: options.fold)
@@ -178,7 +198,7 @@ extension PreparedDataset {
             imagePaths: imagePaths, targetItems: targetOfSample,
             events: options.keepSampleEvents
                 ? SampleEvents(index: index, windows: histories, historyLengths: historyLengths, userRows: userRows, itemRows: itemRows) : nil,
-            report: report)
+            labelsFile: labels.file, report: report)
     }
 
     /// For each raw id of `tokens`, the row of `table` with that id (−1 if none).

@@ -100,6 +100,7 @@ public final class ExperimentRunner {
     /// and an unfinished one continues from its last saved epoch.
     public func run(modalities: [Modality]? = nil, seed: Int, fold: Int?, resume: Bool, masked: Bool = false) throws -> RunResult {
         let dataset = try dataset(fold: fold)
+        try dataset.checkTrainable()
         let imageConfig = config.at("data.images")!
         let imageSize = imageConfig.int("size")
         var modelConfig = config["model"]!

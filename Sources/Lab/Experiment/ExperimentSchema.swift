@@ -41,15 +41,15 @@ public enum ExperimentSchema {
             ConfigField("event_float_columns", .list(.string), default: [], "Extra events.csv float columns per event (e.g. dwell)."),
             ConfigField("missing_entities", .choice(MissingEntityPolicy.allCases.map(\.rawValue)), default: "drop",
                         "Events whose user or item has no row in users.csv/items.csv: drop them (counted in the log) or stop with an error."),
-            ConfigField("split", .object([
+            ConfigField("split", .checked(.object([
                 ConfigField("strategy", .choice(SplitStrategy.allCases.map(\.rawValue)), default: "stratified",
                             "stratified (by label), time (train on the earliest), user_disjoint, or column (labels.csv split)."),
-                ConfigField("train", .number(min: 0, exclusiveMinimum: true), default: 0.7, "Training share."),
-                ConfigField("valid", .number(min: 0, exclusiveMinimum: true), default: 0.15, "Validation share."),
-                ConfigField("test", .number(min: 0, exclusiveMinimum: true), default: 0.15, "Test share."),
+                ConfigField("train", .number(min: 0, max: 1, exclusiveMinimum: true), default: 0.7, "Training share."),
+                ConfigField("valid", .number(min: 0, max: 1, exclusiveMinimum: true), default: 0.15, "Validation share."),
+                ConfigField("test", .number(min: 0, max: 1, exclusiveMinimum: true), default: 0.15, "Test share."),
                 ConfigField("seed", .integer(min: 0), default: 0, "Split seed; fixed across training seeds so they share one split."),
                 ConfigField("folds", .optional(.integer(min: 2, max: 50)), "k-fold cross-validation: run every fold (test = that fold)."),
-            ]), "How samples are divided."),
+            ]), splitSharesSumToOne), "How samples are divided."),
             ConfigField("images", .object([
                 ConfigField("size", .integer(min: 4, max: 512), default: 32, "Images are resized to size × size."),
                 ConfigField("missing", .choice(MissingImagePolicy.allCases.map(\.rawValue)), default: "mask",
@@ -59,6 +59,11 @@ public enum ExperimentSchema {
                             "Largest width × height accepted, checked from the header before decoding (a decompression-bomb guard, as PIL's)."),
             ]), "Product images."),
         ])
+    }
+
+    /// Shares are used as given, never rescaled: 5 / 0.15 / 0.15 is a typo, not a 94% split.
+    static let splitSharesSumToOne = ConfigRule("`train` + `valid` + `test` must be 1 (within \(SplitFractions.sumTolerance)).") { split in
+        SplitFractions(train: split.double("train"), valid: split.double("valid"), test: split.double("test")).problem
     }
 
     static var training: ConfigType {

@@ -11,14 +11,15 @@ public enum ConfigDocs {
         case let .object(fields):
             for f in fields {
                 let p = path.isEmpty ? f.name : "\(path).\(f.name)"
+                let doc = f.doc + (rule(f.type).map { " \($0.doc)" } ?? "")
                 if isContainer(f.type) {
-                    lines.append("| **`\(p)`** | \(describe(f.type)) | | \(f.doc) |")
+                    lines.append("| **`\(p)`** | \(describe(f.type)) | | \(doc) |")
                 } else {
-                    lines.append("| `\(p)` | \(describe(f.type)) | \(f.defaultValue.map { "`\($0.rendered())`" } ?? (isOptional(f.type) ? "null" : "required")) | \(f.doc) |")
+                    lines.append("| `\(p)` | \(describe(f.type)) | \(f.defaultValue.map { "`\($0.rendered())`" } ?? (isOptional(f.type) ? "null" : "required")) | \(doc) |")
                 }
                 walk(f.type, path: p, into: &lines)
             }
-        case let .optional(inner): walk(inner, path: path, into: &lines)
+        case let .optional(inner), let .checked(inner, _): walk(inner, path: path, into: &lines)
         case let .tagged(key, cases, defaultCase):
             lines.append("| `\(path).\(key)` | one of \(cases.map { "`\($0.name)`" }.joined(separator: ", ")) | `\"\(defaultCase)\"` | Picks the variant; its options follow. |")
             for c in cases {
@@ -32,12 +33,26 @@ public enum ConfigDocs {
     static func isContainer(_ t: ConfigType) -> Bool {
         switch t {
         case .object, .tagged: true
-        case let .optional(inner): isContainer(inner)
+        case let .optional(inner), let .checked(inner, _): isContainer(inner)
         default: false
         }
     }
 
-    static func isOptional(_ t: ConfigType) -> Bool { if case .optional = t { true } else { false } }
+    static func isOptional(_ t: ConfigType) -> Bool {
+        switch t {
+        case .optional: true
+        case let .checked(inner, _): isOptional(inner)
+        default: false
+        }
+    }
+
+    static func rule(_ t: ConfigType) -> ConfigRule? {
+        switch t {
+        case let .checked(_, rule): rule
+        case let .optional(inner): rule(inner)
+        default: nil
+        }
+    }
 
     static func describe(_ t: ConfigType) -> String {
         switch t {
@@ -52,12 +67,13 @@ public enum ConfigDocs {
         case let .map(inner): "object of " + describe(inner)
         case .tagged: "object with `type`"
         case let .optional(inner): describe(inner) + " or null"
+        case let .checked(inner, _): describe(inner)
         }
     }
 
     static func range(_ min: Double?, _ max: Double?, _ exclusive: Bool = false) -> String {
         switch (min, max) {
-        case let (a?, b?): " in [\(JSONValue.format(a)), \(JSONValue.format(b))]"
+        case let (a?, b?): " in \(exclusive ? "(" : "[")\(JSONValue.format(a)), \(JSONValue.format(b))]"
         case let (a?, nil): exclusive ? " > \(JSONValue.format(a))" : " ≥ \(JSONValue.format(a))"
         case let (nil, b?): " ≤ \(JSONValue.format(b))"
         default: ""

@@ -16,6 +16,18 @@ public indirect enum ConfigType: Sendable {
     case tagged(key: String, cases: [(name: String, doc: String, fields: [ConfigField])], defaultCase: String)
     /// Absent by default; when present, of the wrapped type.
     case optional(ConfigType)
+    /// The wrapped type, then a rule over its resolved value that no single field can state
+    /// (shares that must sum to 1).
+    case checked(ConfigType, ConfigRule)
+}
+
+/// A rule over a resolved value: `problem` says what is wrong (nil: nothing), `doc` states the
+/// rule in docs/CONFIG.md.
+public struct ConfigRule: Sendable {
+    public var doc: String
+    public var problem: @Sendable (JSONValue) -> String?
+
+    public init(_ doc: String, problem: @escaping @Sendable (JSONValue) -> String?) { self.doc = doc; self.problem = problem }
 }
 
 public struct ConfigField: Sendable {
@@ -110,6 +122,10 @@ extension ConfigType {
             for k in inactive { given = given.removing(k) }
             let rest = try Self.validateFields(fields, given, path: path, extraAllowed: [])
             return .object([(key, .string(tag))] + (rest.objectPairs ?? []))
+        case let .checked(inner, rule):
+            let resolved = try inner.validate(value, path: path)
+            if let problem = rule.problem(resolved) { throw fail(problem) }
+            return resolved
         case .optional: fatalError("handled above")
         }
     }
@@ -136,6 +152,7 @@ extension ConfigType {
         switch type {
         case .object, .tagged: .object([])
         case .optional: .null
+        case let .checked(inner, _): defaultFor(inner)
         default: nil
         }
     }
