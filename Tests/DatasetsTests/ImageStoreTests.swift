@@ -77,7 +77,7 @@ import Tensor
             try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
             try Data(try encodePNG(RGBImage(width: 8, height: 8, red: 1, green: 2, blue: 3))).write(to: URL(fileURLWithPath: folder + "/images/big.png"))
             var options = DataOptions()
-            options.fractions = SplitFractions(train: 1, valid: 1, test: 1)
+            options.fractions = SplitFractions(train: 1.0 / 3, valid: 1.0 / 3, test: 1.0 / 3)
             let d = try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options)
             try body(try ImageStore(dataset: d, imageSize: 2, policy: .error, maxPixels: maxPixels), d)
         }

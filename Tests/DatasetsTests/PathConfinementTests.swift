@@ -26,7 +26,7 @@ import Support
         for (name, text) in files { try text.write(toFile: dataset + "/" + name, atomically: true, encoding: .utf8) }
         try prepare(dataset, outside)
         var options = DataOptions()
-        options.fractions = SplitFractions(train: 1, valid: 1, test: 1)
+        options.fractions = SplitFractions(train: 1.0 / 3, valid: 1.0 / 3, test: 1.0 / 3)
         try body(try PreparedDataset.prepare(try RawDataset.load(folder: dataset), options: options))
     }
 
