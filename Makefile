@@ -24,6 +24,8 @@ run: build
 # change each other's GEMM threading and break the byte-identical checks.
 test: deps
 	swift test --no-parallel
+	swift build -c release --product fusionlab
+	Tests/Integration/kill-and-resume.sh
 
 bench: build
 	.build/release/fusionlab bench engine

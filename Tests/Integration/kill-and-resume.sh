@@ -24,7 +24,7 @@ args() {  # args OUTPUT: the run's arguments (called directly, so `$!` is fusion
 
 began=$(date +%s.%N)
 "$bin" $(args "$work/straight") > "$work/straight.log"
-straight_seconds=$(echo "$(date +%s.%N) - $began" | bc)
+straight_seconds=$(awk -v a="$began" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 echo "uninterrupted run: ${straight_seconds}s"
 
 # Kill at uniformly random moments within the first half of the uninterrupted run's duration
@@ -36,7 +36,7 @@ while :; do
   "$bin" $(args "$work/killed") "${extra[@]}" >> "$work/killed.log" 2>&1 &
   pid=$!
   if [ "$killed" -lt "$kills" ]; then
-    delay=$(echo "scale=3; $straight_seconds * $((RANDOM % 1000)) / 2000" | bc)
+    delay=$(awk -v t="$straight_seconds" -v r="$((RANDOM % 1000))" 'BEGIN { printf "%.3f", t * r / 2000 }')
     sleep "$delay"
     if kill -9 "$pid" 2> /dev/null; then
       wait "$pid" 2> /dev/null || true
