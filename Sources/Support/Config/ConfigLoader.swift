@@ -41,10 +41,10 @@ public enum ConfigLoader {
         case let .string(s)?: bases = [s]
         case let .array(items)?:
             for (k, item) in items.enumerated() {
-                guard let s = item.stringValue else { throw ConfigError(path: "extends[\(k)]", message: "expected a path string", file: path) }
+                guard let s = item.stringValue else { throw ConfigError(path: "extends[\(k)]", message: "expected a path string, found \(item.found)", file: path) }
                 bases.append(s)
             }
-        case let other?: throw ConfigError(path: "extends", message: "expected a path or a list of paths, found \(other.kind)", file: path)
+        case let other?: throw ConfigError(path: "extends", message: "expected a path or a list of paths, found \(other.found)", file: path)
         }
         let directory = (path as NSString).deletingLastPathComponent
         var merged = JSONValue.object([])
@@ -59,7 +59,8 @@ public enum ConfigLoader {
     }
 
     /// `a.b.c=value`: the value is read as JSON when it parses (numbers, booleans, lists),
-    /// otherwise as a plain string.
+    /// otherwise as a plain string — except a number too large for a float, and text opening
+    /// with `[` or `{` that is not valid JSON: those are errors, not strings nobody meant.
     public static func apply(override: String, to config: JSONValue) throws(ConfigError) -> JSONValue {
         guard let eq = override.firstIndex(of: "=") else {
             throw ConfigError(path: override, message: "an override is key.path=value, e.g. --set training.optimizer.lr=3e-4")
@@ -69,7 +70,16 @@ public enum ConfigLoader {
         guard !path.isEmpty, path.allSatisfy({ !$0.isEmpty }) else {
             throw ConfigError(path: key, message: "an override key is a dotted path such as model.fusion.type")
         }
-        let value = (try? JSONParser.parse(raw)) ?? .string(raw)
+        let value: JSONValue
+        do { value = try JSONParser.parse(raw) } catch {
+            if let d = Double(raw), d.isInfinite, raw.allSatisfy({ "0123456789+-.eE".contains($0) }) {
+                throw ConfigError(path: key, message: JSONParser.tooLarge(raw))
+            }
+            if raw.hasPrefix("[") || raw.hasPrefix("{") {
+                throw ConfigError(path: key, message: "invalid JSON at column \(error.column): \(error.message)")
+            }
+            value = .string(raw)
+        }
         return config.setting(path, to: value)
     }
 }

@@ -58,7 +58,6 @@ extension ConfigType {
     /// Checks `value` (nil = absent) and returns it with every default filled in.
     public func validate(_ value: JSONValue?, path: String) throws(ConfigError) -> JSONValue {
         func fail(_ message: String) -> ConfigError { ConfigError(path: path, message: message) }
-        func describe(_ v: JSONValue) -> String { v.rendered() }
         switch self {
         case let .optional(inner):
             guard let value, value != .null else { return .null }
@@ -68,45 +67,49 @@ extension ConfigType {
         guard let value else { throw fail("is required") }
         switch self {
         case .bool:
-            guard case .bool = value else { throw fail("expected true or false, found \(value.kind) \(describe(value))") }
+            guard case .bool = value else { throw fail("expected true or false, found \(value.found)") }
             return value
         case let .integer(min, max):
-            guard let i = value.intValue else { throw fail("expected a whole number, found \(value.kind) \(describe(value))") }
-            if let min, i < min { throw fail("\(i) is below the minimum \(min)") }
-            if let max, i > max { throw fail("\(i) is above the maximum \(max)") }
+            guard case let .number(d) = value, d.isFinite else { throw fail("expected a whole number, found \(value.found)") }
+            guard d == d.rounded() else { throw fail("found \(JSONValue.format(d)), not a whole number") }
+            if let min, d < Double(min) { throw fail("\(JSONValue.format(d)) is below the minimum \(min)") }
+            if let max, d > Double(max) { throw fail("\(JSONValue.format(d)) is above the maximum \(max)") }
+            let limit = Int(JSONValue.largestWholeNumber)
+            if d > JSONValue.largestWholeNumber { throw fail("found \(JSONValue.format(d)), larger than the largest whole number allowed (\(limit))") }
+            if d < -JSONValue.largestWholeNumber { throw fail("found \(JSONValue.format(d)), smaller than the smallest whole number allowed (-\(limit))") }
             return value
         case let .number(min, max, exclusive):
-            guard let d = value.doubleValue, d.isFinite else { throw fail("expected a number, found \(value.kind) \(describe(value))") }
+            guard let d = value.doubleValue, d.isFinite else { throw fail("expected a number, found \(value.found)") }
             if let min, exclusive ? d <= min : d < min { throw fail("\(JSONValue.format(d)) must be \(exclusive ? "greater than" : "at least") \(JSONValue.format(min))") }
             if let max, d > max { throw fail("\(JSONValue.format(d)) is above the maximum \(JSONValue.format(max))") }
             return value
         case .string:
-            guard case .string = value else { throw fail("expected a string, found \(value.kind) \(describe(value))") }
+            guard case .string = value else { throw fail("expected a string, found \(value.found)") }
             return value
         case let .choice(options):
-            guard let s = value.stringValue else { throw fail("expected one of \(options.joined(separator: ", ")), found \(value.kind) \(describe(value))") }
+            guard let s = value.stringValue else { throw fail("expected one of \(options.joined(separator: ", ")), found \(value.found)") }
             guard options.contains(s) else { throw fail("\"\(s)\" is not one of \(options.joined(separator: ", "))\(Self.suggestion(s, options))") }
             return value
         case let .list(inner), let .oneOrList(inner):
             var items: [JSONValue]
             if let a = value.arrayValue { items = a }
             else if case .oneOrList = self { items = [value] }
-            else { throw fail("expected a list, found \(value.kind) \(describe(value))") }
+            else { throw fail("expected a list, found \(value.found)") }
             for k in items.indices { items[k] = try inner.validate(items[k], path: "\(path)[\(k)]") }
             return .array(items)
         case let .map(inner):
-            guard let pairs = value.objectPairs else { throw fail("expected an object, found \(value.kind) \(describe(value))") }
+            guard let pairs = value.objectPairs else { throw fail("expected an object, found \(value.found)") }
             var out: [(String, JSONValue)] = []
             for (k, v) in pairs { out.append((k, try inner.validate(v, path: Self.join(path, k)))) }
             return .object(out)
         case let .object(fields):
             return try Self.validateFields(fields, value, path: path, extraAllowed: [])
         case let .tagged(key, cases, defaultCase):
-            guard value.objectPairs != nil else { throw fail("expected an object, found \(value.kind) \(describe(value))") }
+            guard value.objectPairs != nil else { throw fail("expected an object, found \(value.found)") }
             let names = cases.map(\.name)
             let tag: String
             if let t = value[key] {
-                guard let s = t.stringValue else { throw ConfigError(path: Self.join(path, key), message: "expected one of \(names.joined(separator: ", "))") }
+                guard let s = t.stringValue else { throw ConfigError(path: Self.join(path, key), message: "expected one of \(names.joined(separator: ", ")), found \(t.found)") }
                 guard names.contains(s) else {
                     throw ConfigError(path: Self.join(path, key), message: "\"\(s)\" is not one of \(names.joined(separator: ", "))\(Self.suggestion(s, names))")
                 }
@@ -132,7 +135,7 @@ extension ConfigType {
 
     static func validateFields(_ fields: [ConfigField], _ value: JSONValue, path: String, extraAllowed: Set<String>) throws(ConfigError) -> JSONValue {
         guard let pairs = value.objectPairs else {
-            throw ConfigError(path: path, message: "expected an object, found \(value.kind) \(value.rendered())")
+            throw ConfigError(path: path, message: "expected an object, found \(value.found)")
         }
         let known = fields.map(\.name)
         for (k, _) in pairs where !known.contains(k) && !extraAllowed.contains(k) {

@@ -17,6 +17,9 @@ public enum JSONParser {
         return v
     }
 
+    /// The message for a number literal beyond ±Double.greatestFiniteMagnitude (JSON has no infinity).
+    public static func tooLarge(_ literal: String) -> String { "number \(literal) is too large for a 64-bit float" }
+
     struct Parser {
         let bytes: [UInt8]
         var i = 0
@@ -42,8 +45,21 @@ public enum JSONParser {
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
-            default: throw error("unexpected character \"\(Character(Unicode.Scalar(bytes[i])))\"; a value was expected")
+            default: throw error("unexpected character \"\(character(at: i))\"; a value was expected")
             }
+        }
+
+        /// The character starting at byte `k` (a whole UTF-8 sequence, not its first byte).
+        func character(at k: Int) -> Character {
+            String(decoding: bytes[k..<min(k + 4, bytes.count)], as: UTF8.self).first ?? "\u{FFFD}"
+        }
+
+        /// After a comma: a closing bracket here means the comma was one too many.
+        func rejectTrailingComma(at comma: Int, before close: UInt8) throws(JSONSyntaxError) {
+            guard i < bytes.count, bytes[i] == close else { return }
+            var at = self
+            at.i = comma
+            throw at.error("trailing comma before \"\(Character(Unicode.Scalar(close)))\"")
         }
 
         mutating func literal(_ word: String) throws(JSONSyntaxError) {
@@ -70,9 +86,15 @@ public enum JSONParser {
                 pairs.append((key, try value(depth: depth + 1)))
                 skipSpace()
                 guard i < bytes.count else { throw error("unexpected end of input inside an object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: ",") {
+                    let comma = i
+                    i += 1
+                    skipSpace()
+                    try rejectTrailingComma(at: comma, before: UInt8(ascii: "}"))
+                    continue
+                }
                 if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-                throw error("expected \",\" or \"}\" (a trailing comma or a missing comma?)")
+                throw error("expected \",\" or \"}\" (a missing comma?)")
             }
         }
 
@@ -86,9 +108,15 @@ public enum JSONParser {
                 items.append(try value(depth: depth + 1))
                 skipSpace()
                 guard i < bytes.count else { throw error("unexpected end of input inside an array") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: ",") {
+                    let comma = i
+                    i += 1
+                    skipSpace()
+                    try rejectTrailingComma(at: comma, before: UInt8(ascii: "]"))
+                    continue
+                }
                 if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                throw error("expected \",\" or \"]\"")
+                throw error("expected \",\" or \"]\" (a missing comma?)")
             }
         }
 
@@ -113,13 +141,11 @@ public enum JSONParser {
                     case UInt8(ascii: "r"): out.append(0x0D)
                     case UInt8(ascii: "t"): out.append(0x09)
                     case UInt8(ascii: "u"):
-                        guard i + 4 < bytes.count, let code = UInt32(String(decoding: bytes[(i + 1)...(i + 4)], as: UTF8.self), radix: 16) else {
-                            throw error("invalid \\u escape")
-                        }
+                        guard let code = hex4(at: i + 1) else { throw error("invalid \\u escape; four hexadecimal digits expected") }
                         i += 4
                         var scalarValue = code
                         if (0xD800..<0xDC00).contains(code), i + 6 < bytes.count, bytes[i + 1] == UInt8(ascii: "\\"), bytes[i + 2] == UInt8(ascii: "u"),
-                           let low = UInt32(String(decoding: bytes[(i + 3)...(i + 6)], as: UTF8.self), radix: 16), (0xDC00..<0xE000).contains(low) {
+                           let low = hex4(at: i + 3), (0xDC00..<0xE000).contains(low) {
                             scalarValue = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                             i += 6
                         }
@@ -135,6 +161,21 @@ public enum JSONParser {
             return String(decoding: out, as: UTF8.self)
         }
 
+        /// The value of exactly four hexadecimal digits at `k` (no sign, unlike `UInt32(_:radix:)`).
+        func hex4(at k: Int) -> UInt32? {
+            guard k + 4 <= bytes.count else { return nil }
+            var v: UInt32 = 0
+            for b in bytes[k..<(k + 4)] {
+                switch b {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = v << 4 | UInt32(b - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = v << 4 | UInt32(b - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): v = v << 4 | UInt32(b - UInt8(ascii: "A") + 10)
+                default: return nil
+                }
+            }
+            return v
+        }
+
         mutating func number() throws(JSONSyntaxError) -> Double {
             let start = i
             if bytes[i] == UInt8(ascii: "-") { i += 1 }
@@ -146,7 +187,9 @@ public enum JSONParser {
                 if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
                 guard digits() > 0 else { throw error("invalid number: exponent digits expected") }
             }
-            guard let d = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else { i = start; throw error("invalid number") }
+            let literal = String(decoding: bytes[start..<i], as: UTF8.self)
+            guard let d = Double(literal) else { i = start; throw error("invalid number") }
+            guard d.isFinite else { i = start; throw error(JSONParser.tooLarge(literal)) }
             return d
         }
     }

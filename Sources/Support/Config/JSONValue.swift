@@ -31,9 +31,13 @@ public indirect enum JSONValue: Sendable, Equatable {
     public var doubleValue: Double? { if case let .number(d) = self { d } else { nil } }
     public var boolValue: Bool? { if case let .bool(b) = self { b } else { nil } }
     public var intValue: Int? {
-        if case let .number(d) = self, d == d.rounded(), Swift.abs(d) < 9e15 { return Int(d) }
+        if case let .number(d) = self, d == d.rounded(), Swift.abs(d) <= JSONValue.largestWholeNumber { return Int(d) }
         return nil
     }
+
+    /// 2^53: beyond it a 64-bit float no longer holds every whole number, so a config's whole
+    /// numbers stop there.
+    public static let largestWholeNumber: Double = 9_007_199_254_740_992
 
     /// A short name of the value's kind, for messages.
     public var kind: String {
@@ -44,6 +48,21 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"
+        }
+    }
+
+    /// The value as a message reports what was found: `null`, `infinity`, `a number 2.5`,
+    /// `a string "10"`, `an object {"a": 1}` (on one line, cut after about 60 characters).
+    public var found: String {
+        switch self {
+        case .null: return "null"
+        case let .number(d) where !d.isFinite: return d.isNaN ? "NaN" : d > 0 ? "infinity" : "negative infinity"
+        case .array, .object:
+            let text = rendered().split(separator: "\n").map { $0.drop { $0 == " " } }.joined(separator: " ")
+                .replacingOccurrences(of: "[ ", with: "[").replacingOccurrences(of: "{ ", with: "{")
+                .replacingOccurrences(of: " ]", with: "]").replacingOccurrences(of: " }", with: "}")
+            return "\(kind) " + (text.count > 60 ? text.prefix(57) + "…" : text)
+        default: return "\(kind) \(rendered())"
         }
     }
 
