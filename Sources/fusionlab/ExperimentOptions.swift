@@ -20,10 +20,16 @@ struct ConfigOptions: ParsableArguments {
     }
 
     /// The validated config, or a message naming the file and key.
-    func load() throws -> JSONValue {
+    func load() throws -> JSONValue { try loadAll().resolved }
+
+    /// The loaded config with its merged layers (variants build on them); notes on options a
+    /// type switch dropped go to standard error.
+    func loadAll() throws -> ConfigLoader.Loaded {
         var overrides = self.overrides
         if let threads { overrides.append("threads=\(threads)") }
-        return try ConfigLoader.load(path: config, overrides: overrides, schema: ExperimentSchema.root)
+        let loaded = try ConfigLoader.loadAll(path: config, overrides: overrides, schema: ExperimentSchema.root)
+        for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        return loaded
     }
 }
 

@@ -21,13 +21,14 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let config = try options.load()
+            let loaded = try options.loadAll()
+            let config = loaded.resolved
             let runner = ExperimentRunner(config: config)
             if dryRun { try DryRun.describe(runner); return }
             let modes = config.at("ablation.mode")?.arrayValue?.compactMap { $0.stringValue.flatMap(AblationMode.init(rawValue:)) } ?? []
             if let variants = config["variants"]?.objectPairs, !variants.isEmpty {
                 guard modes.isEmpty else { throw ValidationError("a config with variants cannot also set ablation.mode; run them as two studies") }
-                StudyReport.print(try Study.runVariants(config: config, resume: resume))
+                StudyReport.print(try Study.runVariants(config: loaded, resume: resume))
                 return
             }
             let study = Study(runner: runner, modes: modes, masked: config.at("ablation.masked")?.boolValue ?? false, resume: resume)
@@ -85,10 +86,13 @@ struct ValidateCommand: ParsableCommand {
         try reportingErrors {
             if docs { print(ConfigReference.markdown, terminator: ""); return }
             guard let config else { throw ValidationError("give a config path, or --docs") }
-            let resolved = try ConfigLoader.load(path: config, overrides: overrides, schema: ExperimentSchema.root)
+            let loaded = try ConfigLoader.loadAll(path: config, overrides: overrides, schema: ExperimentSchema.root)
+            let resolved = loaded.resolved
+            for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             print(resolved.rendered())
             for (name, _) in resolved["variants"]?.objectPairs ?? [] {
-                _ = try Study.variantConfig(resolved, name)
+                let variant = try Study.variantConfig(loaded, name)
+                for note in variant.notes { print("note: [\(name)] \(note)") }
                 print("variant \(name): OK")
             }
             let runner = ExperimentRunner(config: resolved)

@@ -15,8 +15,8 @@ import Support
         let files = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasSuffix(".json") }
         #expect(!files.isEmpty)
         for f in files {
-            let config = try ConfigLoader.load(path: root + "/" + f, schema: ExperimentSchema.root)
-            for (name, _) in config["variants"]?.objectPairs ?? [] { _ = try Study.variantConfig(config, name) }
+            let loaded = try ConfigLoader.loadAll(path: root + "/" + f, schema: ExperimentSchema.root)
+            for (name, _) in loaded.resolved["variants"]?.objectPairs ?? [] { _ = try Study.variantConfig(loaded, name) }
         }
     }
 }

@@ -59,7 +59,8 @@ public struct Study {
     }
 
     /// Runs each named variant of the config (`variants`), each over all seeds and folds.
-    public static func runVariants(config: JSONValue, resume: Bool, reporter: @escaping (String) -> Void = { print($0) }) throws -> Outcome {
+    public static func runVariants(config loaded: ConfigLoader.Loaded, resume: Bool, reporter: @escaping (String) -> Void = { print($0) }) throws -> Outcome {
+        let config = loaded.resolved
         guard let variants = config["variants"]?.objectPairs, !variants.isEmpty else {
             return try Study(runner: ExperimentRunner(config: config, reporter: reporter), modes: [], masked: false, resume: resume).run()
         }
@@ -68,8 +69,10 @@ public struct Study {
         let cache = ConsistencyCache()
         // Every variant is checked before the first trains: a typo in the last one should not
         // surface an hour into the study.
-        let resolvedVariants = try variants.map { (name: $0.0, config: try variantConfig(config, $0.0)) }
-        for (name, resolved) in resolvedVariants {
+        let resolvedVariants = try variants.map { (name: $0.0, config: try variantConfig(loaded, $0.0)) }
+        for (name, variant) in resolvedVariants {
+            for note in variant.notes { reporter("note: [\(name)] \(note)") }
+            let resolved = variant.resolved
             let runner = ExperimentRunner(config: resolved, reporter: reporter)
             runner.variantLabel = name
             runner.consistencyCache = cache
@@ -85,15 +88,16 @@ public struct Study {
         return try Study(runner: base!, modes: [], masked: false, resume: resume).writeTables(results, order: variants.map(\.0))
     }
 
-    /// The validated config of variant `name`: the base config with the variant's overrides.
-    public static func variantConfig(_ config: JSONValue, _ name: String) throws -> JSONValue {
-        var json = config.setting(["variants"], to: .object([]))
-        for o in config["variants"]?[name]?.arrayValue ?? [] {
-            do { json = try ConfigLoader.apply(override: o.stringValue!, to: json) } catch {
-                throw ConfigError(path: "variants.\(name)", message: error.description)
-            }
+    /// Variant `name` of a loaded config: its overrides laid over the merged config before
+    /// defaults are filled in — exactly what the same `--set` list on the command line gives.
+    public static func variantConfig(_ loaded: ConfigLoader.Loaded, _ name: String) throws -> ConfigLoader.Loaded {
+        let overrides = (loaded.resolved["variants"]?[name]?.arrayValue ?? []).compactMap(\.stringValue)
+        var notes: [String] = []
+        let merged: JSONValue
+        do { merged = try ConfigLoader.apply(overrides: overrides, to: loaded.merged.removing("variants"), schema: ExperimentSchema.root, notes: &notes) } catch {
+            throw ConfigError(path: "variants.\(name)", message: error.description)
         }
-        do { return try ExperimentSchema.root.validate(json, path: "") } catch {
+        do { return ConfigLoader.Loaded(merged: merged, resolved: try ExperimentSchema.root.validate(merged, path: ""), notes: notes) } catch {
             throw ConfigError(path: "variants.\(name) → \(error.path)", message: error.message)
         }
     }

@@ -3,18 +3,34 @@ import Foundation
 /// Reads a config file: resolves `extends` (a path or list of paths relative to the file,
 /// merged in order, the file itself last), applies `--set a.b=value` overrides, then validates
 /// against the schema and fills defaults. Precedence: defaults < bases < file < command line.
+/// Each layer switching a `type` drops the options of the old type the new one does not accept
+/// (see `ConfigType.droppingOptionsOfSwitchedTypes`), with a note.
 public enum ConfigLoader {
+    /// A loaded config: the layers merged (`merged`, before defaults — what variants build on, so
+    /// a variant's overrides act exactly as the same `--set` list would), the validated config
+    /// with every default filled in, and notes on dropped options.
+    public struct Loaded: Sendable {
+        public var merged: JSONValue
+        public var resolved: JSONValue
+        public var notes: [String]
+
+        public init(merged: JSONValue, resolved: JSONValue, notes: [String]) { self.merged = merged; self.resolved = resolved; self.notes = notes }
+    }
+
     public static func load(path: String, overrides: [String] = [], schema: ConfigType) throws(ConfigError) -> JSONValue {
-        var merged = try readWithBases(path: path, chain: [])
-        for override in overrides {
-            do { merged = try apply(override: override, to: merged) } catch {
-                var e = error
-                e.file = "--set \(override)"
-                throw e
-            }
+        try loadAll(path: path, overrides: overrides, schema: schema).resolved
+    }
+
+    public static func loadAll(path: String, overrides: [String] = [], schema: ConfigType) throws(ConfigError) -> Loaded {
+        var notes: [String] = []
+        var merged = try readWithBases(path: path, chain: [], schema: schema, notes: &notes)
+        do { merged = try apply(overrides: overrides, to: merged, schema: schema, notes: &notes) } catch {
+            var e = error
+            if e.file == nil { e.file = path }
+            throw e
         }
         do {
-            return try schema.validate(merged, path: "")
+            return Loaded(merged: merged, resolved: try schema.validate(merged, path: ""), notes: notes)
         } catch {
             var e = error
             e.file = path
@@ -22,7 +38,25 @@ public enum ConfigLoader {
         }
     }
 
-    static func readWithBases(path: String, chain: [String]) throws(ConfigError) -> JSONValue {
+    /// `overrides` applied in order, each as a layer over the previous ones; an error names its `--set`.
+    public static func apply(overrides: [String], to config: JSONValue, schema: ConfigType, notes: inout [String]) throws(ConfigError) -> JSONValue {
+        var merged = config
+        for override in overrides {
+            do {
+                let (path, value) = try parse(override: override)
+                let next = merged.setting(path, to: value)
+                merged = schema.droppingOptionsOfSwitchedTypes(lower: merged, upper: JSONValue.object([]).setting(path, to: value),
+                                                               merged: next, notes: &notes)
+            } catch {
+                var e = error
+                e.file = "--set \(override)"
+                throw e
+            }
+        }
+        return merged
+    }
+
+    static func readWithBases(path: String, chain: [String], schema: ConfigType, notes: inout [String]) throws(ConfigError) -> JSONValue {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         if chain.contains(absolute) {
             throw ConfigError(path: "extends", message: "circular extends: \((chain + [absolute]).joined(separator: " → "))", file: path)
@@ -53,15 +87,23 @@ public enum ConfigLoader {
             guard FileManager.default.fileExists(atPath: basePath) else {
                 throw ConfigError(path: "extends", message: "base config \"\(base)\" not found (looked at \(basePath))", file: path)
             }
-            merged = merged.merging(try readWithBases(path: basePath, chain: chain + [absolute]))
+            let base = try readWithBases(path: basePath, chain: chain + [absolute], schema: schema, notes: &notes)
+            merged = schema.droppingOptionsOfSwitchedTypes(lower: merged, upper: base, merged: merged.merging(base), notes: &notes)
         }
-        return merged.merging(json.removing("extends"))
+        let own = json.removing("extends")
+        return schema.droppingOptionsOfSwitchedTypes(lower: merged, upper: own, merged: merged.merging(own), notes: &notes)
     }
 
     /// `a.b.c=value`: the value is read as JSON when it parses (numbers, booleans, lists),
     /// otherwise as a plain string — except a number too large for a float, and text opening
     /// with `[` or `{` that is not valid JSON: those are errors, not strings nobody meant.
     public static func apply(override: String, to config: JSONValue) throws(ConfigError) -> JSONValue {
+        let (path, value) = try parse(override: override)
+        return config.setting(path, to: value)
+    }
+
+    /// The dotted path and JSON value of `a.b.c=value`.
+    static func parse(override: String) throws(ConfigError) -> (path: [String], value: JSONValue) {
         guard let eq = override.firstIndex(of: "=") else {
             throw ConfigError(path: override, message: "an override is key.path=value, e.g. --set training.optimizer.lr=3e-4")
         }
@@ -80,6 +122,6 @@ public enum ConfigLoader {
             }
             value = .string(raw)
         }
-        return config.setting(path, to: value)
+        return (path, value)
     }
 }
