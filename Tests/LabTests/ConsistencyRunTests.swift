@@ -68,7 +68,8 @@ import Tensor
         let specs = try MultimodalModel.consistencySpecs(config: model, schema: schema, modalities: [.sequence, .profile, .attributes],
                                                                 notes: &notes)
         let builder = BatchBuilder(dataset: dataset, images: nil)
-        let fit = try ConsistencyFitter(specs: specs, modelConfig: model, schema: schema, builder: builder, seed: 3, log: { _ in }).fit()
+        let fit = try ConsistencyFitter(specs: specs, options: runner.options.fit, modelConfig: model, schema: schema, builder: builder, seed: 3,
+                                        log: { _ in }).fit()
         let price = try #require(specs.firstIndex { $0.name == "price_in_listing" })
         func mean(_ role: SplitRole) -> Double {
             let xs = dataset.indices(role).compactMap { fit.raw.value(sample: $0, head: price) }
@@ -105,9 +106,9 @@ import Tensor
         let evidence = ConsistencyEvidence(heads: specs, hidden: [8], dropout: 0, generator: &mg)
         let train = Array(0..<300)
         let first = try EvidenceWarmStart.fit(evidence, surprises: table, labels: labels, samples: train, steps: 1, learningRate: 0.01,
-                                              positiveWeight: 4, seed: 1)
+                                              weightDecay: 0.01, positiveWeight: 4, seed: 1)
         let last = try EvidenceWarmStart.fit(evidence, surprises: table, labels: labels, samples: train, steps: 300, learningRate: 0.01,
-                                             positiveWeight: 4, seed: 1)
+                                             weightDecay: 0.01, positiveWeight: 4, seed: 1)
         #expect(last < 0.5 * first, "loss \(first) → \(last)")
         // Held-out samples 300..<400 ranked by the evidence alone.
         let held = Array(300..<n)

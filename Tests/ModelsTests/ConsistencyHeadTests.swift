@@ -58,7 +58,8 @@ import TestSupport
         let config = try Self.config(Self.plantedHeads)
         let specs = try ConsistencyHeadSpec.parseAll(config["consistency"]!, schema: Self.schema)
         #expect(specs.map(\.name) == ["image_category", "price_given_brand", "event_given_profile"])
-        let model = try ConsistencyModel(specs: specs, model: config, schema: Self.schema, seed: 5)
+        let model = try ConsistencyModel(specs: specs, model: config, headHidden: config.at("consistency.hidden")!.arrayValue!.map { $0.intValue! },
+                                         headDropout: Float(config.at("consistency.dropout")!.doubleValue!), schema: Self.schema, seed: 5)
         #expect(model.modalities == [.profile, .image])
         let parameters = ParameterBuffer(module: model)
         let optimizer = try AdamW(parameters: parameters, learningRate: 1e-2)

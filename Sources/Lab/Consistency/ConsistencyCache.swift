@@ -5,21 +5,36 @@ import Models
 /// classifier (fusion, sequence encoder of the main model, …) reuse the same consistency fit
 /// for a seed instead of fitting it again. The key is everything the fit depends on.
 public final class ConsistencyCache {
-    private var fits: [String: ConsistencyFit] = [:]
+    private var fits: [Key: ConsistencyFit] = [:]
     public private(set) var hits = 0
 
     public init() {}
 
-    static func key(data: JSONValue, model: JSONValue, specs: [ConsistencyHeadSpec], seed: Int, fold: Int?) -> String {
-        let encoders = Set(specs.flatMap(\.sourceModalities)).sorted().map { m in model["encoders"]?[m.rawValue]?.rendered() ?? "" }
-        // Only the options the fit reads: the classifier's own (evidence, joint weight) may differ.
-        let consistency = model["consistency"]!
-        let section = JSONValue.object(["heads", "folds", "epochs", "batch_size", "lr", "hidden", "dropout"].map { ($0, consistency[$0] ?? .null) })
-        return [data.rendered(), model.at("dimension")?.rendered() ?? "", section.rendered(), encoders.joined(separator: "|"),
-                specs.map(\.name).joined(separator: ","), "\(seed)", "\(fold ?? -1)"].joined(separator: "\n")
+    /// Everything a fit depends on: the data section, the model width and the encoders of the
+    /// heads' sources (still JSON, rendered), the typed fit options — the fitter reads nothing
+    /// else of `model.consistency`, so a new option it reads is in the key by construction —
+    /// the heads, the seed and the fold.
+    struct Key: Hashable {
+        var data: String
+        var dimension: String
+        var encoders: [String]
+        var fit: ConsistencyFitOptions
+        var heads: [ConsistencyHeadSpec]
+        var seed: Int
+        var fold: Int?
+
+        init(data: JSONValue, model: JSONValue, fit: ConsistencyFitOptions, specs: [ConsistencyHeadSpec], seed: Int, fold: Int?) {
+            self.data = data.rendered()
+            dimension = model["dimension"]?.rendered() ?? ""
+            encoders = Set(specs.flatMap(\.sourceModalities)).sorted().map { m in model["encoders"]?[m.rawValue]?.rendered() ?? "" }
+            self.fit = fit
+            heads = specs
+            self.seed = seed
+            self.fold = fold
+        }
     }
 
-    func fit(_ key: String, make: () throws -> ConsistencyFit) rethrows -> ConsistencyFit {
+    func fit(_ key: Key, make: () throws -> ConsistencyFit) rethrows -> ConsistencyFit {
         if let hit = fits[key] { hits += 1; return hit }
         let fit = try make()
         fits[key] = fit

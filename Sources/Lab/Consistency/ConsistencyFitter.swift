@@ -60,22 +60,23 @@ public struct ConsistencyFit {
 /// other sample's from a model trained on the whole training split. No anomaly label is read.
 public struct ConsistencyFitter {
     public var specs: [ConsistencyHeadSpec]
-    /// The validated `model` section (encoders and `consistency` options).
+    /// Everything of `model.consistency` the fit reads (and the cache keys on).
+    public var options: ConsistencyFitOptions
+    /// The validated `model` section: its encoders are built for the heads' sources.
     public var modelConfig: JSONValue
     public var schema: DatasetSchema
     public var builder: BatchBuilder
     public var seed: UInt64
     public var log: (String) -> Void
 
-    public init(specs: [ConsistencyHeadSpec], modelConfig: JSONValue, schema: DatasetSchema, builder: BatchBuilder, seed: UInt64,
-                log: @escaping (String) -> Void) {
-        self.specs = specs; self.modelConfig = modelConfig; self.schema = schema; self.builder = builder; self.seed = seed; self.log = log
+    public init(specs: [ConsistencyHeadSpec], options: ConsistencyFitOptions, modelConfig: JSONValue, schema: DatasetSchema,
+                builder: BatchBuilder, seed: UInt64, log: @escaping (String) -> Void) {
+        self.specs = specs; self.options = options; self.modelConfig = modelConfig; self.schema = schema; self.builder = builder; self.seed = seed; self.log = log
     }
 
     public func fit() throws -> ConsistencyFit {
         let dataset = builder.dataset, n = dataset.sampleCount, h = specs.count
-        let options = modelConfig["consistency"]!
-        let k = options.int("folds")
+        let k = options.folds
         var values = [Float](repeating: 0, count: n * h), present = [Float](repeating: 0, count: n * h)
         var likeliest = [Int32](repeating: -1, count: n * h)
         let train = dataset.indices(.train)
@@ -88,8 +89,9 @@ public struct ConsistencyFitter {
             let (fitOn, scoreOn): ([Int], [Int]) = fold < k
                 ? (order.enumerated().filter { $0.offset % k != fold }.map(\.element), order.enumerated().filter { $0.offset % k == fold }.map(\.element))
                 : (train, (0..<n).filter { dataset.roles[$0] != .train })
-            let model = try ConsistencyModel(specs: specs, model: modelConfig, schema: schema, seed: seed &+ 0x51 &* UInt64(fold + 1))
-            let loss = try fitModel(model, on: fitOn, options: options, fold: fold)
+            let model = try ConsistencyModel(specs: specs, model: modelConfig, headHidden: options.hidden, headDropout: Float(options.dropout),
+                                             schema: schema, seed: seed &+ 0x51 &* UInt64(fold + 1))
+            let loss = try fitModel(model, on: fitOn, fold: fold)
             try score(model, scoreOn, values: &values, present: &present, likeliest: &likeliest)
             log(String(format: "consistency: %@ fitted on %d samples (final loss %.4f), scored %d", fold < k ? "fold \(fold + 1)/\(k)" : "full model",
                        fitOn.count, loss, scoreOn.count))
@@ -101,13 +103,13 @@ public struct ConsistencyFitter {
                               likeliest: likeliest)
     }
 
-    private func fitModel(_ model: ConsistencyModel, on samples: [Int], options: JSONValue, fold: Int) throws -> Double {
+    private func fitModel(_ model: ConsistencyModel, on samples: [Int], fold: Int) throws -> Double {
         let parameters = ParameterBuffer(module: model)
-        let optimizer = try AdamW(parameters: parameters, learningRate: options.float("lr"), weightDecay: 0.01)
-        let batchSize = options.int("batch_size")
+        let optimizer = try AdamW(parameters: parameters, learningRate: Float(options.lr), weightDecay: Float(options.weightDecay))
+        let batchSize = options.batchSize
         var g = RandomGenerator(seed: seed ^ (0xF01D_0000 &+ UInt64(fold)))
         var last = 0.0
-        for epoch in 0..<options.int("epochs") {
+        for epoch in 0..<options.epochs {
             model.train(true)
             model.reseedRandomness(seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(fold * 1000 + epoch))
             var order = samples

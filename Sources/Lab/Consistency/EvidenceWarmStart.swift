@@ -11,7 +11,7 @@ enum EvidenceWarmStart {
     /// Full-batch AdamW on binary cross-entropy (with the trainer's positive weight). Returns
     /// the final loss.
     static func fit(_ evidence: ConsistencyEvidence, surprises: SurpriseTable, labels: [Float], samples: [Int], steps: Int,
-                    learningRate: Float, positiveWeight: Float, seed: UInt64) throws -> Float {
+                    learningRate: Float, weightDecay: Float, positiveWeight: Float, seed: UInt64) throws -> Float {
         let h = surprises.heads.count, b = samples.count
         guard b > 0, steps > 0 else { return 0 }
         let s = Tensor(zeros: [b, h]), p = Tensor(zeros: [b, h])
@@ -23,7 +23,7 @@ enum EvidenceWarmStart {
         }
         let y = Tensor(samples.map { labels[$0] }, shape: [b])
         let parameters = ParameterBuffer(module: evidence)
-        let optimizer = try AdamW(parameters: parameters, learningRate: learningRate, weightDecay: 0.01)
+        let optimizer = try AdamW(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay)
         evidence.train(true)
         evidence.reseedRandomness(seed ^ 0xE71D_E7CE)
         var last: Float = 0

@@ -12,25 +12,27 @@ extension ExperimentRunner {
         var skipped: [String] = []   // already noted by MultimodalModel.build
         let specs = try MultimodalModel.consistencySpecs(config: modelConfig, schema: schema, modalities: model.modalities, notes: &skipped)
         guard !specs.isEmpty else { return nil }
-        let fitter = ConsistencyFitter(specs: specs, modelConfig: modelConfig, schema: schema, builder: builder, seed: UInt64(seed),
-                                       log: { reporter.log($0) })
-        let key = ConsistencyCache.key(data: config["data"]!, model: modelConfig, specs: specs, seed: seed, fold: fold)
+        let fitter = ConsistencyFitter(specs: specs, options: options.fit, modelConfig: modelConfig, schema: schema, builder: builder,
+                                       seed: UInt64(seed), log: { reporter.log($0) })
+        let key = ConsistencyCache.Key(data: config["data"]!, model: modelConfig, fit: options.fit, specs: specs, seed: seed, fold: fold)
         let cache = consistencyCache ?? ConsistencyCache()
         let hits = cache.hits
         let fit = try cache.fit(key) { try fitter.fit() }
         if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
-        let options = modelConfig["consistency"]!
-        let surprises = fit.scaled(SurpriseScaling(rawValue: options.string("surprise_scaling"))!)
+        let evidenceOptions = options.evidence
+        let surprises = fit.scaled(evidenceOptions.scaling)
         builder.surprises = surprises
 
-        let steps = options.int("evidence_warmup_steps")
+        let steps = evidenceOptions.evidenceWarmupSteps
         if let evidence = model.consistencyEvidence, steps > 0 {
             let dataset = builder.dataset, train = dataset.indices(.train)
-            let weight = config.at("training.imbalance")!.stringValue! == "pos_weight" ? Trainer.positiveWeight(labels: dataset.labels, samples: train) : 1
+            let weight = options.training.imbalance == .posWeight ? Trainer.positiveWeight(labels: dataset.labels, samples: train) : 1
             let loss = try EvidenceWarmStart.fit(evidence, surprises: surprises, labels: dataset.labels, samples: train, steps: steps,
-                                                 learningRate: 0.01, positiveWeight: weight, seed: UInt64(seed))
+                                                 learningRate: Float(evidenceOptions.evidenceWarmupLr),
+                                                 weightDecay: Float(evidenceOptions.evidenceWarmupWeightDecay), positiveWeight: weight,
+                                                 seed: UInt64(seed))
             reporter.log(String(format: "consistency: evidence warm-started on the training surprises (%d steps, loss %.4f)", steps, loss))
-            if options.string("evidence_training") == "frozen" {
+            if evidenceOptions.frozenAfterWarmStart {
                 for (_, p) in evidence.namedParameters() { _ = p.requiringGrad(false) }
             }
         }

@@ -46,13 +46,12 @@ public enum FeatureExport {
     public static func table(config: JSONValue, fold: Int? = nil, reporter: @escaping (String) -> Void = { print($0) }) throws -> FeatureTable {
         let runner = ExperimentRunner(config: config, reporter: reporter)
         runner.keepSampleEvents = true
-        let folds = config.at("data.split.folds")?.intValue
+        let folds = runner.options.folds
         if let fold, folds.map({ fold < 0 || fold >= $0 }) ?? true { throw FeatureExportError.noSuchFold(fold: fold, folds: folds) }
         let prepared = try runner.dataset(fold: fold ?? (folds != nil ? 0 : nil))
         let raw = try RawDataset.load(folder: prepared.folder)
-        let images = config.at("data.images")!
-        return try table(raw: raw, prepared: prepared, imageSize: images.int("size"),
-                         imagePolicy: MissingImagePolicy(rawValue: images.string("missing"))!, maxImagePixels: images.int("max_pixels"))
+        let images = runner.options.images
+        return try table(raw: raw, prepared: prepared, imageSize: images.size, imagePolicy: images.missingPolicy, maxImagePixels: images.maxPixels)
     }
 
     /// The features of `prepared` (prepared from `raw` with `DataOptions.keepSampleEvents`, so the

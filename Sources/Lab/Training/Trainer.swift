@@ -49,37 +49,54 @@ public enum TrainingError: Error, CustomStringConvertible {
 public final class Trainer {
     public let model: MultimodalModel
     public let builder: BatchBuilder
-    public let config: JSONValue          // the validated `training` section
+    public let options: TrainingOptions
     public let seed: UInt64
     public let reporter: ProgressReporter
+    public let lossWeights: LossWeights
     /// Where the resume state is kept (nil: no state is saved).
     public let statePath: String?
     /// Saved with the resume state; a state saved under another fingerprint is refused.
-    public var configFingerprint: String?
+    public let configFingerprint: String?
 
-    public init(model: MultimodalModel, builder: BatchBuilder, training config: JSONValue, seed: UInt64,
-                reporter: ProgressReporter, statePath: String?) {
-        self.model = model; self.builder = builder; self.config = config; self.seed = seed
-        self.reporter = reporter; self.statePath = statePath
+    /// Weights of the auxiliary losses beside the binary one (from the `model` section).
+    public struct LossWeights: Sendable {
+        /// The anomaly-type head's cross-entropy (`model.anomaly_type_head.weight`).
+        public var anomalyTypeHead: Double
+        /// The jointly trained consistency heads' loss (`model.consistency.joint_weight`).
+        public var consistencyHeads: Double
+        public init(anomalyTypeHead: Double = 0.2, consistencyHeads: Double = 0) {
+            self.anomalyTypeHead = anomalyTypeHead; self.consistencyHeads = consistencyHeads
+        }
+    }
+
+    /// Where the epoch-level resume state goes, and the fingerprint of the config it belongs to.
+    public struct StateFile: Sendable {
+        public var path: String
+        public var configFingerprint: String?
+        public init(path: String, configFingerprint: String? = nil) { self.path = path; self.configFingerprint = configFingerprint }
+    }
+
+    public init(model: MultimodalModel, builder: BatchBuilder, training options: TrainingOptions, lossWeights: LossWeights = .init(),
+                seed: UInt64, reporter: ProgressReporter, state: StateFile?) {
+        self.model = model; self.builder = builder; self.options = options; self.lossWeights = lossWeights; self.seed = seed
+        self.reporter = reporter; self.statePath = state?.path; self.configFingerprint = state?.configFingerprint
     }
 
     public func fit(resume: Bool) throws -> TrainingOutcome {
         let dataset = builder.dataset
         let train = dataset.indices(.train), valid = dataset.indices(.valid)
         guard !train.isEmpty else { throw TrainingError.noTrainingSamples }
-        let batchSize = config.int("batch_size"), epochs = config.int("epochs")
+        let batchSize = options.batchSize, epochs = options.epochs
         let parameters = ParameterBuffer(module: model)
         let optimizer = try makeOptimizer(parameters)
         let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
         let totalSteps = stepsPerEpoch * epochs
-        let scheduleConfig = config["schedule"]!
         let schedule = try LearningRateSchedule(
-            peak: optimizer.learningRate, warmupSteps: Int(scheduleConfig.double("warmup_fraction") * Double(totalSteps)),
-            totalSteps: totalSteps, decay: LearningRateSchedule.Decay(rawValue: scheduleConfig.string("decay"))!,
-            minRatio: scheduleConfig.float("min_ratio"))
+            peak: optimizer.learningRate, warmupSteps: Int(options.schedule.warmupFraction * Double(totalSteps)),
+            totalSteps: totalSteps, decay: LearningRateSchedule.Decay(rawValue: options.schedule.decay)!,
+            minRatio: Float(options.schedule.minRatio))
         let positiveWeight = Self.positiveWeight(labels: dataset.labels, samples: train)
-        let stopping = config["early_stopping"]!
-        let metric = stopping.string("metric"), patience = stopping.int("patience")
+        let metric = options.earlyStopping.metric, patience = options.earlyStopping.patience
         let scorer = Scorer(model: model, builder: builder, batchSize: max(batchSize, 256))
 
         var state = ResumeState(bestValues: Storage(count: parameters.count))
@@ -100,25 +117,23 @@ public final class Trainer {
             model.train(true)
             // Masks and order depend only on (seed, epoch): a resumed run repeats them exactly.
             model.reseedRandomness(seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(epoch))
-            let order = epochOrder(train, epoch: epoch, balanced: config.string("imbalance") == "balanced_sampling")
+            let order = epochOrder(train, epoch: epoch, balanced: options.imbalance == .balancedSampling)
             var lossSum = 0.0
             for (k, start) in stride(from: 0, to: order.count, by: batchSize).enumerated() {
                 let batch = try builder.batch(Array(order[start..<min(start + batchSize, order.count)]))
                 let out = model(batch)
                 var loss: Tensor
-                switch config.string("imbalance") {
-                case "pos_weight": loss = binaryCrossEntropyWithLogits(out.logit, batch.labels, positiveWeight: positiveWeight)
-                case "focal":
-                    let f = config["focal"]!
-                    loss = focalLoss(out.logit, batch.labels, alpha: f.float("alpha"), gamma: f.float("gamma"))
-                default: loss = binaryCrossEntropyWithLogits(out.logit, batch.labels)
+                switch options.imbalance {
+                case .posWeight: loss = binaryCrossEntropyWithLogits(out.logit, batch.labels, positiveWeight: positiveWeight)
+                case .focal: loss = focalLoss(out.logit, batch.labels, alpha: Float(options.focal.alpha), gamma: Float(options.focal.gamma))
+                case .balancedSampling, .none: loss = binaryCrossEntropyWithLogits(out.logit, batch.labels)
                 }
                 if let typeLogits = out.anomalyTypeLogits {
-                    let weight = Float(modelTypeHeadWeight)
+                    let weight = Float(lossWeights.anomalyTypeHead)
                     loss = loss + softmaxCrossEntropy(typeLogits, labels: batch.anomalyClasses, ignoreIndex: -1) * weight
                 }
-                if let consistencyLoss = out.consistencyLoss, consistencyWeight > 0 {
-                    loss = loss + consistencyLoss * Float(consistencyWeight)
+                if let consistencyLoss = out.consistencyLoss, lossWeights.consistencyHeads > 0 {
+                    loss = loss + consistencyLoss * Float(lossWeights.consistencyHeads)
                 }
                 let value = Double(loss.item)
                 guard value.isFinite else {
@@ -127,7 +142,7 @@ public final class Trainer {
                 }
                 optimizer.zeroGrad()
                 loss.backward()
-                if let clip = config["clip_norm"]?.doubleValue { _ = clipGradientNorm(parameters, maxNorm: Float(clip)) }
+                if let clip = options.clipNorm { _ = clipGradientNorm(parameters, maxNorm: Float(clip)) }
                 optimizer.learningRate = schedule.learningRate(atStep: step)
                 optimizer.step()
                 step += 1
@@ -149,10 +164,10 @@ public final class Trainer {
                                      validROCAUC: curve.rocAUC, validAveragePrecision: curve.averagePrecision, validF1: f1,
                                      learningRate: Double(optimizer.learningRate), seconds: Date().timeIntervalSince(epochStart))
             let value: Double? = switch metric {
-            case "roc_auc": record.validROCAUC
-            case "average_precision": record.validAveragePrecision
-            case "f1": record.validF1
-            default: -record.validLoss
+            case .rocAUC: record.validROCAUC
+            case .averagePrecision: record.validAveragePrecision
+            case .f1: record.validF1
+            case .loss: -record.validLoss
             }
             // An undefined metric (a one-class validation split) falls back to the loss.
             let score = value ?? -record.validLoss
@@ -172,7 +187,7 @@ public final class Trainer {
             if let statePath { try state.save(statePath, parameters: parameters, optimizer: optimizer, configFingerprint: configFingerprint) }
             if interruptAfterEpoch == epoch + 1 { throw TrainingError.interrupted(afterEpoch: epoch + 1) }
             stoppedEarly = state.badEpochs >= patience
-            if stoppedEarly { reporter.log("early stopping: no \(metric) improvement for \(patience) epochs; best epoch \(state.bestEpoch)") }
+            if stoppedEarly { reporter.log("early stopping: no \(metric.rawValue) improvement for \(patience) epochs; best epoch \(state.bestEpoch)") }
             epoch += 1
         }
         // Restore the best epoch's weights.
@@ -184,19 +199,13 @@ public final class Trainer {
     /// Stops (as if killed) once this many epochs are complete and saved: for resume tests.
     public var interruptAfterEpoch: Int?
 
-    /// Weight of the anomaly-type loss (read by the runner from the model section).
-    public var modelTypeHeadWeight: Double = 0.2
-    /// Weight of the jointly trained consistency heads' loss (`model.consistency.joint_weight`).
-    public var consistencyWeight: Double = 0
 
     func makeOptimizer(_ parameters: ParameterBuffer) throws -> any Optimizer {
-        let o = config["optimizer"]!
-        switch o.string("type") {
-        case "sgd":
-            return try SGD(parameters: parameters, learningRate: o.float("lr"), momentum: o.float("momentum"), weightDecay: o.float("weight_decay"))
-        default:
-            return try AdamW(parameters: parameters, learningRate: o.float("lr"), beta1: o.float("beta1"), beta2: o.float("beta2"),
-                             weightDecay: o.float("weight_decay"))
+        switch options.optimizer {
+        case let .sgd(lr, momentum, weightDecay):
+            return try SGD(parameters: parameters, learningRate: Float(lr), momentum: Float(momentum), weightDecay: Float(weightDecay))
+        case let .adamw(lr, weightDecay, beta1, beta2):
+            return try AdamW(parameters: parameters, learningRate: Float(lr), beta1: Float(beta1), beta2: Float(beta2), weightDecay: Float(weightDecay))
         }
     }
 

@@ -4,7 +4,7 @@ import Datasets
 import Support
 
 /// What one consistency head reads and predicts, resolved against a dataset.
-public struct ConsistencyHeadSpec: Sendable, Equatable {
+public struct ConsistencyHeadSpec: Sendable, Hashable {
     public var name: String
     /// Modalities whose encoder embeddings the head reads.
     public var sourceModalities: [Modality]
@@ -12,7 +12,7 @@ public struct ConsistencyHeadSpec: Sendable, Equatable {
     public var sourceFields: [SourceField]
     public var target: ConsistencyTarget
 
-    public struct SourceField: Sendable, Equatable {
+    public struct SourceField: Sendable, Hashable {
         public var modality: Modality
         public var column: Int
         public var name: String

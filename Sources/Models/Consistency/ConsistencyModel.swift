@@ -11,11 +11,12 @@ public final class ConsistencyModel: Module {
     public let encoders: [any ModalityEncoder]
     public let heads: [ConsistencyHead]
 
-    /// Builds encoders (from `model.encoders`) for the heads' source modalities, then the heads.
-    public init(specs: [ConsistencyHeadSpec], model config: JSONValue, schema: DatasetSchema, seed: UInt64) throws(ConfigError) {
+    /// Builds encoders (from `model.encoders`) for the heads' source modalities, then the heads
+    /// (`headHidden` widths, `headDropout`: the fit's own options).
+    public init(specs: [ConsistencyHeadSpec], model config: JSONValue, headHidden: [Int], headDropout: Float, schema: DatasetSchema,
+                seed: UInt64) throws(ConfigError) {
         var generator = RandomGenerator(seed: seed)
         let dimension = config.int("dimension")
-        let consistency = config["consistency"]!
         modalities = Set(specs.flatMap(\.sourceModalities)).sorted()
         let context = EncoderContext(schema: schema, dimension: dimension)
         var encoders: [any ModalityEncoder] = []
@@ -28,8 +29,7 @@ public final class ConsistencyModel: Module {
         }
         self.encoders = encoders
         heads = specs.map {
-            ConsistencyHead(spec: $0, embeddingSize: dimension, hidden: consistency.ints("hidden"), dropout: consistency.float("dropout"),
-                            generator: &generator)
+            ConsistencyHead(spec: $0, embeddingSize: dimension, hidden: headHidden, dropout: headDropout, generator: &generator)
         }
     }
 

@@ -3,7 +3,7 @@ import Datasets
 import Support
 
 /// The field a consistency head predicts, and where a batch holds it.
-public enum ConsistencyTarget: Sendable, Equatable {
+public enum ConsistencyTarget: Sendable, Hashable {
     /// A token column of the profile or attributes (`attributes.category_id`).
     case categorical(Modality, column: Int, name: String, size: Int)
     /// A standardised float column, as its training-quantile bucket (`attributes.price`).

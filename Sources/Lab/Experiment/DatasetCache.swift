@@ -1,0 +1,44 @@
+import Foundation
+import Datasets
+import Support
+
+/// Datasets read and prepared once per study: every runner of a study (its variants, seeds and
+/// folds) asks this cache, so variants with the same data section share one prepared dataset
+/// and one read of the files.
+public final class DatasetCache {
+    private var raw: [String: RawDataset] = [:]
+    private var prepared: [String: PreparedDataset] = [:]
+
+    public init() {}
+
+    func prepared(path: String, generate: ExperimentOptions.GenerateOptions?, options: DataOptions,
+                  reporter: (String) -> Void) throws -> PreparedDataset {
+        let key = path + "\n" + String(describing: options)
+        if let d = prepared[key] { return d }
+        if raw[path] == nil {
+            if !FileManager.default.fileExists(atPath: path), let generate {
+                try DatasetGeneration.generate(preset: generate.preset, seed: generate.seed, into: path, log: reporter)
+            }
+            raw[path] = try RawDataset.load(folder: path)
+        }
+        let d = try PreparedDataset.prepare(raw[path]!, options: options)
+        let r = d.report
+        reporter("data: \(d.sampleCount) samples (train \(r.splitCounts["train"] ?? 0), valid \(r.splitCounts["valid"] ?? 0), "
+                 + "test \(r.splitCounts["test"] ?? 0)), \(r.events) events; dropped \(r.droppedEvents) events of unknown users/items; "
+                 + "\(r.samplesWithoutEvents) samples without events; \(r.truncatedSequences) sequences truncated to \(options.maxLength)"
+                 + (r.ignoredColumns.isEmpty ? "" : "; unused columns: \(r.ignoredColumns.joined(separator: ", "))"))
+        prepared[key] = d
+        return d
+    }
+}
+
+/// Generates the synthetic shop when a config's dataset folder is absent.
+public enum DatasetGeneration {
+    public static func generate(preset: String, seed: Int, into path: String, log: (String) -> Void) throws {
+        guard let p = ShopPreset(rawValue: preset) else { throw ConfigError(path: "data.generate.preset", message: "unknown preset \(preset)") }
+        log("data: \(path) not found; generating the synthetic shop (preset \(preset), seed \(seed))")
+        let began = Date()
+        let summary = try SyntheticShop(config: ShopConfig(preset: p, seed: UInt64(seed))).write(to: path)
+        log(String(format: "data: wrote %d samples in %.1fs", summary.samples, Date().timeIntervalSince(began)))
+    }
+}

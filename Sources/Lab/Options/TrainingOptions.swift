@@ -1,0 +1,75 @@
+/// The `training` section, decoded once (see `ExperimentSchema.training` for each key's meaning).
+public struct TrainingOptions: Codable, Sendable, Hashable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerOptions
+    public var schedule: ScheduleOptions
+    public var clipNorm: Double?
+    public var imbalance: Imbalance
+    public var focal: FocalOptions
+    public var earlyStopping: EarlyStoppingOptions
+    public var logEvery: Int
+
+    public enum Imbalance: String, Codable, Sendable, CaseIterable {
+        case posWeight = "pos_weight", focal, balancedSampling = "balanced_sampling", none
+    }
+
+    public struct ScheduleOptions: Codable, Sendable, Hashable {
+        public var warmupFraction: Double
+        public var decay: String
+        public var minRatio: Double
+    }
+
+    public struct FocalOptions: Codable, Sendable, Hashable {
+        public var alpha: Double
+        public var gamma: Double
+    }
+
+    public struct EarlyStoppingOptions: Codable, Sendable, Hashable {
+        public var metric: EarlyStoppingMetric
+        public var patience: Int
+    }
+
+    /// The validation metric watched for early stopping and best-epoch selection.
+    public enum EarlyStoppingMetric: String, Codable, Sendable, CaseIterable {
+        case rocAUC = "roc_auc", averagePrecision = "average_precision", f1, loss
+    }
+}
+
+/// `training.optimizer`: one case per `type`, each with its own options.
+public enum OptimizerOptions: Codable, Sendable, Hashable {
+    case adamw(lr: Double, weightDecay: Double, beta1: Double, beta2: Double)
+    case sgd(lr: Double, momentum: Double, weightDecay: Double)
+
+    public var learningRate: Double {
+        switch self { case let .adamw(lr, _, _, _), let .sgd(lr, _, _): lr }
+    }
+
+    private enum Key: String, CodingKey { case type, lr, weightDecay, beta1, beta2, momentum }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        switch try c.decode(String.self, forKey: .type) {
+        case "sgd":
+            self = .sgd(lr: try c.decode(Double.self, forKey: .lr), momentum: try c.decode(Double.self, forKey: .momentum),
+                        weightDecay: try c.decode(Double.self, forKey: .weightDecay))
+        case "adamw":
+            self = .adamw(lr: try c.decode(Double.self, forKey: .lr), weightDecay: try c.decode(Double.self, forKey: .weightDecay),
+                          beta1: try c.decode(Double.self, forKey: .beta1), beta2: try c.decode(Double.self, forKey: .beta2))
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown optimizer \(other)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        switch self {
+        case let .adamw(lr, weightDecay, beta1, beta2):
+            try c.encode("adamw", forKey: .type); try c.encode(lr, forKey: .lr); try c.encode(weightDecay, forKey: .weightDecay)
+            try c.encode(beta1, forKey: .beta1); try c.encode(beta2, forKey: .beta2)
+        case let .sgd(lr, momentum, weightDecay):
+            try c.encode("sgd", forKey: .type); try c.encode(lr, forKey: .lr); try c.encode(momentum, forKey: .momentum)
+            try c.encode(weightDecay, forKey: .weightDecay)
+        }
+    }
+}
