@@ -61,3 +61,20 @@ import Support
         #expect(loaded.notes.count == 1 && loaded.notes[0].hasPrefix("model.fusion: switching type from attention to concat dropped"), "\(loaded.notes)")
     }
 }
+
+@Suite(.serialized) struct StudyDataTests {
+    /// Variants that differ only in the model share one read and one preparation of the data.
+    @Test func aStudyPreparesEachDataSectionOnce() throws {
+        let out = scratchDirectory()
+        let config = try tinyConfig(out, ["training.epochs=1", "model.modalities=[\"sequence\",\"profile\"]",
+                                          "variants={\"a\": [], \"b\": [\"model.fusion.type=concat\"], \"c\": [\"data.max_length=20\"]}"])
+        let path = out + "/experiment.json"
+        try config.rendered().write(toFile: path, atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        let outcome = try Study.runVariants(config: try ConfigLoader.loadAll(path: path, schema: ExperimentSchema.root), resume: false,
+                                            reporter: { lines.append($0) })
+        #expect(outcome.table.rows.map { $0[0] } == ["a", "b", "c"])
+        // a and b share one preparation; c's data section differs, so it gets its own.
+        #expect(lines.filter { $0.hasPrefix("data: ") }.count == 2, "\(lines.filter { $0.hasPrefix("data: ") })")
+    }
+}

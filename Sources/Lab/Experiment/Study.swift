@@ -66,7 +66,7 @@ public struct Study {
         }
         var results: [RunResult] = []
         var base: ExperimentRunner?
-        let cache = ConsistencyCache()
+        let cache = ConsistencyCache(), datasets = DatasetCache()
         // Every variant is checked before the first trains: a typo in the last one should not
         // surface an hour into the study.
         let resolvedVariants = try variants.map { (name: $0.0, config: try variantConfig(loaded, $0.0)) }
@@ -76,6 +76,7 @@ public struct Study {
             let runner = ExperimentRunner(config: resolved, reporter: reporter)
             runner.variantLabel = name
             runner.consistencyCache = cache
+            runner.datasetCache = datasets
             if base == nil { base = runner }
             let study = Study(runner: runner, modes: [], masked: false, resume: resume)
             for seed in runner.seeds {
