@@ -83,11 +83,11 @@ extension ModalityAttribution {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             guard let header = lines.first, header.starts(with: ["anomaly_type", "samples", "method"]) else {
-                throw ConfigError(path: "", message: "\(path):1: expected a header starting anomaly_type,samples,method")
+                throw ResultFileError(path: path, line: 1, "expected a header starting anomaly_type,samples,method")
             }
             for (k, row) in lines.dropFirst().enumerated() {
                 guard row.count == header.count, let samples = Double(row[1]) else {
-                    throw ConfigError(path: "", message: "\(path):\(k + 2): expected \(header.count) fields")
+                    throw ResultFileError(path: path, line: k + 2, "expected \(header.count) fields")
                 }
                 let key = Key(variant: variant, type: row[0], method: row[2])
                 if sums[key] == nil { keys.append(key); sums[key] = (0, 0, [:]) }

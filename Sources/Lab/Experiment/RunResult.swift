@@ -24,15 +24,15 @@ extension RunResult {
         func json(_ name: String) throws -> JSONValue {
             let path = (directory as NSString).appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigError(path: "", message: "\(path): missing from a run folder marked complete; delete the folder to run it again")
+                throw ResultFileError(path: path, "missing from a run folder marked complete; delete the folder to run it again")
             }
             do { return try JSONParser.parse(String(decoding: data, as: UTF8.self)) } catch {
-                throw ConfigError(path: "", message: "\(path): invalid JSON at \(error)")
+                throw ResultFileError(path: path, line: error.line, "invalid JSON at column \(error.column): \(error.message)")
             }
         }
         let metrics = try json("metrics.json"), timing = try json("timing.json")
         guard let valid = metrics["valid"].flatMap(SplitMetrics.init(json:)), let test = metrics["test"].flatMap(SplitMetrics.init(json:)) else {
-            throw ConfigError(path: "", message: "\(directory)/metrics.json lacks valid or test metrics; delete the folder to run it again")
+            throw ResultFileError(path: directory + "/metrics.json", "lacks valid or test metrics; delete the folder to run it again")
         }
         var masked: [Modality: SplitMetrics] = [:]
         for (name, value) in metrics["test_with_modality_masked"]?.objectPairs ?? [] {

@@ -13,14 +13,14 @@ public struct RunRecord: Sendable {
     public static func read(directory: String) throws -> RunRecord {
         let path = (directory as NSString).appendingPathComponent("metrics.json")
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(path: "", message: "no metrics.json in \(directory) (is it a finished run folder?)")
+            throw ResultFileError(path: path, "missing (is \(directory) a finished run folder?)")
         }
         let json: JSONValue
         do { json = try JSONParser.parse(String(decoding: data, as: UTF8.self)) } catch {
-            throw ConfigError(path: "", message: "\(path): invalid JSON at \(error)")
+            throw ResultFileError(path: path, line: error.line, "invalid JSON at column \(error.column): \(error.message)")
         }
         guard let variant = json["variant"]?.stringValue, let seed = json["seed"]?.intValue, let test = json["test"] else {
-            throw ConfigError(path: "", message: "\(path) lacks variant, seed or test metrics")
+            throw ResultFileError(path: path, "lacks variant, seed or test metrics")
         }
         return RunRecord(directory: directory, variant: variant, seed: seed, fold: json["fold"]?.intValue, test: flatten(test))
     }
@@ -39,22 +39,22 @@ public struct RunRecord: Sendable {
     /// written by studies — or by an outside baseline such as Benchmarks/hist_gradient_boosting.py —
     /// so published tables can put both side by side.
     public static func readSummary(path: String) throws -> [RunRecord] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(path: "", message: "\(path): cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ResultFileError(path: path, "cannot read the file") }
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
         guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
               header.starts(with: ["variant", "seed", "fold"]) else {
-            throw ConfigError(path: "", message: "\(path):1: expected a header starting variant,seed,fold (a summary.csv)")
+            throw ResultFileError(path: path, line: 1, "expected a header starting variant,seed,fold (a summary.csv)")
         }
         return try lines.dropFirst().enumerated().map { (k, line) in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == header.count, let seed = Int(fields[1]) else {
-                throw ConfigError(path: "", message: "\(path):\(k + 2): expected \(header.count) fields with a whole-number seed, found \(fields.count)")
+                throw ResultFileError(path: path, line: k + 2, "expected \(header.count) fields with a whole-number seed, found \(fields.count)")
             }
             var test: [String: Double?] = [:]
             for (name, value) in zip(header.dropFirst(3), fields.dropFirst(3)) {
                 if value.isEmpty { test[name] = .some(nil); continue }
                 guard let v = Double(value) else {
-                    throw ConfigError(path: "", message: "\(path):\(k + 2): column \(name): \"\(value)\" is not a number")
+                    throw ResultFileError(path: path, line: k + 2, "column \(name): \"\(value)\" is not a number")
                 }
                 test[name] = .some(v)
             }

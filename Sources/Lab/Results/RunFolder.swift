@@ -96,7 +96,7 @@ public struct RunFolder: Sendable {
         let path = (directory as NSString).appendingPathComponent("config.json")
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         do { return try JSONParser.parse(String(decoding: data, as: UTF8.self)) } catch {
-            throw ConfigError(path: "", message: "\(path): invalid JSON at \(error)")
+            throw ResultFileError(path: path, line: error.line, "invalid JSON at column \(error.column): \(error.message)")
         }
     }
 }
