@@ -96,7 +96,7 @@ public enum ExperimentSchema {
                 ConfigField("gamma", .number(min: 0, max: 10), default: 2.0, "Focusing exponent."),
             ]), "Focal-loss settings (imbalance: focal)."),
             ConfigField("early_stopping", .object([
-                ConfigField("metric", .choice(["roc_auc", "average_precision", "f1", "loss"]), default: "average_precision",
+                ConfigField("metric", .choice(MetricRegistry.earlyStoppingChoices), default: "average_precision",
                             "Validation metric watched for early stopping and best-model selection."),
                 ConfigField("patience", .integer(min: 1), default: 5, "Epochs without improvement before stopping."),
             ]), "Early stopping; the best epoch's weights are restored."),

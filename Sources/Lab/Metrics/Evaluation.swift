@@ -20,14 +20,6 @@ public struct SplitMetrics: Sendable, Codable, Equatable {
     public var precisionAtK: [String: Double]
     public var confusion: ConfusionMatrix
     public var recallByType: [String: Double]
-
-    /// Scalar metrics by their table names, for summaries and tables.
-    public var scalars: [(String, Double?)] {
-        [("roc_auc", rocAUC), ("average_precision", averagePrecision), ("precision", precision), ("recall", recall),
-         ("f1", f1), ("accuracy", accuracy), ("recall_at_1pct_fpr", recallAt1PercentFPR)]
-            + precisionAtK.sorted { $0.key < $1.key }.map { ("precision_at_\($0.key)", $0.value) }
-            + recallByType.sorted { $0.key < $1.key }.map { ("recall_\($0.key)", $0.value) }
-    }
 }
 
 public enum Evaluator {

@@ -26,13 +26,9 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     }
 
     public struct EarlyStoppingOptions: Codable, Sendable, Hashable {
-        public var metric: EarlyStoppingMetric
+        /// A registered metric that may stop early (`MetricRegistry.earlyStoppingChoices`), or `loss`.
+        public var metric: String
         public var patience: Int
-    }
-
-    /// The validation metric watched for early stopping and best-epoch selection.
-    public enum EarlyStoppingMetric: String, Codable, Sendable, CaseIterable {
-        case rocAUC = "roc_auc", averagePrecision = "average_precision", f1, loss
     }
 }
 

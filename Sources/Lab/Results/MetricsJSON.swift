@@ -4,16 +4,14 @@ extension SplitMetrics {
     /// Stable key order and full precision; undefined metrics are null.
     public var json: JSONValue {
         func n(_ v: Double?) -> JSONValue { v.map { JSONValue.number($0) } ?? .null }
-        return [
-            "samples": .number(Double(samples)), "positives": .number(Double(positives)),
-            "roc_auc": n(rocAUC), "average_precision": n(averagePrecision), "threshold": n(threshold.isFinite ? threshold : nil),
-            "precision": n(precision), "recall": n(recall), "f1": n(f1), "accuracy": n(accuracy),
-            "recall_at_1pct_fpr": n(recallAt1PercentFPR),
-            "precision_at_k": .object(precisionAtK.sorted { Int($0.key)! < Int($1.key)! }.map { ($0.key, .number($0.value)) }),
-            "confusion": ["tp": .number(Double(confusion.truePositives)), "fp": .number(Double(confusion.falsePositives)),
-                          "tn": .number(Double(confusion.trueNegatives)), "fn": .number(Double(confusion.falseNegatives))],
-            "recall_by_type": .object(recallByType.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }),
-        ]
+        return .object([("samples", .number(Double(samples))), ("positives", .number(Double(positives)))]
+                       + MetricRegistry.scalars.map { ($0.name, n($0.value(self))) } + [
+            ("threshold", n(threshold.isFinite ? threshold : nil)),
+            ("precision_at_k", .object(precisionAtK.sorted { Int($0.key)! < Int($1.key)! }.map { ($0.key, .number($0.value)) })),
+            ("confusion", ["tp": .number(Double(confusion.truePositives)), "fp": .number(Double(confusion.falsePositives)),
+                           "tn": .number(Double(confusion.trueNegatives)), "fn": .number(Double(confusion.falseNegatives))]),
+            ("recall_by_type", .object(recallByType.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
+        ])
     }
 }
 
@@ -30,9 +28,9 @@ extension SplitMetrics {
         func table(_ key: String) -> [String: Double] {
             Dictionary(uniqueKeysWithValues: (json[key]?.objectPairs ?? []).compactMap { k, v in v.doubleValue.map { (k, $0) } })
         }
-        self.init(samples: samples, positives: positives, rocAUC: number("roc_auc"), averagePrecision: number("average_precision"),
-                  threshold: number("threshold") ?? .infinity, precision: number("precision"), recall: number("recall"), f1: number("f1"),
-                  accuracy: number("accuracy"), recallAt1PercentFPR: number("recall_at_1pct_fpr"), precisionAtK: table("precision_at_k"),
+        self.init(samples: samples, positives: positives, rocAUC: nil, averagePrecision: nil, threshold: number("threshold") ?? .infinity,
+                  precision: nil, recall: nil, f1: nil, accuracy: nil, recallAt1PercentFPR: nil, precisionAtK: table("precision_at_k"),
                   confusion: matrix, recallByType: table("recall_by_type"))
+        for metric in MetricRegistry.scalars { metric.set(&self, number(metric.name)) }
     }
 }

@@ -27,9 +27,7 @@ public struct RunRecord: Sendable {
 
     static func flatten(_ m: JSONValue) -> [String: Double?] {
         var out: [String: Double?] = [:]
-        for key in ["roc_auc", "average_precision", "precision", "recall", "f1", "accuracy", "recall_at_1pct_fpr", "threshold"] {
-            out[key] = .some(m[key]?.doubleValue)
-        }
+        for key in MetricRegistry.scalars.map(\.name) + ["threshold"] { out[key] = .some(m[key]?.doubleValue) }
         for (k, v) in m["precision_at_k"]?.objectPairs ?? [] { out["precision_at_\(k)"] = .some(v.doubleValue) }
         for (k, v) in m["recall_by_type"]?.objectPairs ?? [] { out["recall_\(k)"] = .some(v.doubleValue) }
         return out
@@ -87,7 +85,7 @@ public struct RunRecord: Sendable {
 
 public enum ResultTables {
     /// The metrics shown by default, in order; per-type recalls follow.
-    public static let defaultMetrics = ["roc_auc", "average_precision", "f1", "precision", "recall", "recall_at_1pct_fpr"]
+    public static let defaultMetrics = MetricRegistry.tableDefault
 
     static func columns(_ records: [RunRecord], metrics: [String]?) -> [String] {
         if let metrics { return metrics }

@@ -157,18 +157,15 @@ public final class Trainer {
             // Validation.
             let scored = try scorer.score(valid)
             let labels = valid.map { dataset.labels[$0] == 1 }
-            let curve = RankingCurve(scores: scored.scores, labels: labels)
-            let f1Threshold = curve.thresholdMaximizingF1()
-            let f1 = ConfusionMatrix(scores: scored.scores, labels: labels, threshold: f1Threshold).f1
+            let f1Threshold = RankingCurve(scores: scored.scores, labels: labels).thresholdMaximizingF1()
+            let validMetrics = Evaluator.evaluate(scores: scored.scores, labels: labels, types: valid.map { dataset.anomalyTypes[$0] },
+                                                  threshold: f1Threshold, precisionAt: [])
             let record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(stepsPerEpoch), validLoss: scored.loss,
-                                     validROCAUC: curve.rocAUC, validAveragePrecision: curve.averagePrecision, validF1: f1,
+                                     validROCAUC: validMetrics.rocAUC, validAveragePrecision: validMetrics.averagePrecision, validF1: validMetrics.f1,
                                      learningRate: Double(optimizer.learningRate), seconds: Date().timeIntervalSince(epochStart))
-            let value: Double? = switch metric {
-            case .rocAUC: record.validROCAUC
-            case .averagePrecision: record.validAveragePrecision
-            case .f1: record.validF1
-            case .loss: -record.validLoss
-            }
+            // Higher is better for the score; the loss counts negatively.
+            let value: Double? = metric == "loss" ? -record.validLoss
+                : MetricRegistry.named(metric).flatMap { m in m.value(validMetrics).map { m.higherIsBetter ? $0 : -$0 } }
             // An undefined metric (a one-class validation split) falls back to the loss.
             let score = value ?? -record.validLoss
             if state.history.isEmpty || score > state.bestScore {
@@ -187,7 +184,7 @@ public final class Trainer {
             if let statePath { try state.save(statePath, parameters: parameters, optimizer: optimizer, configFingerprint: configFingerprint) }
             if interruptAfterEpoch == epoch + 1 { throw TrainingError.interrupted(afterEpoch: epoch + 1) }
             stoppedEarly = state.badEpochs >= patience
-            if stoppedEarly { reporter.log("early stopping: no \(metric.rawValue) improvement for \(patience) epochs; best epoch \(state.bestEpoch)") }
+            if stoppedEarly { reporter.log("early stopping: no \(metric) improvement for \(patience) epochs; best epoch \(state.bestEpoch)") }
             epoch += 1
         }
         // Restore the best epoch's weights.
