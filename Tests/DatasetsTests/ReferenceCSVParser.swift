@@ -90,9 +90,14 @@ enum ReferenceCSVParser {
                     columns[k].tokens.append(s)
                     return id
                 }
+                // Spaces and tabs are bytes to the reader, not Characters: " \u{59D}" (a space and
+                // a combining mark) is one Character but still a space then a word.
+                func words(_ s: String) -> [Substring] {
+                    s.unicodeScalars.split(separator: " ").map { Substring($0) }
+                }
                 func number(_ s: Substring) throws(DatasetError) -> Double {
-                    let trimmed = s.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-                    let body = String(trimmed)
+                    let trimmed = s.unicodeScalars.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
+                    let body = String(String.UnicodeScalarView(trimmed))
                     if body.isEmpty { return .nan }
                     var end: UnsafeMutablePointer<CChar>?
                     let v = body.withCString { p in
@@ -111,10 +116,10 @@ enum ReferenceCSVParser {
                 case .float:
                     columns[k].floatBits.append(try number(Substring(t)).bitPattern)
                 case .tokenSequence:
-                    for w in t.split(separator: " ") { columns[k].ids.append(intern(String(w))) }
+                    for w in words(t) { columns[k].ids.append(intern(String(w))) }
                     columns[k].offsets.append(Int32(columns[k].ids.count))
                 case .floatSequence:
-                    for w in t.split(separator: " ") { columns[k].floatBits.append(try number(w).bitPattern) }
+                    for w in words(t) { columns[k].floatBits.append(try number(w).bitPattern) }
                     columns[k].offsets.append(Int32(columns[k].floatBits.count))
                 }
             }
