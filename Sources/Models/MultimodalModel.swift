@@ -104,7 +104,7 @@ public final class MultimodalModel: RandomStateful {
         // The heads and the evidence see every modality in `Modality` order; absent ones are 0.
         let full = Tensor(zeros: [b, all])
         for (k, m) in modalities.enumerated() { for r in 0..<b { full.pointer[r * all + m.index] = target[r * count + k] } }
-        let fullMask = UnsafePointer(full.pointer)
+        let fullMask = full
         for head in consistencyHeads where head.spec.sourceModalities.allSatisfy({ byModality[$0] != nil }) {
             guard let out = head(byModality, batch: batch, mask: fullMask) else { continue }
             output.consistency[head.spec.name] = out

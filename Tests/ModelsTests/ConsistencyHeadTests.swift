@@ -96,7 +96,7 @@ import TestSupport
         mask[2, Modality.attributes.index] = 0   // the target's modality masked: nothing to compare with
         batch.modalityMask = mask
         let embedding = Tensor(normal: [4, 16], generator: &g, requiresGrad: true)
-        let out = try #require(head([.image: embedding], batch: batch, mask: UnsafePointer(mask.pointer)))
+        let out = try #require(head([.image: embedding], batch: batch, mask: mask))
         #expect(out.judged == [true, false, false, true])
         #expect(out.surprise[1] == 0 && out.surprise[2] == 0 && out.surprise[0] > 0)
         out.loss.backward()
@@ -106,7 +106,7 @@ import TestSupport
         // Nobody judged: the head computes nothing.
         let none = Tensor(ones: [4, 4])
         for r in 0..<4 { none[r, Modality.image.index] = 0 }
-        #expect(head([.image: embedding], batch: batch, mask: UnsafePointer(none.pointer)) == nil)
+        #expect(head([.image: embedding], batch: batch, mask: none) == nil)
     }
 
     @Test func jointHeadsOfAWhollyMaskedModalityAreSkippedWithNoEncoderGradient() throws {
@@ -138,13 +138,13 @@ import TestSupport
         batch.surprisePresent = Tensor(ones: [5, 3])
         var noImage = Tensor(ones: [5, 4])
         for r in 0..<5 { noImage[r, Modality.image.index] = 0 }
-        let skipped = withoutGradients { evidence(batch, mask: UnsafePointer(noImage.pointer)).scalars }
+        let skipped = withoutGradients { evidence(batch, mask: noImage).scalars }
         // Same as if the image head had judged nothing.
         let absent = Tensor(ones: [5, 3])
         for r in 0..<5 { absent[r, 0] = 0 }
         batch.surprisePresent = absent
         noImage = Tensor(ones: [5, 4])
-        let expected = withoutGradients { evidence(batch, mask: UnsafePointer(noImage.pointer)).scalars }
+        let expected = withoutGradients { evidence(batch, mask: noImage).scalars }
         #expect(skipped == expected)
         // And the evidence is part of the logit.
         batch.surprisePresent = Tensor(ones: [5, 3])

@@ -44,7 +44,7 @@ public final class ConsistencyEvidence: Module {
     public var children: [(String, any Module)] { [("mlp", mlp)] }
 
     /// `mask` is the model's `[B, 4]` modality mask after ablation and modality dropout.
-    public func callAsFunction(_ batch: Batch, mask: UnsafePointer<Float>, fusionLogit: Tensor? = nil) -> Tensor {
+    public func callAsFunction(_ batch: Batch, mask: Tensor, fusionLogit: Tensor? = nil) -> Tensor {
         guard let surprises = batch.surprises, let present = batch.surprisePresent, surprises.shape == [batch.size, heads.count] else {
             preconditionFailure("the model reads \(heads.count) consistency surprises but the batch carries \(batch.surprises?.shape ?? [])")
         }
@@ -60,8 +60,10 @@ public final class ConsistencyEvidence: Module {
     /// The evidence logit `[B]` from surprises and presence flags `[B, H]`; with a modality
     /// mask `[B, 4]`, heads needing a masked modality count as absent.
     /// With `combinesLogit`, `fusionLogit` `[B]` is the other input (nil: zeros, as in the warm start).
-    public func logit(surprises: Tensor, present: Tensor, mask: UnsafePointer<Float>?, fusionLogit: Tensor? = nil) -> Tensor {
+    public func logit(surprises: Tensor, present: Tensor, mask modalityMask: Tensor?, fusionLogit: Tensor? = nil) -> Tensor {
         let b = surprises.shape[0], h = heads.count, all = Modality.allCases.count
+        precondition(modalityMask.map { $0.shape == [b, all] } ?? true, "the modality mask is [B, \(all)]")
+        let mask = modalityMask?.pointer
         let input = Tensor(zeros: [b, 2 * h])
         let x = input.pointer, s = surprises.pointer, p = present.pointer
         let needed = heads.map { $0.modalities.map(\.index) }

@@ -99,8 +99,10 @@ public final class ConsistencyHead: Module {
     /// `embeddings` holds the source modalities' `[B, d]` embeddings; `mask` is `[B, 4]` in
     /// `Modality` order (1 = present). Returns nil when no row can be judged — nothing is
     /// computed then, so masked encoders get no gradient.
-    public func callAsFunction(_ embeddings: [Modality: Tensor], batch: Batch, mask: UnsafePointer<Float>) -> ConsistencyHeadOutput? {
+    public func callAsFunction(_ embeddings: [Modality: Tensor], batch: Batch, mask modalityMask: Tensor) -> ConsistencyHeadOutput? {
         let b = batch.size, all = Modality.allCases.count
+        precondition(modalityMask.shape == [b, all], "the modality mask is [B, \(all)]")
+        let mask = modalityMask.pointer
         var labels = spec.target.labels(batch)
         let needed = spec.modalities.map(\.index)
         var judged = [Bool](repeating: false, count: b)

@@ -40,6 +40,7 @@ public final class ConsistencyModel: Module {
     /// Every head's output on a batch (nil for a head that judged no row), and the summed loss.
     public func callAsFunction(_ batch: Batch) -> (loss: Tensor?, heads: [ConsistencyHeadOutput?]) {
         let mask = batch.modalityMask.pointer, all = Modality.allCases.count, b = batch.size
+        let modalityMask = batch.modalityMask
         var embeddings: [Modality: Tensor] = [:]
         for (m, encoder) in zip(modalities, encoders) where (0..<b).contains(where: { mask[$0 * all + m.index] != 0 }) {
             embeddings[m] = encoder(batch).embedding
@@ -47,7 +48,7 @@ public final class ConsistencyModel: Module {
         var loss: Tensor?
         let outputs: [ConsistencyHeadOutput?] = heads.map { head in
             guard head.spec.sourceModalities.allSatisfy({ embeddings[$0] != nil }) else { return nil }
-            let out = head(embeddings, batch: batch, mask: UnsafePointer(mask))
+            let out = head(embeddings, batch: batch, mask: modalityMask)
             if let l = out?.loss { loss = loss.map { $0 + l } ?? l }
             return out
         }
