@@ -60,6 +60,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "NN", "Tensor", "Support", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Models", "Datasets", "Support", "TestSupport"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        // Runs the built `fusionlab` as a subprocess (found beside the test bundle).
+        .testTarget(name: "CLITests", dependencies: []),
     ],
     swiftLanguageModes: [.v6]
 )

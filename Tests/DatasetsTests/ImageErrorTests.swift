@@ -179,12 +179,16 @@ import Datasets
             do {
                 let decoded = try decodeImage(data: bytes, maxPixels: 1 << 20)
                 #expect(decoded.pixels.count == decoded.width * decoded.height * 3)
+                // A corrupted header cannot talk the decoder past the pixel limit.
+                #expect(decoded.width > 0 && decoded.height > 0 && decoded.width * decoded.height <= 1 << 20)
                 decodedCount += 1
             } catch {
                 failedCount += 1
             }
         }
-        #expect(failedCount > 0)  // corruption is noticed at least sometimes
-        #expect(decodedCount + failedCount == 600)
+        // Both outcomes occur, so both paths were exercised: corruption is noticed at least
+        // sometimes, and some corrupted files (a flipped JPEG entropy byte) still decode.
+        #expect(failedCount > 0, "no corruption was noticed")
+        #expect(decodedCount > 0, "no corrupted file decoded: the success path went unchecked")
     }
 }

@@ -4,14 +4,17 @@ import Datasets
 import Support
 @testable import Lab
 
-/// The tiny synthetic shop, generated once per test process.
+/// The tiny synthetic shop, generated once per test process into a folder of its own (a fresh
+/// name, so a folder left by an earlier process — even one with a recycled pid — is never reused),
+/// removed when the process exits.
 let tinyShop: String = {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fl-tiny-\(ProcessInfo.processInfo.processIdentifier)").path
-    if !FileManager.default.fileExists(atPath: folder) {
-        _ = try! SyntheticShop(config: ShopConfig(preset: .tiny, seed: 0)).write(to: folder)
-    }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fl-tiny-\(UUID().uuidString)").path
+    _ = try! SyntheticShop(config: ShopConfig(preset: .tiny, seed: 0)).write(to: folder)
+    tinyShopToRemove = folder
+    atexit { if let folder = tinyShopToRemove { try? FileManager.default.removeItem(atPath: folder) } }
     return folder
 }()
+nonisolated(unsafe) private var tinyShopToRemove: String?
 
 func scratchDirectory() -> String {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("fl-lab-\(UUID().uuidString)").path
@@ -89,11 +92,22 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
 
     @Test func ablationWritesOneRowPerModalitySet() throws {
         let out = scratchDirectory()
-        let runner = ExperimentRunner(config: try tinyConfig(out, ["training.epochs=1", "model.modalities=[\"sequence\",\"profile\",\"attributes\"]"]),
+        let runner = ExperimentRunner(config: try tinyConfig(out, ["training.epochs=1", "seeds=[0, 1]", "model.modalities=[\"sequence\",\"profile\",\"attributes\"]"]),
                                       reporter: { _ in })
         let outcome = try Study(runner: runner, modes: [.leaveOneOut], masked: true, resume: false).run()
         #expect(outcome.table.rows.map { $0[0] } == ["full", "profile+attributes", "sequence+attributes", "sequence+profile"])
-        #expect(outcome.table.header.contains("roc_auc_mean") && outcome.table.header.contains("roc_auc_std"))
+        // Each row's ROC-AUC mean and std, worked out here from the two runs' metrics.json: (a + b) / 2 and |a − b| / √2.
+        let header = outcome.table.header
+        let meanColumn = try #require(header.firstIndex(of: "roc_auc_mean")), stdColumn = try #require(header.firstIndex(of: "roc_auc_std"))
+        for row in outcome.table.rows {
+            let aucs = try [0, 1].map { seed in
+                try #require(try readMetrics(runner.experimentDirectory + "/runs/\(row[0])/seed-\(seed)")["test"]?["roc_auc"]?.doubleValue)
+            }
+            #expect(row[1] == "2")
+            #expect(Swift.abs(try #require(Double(row[meanColumn])) - (aucs[0] + aucs[1]) / 2) < 1e-12, "\(row[0]): \(row) vs \(aucs)")
+            #expect(Swift.abs(try #require(Double(row[stdColumn])) - Swift.abs(aucs[0] - aucs[1]) / 2.0.squareRoot()) < 1e-12,
+                    "\(row[0]): std \(row[stdColumn]) vs runs \(aucs)")
+        }
         let masked = read(try #require(outcome.maskedTablePath))
         #expect(masked.contains("full, image masked") == false && masked.contains("full, profile masked"))
         // `fusionlab table` rebuilds the same aggregate from the run folders.

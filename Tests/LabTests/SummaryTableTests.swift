@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Support
 @testable import Lab
 
 /// Per-run tables in summary.csv's format (a study's, or an outside baseline's) read back for tables.
@@ -44,6 +45,8 @@ import Testing
         #expect(table.rows == [["heads", "all", "masking_logit_drop", "2", "10", "2", "2", "2"],
                                ["heads", "counterfeit_listing", "masking_logit_drop", "2", "3", "-1", "7", ""]])
         let bad = run("type,samples\n")
-        #expect(throws: (any Error).self) { try ModalityAttribution.aggregate([("x", bad)], order: []) }
+        #expect(throws: ConfigError(path: "", message: "\(bad)/modality_weights_by_type.csv:1: expected a header starting anomaly_type,samples,method")) {
+            try ModalityAttribution.aggregate([("x", bad)], order: [])
+        }
     }
 }

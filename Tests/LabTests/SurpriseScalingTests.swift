@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Datasets
+import TestSupport
 @testable import Lab
 
 /// Known values of the two ways surprises reach the classifier.
@@ -13,17 +14,15 @@ import Datasets
     @Test func standardIsTheTrainingZScore() {
         let z = fit.scaled(.standard).values
         let std = Float(1.25).squareRoot()
-        for (got, want) in zip(z, [1.5 / std, -1.5 / std, 0.5 / std, -0.5 / std, 0.5 / std, 7.5 / std, -2.5 / std, 0]) {
-            #expect(Swift.abs(got - want) < 1e-6)
-        }
+        let want = [1.5 / std, -1.5 / std, 0.5 / std, -0.5 / std, 0.5 / std, 7.5 / std, -2.5 / std, 0]
+        #expect(allClose(z, want, tolerance: 1e-6), "\(z) vs \(want)")
     }
 
     @Test func tailIsMinusTheLogOfTheShareAtLeastAsSurprising() {
         let t = fit.scaled(.tail).values
         // (#training ≥ value + 1) / (4 + 1): 4 → 2/5, 1 → 5/5, 3 → 3/5, 10 → 1/5, 0 → 5/5; unjudged → 0.
-        for (got, want) in zip(t, [-log(Float(2) / 5), 0, -log(Float(3) / 5), -log(Float(4) / 5), -log(Float(3) / 5), -log(Float(1) / 5), 0, 0]) {
-            #expect(Swift.abs(got - want) < 1e-6)
-        }
+        let want = [-log(Float(2) / 5), 0, -log(Float(3) / 5), -log(Float(4) / 5), -log(Float(3) / 5), -log(Float(1) / 5), 0, 0]
+        #expect(allClose(t, want, tolerance: 1e-6), "\(t) vs \(want)")
         #expect(fit.percentile(3, head: 0) == 0.5)
     }
 }

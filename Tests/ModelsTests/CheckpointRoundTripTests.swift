@@ -46,6 +46,7 @@ import Models
             #expect(actual.eventWeights?.scalars == expected.eventWeights?.scalars)
             #expect(actual.anomalyTypeLogits?.scalars == expected.anomalyTypeLogits?.scalars)
             for m in Modality.allCases { #expect(actual.embeddings[m]?.scalars == expected.embeddings[m]?.scalars) }
+            #expect(source.namedParameters().map(\.name) == target.namedParameters().map(\.name) && !source.namedParameters().isEmpty)
             for ((name, a), (_, b)) in zip(source.namedParameters(), target.namedParameters()) {
                 #expect(a.scalars == b.scalars, "\(name)")
             }

@@ -176,7 +176,9 @@ import TestSupport
         var batch = Self.plantedBatch(size: 3, generator: &g)
         batch.surprises = Tensor(normal: [3, 3], generator: &g)
         batch.surprisePresent = Tensor(ones: [3, 3])
-        try checkGradients(of: model, epsilon: 1e-4, tolerance: 2e-2, maxElementsPerInput: 6) {
+        // Each parameter tensor against its own norm. The absolute floor is the numeric derivative's
+        // round-off: the noisy-OR logits reach about 4, whose Float32 ulp (4.8e-7) over 2ε is 2.4e-3.
+        try checkGradients(of: model, epsilon: 1e-4, tolerance: 2e-2, absoluteTolerance: 5e-3, maxElementsPerInput: 10) {
             let out = model(batch)
             return out.logit.sum() + out.consistencyLoss!
         }

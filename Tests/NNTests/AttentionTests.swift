@@ -48,9 +48,7 @@ private func referenceAttention(_ mha: MultiHeadAttention, query: Tensor, key: T
     return (output, weights)
 }
 
-private func maxDifference(_ a: [Float], _ b: [Double]) -> Double {
-    zip(a, b).map { Swift.abs(Double($0) - $1) }.max() ?? 0
-}
+private func maxDifference(_ a: [Float], _ b: [Double]) -> Double { maxAbsoluteDifference(a, b) }
 
 @Suite struct MultiHeadAttentionTests {
     @Test func matchesManualSoftmaxAttention() {

@@ -173,6 +173,7 @@ private let threeSteps: [[Float]] = [
 
         train(original, first, steps: 2, seed: 20)
         train(resumed, second, steps: 2, seed: 20)
+        #expect(original.namedParameters().map(\.name) == resumed.namedParameters().map(\.name) && !original.namedParameters().isEmpty)
         for ((name, a), (_, b)) in zip(original.namedParameters(), resumed.namedParameters()) {
             #expect(a.scalars == b.scalars, "\(name) differs after resuming")
         }

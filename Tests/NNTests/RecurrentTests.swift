@@ -85,9 +85,9 @@ private func lengthMask(_ lengths: [Int], steps: Int) -> Tensor {
             expected += h
         }
         let out = lstm(x)
-        #expect(zip(out.outputs.scalars, expected).allSatisfy { Swift.abs(Double($0) - $1) < 1e-5 })
-        #expect(zip(out.lastHidden.scalars, h).allSatisfy { Swift.abs(Double($0) - $1) < 1e-5 })
-        #expect(zip(out.lastCell!.scalars, c).allSatisfy { Swift.abs(Double($0) - $1) < 1e-5 })
+        #expect(allClose(out.outputs.scalars, expected, tolerance: 1e-5))
+        #expect(allClose(out.lastHidden.scalars, h, tolerance: 1e-5))
+        #expect(allClose(out.lastCell!.scalars, c, tolerance: 1e-5))
     }
 
     /// Two steps of the PyTorch GRU equations, by hand: n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
@@ -112,8 +112,8 @@ private func lengthMask(_ lengths: [Int], steps: Int) -> Tensor {
             expected += h
         }
         let out = gru(x)
-        #expect(zip(out.outputs.scalars, expected).allSatisfy { Swift.abs(Double($0) - $1) < 1e-5 })
-        #expect(zip(out.lastHidden.scalars, h).allSatisfy { Swift.abs(Double($0) - $1) < 1e-5 })
+        #expect(allClose(out.outputs.scalars, expected, tolerance: 1e-5))
+        #expect(allClose(out.lastHidden.scalars, h, tolerance: 1e-5))
         #expect(out.lastCell == nil)
     }
 
@@ -210,7 +210,4 @@ private func lengthMask(_ lengths: [Int], steps: Int) -> Tensor {
     }
 }
 
-private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "compared \(a.count) with \(b.count) values")
-    return zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0
-}
+private func maxDifference(_ a: [Float], _ b: [Float]) -> Float { Float(maxAbsoluteDifference(a, b)) }
