@@ -45,7 +45,7 @@ import Support
         #expect(table.rows == [["heads", "all", "masking_logit_drop", "2", "10", "2", "2", "2"],
                                ["heads", "counterfeit_listing", "masking_logit_drop", "2", "3", "-1", "7", ""]])
         let bad = run("type,samples\n")
-        #expect(throws: ConfigError(path: "", message: "\(bad)/modality_weights_by_type.csv:1: expected a header starting anomaly_type,samples,method")) {
+        #expect(throws: ResultFileError(path: "\(bad)/modality_weights_by_type.csv", line: 1, "expected a header starting anomaly_type,samples,method")) {
             try ModalityAttribution.aggregate([("x", bad)], order: [])
         }
     }

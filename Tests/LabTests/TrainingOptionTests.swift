@@ -42,8 +42,8 @@ import Models
         let builder = BatchBuilder(dataset: dataset, images: nil)
         let (model, _) = try MultimodalModel.build(config: runner.config["model"]!.setting(["modalities"], to: ["sequence"]),
                                                    schema: dataset.schema(imageSize: 16), seed: 0)
-        let trainer = Trainer(model: model, builder: builder, training: runner.config["training"]!, seed: 0, reporter: ProgressReporter(logPath: nil, logEvery: 1000),
-                              statePath: nil)
+        let trainer = Trainer(model: model, builder: builder, training: runner.options.training, seed: 0,
+                              reporter: ProgressReporter(logPath: nil, logEvery: 1000), state: nil)
         let order = trainer.epochOrder(train, epoch: 0, balanced: true)
         let positives = order.filter { dataset.labels[$0] == 1 }.count
         #expect(order.count == train.count && positives * 2 == order.count, "\(positives) positives of \(order.count)")
@@ -62,8 +62,8 @@ import Models
         let runner = ExperimentRunner(config: config, reporter: { _ in })
         let dataset = try runner.dataset(fold: nil)
         let (model, _) = try MultimodalModel.build(config: config["model"]!, schema: dataset.schema(imageSize: 16), seed: 0)
-        let trainer = Trainer(model: model, builder: BatchBuilder(dataset: dataset, images: nil), training: config["training"]!, seed: 0,
-                              reporter: ProgressReporter(logPath: nil, logEvery: 1000), statePath: nil)
+        let trainer = Trainer(model: model, builder: BatchBuilder(dataset: dataset, images: nil), training: runner.options.training, seed: 0,
+                              reporter: ProgressReporter(logPath: nil, logEvery: 1000), state: nil)
         #expect(try trainer.makeOptimizer(ParameterBuffer(module: model)) is SGD)
     }
 
