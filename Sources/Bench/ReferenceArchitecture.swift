@@ -101,22 +101,3 @@ enum ReferenceArchitecture {
         ]
     }
 }
-
-/// A module made of named parts, for the encoder-alone models (encoder + `out` head).
-final class ModuleGroup: Module {
-    let children: [(String, any Module)]
-    init(_ children: [(String, any Module)]) { self.children = children }
-}
-
-extension Int {
-    /// 466241 → "466,241".
-    var formatted: String {
-        let digits = String(Swift.abs(self))
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (self < 0 ? "-" : "") + out
-    }
-}
