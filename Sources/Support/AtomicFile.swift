@@ -10,34 +10,72 @@ public enum AtomicFile {
         public var description: String { "cannot write \(path): \(reason)" }
     }
 
-    /// Streams the content through `body`, which writes to the handle it is given.
-    public static func write(to path: String, _ body: (FileHandle) throws -> Void) throws(WriteError) {
-        let target = URL(fileURLWithPath: path)
-        let directory = target.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw WriteError(path: path, reason: "cannot create a file in \(directory.path) (does the directory exist and is it writable?)")
+    /// A file written piece by piece under a temporary name beside the target
+    /// (`.<name>.<uuid>.tmp`), flushed to disk and renamed into place by `commit()`. Released
+    /// without a commit (an error on the way), it removes the temporary file.
+    public final class Stream {
+        public let path: String
+        private let temporary: URL
+        /// nil once committed.
+        private var handle: FileHandle?
+
+        public init(path: String) throws(WriteError) {
+            let target = URL(fileURLWithPath: path)
+            let directory = target.deletingLastPathComponent()
+            self.path = path
+            temporary = directory.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+                throw WriteError(path: path, reason: "cannot create a file in \(directory.path) (does the directory exist and is it writable?)")
+            }
+            do { handle = try FileHandle(forWritingTo: temporary) } catch {
+                try? FileManager.default.removeItem(at: temporary)
+                throw WriteError(path: path, reason: "\(error)")
+            }
         }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
+
+        deinit {
+            guard let handle else { return }
+            try? handle.close()
+            try? FileManager.default.removeItem(at: temporary)
+        }
+
+        public func write(_ bytes: [UInt8]) throws(WriteError) {
+            try writing { try $0.write(contentsOf: bytes) }
+        }
+
+        /// Runs `body` on the open file, for writers that want a `FileHandle`; its errors become `WriteError`s.
+        public func writing(_ body: (FileHandle) throws -> Void) throws(WriteError) {
+            guard let handle else { return }
+            do { try body(handle) } catch let error as WriteError { throw error } catch {
+                throw WriteError(path: path, reason: "\(error)")
+            }
+        }
+
+        /// Flushes the file to disk, closes it and renames it over the target.
+        public func commit() throws(WriteError) {
+            guard let handle else { return }
+            self.handle = nil
             do {
-                try body(handle)
                 try handle.synchronize()
                 try handle.close()
             } catch {
                 try? handle.close()
-                throw error
+                try? FileManager.default.removeItem(at: temporary)
+                throw WriteError(path: path, reason: "\(error)")
             }
             guard rename(temporary.path, path) == 0 else {
-                throw WriteError(path: path, reason: String(cString: strerror(errno)))
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(at: temporary)
+                throw WriteError(path: path, reason: reason)
             }
-        } catch let error as WriteError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw WriteError(path: path, reason: "\(error)")
         }
+    }
+
+    /// Streams the content through `body`, which writes to the handle it is given.
+    public static func write(to path: String, _ body: (FileHandle) throws -> Void) throws(WriteError) {
+        let stream = try Stream(path: path)
+        try stream.writing(body)
+        try stream.commit()
     }
 
     public static func write(_ bytes: [UInt8], to path: String) throws(WriteError) {
