@@ -21,16 +21,22 @@ public final class GRU: RecurrentLayer {
         self.dropout = dropout > 0 && layers > 1 ? Dropout(probability: dropout, generator: &generator) : nil
     }
 
+    /// Layers of the given sizes, bottom first, named each as its own module (`0.weight_ih_l0`,
+    /// `1.weight_ih_l0`, …; see `RecurrentStack.LayerNaming.perLayer`). No dropout of its own:
+    /// pass one to `callAsFunction(_:mask:interLayerDropout:)`.
+    public init(inputSize: Int, layerSizes: [Int], bidirectional: Bool = false, bias: Bool = true,
+                generator: inout RandomGenerator) {
+        stack = RecurrentStack(gateCount: 3, inputSize: inputSize, hiddenSizes: layerSizes, bidirectional: bidirectional,
+                               bias: bias, naming: .perLayer, generator: &generator)
+        dropout = nil
+    }
 
-    /// - Parameters:
-    ///   - x: `[B, T, inputSize]`.
-    ///   - mask: `[B, T]`, 1 where the step is valid; nil when every step is.
-    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil) -> RecurrentOutput {
-        stack.run(x, mask: mask, dropout: dropout) { input, w, reverse in
+    public func callAsFunction(_ x: Tensor, mask: Tensor?, interLayerDropout: Dropout?) -> RecurrentOutput {
+        stack.run(x, mask: mask, dropout: interLayerDropout) { input, w, reverse in
             let (batch, steps) = (input.shape[0], input.shape[1])
             var gates = matmul(input, w.inputWeight, transposeB: true)  // [B, T, 3H], one GEMM
             if let bi = w.inputBias { gates = gates + bi }
-            var h = Tensor(zeros: [batch, hiddenSize])
+            var h = Tensor(zeros: [batch, w.hiddenSize])
             var outputs = [Tensor?](repeating: nil, count: steps)
             for (k, t) in RecurrentStack.order(steps: steps, reverse: reverse).enumerated() {
                 // The initial state is zero, so the first step needs no hidden projection.

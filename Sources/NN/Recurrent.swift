@@ -15,25 +15,41 @@ public struct RecurrentOutput {
 /// The weights of one direction of one layer, in PyTorch's layout and names
 /// (`weight_ih_l{k}[_reverse]` `[G·H, in]`, `weight_hh_l{k}` `[G·H, H]`, `bias_ih_l{k}`, `bias_hh_l{k}` `[G·H]`).
 struct RecurrentWeights {
+    /// `""`, or `"<k>."` when each layer is named as its own module.
+    let prefix: String
     let suffix: String
     let inputWeight: Tensor
     let hiddenWeight: Tensor
     let inputBias: Tensor?
     let hiddenBias: Tensor?
 
+    var hiddenSize: Int { hiddenWeight.shape[1] }
+
     var parameters: [(String, Tensor)] {
-        var out = [("weight_ih_" + suffix, inputWeight), ("weight_hh_" + suffix, hiddenWeight)]
-        if let inputBias { out.append(("bias_ih_" + suffix, inputBias)) }
-        if let hiddenBias { out.append(("bias_hh_" + suffix, hiddenBias)) }
+        var out = [(prefix + "weight_ih_" + suffix, inputWeight), (prefix + "weight_hh_" + suffix, hiddenWeight)]
+        if let inputBias { out.append((prefix + "bias_ih_" + suffix, inputBias)) }
+        if let hiddenBias { out.append((prefix + "bias_hh_" + suffix, hiddenBias)) }
         return out
     }
 }
 
-/// The configuration and weights shared by LSTM and GRU: `layers` stacked layers of one or two
-/// directions, all initialised uniformly in ±1/√H as PyTorch does.
+/// The configuration and weights shared by LSTM and GRU: stacked layers of one or two
+/// directions, each initialised uniformly in ±1/√H of its own hidden size H, as PyTorch does.
 public struct RecurrentStack {
+    /// How parameters are named.
+    public enum LayerNaming: Sendable {
+        /// PyTorch's: one module, layer k's weights suffixed `_l<k>` (`weight_ih_l1`).
+        case pytorch
+        /// Each layer as its own one-layer module: `<k>.weight_ih_l0`, the layout of a list of
+        /// single-layer GRUs or LSTMs (which is how layers of different sizes are saved).
+        case perLayer
+    }
+
     public let inputSize: Int
+    /// The top layer's hidden size (per direction).
     public let hiddenSize: Int
+    /// Hidden size (per direction) of each layer, bottom first.
+    public let hiddenSizes: [Int]
     public let bidirectional: Bool
     /// `weights[layer][direction]`, direction 0 forward, 1 reverse.
     let weights: [[RecurrentWeights]]
@@ -41,13 +57,21 @@ public struct RecurrentStack {
 
     init(gateCount: Int, inputSize: Int, hiddenSize: Int, layers: Int, bidirectional: Bool, bias: Bool,
          generator: inout RandomGenerator) {
-        precondition(inputSize > 0 && hiddenSize > 0 && layers > 0,
-                     "recurrent layer needs positive sizes: input \(inputSize), hidden \(hiddenSize), layers \(layers)")
-        let bound = 1 / Float(hiddenSize).squareRoot()
+        precondition(layers > 0, "recurrent layer needs at least one layer, got \(layers)")
+        self.init(gateCount: gateCount, inputSize: inputSize, hiddenSizes: Array(repeating: hiddenSize, count: layers),
+                  bidirectional: bidirectional, bias: bias, naming: .pytorch, generator: &generator)
+    }
+
+    init(gateCount: Int, inputSize: Int, hiddenSizes: [Int], bidirectional: Bool, bias: Bool, naming: LayerNaming,
+         generator: inout RandomGenerator) {
+        precondition(inputSize > 0 && !hiddenSizes.isEmpty && hiddenSizes.allSatisfy { $0 > 0 },
+                     "recurrent layer needs positive sizes: input \(inputSize), hidden \(hiddenSizes)")
         let directions = bidirectional ? 2 : 1
         var weights: [[RecurrentWeights]] = []
-        for layer in 0..<layers {
-            let layerInput = layer == 0 ? inputSize : hiddenSize * directions
+        var layerInput = inputSize
+        for (layer, hiddenSize) in hiddenSizes.enumerated() {
+            let bound = 1 / Float(hiddenSize).squareRoot()
+            let (prefix, index) = naming == .pytorch ? ("", layer) : ("\(layer).", 0)
             var perDirection: [RecurrentWeights] = []
             for direction in 0..<directions {
                 func uniform(_ shape: [Int]) -> Tensor {
@@ -57,13 +81,15 @@ public struct RecurrentStack {
                 let whh = uniform([gateCount * hiddenSize, hiddenSize])
                 let bih = bias ? uniform([gateCount * hiddenSize]) : nil
                 let bhh = bias ? uniform([gateCount * hiddenSize]) : nil
-                perDirection.append(RecurrentWeights(suffix: "l\(layer)" + (direction == 1 ? "_reverse" : ""),
+                perDirection.append(RecurrentWeights(prefix: prefix, suffix: "l\(index)" + (direction == 1 ? "_reverse" : ""),
                                                      inputWeight: wih, hiddenWeight: whh, inputBias: bih, hiddenBias: bhh))
             }
             weights.append(perDirection)
+            layerInput = hiddenSize * directions
         }
         self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
+        self.hiddenSize = hiddenSizes.last!
+        self.hiddenSizes = hiddenSizes
         self.bidirectional = bidirectional
         self.weights = weights
     }
@@ -112,6 +138,11 @@ public struct RecurrentStack {
 public protocol RecurrentLayer: Module {
     var stack: RecurrentStack { get }
     var dropout: Dropout? { get }
+    /// Runs every layer with `interLayerDropout` between layers instead of the layer's own
+    /// `dropout`, for a caller that owns the dropout module (and so its place in the module tree).
+    ///   - x: `[B, T, inputSize]`.
+    ///   - mask: `[B, T]`, 1 where the step is valid; nil when every step is.
+    func callAsFunction(_ x: Tensor, mask: Tensor?, interLayerDropout: Dropout?) -> RecurrentOutput
 }
 
 extension RecurrentLayer {
@@ -122,4 +153,11 @@ extension RecurrentLayer {
 
     public var parameters: [(String, Tensor)] { stack.parameters }
     public var children: [(String, any Module)] { dropout.map { [("dropout", $0)] } ?? [] }
+
+    /// - Parameters:
+    ///   - x: `[B, T, inputSize]`.
+    ///   - mask: `[B, T]`, 1 where the step is valid; nil when every step is.
+    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil) -> RecurrentOutput {
+        self(x, mask: mask, interLayerDropout: dropout)
+    }
 }
