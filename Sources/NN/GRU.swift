@@ -13,22 +13,12 @@ public final class GRU: RecurrentLayer {
     public let stack: RecurrentStack
     public let dropout: Dropout?
 
-    /// - Parameter dropout: applied to each layer's output before the next layer (training only).
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, bias: Bool = true,
-                dropout: Float = 0, generator: inout RandomGenerator) {
-        stack = RecurrentStack(gateCount: 3, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers,
-                               bidirectional: bidirectional, bias: bias, generator: &generator)
-        self.dropout = dropout > 0 && layers > 1 ? Dropout(probability: dropout, generator: &generator) : nil
-    }
+    public static let gateCount = 3
 
-    /// Layers of the given sizes, bottom first, named each as its own module (`0.weight_ih_l0`,
-    /// `1.weight_ih_l0`, …; see `RecurrentStack.LayerNaming.perLayer`). No dropout of its own:
-    /// pass one to `callAsFunction(_:mask:interLayerDropout:)`.
-    public init(inputSize: Int, layerSizes: [Int], bidirectional: Bool = false, bias: Bool = true,
-                generator: inout RandomGenerator) {
-        stack = RecurrentStack(gateCount: 3, inputSize: inputSize, hiddenSizes: layerSizes, bidirectional: bidirectional,
-                               bias: bias, naming: .perLayer, generator: &generator)
-        dropout = nil
+    public init(stack: RecurrentStack, dropout: Dropout?) {
+        precondition(stack.gateCount == Self.gateCount, "a GRU needs a stack of 3 gates, got \(stack.gateCount)")
+        self.stack = stack
+        self.dropout = dropout
     }
 
     public func callAsFunction(_ x: Tensor, mask: Tensor?, interLayerDropout: Dropout?) -> RecurrentOutput {

@@ -45,6 +45,8 @@ public struct RecurrentStack {
         case perLayer
     }
 
+    /// Gates per hidden unit: 3 for a GRU, 4 for an LSTM.
+    public let gateCount: Int
     public let inputSize: Int
     /// The top layer's hidden size (per direction).
     public let hiddenSize: Int
@@ -87,6 +89,7 @@ public struct RecurrentStack {
             weights.append(perDirection)
             layerInput = hiddenSize * directions
         }
+        self.gateCount = gateCount
         self.inputSize = inputSize
         self.hiddenSize = hiddenSizes.last!
         self.hiddenSizes = hiddenSizes
@@ -136,8 +139,12 @@ public struct RecurrentStack {
 
 /// What GRU and LSTM share around their stack of weights: sizes, parameters, inter-layer dropout.
 public protocol RecurrentLayer: Module {
+    /// Gates per hidden unit: 3 for a GRU (r, z, n), 4 for an LSTM (i, f, g, o).
+    static var gateCount: Int { get }
     var stack: RecurrentStack { get }
     var dropout: Dropout? { get }
+    /// The layer over `stack` (built by the sized initialisers below, with this layer's gate count).
+    init(stack: RecurrentStack, dropout: Dropout?)
     /// Runs every layer with `interLayerDropout` between layers instead of the layer's own
     /// `dropout`, for a caller that owns the dropout module (and so its place in the module tree).
     ///   - x: `[B, T, inputSize]`.
@@ -146,6 +153,24 @@ public protocol RecurrentLayer: Module {
 }
 
 extension RecurrentLayer {
+    /// - Parameter dropout: applied to each layer's output before the next layer (training only).
+    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, bias: Bool = true,
+                dropout: Float = 0, generator: inout RandomGenerator) {
+        let stack = RecurrentStack(gateCount: Self.gateCount, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers,
+                                   bidirectional: bidirectional, bias: bias, generator: &generator)
+        self.init(stack: stack, dropout: dropout > 0 && layers > 1 ? Dropout(probability: dropout, generator: &generator) : nil)
+    }
+
+    /// Layers of the given sizes, bottom first, named each as its own module (`0.weight_ih_l0`,
+    /// `1.weight_ih_l0`, …; see `RecurrentStack.LayerNaming.perLayer`). No dropout of its own:
+    /// pass one to `callAsFunction(_:mask:interLayerDropout:)`.
+    public init(inputSize: Int, layerSizes: [Int], bidirectional: Bool = false, bias: Bool = true,
+                generator: inout RandomGenerator) {
+        self.init(stack: RecurrentStack(gateCount: Self.gateCount, inputSize: inputSize, hiddenSizes: layerSizes,
+                                        bidirectional: bidirectional, bias: bias, naming: .perLayer, generator: &generator),
+                  dropout: nil)
+    }
+
     public var inputSize: Int { stack.inputSize }
     public var hiddenSize: Int { stack.hiddenSize }
     public var layerCount: Int { stack.layerCount }
