@@ -1,6 +1,6 @@
 import Foundation
 
-/// The timing method of shared/peers/torch_reference.py: warm-up, calibrate the number of steps so a
+/// The timing method of Benchmarks/torch_reference.py: warm-up, calibrate the number of steps so a
 /// repetition lasts at least `minimumSeconds`, then time `repetitions` repetitions and report the
 /// median and range of the per-repetition rate.
 struct BenchTimer {

@@ -13,7 +13,7 @@ public struct ModelBench {
         if let threads { ComputeThreads.set(threads) }
         printBuildWarning()
         var bench = try ModelBench(timer: BenchTimer(repetitions: repetitions, minimumSeconds: secondsPerRepetition))
-        print("FusionLab model benchmark: the reference architecture of shared/peers/torch_reference.py")
+        print("FusionLab model benchmark: the reference architecture of Benchmarks/torch_reference.py")
         print("threads: \(ComputeThreads.count), repetitions: \(repetitions) of ≥ \(secondsPerRepetition) s (median, [min–max]); "
               + "PyTorch column: results_torch.md, threads=\(bench.torch.threads); load average at start: \(loadAverage())\n")
         for s in Section.allCases where wanted.contains(s) { try bench.run(s) }

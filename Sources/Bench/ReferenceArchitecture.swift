@@ -4,7 +4,7 @@ import Datasets
 import Models
 import Support
 
-/// The reference architecture of shared/peers/torch_reference.py, expressed as a FusionLab
+/// The reference architecture of Benchmarks/torch_reference.py, expressed as a FusionLab
 /// model config and dataset schema, plus that script's random batches.
 enum ReferenceArchitecture {
     static let dimension = 64

@@ -1,4 +1,4 @@
-/// PyTorch's figures, hard-coded from shared/peers/results_torch.md (torch 2.15.0 CPU, AMD EPYC,
+/// PyTorch's figures, hard-coded from Benchmarks/results_torch.md (torch 2.15.0 default wheel, run on CPU; AMD EPYC,
 /// AVX2; each a median over 3 runs of the per-run median of 7 repetitions).
 struct TorchFigures {
     var threads: Int

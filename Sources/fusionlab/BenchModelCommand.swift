@@ -7,7 +7,7 @@ struct BenchModelCommand: ParsableCommand {
         commandName: "model",
         abstract: "Train and inference throughput and latency of the reference architecture, beside PyTorch's figures.",
         discussion: """
-            Builds the model of shared/peers/torch_reference.py (sequence length 50, d = 64, 2-layer Transformer \
+            Builds the model of Benchmarks/torch_reference.py (sequence length 50, d = 64, 2-layer Transformer \
             with 4 heads and FFN 128, profile/attribute MLPs, 3-conv image CNN on 3×32×32, attention fusion) and \
             times it as that script does: warm-up, steps per repetition calibrated to at least \
             --seconds-per-repetition, median and [min–max] over the repetitions, on a pool of 4 random batches.
