@@ -56,14 +56,14 @@ struct TableCommand: ParsableCommand {
                     throw ValidationError("no modality_weights_by_type.csv in these runs")
                 }
                 let text = format == "csv" ? table.text : table.markdown
-                if let out { try AtomicFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }
+                if let out { try DurableFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }
                 return
             }
             let wanted = metrics?.split(separator: ",").map(String.init)
             var table = perRun ? ResultTables.perRun(records, metrics: wanted) : ResultTables.aggregate(records, metrics: wanted)
             if format == "markdown" && !perRun { table = ResultTables.readable(table) }
             let text = format == "csv" ? table.text : table.markdown
-            if let out { try AtomicFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }
+            if let out { try DurableFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }
         }
     }
 }

@@ -17,5 +17,5 @@ public enum ShopWriteError: Error, CustomStringConvertible, Equatable {
     }
 
     /// A failed atomic write of one of the shop's files.
-    init(_ error: AtomicFile.WriteError) { self = .io(path: error.path, reason: error.reason) }
+    init(_ error: DurableFile.WriteError) { self = .io(path: error.path, reason: error.reason) }
 }

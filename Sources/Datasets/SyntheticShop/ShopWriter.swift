@@ -163,19 +163,19 @@ extension SyntheticShop {
     // The shop's files go through Support's atomic writer; its failures become the shop's I/O errors.
 
     private func writeAtomically(_ bytes: [UInt8], to path: String) throws(ShopWriteError) {
-        do throws(AtomicFile.WriteError) { try AtomicFile.write(bytes, to: path) } catch { throw ShopWriteError(error) }
+        do throws(DurableFile.WriteError) { try DurableFile.write(bytes, to: path) } catch { throw ShopWriteError(error) }
     }
 
-    private func openStream(_ path: String) throws(ShopWriteError) -> AtomicFile.Stream {
-        do throws(AtomicFile.WriteError) { return try AtomicFile.Stream(path: path) } catch { throw ShopWriteError(error) }
+    private func openStream(_ path: String) throws(ShopWriteError) -> DurableFile.Stream {
+        do throws(DurableFile.WriteError) { return try DurableFile.Stream(path: path) } catch { throw ShopWriteError(error) }
     }
 
-    private func append(_ bytes: [UInt8], to stream: AtomicFile.Stream) throws(ShopWriteError) {
-        do throws(AtomicFile.WriteError) { try stream.write(bytes) } catch { throw ShopWriteError(error) }
+    private func append(_ bytes: [UInt8], to stream: DurableFile.Stream) throws(ShopWriteError) {
+        do throws(DurableFile.WriteError) { try stream.write(bytes) } catch { throw ShopWriteError(error) }
     }
 
-    private func commit(_ stream: AtomicFile.Stream) throws(ShopWriteError) {
-        do throws(AtomicFile.WriteError) { try stream.commit() } catch { throw ShopWriteError(error) }
+    private func commit(_ stream: DurableFile.Stream) throws(ShopWriteError) {
+        do throws(DurableFile.WriteError) { try stream.commit() } catch { throw ShopWriteError(error) }
     }
 
     /// A plain write, for files inside a folder that is itself renamed into place.

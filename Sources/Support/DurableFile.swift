@@ -3,7 +3,7 @@ import Foundation
 /// Writes a file so that readers see either the old content or the whole new one, never half:
 /// the bytes go to a temporary file in the same directory, are flushed to disk, then renamed
 /// over the target. An interrupted run leaves no partial CSV, JSON or checkpoint.
-public enum AtomicFile {
+public enum DurableFile {
     public struct WriteError: Error, CustomStringConvertible {
         public var path: String
         public var reason: String
