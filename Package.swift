@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // FusionLab — multimodal anomaly detection for e-commerce, on its own tensor engine.
-// Targets are layered: C shims → Tensor → NN → Data → Models → Lab → fusionlab CLI.
-// A target depends only on the ones below it.
+// Targets are layered: C shims → Support → Tensor → NN → Datasets → Models → Lab → Bench → fusionlab CLI.
+// A target depends only on the ones below it; the CLI parses arguments and calls Lab and Bench.
 import PackageDescription
 
 let optimise: [SwiftSetting] = [
@@ -44,13 +44,18 @@ let package = Package(
         // Models: encoders, fusion, heads
         .target(name: "Models", dependencies: ["Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
 
-        // Lab: configs, trainer, metrics, ablation, tables
+        // Lab: configs, trainer, metrics, ablation, tables, shop generation
         .target(name: "Lab", dependencies: ["Tensor", "NN", "Datasets", "Models", "Support"], swiftSettings: optimise),
 
-        // CLI
+        // Bench: the performance measurements behind `fusionlab bench` (raw cblas_sgemm included)
+        .target(
+            name: "Bench", dependencies: ["COpenBLAS", "Tensor", "NN", "Datasets", "Models", "Support"],
+            swiftSettings: optimise),
+
+        // CLI: argument parsing only; the work is in Lab and Bench
         .executableTarget(
             name: "fusionlab",
-            dependencies: ["Tensor", "NN", "Datasets", "Models", "Lab", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Lab", "Bench", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimise),
 
         // Tests

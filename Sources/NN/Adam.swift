@@ -5,52 +5,75 @@ import Glibc
 import Darwin
 #endif
 
-/// Adam with L2 weight decay added to the gradient ("coupled"), as PyTorch's
-/// `torch.optim.Adam(weight_decay=)`. Prefer `AdamW` for decay: here the decay is scaled
-/// by the adaptive step like any gradient. Decay applies to the buffer's decay range only.
-public final class Adam: Optimizer {
+/// Adam (Kingma & Ba) with PyTorch's bias correction and its two kinds of weight decay λ, which
+/// apply to the buffer's decay range only (matrices and embeddings; never biases or norm gains):
+///
+///     m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²
+///     p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+///
+/// - decoupled (`AdamW`, Loshchilov & Hutter; `torch.optim.AdamW`): the decay shrinks the
+///   weights directly, `p ← p·(1 − lr·λ)`, before the update;
+/// - coupled (`torch.optim.Adam(weight_decay=)`): `λp` is added to the gradient, so the decay is
+///   scaled by the adaptive step like any gradient. Prefer decoupled decay.
+public class Adam: Optimizer {
     public let parameters: ParameterBuffer
     public var learningRate: Float
     public let hyperparameters: AdamHyperparameters
-    public var stepCount: Int { kernel.stepCount }
-    private var kernel: AdamKernel
+    /// AdamW's decay when true, L2 added to the gradient when false.
+    public let decoupledWeightDecay: Bool
+    public private(set) var stepCount = 0
+    private let state: OptimizerState
 
     public init(parameters: ParameterBuffer, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                eps: Float = 1e-8, weightDecay: Float = 0) throws {
+                eps: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false) throws {
         hyperparameters = try AdamHyperparameters(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps,
                                                   weightDecay: weightDecay)
         self.parameters = parameters
         self.learningRate = learningRate
-        kernel = AdamKernel(parameters: parameters)
+        self.decoupledWeightDecay = decoupledWeightDecay
+        state = OptimizerState(parameters: parameters, slotNames: ["exp_avg", "exp_avg_sq"])
     }
 
-    public func step() { kernel.step(learningRate: learningRate, hyperparameters, decoupled: false) }
-    public func stateTensors() -> [(String, Tensor)] { kernel.state.export(stepCount: stepCount) }
-    public func loadState(_ tensors: [String: Tensor]) throws { kernel.stepCount = try kernel.state.load(tensors) }
+    public func step() {
+        stepCount += 1
+        let h = hyperparameters
+        let t = Double(stepCount)
+        // Corrections in Double as PyTorch computes them (Python floats).
+        let stepSize = Float(Double(learningRate) / (1 - pow(Double(h.beta1), t)))
+        let correction2 = Float((1 - pow(Double(h.beta2), t)).squareRoot())
+        let decayFactor = decoupledWeightDecay ? 1 - learningRate * h.weightDecay : 1
+        let l2 = decoupledWeightDecay ? 0 : h.weightDecay
+        update(parameters.decayRange, stepSize: stepSize, correction2: correction2, decayFactor: decayFactor, l2: l2)
+        update(parameters.noDecayRange, stepSize: stepSize, correction2: correction2, decayFactor: 1, l2: 0)
+    }
+
+    public func stateTensors() -> [(String, Tensor)] { state.export(stepCount: stepCount) }
+    public func loadState(_ tensors: [String: Tensor]) throws { stepCount = try state.load(tensors) }
+
+    private func update(_ range: Range<Int>, stepSize: Float, correction2: Float, decayFactor: Float, l2: Float) {
+        let p = parameters.values.pointer, g = parameters.gradients.pointer
+        let m = state.storage("exp_avg").pointer, v = state.storage("exp_avg_sq").pointer
+        let b1 = hyperparameters.beta1, b2 = hyperparameters.beta2, eps = hyperparameters.eps
+        forEachChunk(of: range) { s, e in
+            for i in s..<e {
+                let grad = g[i] + l2 * p[i]
+                let mi = b1 * m[i] + (1 - b1) * grad
+                let vi = b2 * v[i] + (1 - b2) * grad * grad
+                m[i] = mi
+                v[i] = vi
+                p[i] = p[i] * decayFactor - stepSize * mi / (vi.squareRoot() / correction2 + eps)
+            }
+        }
+    }
 }
 
-/// AdamW (Loshchilov & Hutter), as PyTorch's `torch.optim.AdamW`: the decay shrinks the
-/// weights directly, `p ← p·(1 − lr·λ)`, before the Adam update, and only for the buffer's
-/// decay range (matrices and embeddings; never biases or norm gains).
-public final class AdamW: Optimizer {
-    public let parameters: ParameterBuffer
-    public var learningRate: Float
-    public let hyperparameters: AdamHyperparameters
-    public var stepCount: Int { kernel.stepCount }
-    private var kernel: AdamKernel
-
+/// AdamW: `Adam` with decoupled weight decay, 0.01 by default as in PyTorch.
+public final class AdamW: Adam {
     public init(parameters: ParameterBuffer, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 eps: Float = 1e-8, weightDecay: Float = 1e-2) throws {
-        hyperparameters = try AdamHyperparameters(learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps,
-                                                  weightDecay: weightDecay)
-        self.parameters = parameters
-        self.learningRate = learningRate
-        kernel = AdamKernel(parameters: parameters)
+        try super.init(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps,
+                       weightDecay: weightDecay, decoupledWeightDecay: true)
     }
-
-    public func step() { kernel.step(learningRate: learningRate, hyperparameters, decoupled: true) }
-    public func stateTensors() -> [(String, Tensor)] { kernel.state.export(stepCount: stepCount) }
-    public func loadState(_ tensors: [String: Tensor]) throws { kernel.stepCount = try kernel.state.load(tensors) }
 }
 
 public struct AdamHyperparameters: Sendable, Equatable {
@@ -69,49 +92,5 @@ public struct AdamHyperparameters: Sendable, Equatable {
         self.beta2 = beta2
         self.eps = eps
         self.weightDecay = weightDecay
-    }
-}
-
-/// The Adam update shared by Adam and AdamW, with PyTorch's bias correction:
-///
-///     m ← β₁m + (1 − β₁)g,   v ← β₂v + (1 − β₂)g²
-///     p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
-struct AdamKernel {
-    let parameters: ParameterBuffer
-    let state: OptimizerState
-    var stepCount = 0
-
-    init(parameters: ParameterBuffer) {
-        self.parameters = parameters
-        state = OptimizerState(parameters: parameters, slotNames: ["exp_avg", "exp_avg_sq"])
-    }
-
-    mutating func step(learningRate: Float, _ h: AdamHyperparameters, decoupled: Bool) {
-        stepCount += 1
-        let t = Double(stepCount)
-        // Corrections in Double as PyTorch computes them (Python floats).
-        let stepSize = Float(Double(learningRate) / (1 - pow(Double(h.beta1), t)))
-        let correction2 = Float((1 - pow(Double(h.beta2), t)).squareRoot())
-        let decayFactor = decoupled ? 1 - learningRate * h.weightDecay : 1
-        let l2 = decoupled ? 0 : h.weightDecay
-        update(parameters.decayRange, h, stepSize: stepSize, correction2: correction2, decayFactor: decayFactor, l2: l2)
-        update(parameters.noDecayRange, h, stepSize: stepSize, correction2: correction2, decayFactor: 1, l2: 0)
-    }
-
-    private func update(_ range: Range<Int>, _ h: AdamHyperparameters, stepSize: Float, correction2: Float,
-                        decayFactor: Float, l2: Float) {
-        let p = parameters.values.pointer, g = parameters.gradients.pointer
-        let m = state.storage("exp_avg").pointer, v = state.storage("exp_avg_sq").pointer
-        let b1 = h.beta1, b2 = h.beta2, eps = h.eps
-        forEachChunk(of: range) { s, e in
-            for i in s..<e {
-                let grad = g[i] + l2 * p[i]
-                let mi = b1 * m[i] + (1 - b1) * grad
-                let vi = b2 * v[i] + (1 - b2) * grad * grad
-                m[i] = mi
-                v[i] = vi
-                p[i] = p[i] * decayFactor - stepSize * mi / (vi.squareRoot() / correction2 + eps)
-            }
-        }
     }
 }

@@ -13,24 +13,20 @@ public final class GRU: RecurrentLayer {
     public let stack: RecurrentStack
     public let dropout: Dropout?
 
-    /// - Parameter dropout: applied to each layer's output before the next layer (training only).
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false, bias: Bool = true,
-                dropout: Float = 0, generator: inout RandomGenerator) {
-        stack = RecurrentStack(gateCount: 3, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers,
-                               bidirectional: bidirectional, bias: bias, generator: &generator)
-        self.dropout = dropout > 0 && layers > 1 ? Dropout(probability: dropout, generator: &generator) : nil
+    public static let gateCount = 3
+
+    public init(stack: RecurrentStack, dropout: Dropout?) {
+        precondition(stack.gateCount == Self.gateCount, "a GRU needs a stack of 3 gates, got \(stack.gateCount)")
+        self.stack = stack
+        self.dropout = dropout
     }
 
-
-    /// - Parameters:
-    ///   - x: `[B, T, inputSize]`.
-    ///   - mask: `[B, T]`, 1 where the step is valid; nil when every step is.
-    public func callAsFunction(_ x: Tensor, mask: Tensor? = nil) -> RecurrentOutput {
-        stack.run(x, mask: mask, dropout: dropout) { input, w, reverse in
+    public func callAsFunction(_ x: Tensor, mask: Tensor?, interLayerDropout: Dropout?) -> RecurrentOutput {
+        stack.run(x, mask: mask, dropout: interLayerDropout) { input, w, reverse in
             let (batch, steps) = (input.shape[0], input.shape[1])
             var gates = matmul(input, w.inputWeight, transposeB: true)  // [B, T, 3H], one GEMM
             if let bi = w.inputBias { gates = gates + bi }
-            var h = Tensor(zeros: [batch, hiddenSize])
+            var h = Tensor(zeros: [batch, w.hiddenSize])
             var outputs = [Tensor?](repeating: nil, count: steps)
             for (k, t) in RecurrentStack.order(steps: steps, reverse: reverse).enumerated() {
                 // The initial state is zero, so the first step needs no hidden projection.

@@ -42,7 +42,7 @@ public enum Safetensors {
         prefix.append(contentsOf: header)
 
         do {
-            try AtomicFile.write(to: path) { handle in
+            try DurableFile.write(to: path) { handle in
                 try handle.write(contentsOf: prefix)
                 for (_, tensor) in sorted where tensor.count > 0 {
                     // Float32 in memory is already little-endian on every supported platform.

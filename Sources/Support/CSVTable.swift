@@ -28,7 +28,7 @@ public struct CSVTable: Sendable {
         return "\(v)"
     }
 
-    public func write(to path: String) throws(AtomicFile.WriteError) { try AtomicFile.write(text, to: path) }
+    public func write(to path: String) throws(DurableFile.WriteError) { try DurableFile.write(text, to: path) }
 
     /// The same table as GitHub-flavoured Markdown (pipes escaped).
     public var markdown: String {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Lab
-import Tensor
 
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

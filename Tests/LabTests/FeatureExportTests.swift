@@ -226,7 +226,7 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         // A write that fails (the target is a directory) leaves the target and no temporary file.
         let blocked = directory + "/blocked.csv"
         try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: false)
-        #expect(throws: AtomicFile.WriteError.self) { try t.write(to: blocked) }
+        #expect(throws: DurableFile.WriteError.self) { try t.write(to: blocked) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["blocked.csv", "features.csv"])
     }
 

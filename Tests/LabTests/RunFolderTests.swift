@@ -89,7 +89,7 @@ import Glibc
         let staging = out + "/Results/tiny/runs/full/.seed-0.partial"
         let changed = try tinyConfig(out, quick + ["training.optimizer.lr=0.0003"])
         let saved = try JSONParser.parse(read(staging + "/config.json"))
-        try AtomicFile.write(saved.setting(["training", "optimizer", "lr"], to: 0.0003).rendered(), to: staging + "/config.json")
+        try DurableFile.write(saved.setting(["training", "optimizer", "lr"], to: 0.0003).rendered(), to: staging + "/config.json")
         do {
             _ = try ExperimentRunner(config: changed, reporter: { _ in }).run(seed: 0, fold: nil, resume: true)
             Issue.record("expected the state to be refused")

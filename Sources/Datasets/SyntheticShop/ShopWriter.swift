@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Tensor
 
 /// What was written, also saved as meta.json.
@@ -43,13 +44,13 @@ extension SyntheticShop {
         // Pictures and items.
         let plan = PicturePlan(world: world, config: config)
         try writePictures(plan, into: path("images"))
-        try AtomicFileOutput.write(tables.itemsCSV(world: world, pictures: plan), to: path("items.csv"))
+        try writeAtomically(tables.itemsCSV(world: world, pictures: plan), to: path("items.csv"))
         summary.items = world.items.count
         summary.images = plan.pictures.count
 
         // Users, simulated in parallel chunks and written in order; events streamed to disk.
-        let events = try AtomicFileOutput(path: path("events.csv"))
-        try events.write(Array(ShopTables.eventsHeader.utf8))
+        let events = try openStream(path("events.csv"))
+        try append(Array(ShopTables.eventsHeader.utf8), to: events)
         var users = CSVBuffer(capacity: 110 * config.userCount + 512)
         var labels = CSVBuffer(capacity: 60 * config.userCount + 256)
         users.raw(Array(ShopTables.usersHeader.utf8))
@@ -69,15 +70,15 @@ extension SyntheticShop {
             }
             for output in outputs {
                 let output = output!
-                try events.write(output.events)
+                try append(output.events, to: events)
                 users.raw(output.users)
                 labels.raw(output.labels)
                 summary.events += output.eventCount
             }
         }
-        try events.commit()
-        try AtomicFileOutput.write(users.bytes, to: path("users.csv"))
-        try AtomicFileOutput.write(labels.bytes, to: path("labels.csv"))
+        try commit(events)
+        try writeAtomically(users.bytes, to: path("users.csv"))
+        try writeAtomically(labels.bytes, to: path("labels.csv"))
 
         summary.samples = config.userCount
         summary.samplesPerType["normal"] = roles.filter { $0 == nil }.count
@@ -85,8 +86,8 @@ extension SyntheticShop {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let json: [UInt8] = ((try? encoder.encode(summary)).map { [UInt8]($0) } ?? []) + [0x0A]
-        try AtomicFileOutput.write(json, to: path("meta.json"))
-        try AtomicFileOutput.write(Array(readme(summary).utf8), to: path("README.md"))
+        try writeAtomically(json, to: path("meta.json"))
+        try writeAtomically(Array(readme(summary).utf8), to: path("README.md"))
         return summary
     }
 
@@ -157,6 +158,24 @@ extension SyntheticShop {
         guard rename(partial, imagesFolder) == 0 else {
             throw .io(path: imagesFolder, reason: "cannot rename from \(partial) (\(String(cString: strerror(errno))))")
         }
+    }
+
+    // The shop's files go through Support's atomic writer; its failures become the shop's I/O errors.
+
+    private func writeAtomically(_ bytes: [UInt8], to path: String) throws(ShopWriteError) {
+        do throws(DurableFile.WriteError) { try DurableFile.write(bytes, to: path) } catch { throw ShopWriteError(error) }
+    }
+
+    private func openStream(_ path: String) throws(ShopWriteError) -> DurableFile.Stream {
+        do throws(DurableFile.WriteError) { return try DurableFile.Stream(path: path) } catch { throw ShopWriteError(error) }
+    }
+
+    private func append(_ bytes: [UInt8], to stream: DurableFile.Stream) throws(ShopWriteError) {
+        do throws(DurableFile.WriteError) { try stream.write(bytes) } catch { throw ShopWriteError(error) }
+    }
+
+    private func commit(_ stream: DurableFile.Stream) throws(ShopWriteError) {
+        do throws(DurableFile.WriteError) { try stream.commit() } catch { throw ShopWriteError(error) }
     }
 
     /// A plain write, for files inside a folder that is itself renamed into place.

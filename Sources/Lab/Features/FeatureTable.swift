@@ -56,5 +56,5 @@ public struct FeatureTable: Sendable {
     }
 
     /// Writes the CSV atomically (a reader never sees half a file).
-    public func write(to path: String) throws(AtomicFile.WriteError) { try csv.write(to: path) }
+    public func write(to path: String) throws(DurableFile.WriteError) { try csv.write(to: path) }
 }

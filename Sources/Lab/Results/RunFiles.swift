@@ -8,13 +8,13 @@ struct RunFiles {
 
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
-    func writeJSON(_ value: JSONValue, _ name: String) throws { try AtomicFile.write(value.rendered() + "\n", to: path(name)) }
+    func writeJSON(_ value: JSONValue, _ name: String) throws { try DurableFile.write(value.rendered() + "\n", to: path(name)) }
 
     /// The model's input schema, keys sorted so the file is the same bytes for the same data.
     func writeSchema(_ schema: DatasetSchema) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(String(decoding: try encoder.encode(schema), as: UTF8.self) + "\n", to: path("schema.json"))
+        try DurableFile.write(String(decoding: try encoder.encode(schema), as: UTF8.self) + "\n", to: path("schema.json"))
     }
 
     func writeHistory(_ history: [EpochRecord]) throws {

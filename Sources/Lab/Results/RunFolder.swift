@@ -51,7 +51,7 @@ public struct RunFolder: Sendable {
         let fm = FileManager.default
         try? fm.removeItem(atPath: replaced)
         if !resume || !hasStaging { try? fm.removeItem(atPath: staging) }
-        try AtomicFile.createDirectory(staging)
+        try DurableFile.createDirectory(staging)
         Self.removeStaleTemporaryFiles(in: staging)
     }
 
@@ -62,7 +62,7 @@ public struct RunFolder: Sendable {
         Self.removeStaleTemporaryFiles(in: staging)
         let files = ((try? fm.contentsOfDirectory(atPath: staging)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
         let marker: JSONValue = ["format": 1, "files": .array(files.map { .string($0) })]
-        try AtomicFile.write(marker.rendered() + "\n", to: (staging as NSString).appendingPathComponent(Self.marker))
+        try DurableFile.write(marker.rendered() + "\n", to: (staging as NSString).appendingPathComponent(Self.marker))
         if fm.fileExists(atPath: final) {
             guard rename(final, replaced) == 0 else { throw RunFolderError.cannotPublish(folder: final, reason: String(cString: strerror(errno))) }
         }
@@ -76,7 +76,7 @@ public struct RunFolder: Sendable {
         return (parent as NSString).appendingPathComponent(".\(name).replaced")
     }
 
-    /// Removes `AtomicFile`'s temporary files (`.<name>.<uuid>.tmp`) left by a killed writer.
+    /// Removes `DurableFile`'s temporary files (`.<name>.<uuid>.tmp`) left by a killed writer.
     /// Only called while the experiment's lock is held, so no live writer owns them.
     public static func removeStaleTemporaryFiles(in directory: String) {
         let fm = FileManager.default

@@ -10,9 +10,11 @@ public final class RecurrentSequenceEncoder: ModalityEncoder {
     public enum Pooling: String, CaseIterable, Sendable { case last, attention }
 
     public let embedding: SequenceEmbedding
-    /// One recurrent layer per entry of `hidden` (sizes may differ, as 128 then 64).
-    public let gru: [GRU]
-    public let lstm: [LSTM]
+    /// One layer per entry of `hidden` (sizes may differ, as 128 then 64), each saved as its own
+    /// module (`rnn.<k>.weight_ih_l0`), as when this encoder held a list of one-layer GRUs/LSTMs.
+    public let recurrent: any RecurrentLayer
+    /// Owned here rather than by `recurrent`, so its place in the module tree (which seeds its
+    /// masks) stays `dropout`.
     public let interLayerDropout: Dropout
     public let pooling: Pooling
     public let attentionPooling: AttentionPooling?
@@ -25,19 +27,12 @@ public final class RecurrentSequenceEncoder: ModalityEncoder {
         precondition(!hidden.isEmpty)
         let d = context.dimension, directions = bidirectional ? 2 : 1
         embedding = SequenceEmbedding(schema: context.schema, dimension: d, generator: &generator)
-        var input = d
-        var grus: [GRU] = [], lstms: [LSTM] = []
-        for h in hidden {
-            switch cell {
-            case .gru: grus.append(GRU(inputSize: input, hiddenSize: h, bidirectional: bidirectional, generator: &generator))
-            case .lstm: lstms.append(LSTM(inputSize: input, hiddenSize: h, bidirectional: bidirectional, generator: &generator))
-            }
-            input = h * directions
+        switch cell {
+        case .gru: recurrent = GRU(inputSize: d, layerSizes: hidden, bidirectional: bidirectional, generator: &generator)
+        case .lstm: recurrent = LSTM(inputSize: d, layerSizes: hidden, bidirectional: bidirectional, generator: &generator)
         }
-        gru = grus
-        lstm = lstms
         interLayerDropout = Dropout(probability: dropout, generator: &generator)
-        let width = input
+        let width = hidden.last! * directions
         self.pooling = pooling
         attentionPooling = pooling == .attention ? AttentionPooling(dimension: width, generator: &generator) : nil
         projection = Linear(inputSize: width, outputSize: d, generator: &generator)
@@ -46,23 +41,15 @@ public final class RecurrentSequenceEncoder: ModalityEncoder {
 
     public var children: [(String, any Module)] {
         var c: [(String, any Module)] = [("embedding", embedding)]
-        c += indexedChildren("rnn", gru.isEmpty ? lstm : gru)
+        c.append(("rnn", recurrent))
         c.append(("dropout", interLayerDropout))
         if let attentionPooling { c.append(("pooling", attentionPooling)) }
         return c + [("projection", projection)]
     }
 
     public func callAsFunction(_ batch: Batch) -> EncoderOutput {
-        let x = embedding(batch)
         let valid = (1 - batch.sequencePadding).detached()
-        var h = x
-        var out: RecurrentOutput!
-        let layers = max(gru.count, lstm.count)
-        for k in 0..<layers {
-            if k > 0 { h = interLayerDropout(h) }
-            out = gru.isEmpty ? lstm[k](h, mask: valid) : gru[k](h, mask: valid)
-            h = out.outputs
-        }
+        let out = recurrent(embedding(batch), mask: valid, interLayerDropout: interLayerDropout)
         switch pooling {
         case .last: return EncoderOutput(embedding: projection(out.lastHidden))
         case .attention:

@@ -4,7 +4,7 @@ import Datasets
 import Models
 import Support
 
-/// The reference architecture of shared/peers/torch_reference.py, expressed as a FusionLab
+/// The reference architecture of Benchmarks/torch_reference.py, expressed as a FusionLab
 /// model config and dataset schema, plus that script's random batches.
 enum ReferenceArchitecture {
     static let dimension = 64
@@ -99,24 +99,5 @@ enum ReferenceArchitecture {
             "Sequence token tables have padding index 0 (row 0 stays zero and gets no gradient) and are initialised scaled by 1/√4; "
                 + "the reference's have no padding index. Initialisation differs elsewhere too (no effect on speed).",
         ]
-    }
-}
-
-/// A module made of named parts, for the encoder-alone models (encoder + `out` head).
-final class ModuleGroup: Module {
-    let children: [(String, any Module)]
-    init(_ children: [(String, any Module)]) { self.children = children }
-}
-
-extension Int {
-    /// 466241 → "466,241".
-    var formatted: String {
-        let digits = String(Swift.abs(self))
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (self < 0 ? "-" : "") + out
     }
 }

@@ -1,57 +1,25 @@
-import ArgumentParser
 import Datasets
 import Foundation
 import Tensor
 
-struct BenchDataCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "data",
-        abstract: "Time loading the large synthetic shop: events.csv into typed columns, all four tables, and sequence preparation.",
-        discussion: """
-        Three phases, each timed from scratch in every repetition: (a) events.csv read into typed columns \
-        (AtomicTable.read); (b) all four tables read and checked (RawDataset.load); (c) PreparedDataset.prepare on \
-        the tables of (b): grouping by user, sorting by time, cutoffs, vocabularies, sequences of --max-length \
-        events with the synthetic shop's extra columns (device, region, dwell), and the stratified split. \
-        CPU s is user + system time of all threads. Peak memory is the process's VmHWM (/proc/self/status), \
-        reset before each phase; for (c) it includes the tables it works on. The dataset is generated (preset large, seed 0) when the folder has no events.csv, \
-        unless --no-generate is given. Compare with `python3 Benchmarks/pandas_events.py` (Benchmarks/README.md).
-        """)
+/// The measurements of `fusionlab bench data`.
+public struct DataBench {
+    public static let phaseNames = ["read", "load", "prepare"]
 
-    @Option(help: "Dataset folder (events.csv, users.csv, items.csv, labels.csv).")
-    var path = "Datasets/synthetic-large"
+    var folder: String
+    var options: DataOptions
+    var repetitions: Int
+    var phases: Set<String>
 
-    @Flag(inversion: .prefixedNo, help: "Generate the large preset into --path when it has no events.csv.")
-    var generate = true
-
-    @Option(help: "Events kept per sample.")
-    var maxLength = 50
-
-    @Option(help: "Timed repetitions of each phase (the median is reported, with the range).")
-    var repetitions = 3
-
-    @Option(help: "Phases to run: read, load, prepare (comma-separated; prepare needs load).")
-    var phases = "read,load,prepare"
-
-    @Flag(help: ArgumentHelp("Print digests of the tables and the prepared dataset instead of timing.", visibility: .hidden))
-    var fingerprint = false
-
-    @OptionGroup var threadOptions: ThreadOptions
-
-    func validate() throws {
-        let unknown = Set(phaseList).subtracting(["read", "load", "prepare"])
-        if !unknown.isEmpty { throw ValidationError("unknown phase(s) \(unknown.sorted()); valid: read, load, prepare") }
-        if maxLength < 1 { throw ValidationError("--max-length must be at least 1, got \(maxLength)") }
-        if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
-    }
-
-    func run() throws {
-        if let t = threadOptions.threads { ComputeThreads.set(t) }
+    /// Times the wanted phases on the dataset in `folder` (generated first when it has no
+    /// events.csv and `generateIfAbsent`), or with `fingerprint` prints digests instead.
+    public static func run(folder path: String, generateIfAbsent generate: Bool, maxLength: Int, repetitions: Int,
+                           phases: Set<String>, fingerprint: Bool, threads: Int?) throws {
+        if let threads { ComputeThreads.set(threads) }
         printBuildWarning()
         let eventsPath = (path as NSString).appendingPathComponent("events.csv")
         if !FileManager.default.fileExists(atPath: eventsPath) {
-            guard generate else {
-                throw ValidationError("\(eventsPath) not found; run `fusionlab generate --preset large --out \(path)` or drop --no-generate")
-            }
+            guard generate else { throw DataBenchError.datasetMissing(eventsPath: eventsPath, folder: path) }
             print("\(eventsPath) not found; generating the large synthetic shop there (takes a few minutes)…")
             let seconds = try BenchTimer.elapsedSeconds { () throws -> Void in
                 _ = try SyntheticShop(config: ShopConfig(preset: .large, seed: 0)).write(to: path)
@@ -61,14 +29,12 @@ struct BenchDataCommand: ParsableCommand {
         if fingerprint {
             let raw = try RawDataset.load(folder: path)
             for t in [raw.events, raw.labels, raw.users, raw.items].compactMap({ $0 }) { print("\(t.file): \(DataFingerprint.table(t))") }
-            print("prepared: \(DataFingerprint.prepared(try PreparedDataset.prepare(raw, options: Self.options(maxLength: maxLength))))")
+            print("prepared: \(DataFingerprint.prepared(try PreparedDataset.prepare(raw, options: options(maxLength: maxLength))))")
             return
         }
-        let bench = DataBench(folder: path, options: Self.options(maxLength: maxLength), repetitions: repetitions, phases: Set(phaseList))
+        let bench = DataBench(folder: path, options: options(maxLength: maxLength), repetitions: repetitions, phases: phases)
         try bench.run()
     }
-
-    var phaseList: [String] { phases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     /// The synthetic shop's experiment settings (Configs/datasets/synthetic-small.json) at `maxLength`.
     static func options(maxLength: Int) -> DataOptions {
@@ -78,14 +44,6 @@ struct BenchDataCommand: ParsableCommand {
         options.eventFloatColumns = ["dwell"]
         return options
     }
-}
-
-/// The measurements of `fusionlab bench data`.
-struct DataBench {
-    var folder: String
-    var options: DataOptions
-    var repetitions: Int
-    var phases: Set<String>
 
     struct Phase {
         var name: String
@@ -163,45 +121,14 @@ struct DataBench {
     }
 }
 
-#if os(Linux)
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: Int) -> Int32
-#endif
+/// Why `fusionlab bench data` cannot start.
+public enum DataBenchError: Error, CustomStringConvertible {
+    case datasetMissing(eventsPath: String, folder: String)
 
-/// The process's peak resident set size (VmHWM), which Linux resets on writing 5 to clear_refs.
-enum PeakMemory {
-    static func reset() {
-        // Return freed pages first, so the peak of the next phase does not start from the last one's.
-        #if os(Linux)
-        _ = glibcMallocTrim(0)
-        #endif
-        if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
-            handle.write(Data("5".utf8))
-            try? handle.close()
+    public var description: String {
+        switch self {
+        case let .datasetMissing(eventsPath, folder):
+            "\(eventsPath) not found; run `fusionlab generate --preset large --out \(folder)` or drop --no-generate"
         }
-    }
-
-    static func bytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-            return kilobytes * 1024
-        }
-        return 0
-    }
-}
-
-/// User plus system CPU time of the whole process (all threads), in seconds.
-func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-}
-
-extension BenchTimer {
-    static func elapsedSeconds<T>(_ body: () throws -> T) throws -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        _ = try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Tensor
 import NN
@@ -8,34 +7,13 @@ import Models
 /// `fusionlab bench steps`: a fixed number of untimed training steps of the reference model (or one
 /// encoder alone), for profilers (`valgrind --tool=callgrind`, `perf record`), whose instruction
 /// counts do not depend on machine load as timings do.
-struct BenchStepsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "steps",
-        abstract: "Run a fixed number of training steps of the reference model, for profiling (no timing).")
+public enum StepsBench {
+    /// What can be trained: the full model or one encoder alone.
+    public static var parts: [String] { ["full"] + Modality.allCases.map(\.rawValue) }
 
-    @OptionGroup var threadOptions: ThreadOptions
-
-    @Option(help: "Batch size.")
-    var batchSize = 128
-
-    @Option(help: "Untimed warm-up steps before the profiled ones (fill the buffer pool).")
-    var warmup = 2
-
-    @Option(help: "Training steps after the warm-up.")
-    var steps = 3
-
-    @Option(help: "What to train: full, or one encoder alone (sequence, profile, attributes, image).")
-    var part = "full"
-
-    func validate() throws {
-        if batchSize < 1 || steps < 0 || warmup < 0 { throw ValidationError("--batch-size must be ≥ 1, --steps and --warmup ≥ 0") }
-        if part != "full" && Modality(rawValue: part) == nil {
-            throw ValidationError("unknown part '\(part)'; valid: full, \(Modality.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-    }
-
-    func run() throws {
-        if let t = threadOptions.threads { ComputeThreads.set(t) }
+    /// `part` is one of `parts`.
+    public static func run(part: String, batchSize: Int, warmup: Int, steps: Int, threads: Int?) throws {
+        if let threads { ComputeThreads.set(threads) }
         var g = RandomGenerator(seed: 7)
         let batches = (0..<2).map { _ in ReferenceArchitecture.batch(size: batchSize, generator: &g) }
         let module: any Module

@@ -3,7 +3,20 @@ import Tensor
 import NN
 
 /// `fusionlab bench engine`: the figures the Foundation issue asks for.
-enum EngineBench {
+public enum EngineBench {
+    public static let sections = ["sgemm", "layers", "memory"]
+
+    /// Runs the wanted `sections` (names from `sections`) and prints their tables.
+    public static func run(sections wanted: Set<String>, repetitions: Int, secondsPerRepetition: Double, threads: Int?) {
+        if let threads { ComputeThreads.set(threads) }
+        let timer = BenchTimer(repetitions: repetitions, minimumSeconds: secondsPerRepetition)
+        printBuildWarning()
+        print("FusionLab engine benchmark — threads: \(ComputeThreads.count), repetitions: \(repetitions) (median, [min–max])\n")
+        if wanted.contains("sgemm") { sgemm(timer) }
+        if wanted.contains("layers") { layers(timer) }
+        if wanted.contains("memory") { memory() }
+    }
+
     static let squareShapes = [64, 256, 512].map { (m: $0, n: $0, k: $0) }
     static let skinnyShapes = [64, 128, 256].flatMap { k in [64, 128, 256].map { n in (m: 256, n: n, k: k) } }
 

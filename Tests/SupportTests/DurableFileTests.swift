@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Support
 
-/// AtomicFile: readers see the old content or the whole new one; a failed write leaves the
+/// DurableFile: readers see the old content or the whole new one; a failed write leaves the
 /// existing file as it was and no temporary file behind.
 @Suite struct AtomicFileTests {
     func scratch() throws -> String {
@@ -17,19 +17,19 @@ import Support
 
     @Test func aWriteReplacesTheWholeFile() throws {
         let dir = try scratch(), path = dir + "/metrics.json"
-        try AtomicFile.write("old content that is longer than the new one\n", to: path)
-        try AtomicFile.write("new\n", to: path)
+        try DurableFile.write("old content that is longer than the new one\n", to: path)
+        try DurableFile.write("new\n", to: path)
         #expect(contents(path) == "new\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["metrics.json"])
     }
 
     @Test func anExistingFileSurvivesAWriteThatFailsHalfway() throws {
         let dir = try scratch(), path = dir + "/metrics.json"
-        try AtomicFile.write("{\"roc_auc\": 0.9}\n", to: path)
+        try DurableFile.write("{\"roc_auc\": 0.9}\n", to: path)
         // The writer has written part of the new content when it fails (as a run does when it is
         // interrupted between two writes of a streamed file).
         do {
-            try AtomicFile.write(to: path) { handle in
+            try DurableFile.write(to: path) { handle in
                 try handle.write(contentsOf: Array("{\"roc_auc\": 0.".utf8))
                 throw Interrupted()
             }
@@ -46,11 +46,11 @@ import Support
         // A process killed mid-write leaves only its temporary file (`.<name>.<uuid>.tmp`) beside
         // the untouched target; the next write replaces the target as usual.
         let dir = try scratch(), path = dir + "/history.csv"
-        try AtomicFile.write("epoch\n1\n", to: path)
+        try DurableFile.write("epoch\n1\n", to: path)
         let leftover = dir + "/.history.csv.\(UUID().uuidString).tmp"
         try "epoch\n1\n2\n3 (cut off".write(toFile: leftover, atomically: false, encoding: .utf8)
         #expect(contents(path) == "epoch\n1\n")
-        try AtomicFile.write("epoch\n1\n2\n", to: path)
+        try DurableFile.write("epoch\n1\n2\n", to: path)
         #expect(contents(path) == "epoch\n1\n2\n")
     }
 
@@ -59,7 +59,7 @@ import Support
         let dir = try scratch(), path = dir + "/model.safetensors"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try "keep".write(toFile: path + "/inside", atomically: false, encoding: .utf8)
-        #expect(throws: AtomicFile.WriteError.self) { try AtomicFile.write("new", to: path) }
+        #expect(throws: DurableFile.WriteError.self) { try DurableFile.write("new", to: path) }
         #expect(contents(path + "/inside") == "keep")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["model.safetensors"])
     }
@@ -67,7 +67,7 @@ import Support
     @Test func aMissingDirectoryIsAnErrorNamingIt() throws {
         let dir = try scratch(), path = dir + "/absent/metrics.json"
         do {
-            try AtomicFile.write("x", to: path)
+            try DurableFile.write("x", to: path)
             Issue.record("wrote into a missing directory")
         } catch {
             #expect(error.description == "cannot write \(path): cannot create a file in \(dir)/absent (does the directory exist and is it writable?)")

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Lab
 import Support
-import Tensor
 
 /// A config path plus `--set` overrides, shared by run, ablate and validate.
 struct ConfigOptions: ParsableArguments {
@@ -30,13 +29,5 @@ struct ConfigOptions: ParsableArguments {
         let loaded = try ConfigLoader.loadAll(path: config, overrides: overrides, schema: ExperimentSchema.root)
         for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         return loaded
-    }
-}
-
-/// Prints a user-facing error (no stack trace) and exits non-zero.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let error as ExitCode { throw error } catch let error as ValidationError { throw error } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode.failure
     }
 }

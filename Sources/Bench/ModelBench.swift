@@ -1,71 +1,30 @@
-import ArgumentParser
 import Foundation
 import Tensor
 import NN
 import Datasets
 import Models
 
-struct BenchModelCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "model",
-        abstract: "Train and inference throughput and latency of the reference architecture, beside PyTorch's figures.",
-        discussion: """
-            Builds the model of shared/peers/torch_reference.py (sequence length 50, d = 64, 2-layer Transformer \
-            with 4 heads and FFN 128, profile/attribute MLPs, 3-conv image CNN on 3×32×32, attention fusion) and \
-            times it as that script does: warm-up, steps per repetition calibrated to at least \
-            --seconds-per-repetition, median and [min–max] over the repetitions, on a pool of 4 random batches.
-            """)
+/// `fusionlab bench model`: the measurements of torch_reference.py, on our engine.
+public struct ModelBench {
+    public enum Section: String, CaseIterable, Sendable { case train, inference, latency, encoders }
 
-    @OptionGroup var threadOptions: ThreadOptions
-
-    @Option(help: "Timed repetitions per measurement (the median is reported).")
-    var repetitions = 7
-
-    @Option(help: "Minimum seconds per repetition (the reference uses 1).")
-    var secondsPerRepetition = 1.0
-
-    @Option(help: "Sections to run: train, inference, latency, encoders (comma-separated).")
-    var sections = ModelBench.Section.allCases.map(\.rawValue).joined(separator: ",")
-
-    func validate() throws {
-        if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
-        if !(secondsPerRepetition > 0) { throw ValidationError("--seconds-per-repetition must be positive, got \(secondsPerRepetition)") }
-        _ = try wantedSections()
-    }
-
-    private func wantedSections() throws -> [ModelBench.Section] {
-        var wanted: [ModelBench.Section] = []
-        for name in sections.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard let s = ModelBench.Section(rawValue: name) else {
-                throw ValidationError("unknown section '\(name)'; valid: \(ModelBench.Section.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            if !wanted.contains(s) { wanted.append(s) }
-        }
-        return wanted
-    }
-
-    func run() throws {
-        if let t = threadOptions.threads { ComputeThreads.set(t) }
-        let wanted = try wantedSections()
+    /// Runs the wanted sections in their canonical order and prints the report.
+    public static func run(sections wanted: [Section], repetitions: Int, secondsPerRepetition: Double, threads: Int?) throws {
+        if let threads { ComputeThreads.set(threads) }
         printBuildWarning()
         var bench = try ModelBench(timer: BenchTimer(repetitions: repetitions, minimumSeconds: secondsPerRepetition))
-        print("FusionLab model benchmark: the reference architecture of shared/peers/torch_reference.py")
+        print("FusionLab model benchmark: the reference architecture of Benchmarks/torch_reference.py")
         print("threads: \(ComputeThreads.count), repetitions: \(repetitions) of ≥ \(secondsPerRepetition) s (median, [min–max]); "
               + "PyTorch column: results_torch.md, threads=\(bench.torch.threads); load average at start: \(loadAverage())\n")
-        for s in ModelBench.Section.allCases where wanted.contains(s) { try bench.run(s) }
+        for s in Section.allCases where wanted.contains(s) { try bench.run(s) }
         bench.printReport()
         print("Load average at the end: \(loadAverage()) (on a shared machine, other work slows and spreads the figures).")
     }
 
     /// The 1-minute load average, from /proc/loadavg.
-    private func loadAverage() -> String {
+    private static func loadAverage() -> String {
         (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).flatMap { $0.split(separator: " ").first.map(String.init) } ?? "?"
     }
-}
-
-/// `fusionlab bench model`: the measurements of torch_reference.py, on our engine.
-struct ModelBench {
-    enum Section: String, CaseIterable { case train, inference, latency, encoders }
 
     let timer: BenchTimer
     let torch: TorchFigures
@@ -220,24 +179,4 @@ struct ModelBench {
         for note in ReferenceArchitecture.differences(fusionProjectionParameters: projections) { print("- " + note) }
         print("Set to match it: tabular-encoder dropout 0 (our default is 0.1), modality dropout 0, no anomaly-type head.\n")
     }
-}
-
-/// PyTorch's figures, hard-coded from shared/peers/results_torch.md (torch 2.15.0 CPU, AMD EPYC,
-/// AVX2; each a median over 3 runs of the per-run median of 7 repetitions).
-struct TorchFigures {
-    var threads: Int
-    var train: [Int: Double]
-    var inference512: Double
-    /// inference_mode.
-    var latencyP50: Double, latencyP99: Double
-    var noGradP50: Double, noGradP99: Double
-    /// sequence, profile, attributes, image, fusion_only.
-    var encoders: [Double]
-
-    static let twoThreads = TorchFigures(threads: 2, train: [32: 368, 128: 506, 512: 438], inference512: 2200,
-                                         latencyP50: 3.20, latencyP99: 4.72, noGradP50: 2.92, noGradP99: 4.38,
-                                         encoders: [753, 64639, 86918, 2674, 17298])
-    static let oneThread = TorchFigures(threads: 1, train: [32: 321, 128: 360, 512: 340], inference512: 1230,
-                                        latencyP50: 2.85, latencyP99: 4.79, noGradP50: 2.75, noGradP99: 4.88,
-                                        encoders: [593, 73441, 85130, 1501, 15498])
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The timing method of shared/peers/torch_reference.py: warm-up, calibrate the number of steps so a
+/// The timing method of Benchmarks/torch_reference.py: warm-up, calibrate the number of steps so a
 /// repetition lasts at least `minimumSeconds`, then time `repetitions` repetitions and report the
 /// median and range of the per-repetition rate.
 struct BenchTimer {
@@ -57,32 +57,17 @@ struct BenchTimer {
         body()
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
-}
 
-/// Resident set size of this process, from /proc/self/statm.
-func residentMemoryBytes() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let fields = text.split(separator: " ")
-    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-}
-
-/// A plain-text table with aligned columns, also printable as Markdown.
-struct TextTable {
-    var header: [String]
-    var rows: [[String]] = []
-
-    mutating func add(_ row: [String]) { rows.append(row) }
-
-    func render() -> String {
-        let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max()! }
-        func line(_ cells: [String]) -> String {
-            "| " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                .joined(separator: " | ") + " |"
-        }
-        let rule = "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"
-        return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+    static func elapsedSeconds<T>(_ body: () throws -> T) throws -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 }
 
-func format(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
+/// Timings from a debug build mislead; say so before any figure.
+func printBuildWarning() {
+    #if DEBUG
+    print("warning: this is a debug build; figures are not representative. Use `swift build -c release`.\n")
+    #endif
+}

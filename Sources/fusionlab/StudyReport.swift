@@ -1,0 +1,12 @@
+import Lab
+
+/// What a finished study prints: the aggregate table and where the files are.
+enum StudyReport {
+    static func print(_ outcome: Study.Outcome) {
+        Swift.print("")
+        Swift.print(ResultTables.readable(outcome.table).markdown)
+        Swift.print("table: \(outcome.tablePath)")
+        Swift.print("per-run summary: \(outcome.summaryPath)")
+        if let m = outcome.maskedTablePath { Swift.print("masked-modality table: \(m)") }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Lab
+import Support
+
+struct TableCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "table",
+        abstract: "Rebuild a results table from run folders (or folders holding them, e.g. Results/default) and per-run CSV files.")
+
+    @Argument(help: "Run folders, folders to search for them, or per-run tables in summary.csv's format (a study's summary.csv, a baseline's trees.csv).")
+    var paths: [String]
+
+    @Option(help: "csv or markdown.")
+    var format: String = "markdown"
+
+    @Option(help: "Metrics to show, comma-separated (default: the main metrics and per-type recall).")
+    var metrics: String?
+
+    @Flag(help: "A row per run instead of mean and std per variant.")
+    var perRun = false
+
+    @Flag(help: "The attribution table instead: each run's modality_weights_by_type.csv averaged per variant, anomaly type and method.")
+    var attribution = false
+
+    @Option(help: "Write to this file (atomically) instead of printing.")
+    var out: String?
+
+    func validate() throws {
+        guard ["csv", "markdown"].contains(format) else { throw ValidationError("--format must be csv or markdown, got \(format)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var directories: [String] = [], fromFiles: [RunRecord] = []
+            var skipped: [(folder: String, why: String)] = []
+            for p in paths {
+                if p.hasSuffix(".csv") { fromFiles += try RunRecord.readSummary(path: p); continue }
+                let found = RunRecord.findRuns(under: p)
+                skipped += found.incomplete
+                if found.complete.isEmpty {
+                    throw CommandError("\(p): no complete run folders (with \(RunFolder.marker)) found"
+                                          + (found.incomplete.isEmpty ? "" : "; \(found.incomplete.count) incomplete: \(found.incomplete[0].folder), …"))
+                }
+                directories += found.complete
+            }
+            if !skipped.isEmpty {
+                let lines = ["skipped \(skipped.count) incomplete run folder(s):"] + skipped.map { "  \($0.folder): \($0.why)" }
+                FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            }
+            let records = try directories.map { try RunRecord.read(directory: $0) } + fromFiles
+            if attribution {
+                var order: [String] = []
+                for r in records where !order.contains(r.variant) { order.append(r.variant) }
+                guard let table = try ModalityAttribution.aggregate(records.map { ($0.variant, $0.directory) }, order: order) else {
+                    throw CommandError("no modality_weights_by_type.csv in these runs")
+                }
+                let text = format == "csv" ? table.text : table.markdown
+                if let out { try DurableFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }
+                return
+            }
+            let wanted = metrics?.split(separator: ",").map(String.init)
+            var table = perRun ? ResultTables.perRun(records, metrics: wanted) : ResultTables.aggregate(records, metrics: wanted)
+            if format == "markdown" && !perRun { table = ResultTables.readable(table) }
+            let text = format == "csv" ? table.text : table.markdown
+            if let out { try DurableFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }
+        }
+    }
+}
