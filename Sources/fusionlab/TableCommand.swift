@@ -20,7 +20,7 @@ struct TableCommand: ParsableCommand {
     @Flag(help: "A row per run instead of mean and std per variant.")
     var perRun = false
 
-    @Flag(help: "The attribution table instead: each run's modality_weights_by_type.csv averaged per variant, anomaly type and method.")
+    @Flag(help: "The attribution table instead: each run's attribution_by_type.csv averaged per variant, anomaly type and method.")
     var attribution = false
 
     @Option(help: "Write to this file (atomically) instead of printing.")
@@ -53,7 +53,7 @@ struct TableCommand: ParsableCommand {
                 var order: [String] = []
                 for r in records where !order.contains(r.variant) { order.append(r.variant) }
                 guard let table = try ModalityAttribution.aggregate(records.map { ($0.variant, $0.directory) }, order: order) else {
-                    throw CommandError("no modality_weights_by_type.csv in these runs")
+                    throw CommandError("no attribution_by_type.csv in these runs")
                 }
                 let text = format == "csv" ? table.text : table.markdown
                 if let out { try DurableFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }

@@ -30,7 +30,7 @@ import Tensor
         #expect(explanations.first == "sample_id,split,label,anomaly_type,score,predicted,failed_checks,explanation")
         #expect(explanations.contains { $0.contains(" suggest") && $0.contains(", but it is ") })
 
-        let attribution = read(dir + "/modality_weights_by_type.csv").split(separator: "\n")
+        let attribution = read(dir + "/attribution_by_type.csv").split(separator: "\n")
         #expect(attribution.first == "anomaly_type,samples,method,sequence,profile,attributes,image,consistency")
         // Masking drops, their shares and (conditioned fusion: gates before mixing) the gates, per type.
         for method in ["masking_logit_drop", "masking_share", "gate"] { #expect(attribution.contains { $0.hasPrefix("all,") && $0.contains(",\(method),") }) }

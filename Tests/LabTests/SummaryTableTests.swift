@@ -33,7 +33,7 @@ import Support
     @Test func attributionIsAveragedOverSeedsPerVariantTypeAndMethod() throws {
         func run(_ text: String) -> String {
             let d = scratchDirectory()
-            try! text.write(toFile: d + "/modality_weights_by_type.csv", atomically: true, encoding: .utf8)
+            try! text.write(toFile: d + "/attribution_by_type.csv", atomically: true, encoding: .utf8)
             return d
         }
         let header = "anomaly_type,samples,method,sequence,image,consistency\n"
@@ -45,7 +45,7 @@ import Support
         #expect(table.rows == [["heads", "all", "masking_logit_drop", "2", "10", "2", "2", "2"],
                                ["heads", "counterfeit_listing", "masking_logit_drop", "2", "3", "-1", "7", ""]])
         let bad = run("type,samples\n")
-        #expect(throws: ResultFileError(path: "\(bad)/modality_weights_by_type.csv", line: 1, "expected a header starting anomaly_type,samples,method")) {
+        #expect(throws: ResultFileError(path: "\(bad)/attribution_by_type.csv", line: 1, "expected a header starting anomaly_type,samples,method")) {
             try ModalityAttribution.aggregate([("x", bad)], order: [])
         }
     }

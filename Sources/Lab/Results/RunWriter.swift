@@ -15,7 +15,7 @@ struct RunIdentity {
 
 /// Writes a trained and evaluated run's files into its (staging) folder, each atomically:
 /// metrics.json, timing.json, history.csv, predictions.csv (+ modality_weights.csv),
-/// explanations.csv, modality_weights_by_type.csv, and with checkpoints model.safetensors and
+/// explanations.csv, attribution_by_type.csv, and with checkpoints model.safetensors and
 /// schema.json.
 struct RunWriter {
     let files: RunFiles
@@ -46,7 +46,7 @@ struct RunWriter {
         try files.writeHistory(outcome.history)
         try files.writePredictions(dataset, scored: [e.train, e.valid, e.test], threshold: e.threshold, consistency: consistency)
         if let consistency { try files.writeExplanations(dataset, scored: [e.valid, e.test], threshold: e.threshold, fit: consistency) }
-        try e.attribution?.table.write(to: files.path("modality_weights_by_type.csv"))
+        try e.attribution?.table.write(to: files.path("attribution_by_type.csv"))
         if let schema {
             try model.save(to: files.path("model.safetensors"), metadata: ["experiment": run.experiment, "variant": run.variant, "seed": "\(run.seed)"])
             try files.writeSchema(schema)

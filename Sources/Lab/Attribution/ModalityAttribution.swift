@@ -72,14 +72,14 @@ public struct ModalityAttribution {
 extension ModalityAttribution {
     static let columnOrder = Modality.allCases.map(\.rawValue) + ["consistency"]
 
-    /// Mean over runs (seeds, folds) of each run's modality_weights_by_type.csv, per variant,
+    /// Mean over runs (seeds, folds) of each run's attribution_by_type.csv, per variant,
     /// anomaly type and method — the study's attribution.csv. Runs without the file are skipped.
     public static func aggregate(_ runs: [(variant: String, directory: String)], order: [String]) throws -> CSVTable? {
         struct Key: Hashable { var variant: String, type: String, method: String }
         var sums: [Key: (count: Int, samples: Double, values: [String: (Double, Int)])] = [:]
         var keys: [Key] = []
         for (variant, directory) in runs {
-            let path = (directory as NSString).appendingPathComponent("modality_weights_by_type.csv")
+            let path = (directory as NSString).appendingPathComponent("attribution_by_type.csv")
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             guard let header = lines.first, header.starts(with: ["anomaly_type", "samples", "method"]) else {
