@@ -5,21 +5,8 @@ import Testing
 /// Config messages, word for word: each names the JSON path, what was expected and the value
 /// found (issue 13, point 6). Every case here read differently before.
 @Suite struct ConfigMessageTests {
-    let schema = ConfigType.object([
-        ConfigField("name", .string, default: "exp", "Experiment name."),
-        ConfigField("training", .object([
-            ConfigField("lr", .number(min: 0, exclusiveMinimum: true), default: 1e-3, "Learning rate."),
-            ConfigField("epochs", .integer(min: 1), default: 10, "Epochs."),
-            ConfigField("schedule", .choice(["cosine", "linear", "constant"]), default: "cosine", "Decay."),
-        ]), "Training."),
-        ConfigField("model", .object([
-            ConfigField("fusion", .tagged(key: "type", cases: [
-                ("attention", "Dynamic attention.", [ConfigField("heads", .integer(min: 1), default: 4, "Heads.")]),
-                ("concat", "Concatenation.", []),
-            ], defaultCase: "attention"), "Fusion."),
-        ]), "Model."),
-        ConfigField("seeds", .oneOrList(.integer(min: 0)), default: [.number(0)], "Seeds."),
-    ])
+    /// The same small schema as `ConfigTests` (every kind of field a message can name).
+    let schema = ConfigTests().schema
 
     /// The full message (`<file>: <path>: <message>`, the file being `--set …` for an override)
     /// of loading `json` with `overrides`, with the temporary folder written as `DIR`.
