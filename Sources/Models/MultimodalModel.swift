@@ -158,16 +158,7 @@ extension MultimodalModel {
         }
         let context = EncoderContext(schema: schema, dimension: dimension)
         var encoders: [any ModalityEncoder] = []
-        for m in modalities {
-            let options = config["encoders"]![m.rawValue]!
-            if m == .sequence, options.string("type") == "transformer", dimension % options.int("heads") != 0 {
-                throw ConfigError(path: "model.encoders.sequence.heads", message: "\(options.int("heads")) heads do not divide model.dimension \(dimension)")
-            }
-            guard let definition = EncoderRegistry.definition(options.string("type"), for: m) else {
-                throw ConfigError(path: "model.encoders.\(m.rawValue).type", message: "unknown encoder")
-            }
-            encoders.append(definition.build(options, context, &generator))
-        }
+        for m in modalities { encoders.append(try EncoderRegistry.build(m, encoders: config["encoders"]!, context: context, generator: &generator)) }
         let fusionOptions = config["fusion"]!
         if fusionOptions.string("type") == "attention", dimension % fusionOptions.int("heads") != 0 {
             throw ConfigError(path: "model.fusion.heads", message: "\(fusionOptions.int("heads")) heads do not divide model.dimension \(dimension)")

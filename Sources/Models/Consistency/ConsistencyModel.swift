@@ -20,13 +20,7 @@ public final class ConsistencyModel: Module {
         modalities = Set(specs.flatMap(\.sourceModalities)).sorted()
         let context = EncoderContext(schema: schema, dimension: dimension)
         var encoders: [any ModalityEncoder] = []
-        for m in modalities {
-            let options = config["encoders"]![m.rawValue]!
-            guard let definition = EncoderRegistry.definition(options.string("type"), for: m) else {
-                throw ConfigError(path: "model.encoders.\(m.rawValue).type", message: "unknown encoder")
-            }
-            encoders.append(definition.build(options, context, &generator))
-        }
+        for m in modalities { encoders.append(try EncoderRegistry.build(m, encoders: config["encoders"]!, context: context, generator: &generator)) }
         self.encoders = encoders
         heads = specs.map {
             ConsistencyHead(spec: $0, embeddingSize: dimension, hidden: headHidden, dropout: headDropout, generator: &generator)
