@@ -9,6 +9,7 @@ import Support
     /// A dataset whose one item's image is `imagePath`, beside a folder `outside/` holding a
     /// valid PNG and a text file; `prepare` may add files (symlinks) before loading.
     func withImageDataset(_ imagePath: String, prepare: (_ dataset: String, _ outside: String) throws -> Void = { _, _ in },
+                          afterLoading: (_ dataset: String, _ outside: String) throws -> Void = { _, _ in },
                           _ body: (PreparedDataset) throws -> Void) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("fl-confine-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -27,52 +28,67 @@ import Support
         try prepare(dataset, outside)
         var options = DataOptions()
         options.fractions = SplitFractions(train: 1.0 / 3, valid: 1.0 / 3, test: 1.0 / 3)
-        try body(try PreparedDataset.prepare(try RawDataset.load(folder: dataset), options: options))
+        let prepared = try PreparedDataset.prepare(try RawDataset.load(folder: dataset), options: options)
+        try afterLoading(dataset, outside)
+        try body(prepared)
     }
 
-    func refusal(_ imagePath: String, policy: MissingImagePolicy,
-                 prepare: (String, String) throws -> Void = { _, _ in }) throws -> ImageError? {
-        var caught: ImageError?
-        try withImageDataset(imagePath, prepare: prepare) { d in
-            do { _ = try ImageStore(dataset: d, imageSize: 2, policy: policy) } catch let error as ImageError { caught = error }
-        }
-        return caught
+    /// The loader's refusal of `imagePath` in items.csv (nil if it loaded).
+    func loadRefusal(_ imagePath: String, prepare: (String, String) throws -> Void = { _, _ in }) throws -> DatasetError? {
+        do { try withImageDataset(imagePath, prepare: prepare) { _ in } } catch let error as DatasetError { return error }
+        return nil
     }
 
-    @Test(arguments: MissingImagePolicy.allCases)
-    func dotDotThatEscapesIsRefused(policy: MissingImagePolicy) throws {
-        let error = try #require(try refusal("../outside/x.png", policy: policy))
-        guard case let .outsideDataset(source, rule) = error else { Issue.record("got \(error)"); return }
-        #expect(source.itemID == "i1" && source.path == "../outside/x.png")
-        #expect(rule == "its \"..\" segments lead out of the folder")
-        #expect(error.description.hasPrefix("image for item 'i1' at ../outside/x.png: refused"), "\(error)")
+    func expectRefused(_ imagePath: String, rule: String, prepare: (String, String) throws -> Void = { _, _ in }) throws {
+        let error = try #require(try loadRefusal(imagePath, prepare: prepare), "\(imagePath) was accepted")
+        guard case let .csv(file, line, column, message) = error else { Issue.record("got \(error)"); return }
+        #expect(file == "items.csv" && line == 2 && column == 2)
+        #expect(message.hasPrefix("image \"\(imagePath)\" is refused: ") && message.contains(rule), "\(message)")
+        #expect(message.hasSuffix("; image paths must be relative and stay inside the dataset folder"))
+        #expect(!message.contains("root:"))
+    }
+
+    @Test func dotDotThatEscapesIsRefusedWhereItIsWritten() throws {
+        try expectRefused("../outside/x.png", rule: "its \"..\" segments lead out of the folder")
     }
 
     @Test func systemFileIsNeverReadNorQuoted() throws {
-        let error = try #require(try refusal("../../../../../../../../etc/passwd", policy: .mask))
-        guard case .outsideDataset = error else { Issue.record("got \(error)"); return }
-        #expect(!error.description.contains("root:"))
+        try expectRefused("../../../../../../../../etc/passwd", rule: "its \"..\" segments lead out of the folder")
     }
 
     @Test func absolutePathIsRefused() throws {
-        let error = try #require(try refusal("/etc/passwd", policy: .mask))
-        guard case let .outsideDataset(_, rule) = error else { Issue.record("got \(error)"); return }
-        #expect(rule == "it is absolute")
+        try expectRefused("/etc/passwd", rule: "it is absolute")
     }
 
     @Test func symlinkToTheOutsideIsRefused() throws {
-        let error = try #require(try refusal("images/link.png", policy: .mask) { dataset, outside in
+        try expectRefused("images/link.png", rule: "it resolves through a symbolic link to ") { dataset, outside in
             try FileManager.default.createSymbolicLink(atPath: dataset + "/images/link.png", withDestinationPath: outside + "/x.png")
-        })
-        guard case let .outsideDataset(_, rule) = error else { Issue.record("got \(error)"); return }
-        #expect(rule.hasPrefix("it resolves through a symbolic link to ") && rule.hasSuffix("/outside/x.png, outside the folder"), "\(rule)")
+        }
     }
 
     @Test func symlinkedFolderToTheOutsideIsRefused() throws {
-        let error = try #require(try refusal("pics/x.png", policy: .mask) { dataset, outside in
+        try expectRefused("pics/x.png", rule: "outside the folder") { dataset, outside in
             try FileManager.default.createSymbolicLink(atPath: dataset + "/pics", withDestinationPath: outside)
-        })
-        guard case .outsideDataset = error else { Issue.record("got \(error)"); return }
+        }
+    }
+
+    /// A symlink swapped in after loading is refused again when the images are resolved, under
+    /// every missing-image policy (the loader's check is not the only one).
+    @Test(arguments: MissingImagePolicy.allCases)
+    func aSymlinkSwappedInAfterLoadingIsRefusedByTheImageStore(policy: MissingImagePolicy) throws {
+        var caught: ImageError?
+        try withImageDataset("images/link.png", prepare: { dataset, _ in
+            try FileManager.default.createSymbolicLink(atPath: dataset + "/images/link.png", withDestinationPath: dataset + "/images/inside.png")
+        }, afterLoading: { dataset, outside in
+            try FileManager.default.removeItem(atPath: dataset + "/images/link.png")
+            try FileManager.default.createSymbolicLink(atPath: dataset + "/images/link.png", withDestinationPath: outside + "/passwd")
+        }) { d in
+            do { _ = try ImageStore(dataset: d, imageSize: 2, policy: policy) } catch let error as ImageError { caught = error }
+        }
+        let error = try #require(caught)
+        guard case let .outsideDataset(source, rule) = error else { Issue.record("got \(error)"); return }
+        #expect(source.itemID == "i1" && source.path == "images/link.png" && rule.hasPrefix("it resolves through a symbolic link to "))
+        #expect(error.description.hasPrefix("image for item 'i1' at images/link.png: refused") && !error.description.contains("root:"), "\(error)")
     }
 
     @Test(arguments: ["images/inside.png", "images/../images/inside.png", "./images/inside.png", "images/alias.png"])

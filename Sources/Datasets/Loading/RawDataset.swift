@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A dataset folder read into typed tables, checked for the columns the format requires
 /// (docs/DATASETS.md). Nothing is encoded yet: that needs a split, so that vocabularies and
@@ -47,6 +48,7 @@ public struct RawDataset: Sendable {
         if let items { try checkUnique(items, "item_id") }
         try checkUnique(labels, "sample_id")
         try checkLabels(labels)
+        if let items { try checkImagePaths(items, folder: folder) }
         return RawDataset(folder: folder, events: events, labels: labels, users: users, items: items, sequenceKey: key)
     }
 
@@ -78,6 +80,24 @@ public struct RawDataset: Sendable {
                                    firstLine: Int(table.lines[Int(firstRow[Int(id)])]))
             }
             firstRow[Int(id)] = Int32(row)
+        }
+    }
+
+    /// Every `image` path of items.csv stays inside the dataset folder (resolved, symlinks
+    /// included), whether or not a sample uses that item: a path pointing outside is data that
+    /// must not be opened, reported where it is written.
+    static func checkImagePaths(_ items: AtomicTable, folder: String) throws(DatasetError) {
+        guard let image = items.column("image"), let ids = image.tokenIDs else { return }
+        let root: ConfinedRoot
+        do { root = try ConfinedRoot(folder) } catch { throw .invalid(file: folder, message: error.rule) }
+        var checked = [Bool](repeating: false, count: image.tokens.count)
+        for (row, id) in ids.enumerated() where id >= 0 && !checked[Int(id)] {
+            checked[Int(id)] = true
+            let path = image.tokens.string(id)
+            do { _ = try root.resolve(path) } catch {
+                throw .csv(file: items.file, line: Int(items.lines[row]), column: items.columns.firstIndex { $0.name == "image" }! + 1,
+                           message: "image \"\(path)\" is refused: \(error.rule); image paths must be relative and stay inside the dataset folder")
+            }
         }
     }
 
