@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Models
 import Datasets
 import TestSupport
 @testable import Lab

@@ -134,20 +134,20 @@ import TestSupport
         let evidence = try #require(model.consistencyEvidence)
         var g = RandomGenerator(seed: 4)
         var batch = Self.plantedBatch(size: 5, generator: &g)
-        batch.surprises = Tensor(normal: [5, 3], generator: &g)
-        batch.surprisePresent = Tensor(ones: [5, 3])
+        batch.extraFeatures = Tensor(normal: [5, 3], generator: &g)
+        batch.extraPresent = Tensor(ones: [5, 3])
         var noImage = Tensor(ones: [5, 4])
         for r in 0..<5 { noImage[r, Modality.image.index] = 0 }
         let skipped = withoutGradients { evidence(batch, mask: noImage).scalars }
         // Same as if the image head had judged nothing.
         let absent = Tensor(ones: [5, 3])
         for r in 0..<5 { absent[r, 0] = 0 }
-        batch.surprisePresent = absent
+        batch.extraPresent = absent
         noImage = Tensor(ones: [5, 4])
         let expected = withoutGradients { evidence(batch, mask: noImage).scalars }
         #expect(skipped == expected)
         // And the evidence is part of the logit.
-        batch.surprisePresent = Tensor(ones: [5, 3])
+        batch.extraPresent = Tensor(ones: [5, 3])
         let out = withoutGradients { model(batch) }
         let contribution = try #require(out.consistencyLogit)
         #expect(contribution.scalars.contains { $0 != 0 })
@@ -174,8 +174,8 @@ import TestSupport
         model.eval()
         var g = RandomGenerator(seed: 8)
         var batch = Self.plantedBatch(size: 3, generator: &g)
-        batch.surprises = Tensor(normal: [3, 3], generator: &g)
-        batch.surprisePresent = Tensor(ones: [3, 3])
+        batch.extraFeatures = Tensor(normal: [3, 3], generator: &g)
+        batch.extraPresent = Tensor(ones: [3, 3])
         // Each parameter tensor against its own norm. The absolute floor is the numeric derivative's
         // round-off: the noisy-OR logits reach about 4, whose Float32 ulp (4.8e-7) over 2ε is 2.4e-3.
         try checkGradients(of: model, epsilon: 1e-4, tolerance: 2e-2, absoluteTolerance: 5e-3, maxElementsPerInput: 10) {

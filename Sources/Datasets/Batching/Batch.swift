@@ -24,10 +24,11 @@ public struct Batch {
     public var labels: Tensor
     /// Auxiliary classes (−1 = unseen type).
     public var anomalyClasses: [Int32]
-    /// Consistency surprises `[B, H]` from heads fitted outside the model (nil when none), and
-    /// `[B, H]` 1 where a head could judge the sample.
-    public var surprises: Tensor?
-    public var surprisePresent: Tensor?
+    /// Per-sample features computed outside the dataset, `[B, F]` (nil when none), and `[B, F]`
+    /// 1 where a value is present: filled from the `SampleFeatures` the caller passes to
+    /// `BatchBuilder.batch(_:extra:)`; what they mean is the model's business.
+    public var extraFeatures: Tensor?
+    public var extraPresent: Tensor?
 
     public var size: Int { samples.count }
 

@@ -12,15 +12,14 @@ public protocol ImageProvider: AnyObject {
 public final class BatchBuilder {
     public let dataset: PreparedDataset
     public let images: (any ImageProvider)?
-    /// Per-sample consistency surprises to attach to every batch (set by the trainer's caller).
-    public var surprises: SurpriseTable?
 
     public init(dataset: PreparedDataset, images: (any ImageProvider)?) {
         self.dataset = dataset
         self.images = images
     }
 
-    public func batch(_ samples: [Int]) throws -> Batch {
+    /// The rows `samples`, with `extra`'s rows in the batch's extra-features slot when given.
+    public func batch(_ samples: [Int], extra: SampleFeatures? = nil) throws -> Batch {
         let d = dataset, b = samples.count, length = d.sequence.maxLength
         var tokens: [String: IndexTensor] = [:]
         for field in d.sequence.tokenFields {
@@ -82,19 +81,19 @@ public final class BatchBuilder {
                      attributeFloats: attributeFloats, attributeCategorical: attributeCategorical, images: imageTensor,
                      modalityMask: mask, labels: Tensor(samples.map { d.labels[$0] }, shape: [b]),
                      anomalyClasses: samples.map { d.anomalyClasses[$0] })
-        if let surprises {
-            let h = surprises.heads.count
+        if let extra {
+            let h = extra.width
             let values = Tensor(zeros: [b, h]), present = Tensor(zeros: [b, h])
-            surprises.values.withUnsafeBufferPointer { v in
-                surprises.present.withUnsafeBufferPointer { p in
+            extra.values.withUnsafeBufferPointer { v in
+                extra.present.withUnsafeBufferPointer { p in
                     for (r, s) in samples.enumerated() {
                         (values.pointer + r * h).update(from: v.baseAddress! + s * h, count: h)
                         (present.pointer + r * h).update(from: p.baseAddress! + s * h, count: h)
                     }
                 }
             }
-            batch.surprises = values
-            batch.surprisePresent = present
+            batch.extraFeatures = values
+            batch.extraPresent = present
         }
         return batch
     }

@@ -21,17 +21,17 @@ public struct ModalityAttribution {
 
     /// Compares `full` (the samples already scored with every modality) with the same samples
     /// scored once per masked modality (and once without surprises).
-    public static func measure(model: MultimodalModel, builder: BatchBuilder, full: ScoredSamples) throws -> ModalityAttribution {
+    public static func measure(model: MultimodalModel, builder: BatchBuilder, extra: SampleFeatures?, full: ScoredSamples) throws -> ModalityAttribution {
         let dataset = builder.dataset, samples = full.samples
         var drops: [[Double]] = []   // per column, per sample
         var columns: [String] = []
         for m in model.modalities where model.modalities.count > 1 {
-            let masked = try Scorer(model: model, builder: builder, batchSize: 512, masked: [m]).score(samples)
+            let masked = try Scorer(model: model, builder: builder, batchSize: 512, extra: extra, masked: [m]).score(samples)
             drops.append(zip(full.logits, masked.logits).map { $0 - $1 })
             columns.append(m.rawValue)
         }
         if model.consistencyEvidence != nil {
-            let without = try Scorer(model: model, builder: builder, batchSize: 512, withoutSurprises: true).score(samples)
+            let without = try Scorer(model: model, builder: builder, batchSize: 512, extra: extra, withoutSurprises: true).score(samples)
             drops.append(zip(full.logits, without.logits).map { $0 - $1 })
             columns.append("consistency")
         }

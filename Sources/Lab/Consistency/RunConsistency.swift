@@ -5,10 +5,11 @@ import Support
 
 extension ExperimentRunner {
     /// Cross-fits the model's consistency heads (or reuses this study's fit for the same data,
-    /// heads, encoders and seed), attaches the scaled surprises to every batch, and
-    /// warm-starts the evidence module. Nil when the model has no heads.
+    /// heads, encoders and seed), scales the surprises the classifier reads (returned, for the
+    /// caller to hand to the trainer and evaluator with every batch) and warm-starts the
+    /// evidence module. Nil when the model has no heads.
     func prepareConsistency(model: MultimodalModel, modelConfig: JSONValue, schema: DatasetSchema, builder: BatchBuilder, seed: Int,
-                            fold: Int?, reporter: ProgressReporter) throws -> ConsistencyFit? {
+                            fold: Int?, reporter: ProgressReporter) throws -> (fit: ConsistencyFit, scaled: SurpriseTable)? {
         var skipped: [String] = []   // already noted by MultimodalModel.build
         let specs = try MultimodalModel.consistencySpecs(config: modelConfig, schema: schema, modalities: model.modalities, notes: &skipped)
         guard !specs.isEmpty else { return nil }
@@ -21,7 +22,6 @@ extension ExperimentRunner {
         if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
         let evidenceOptions = options.evidence
         let surprises = fit.scaled(evidenceOptions.scaling)
-        builder.surprises = surprises
 
         let steps = evidenceOptions.evidenceWarmupSteps
         if let evidence = model.consistencyEvidence, steps > 0 {
@@ -36,6 +36,6 @@ extension ExperimentRunner {
                 for (_, p) in evidence.namedParameters() { _ = p.requiringGrad(false) }
             }
         }
-        return fit
+        return (fit, surprises)
     }
 }

@@ -140,22 +140,23 @@ public final class ExperimentRunner {
         try files.writeJSON(resolved, "config.json")
 
         let saveCheckpoints = options.output.saveCheckpoints
-        let trainer = Trainer(model: model, builder: builder, training: options.training,
-                              lossWeights: .init(anomalyTypeHead: options.modelTypeHeadWeight, consistencyHeads: options.consistencyJointWeight),
-                              seed: UInt64(seed), reporter: reporter,
-                              state: saveCheckpoints ? .init(path: files.path("state.safetensors"), configFingerprint: resolved.fingerprint) : nil)
-        trainer.interruptAfterEpoch = interruptAfterEpoch
         let began = Date()
         // Consistency surprises first: cross-fitted, so training samples get honest ones.
-        let consistency = try prepareConsistency(model: model, modelConfig: modelConfig, schema: schema, builder: builder, seed: seed,
-                                                 fold: fold, reporter: reporter)
+        let prepared = try prepareConsistency(model: model, modelConfig: modelConfig, schema: schema, builder: builder, seed: seed,
+                                              fold: fold, reporter: reporter)
+        let consistency = prepared?.fit, surprises = prepared?.scaled.features
+        let trainer = Trainer(model: model, builder: builder, training: options.training,
+                              lossWeights: .init(anomalyTypeHead: options.modelTypeHeadWeight, consistencyHeads: options.consistencyJointWeight),
+                              extra: surprises, seed: UInt64(seed), reporter: reporter,
+                              state: saveCheckpoints ? .init(path: files.path("state.safetensors"), configFingerprint: resolved.fingerprint) : nil)
+        trainer.interruptAfterEpoch = interruptAfterEpoch
         let outcome = try trainer.fit(resume: resume)
         let trainingSeconds = Date().timeIntervalSince(began)
         if let images, !images.masked.isEmpty {
             reporter.log("images: \(images.masked.count) sample(s) had no usable image and were scored with the image modality masked; first: \(images.masked[0].reason)")
         }
 
-        let evaluation = try Evaluator.evaluate(model: model, builder: builder, options: options.evaluation, masked: masked)
+        let evaluation = try Evaluator.evaluate(model: model, builder: builder, extra: surprises, options: options.evaluation, masked: masked)
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         try RunWriter(files: files).write(identity, model: model, dataset: dataset, outcome: outcome, evaluation: evaluation, consistency: consistency,
                                           trainingSeconds: trainingSeconds, checkpoint: saveCheckpoints ? schema : nil)

@@ -20,9 +20,10 @@ public struct RunEvaluation {
 
 extension Evaluator {
     /// Scores the three splits, picks the threshold on validation by `options`, and measures.
-    public static func evaluate(model: MultimodalModel, builder: BatchBuilder, options: EvaluationOptions, masked: Bool) throws -> RunEvaluation {
+    public static func evaluate(model: MultimodalModel, builder: BatchBuilder, extra: SampleFeatures?, options: EvaluationOptions,
+                                masked: Bool) throws -> RunEvaluation {
         let dataset = builder.dataset
-        let scorer = Scorer(model: model, builder: builder, batchSize: 512)
+        let scorer = Scorer(model: model, builder: builder, batchSize: 512, extra: extra)
         let valid = try scorer.score(dataset.indices(.valid)), test = try scorer.score(dataset.indices(.test))
         let train = try scorer.score(dataset.indices(.train))
         let threshold = chooseThreshold(scores: valid.scores, labels: valid.samples.map { dataset.labels[$0] == 1 }, rule: options.thresholdRule)
@@ -33,10 +34,10 @@ extension Evaluator {
         var maskedTest: [Modality: SplitMetrics] = [:]
         if masked {
             for m in model.modalities where model.modalities.count > 1 {
-                maskedTest[m] = metrics(try Scorer(model: model, builder: builder, batchSize: 512, masked: [m]).score(test.samples))
+                maskedTest[m] = metrics(try Scorer(model: model, builder: builder, batchSize: 512, extra: extra, masked: [m]).score(test.samples))
             }
         }
-        let attribution = model.modalities.count > 1 ? try ModalityAttribution.measure(model: model, builder: builder, full: test) : nil
+        let attribution = model.modalities.count > 1 ? try ModalityAttribution.measure(model: model, builder: builder, extra: extra, full: test) : nil
         return RunEvaluation(train: train, valid: valid, test: test, threshold: threshold, validMetrics: metrics(valid),
                              testMetrics: metrics(test), maskedTest: maskedTest, attribution: attribution)
     }

@@ -26,11 +26,15 @@ public struct Scorer {
     public var batchSize: Int
     /// Modalities masked for every sample (scoring an ablated view of a trained model).
     public var masked: Set<Modality> = []
+    /// Per-sample features batches carry beside the dataset's (the consistency surprises).
+    public var extra: SampleFeatures?
     /// Scores as if no consistency head had judged any sample (attribution of the evidence).
     public var withoutSurprises = false
 
-    public init(model: MultimodalModel, builder: BatchBuilder, batchSize: Int, masked: Set<Modality> = [], withoutSurprises: Bool = false) {
-        self.model = model; self.builder = builder; self.batchSize = batchSize; self.masked = masked; self.withoutSurprises = withoutSurprises
+    public init(model: MultimodalModel, builder: BatchBuilder, batchSize: Int, extra: SampleFeatures? = nil, masked: Set<Modality> = [],
+                withoutSurprises: Bool = false) {
+        self.model = model; self.builder = builder; self.batchSize = batchSize; self.extra = extra; self.masked = masked
+        self.withoutSurprises = withoutSurprises
     }
 
     public func score(_ samples: [Int]) throws -> ScoredSamples {
@@ -40,9 +44,9 @@ public struct Scorer {
         var hasWeights = true
         var loss = 0.0, seconds = 0.0
         for start in stride(from: 0, to: samples.count, by: batchSize) {
-            var batch = try builder.batch(Array(samples[start..<min(start + batchSize, samples.count)]))
+            var batch = try builder.batch(Array(samples[start..<min(start + batchSize, samples.count)]), extra: extra)
             for m in masked { batch.mask(m) }
-            if withoutSurprises, let present = batch.surprisePresent { batch.surprisePresent = Tensor(zeros: present.shape) }
+            if withoutSurprises, let present = batch.extraPresent { batch.extraPresent = Tensor(zeros: present.shape) }
             let began = DispatchTime.now().uptimeNanoseconds
             let out = withoutGradients { model(batch) }
             seconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9

@@ -53,6 +53,8 @@ public final class Trainer {
     public let seed: UInt64
     public let reporter: ProgressReporter
     public let lossWeights: LossWeights
+    /// Per-sample features every batch carries (the consistency surprises; nil: none).
+    public let extra: SampleFeatures?
     /// Where the resume state is kept (nil: no state is saved).
     public let statePath: String?
     /// Saved with the resume state; a state saved under another fingerprint is refused.
@@ -77,8 +79,8 @@ public final class Trainer {
     }
 
     public init(model: MultimodalModel, builder: BatchBuilder, training options: TrainingOptions, lossWeights: LossWeights = .init(),
-                seed: UInt64, reporter: ProgressReporter, state: StateFile?) {
-        self.model = model; self.builder = builder; self.options = options; self.lossWeights = lossWeights; self.seed = seed
+                extra: SampleFeatures? = nil, seed: UInt64, reporter: ProgressReporter, state: StateFile?) {
+        self.model = model; self.builder = builder; self.options = options; self.lossWeights = lossWeights; self.extra = extra; self.seed = seed
         self.reporter = reporter; self.statePath = state?.path; self.configFingerprint = state?.configFingerprint
     }
 
@@ -97,7 +99,7 @@ public final class Trainer {
             minRatio: Float(options.schedule.minRatio))
         let positiveWeight = Self.positiveWeight(labels: dataset.labels, samples: train)
         let metric = options.earlyStopping.metric, patience = options.earlyStopping.patience
-        let scorer = Scorer(model: model, builder: builder, batchSize: max(batchSize, 256))
+        let scorer = Scorer(model: model, builder: builder, batchSize: max(batchSize, 256), extra: extra)
 
         var state = ResumeState(bestValues: Storage(count: parameters.count))
         state.bestValues.pointer.update(from: parameters.values.pointer, count: parameters.count)
@@ -120,7 +122,7 @@ public final class Trainer {
             let order = epochOrder(train, epoch: epoch, balanced: options.imbalance == .balancedSampling)
             var lossSum = 0.0
             for (k, start) in stride(from: 0, to: order.count, by: batchSize).enumerated() {
-                let batch = try builder.batch(Array(order[start..<min(start + batchSize, order.count)]))
+                let batch = try builder.batch(Array(order[start..<min(start + batchSize, order.count)]), extra: extra)
                 let out = model(batch)
                 var loss: Tensor
                 switch options.imbalance {

@@ -25,7 +25,7 @@ public enum EvidenceCombination: String, CaseIterable, Sendable {
     case or
 }
 
-/// Turns the batch's consistency surprises (`Batch.surprises`, scaled, with presence flags) into
+/// Turns the batch's consistency surprises (its extra features, a `SurpriseTable`'s rows, scaled, with presence flags) into
 /// evidence for the anomaly logit, combined with the fusion's logit by `EvidenceCombination`.
 /// A head is skipped for a sample when any modality it needs is masked for that sample.
 public final class ConsistencyEvidence: Module {
@@ -45,8 +45,8 @@ public final class ConsistencyEvidence: Module {
 
     /// `mask` is the model's `[B, 4]` modality mask after ablation and modality dropout.
     public func callAsFunction(_ batch: Batch, mask: Tensor, fusionLogit: Tensor? = nil) -> Tensor {
-        guard let surprises = batch.surprises, let present = batch.surprisePresent, surprises.shape == [batch.size, heads.count] else {
-            preconditionFailure("the model reads \(heads.count) consistency surprises but the batch carries \(batch.surprises?.shape ?? [])")
+        guard let surprises = batch.extraFeatures, let present = batch.extraPresent, surprises.shape == [batch.size, heads.count] else {
+            preconditionFailure("the model reads \(heads.count) consistency surprises but the batch carries \(batch.extraFeatures?.shape ?? [])")
         }
         return logit(surprises: surprises, present: present, mask: mask, fusionLogit: fusionLogit)
     }

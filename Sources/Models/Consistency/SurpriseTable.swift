@@ -1,7 +1,10 @@
+import Datasets
+
 /// Per-sample consistency surprises, `−log p(field | other modality)`, one column per head,
 /// for every sample of a prepared dataset (`[samples × heads]`, row-major). Training samples'
 /// values come from heads that did not see them (cross-fitting), so the classifier learns
-/// from surprises as honest as the ones it will meet on new data.
+/// from surprises as honest as the ones it will meet on new data. Batches carry them in their
+/// opaque extra-features slot (`features`).
 public struct SurpriseTable: Sendable {
     public var heads: [String]
     public var values: [Float]
@@ -18,4 +21,7 @@ public struct SurpriseTable: Sendable {
     public func value(sample: Int, head: Int) -> Float? {
         present[sample * heads.count + head] != 0 ? values[sample * heads.count + head] : nil
     }
+
+    /// The table as the per-sample features a batch carries.
+    public var features: SampleFeatures { SampleFeatures(width: heads.count, values: values, present: present) }
 }

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+@testable import Datasets
+
+/// Per-sample features from outside the dataset reach a batch only when the caller passes them.
+@Suite struct SampleFeaturesTests {
+    @Test func aBatchGathersTheRowsOfTheFeaturesItIsGiven() throws {
+        let files = [
+            "events.csv": "user_id:token,timestamp:float,event_type:token,item_id:token\nu1,1,view,i1\nu2,2,view,i2\nu3,3,view,i3\n",
+            "labels.csv": "sample_id:token,user_id:token,label:float\ns1,u1,0\ns2,u2,1\ns3,u3,0\n",
+        ]
+        try withDataset(files) { folder in
+            var options = DataOptions()
+            options.fractions = SplitFractions(train: 1.0 / 3, valid: 1.0 / 3, test: 1.0 / 3)
+            let d = try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options)
+            let builder = BatchBuilder(dataset: d, images: nil)
+            let extra = SampleFeatures(width: 2, values: [1, 2, 3, 4, 5, 6], present: [1, 1, 0, 1, 1, 0])
+            let batch = try builder.batch([2, 0], extra: extra)
+            #expect(batch.extraFeatures?.shape == [2, 2] && batch.extraFeatures?.scalars == [5, 6, 1, 2])
+            #expect(batch.extraPresent?.scalars == [1, 0, 1, 1])
+            // The builder keeps no features of its own: the next batch without them has none.
+            let plain = try builder.batch([2, 0])
+            #expect(plain.extraFeatures == nil && plain.extraPresent == nil)
+        }
+    }
+}
