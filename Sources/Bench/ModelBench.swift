@@ -95,13 +95,12 @@ public struct ModelBench {
     /// Each encoder alone with a Linear(64 → 1) head, and the fusion alone on 4 random tokens.
     private mutating func encoders() throws {
         let b = 128, d = ReferenceArchitecture.dimension
-        let config = try ReferenceArchitecture.validatedConfig()
+        let options = ModelOptions(section: try ReferenceArchitecture.validatedConfig())
         var g = RandomGenerator(seed: 4)
         let batches = (0..<4).map { _ in ReferenceArchitecture.batch(size: b, generator: &g) }
         let context = EncoderContext(schema: ReferenceArchitecture.schema, dimension: d)
         for (k, m) in Modality.allCases.enumerated() {
-            let options = config["encoders"]![m.rawValue]!
-            let encoder = EncoderRegistry.definition(options.string("type"), for: m)!.build(options, context, &g)
+            let encoder = try EncoderRegistry.build(m, options: options, context: context, generator: &g)
             let head = Linear(inputSize: d, outputSize: 1, generator: &g)
             let module = ModuleGroup([("encoder", encoder), ("out", head)])
             let result = try trainSteps(module, labels: batches.map(\.labels)) { head(encoder(batches[$0]).embedding).reshaped([b]) }
@@ -109,7 +108,7 @@ public struct ModelBench {
             encoderParameters.append(("\(m.rawValue) + out head", module.parameterCount,
                                       ReferenceArchitecture.torchParameters[k].count + ReferenceArchitecture.torchHeadParameters))
         }
-        let fusion = FusionRegistry.definition("attention")!.build(config["fusion"]!, Modality.allCases, d, &g)
+        let fusion = options.fusion.definition.build(options.fusion.options, Modality.allCases, d, &g)
         let tokens = (0..<4).map { _ in (0..<4).map { _ in Tensor(normal: [b, d], generator: &g) } }
         let mask = Tensor(ones: [b, Modality.allCases.count])
         let result = try trainSteps(fusion, labels: batches.map(\.labels)) { fusion(tokens[$0], mask: mask).logit }

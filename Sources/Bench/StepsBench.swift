@@ -19,10 +19,9 @@ public enum StepsBench {
         let module: any Module
         let forward: (Batch) -> Tensor
         if let modality = Modality(rawValue: part) {
-            let config = try ReferenceArchitecture.validatedConfig()
+            let options = ModelOptions(section: try ReferenceArchitecture.validatedConfig())
             let context = EncoderContext(schema: ReferenceArchitecture.schema, dimension: ReferenceArchitecture.dimension)
-            let options = config["encoders"]![modality.rawValue]!
-            let encoder = EncoderRegistry.definition(options.string("type"), for: modality)!.build(options, context, &g)
+            let encoder = try EncoderRegistry.build(modality, options: options, context: context, generator: &g)
             let head = Linear(inputSize: ReferenceArchitecture.dimension, outputSize: 1, generator: &g)
             module = ModuleGroup([("encoder", encoder), ("out", head)])
             let b = batchSize

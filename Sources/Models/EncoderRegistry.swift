@@ -22,18 +22,14 @@ public enum EncoderRegistry {
         all.first { $0.modality == modality && $0.name == name }
     }
 
-    /// The encoder of `modality` that `model.encoders.<modality>` describes — for the main model
-    /// and the consistency fits alike, so both build (and check) it one way.
-    public static func build(_ modality: Modality, encoders: JSONValue, context: EncoderContext,
+    /// The encoder of `modality` the model options describe — for the main model and the
+    /// consistency fits alike, so both build (and check) it one way.
+    public static func build(_ modality: Modality, options: ModelOptions, context: EncoderContext,
                              generator: inout RandomGenerator) throws(ConfigError) -> any ModalityEncoder {
-        guard let options = encoders[modality.rawValue], let type = options["type"]?.stringValue,
-              let definition = definition(type, for: modality) else {
-            throw ConfigError(path: "model.encoders.\(modality.rawValue).type", message: "unknown encoder")
+        guard let choice = options.encoders[modality] else { preconditionFailure("no encoder options for \(modality.rawValue)") }
+        if let (key, message) = choice.definition.problem(choice.options, context) {
+            throw ConfigError(path: "model.encoders.\(modality.rawValue).\(key)", message: message)
         }
-        if modality == .sequence, type == "transformer", context.dimension % options.int("heads") != 0 {
-            throw ConfigError(path: "model.encoders.sequence.heads",
-                              message: "\(options.int("heads")) heads do not divide model.dimension \(context.dimension)")
-        }
-        return definition.build(options, context, &generator)
+        return choice.definition.build(choice.options, context, &generator)
     }
 }

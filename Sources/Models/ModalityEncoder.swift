@@ -27,16 +27,29 @@ public struct EncoderContext {
     public init(schema: DatasetSchema, dimension: Int) { self.schema = schema; self.dimension = dimension }
 }
 
-/// A registered encoder: its config name, the modality it encodes, its options and a builder.
+/// An encoder type's options, decoded once from its validated config section.
+public protocol EncoderOptions: Codable, Sendable {}
+
+/// A registered encoder: its config name, the modality it encodes, its options (schema fields
+/// and the typed struct they decode into) and a builder that reads only the typed struct.
 public struct EncoderDefinition: Sendable {
     public var name: String
     public var modality: Modality
     public var doc: String
     public var fields: [ConfigField]
-    public var build: @Sendable (_ options: JSONValue, _ context: EncoderContext, _ generator: inout RandomGenerator) -> any ModalityEncoder
+    /// The one place this encoder's validated options are read.
+    public var decode: @Sendable (_ section: JSONValue) -> any EncoderOptions
+    public var build: @Sendable (_ options: any EncoderOptions, _ context: EncoderContext, _ generator: inout RandomGenerator) -> any ModalityEncoder
+    /// A problem no single field can state (heads that must divide the model width), as (key, message).
+    public var problem: @Sendable (_ options: any EncoderOptions, _ context: EncoderContext) -> (key: String, message: String)?
 
-    public init(name: String, modality: Modality, doc: String, fields: [ConfigField],
-                build: @escaping @Sendable (JSONValue, EncoderContext, inout RandomGenerator) -> any ModalityEncoder) {
-        self.name = name; self.modality = modality; self.doc = doc; self.fields = fields; self.build = build
+    public init<Options: EncoderOptions>(name: String, modality: Modality, doc: String, fields: [ConfigField], options: Options.Type,
+                                         problem: (@Sendable (Options, EncoderContext) -> (key: String, message: String)?)? = nil,
+                                         build: @escaping @Sendable (Options, EncoderContext, inout RandomGenerator) -> any ModalityEncoder) {
+        self.name = name; self.modality = modality; self.doc = doc; self.fields = fields
+        decode = { ConfigDecoding.decode(Options.self, from: $0) }
+        // The registry pairs each definition with options it decoded itself, so the cast holds.
+        self.build = { o, context, g in build(o as! Options, context, &g) }
+        self.problem = { o, context in problem?(o as! Options, context) }
     }
 }

@@ -143,14 +143,18 @@ extension MultimodalModel {
     /// Builds the model a validated `model` config section describes, for a dataset.
     /// Modalities the dataset cannot provide are left out and reported in `notes`.
     public static func build(config: JSONValue, schema: DatasetSchema, seed: UInt64) throws(ConfigError) -> (model: MultimodalModel, notes: [String]) {
+        try build(options: ModelOptions(section: config), schema: schema, seed: seed)
+    }
+
+    /// Builds the model `options` describe, for a dataset.
+    public static func build(options: ModelOptions, schema: DatasetSchema, seed: UInt64) throws(ConfigError) -> (model: MultimodalModel, notes: [String]) {
         var generator = RandomGenerator(seed: seed)
-        let dimension = config.int("dimension")
+        let dimension = options.dimension
         var notes: [String] = []
         var modalities: [Modality] = []
-        for name in config.strings("modalities") {
-            let m = Modality(rawValue: name)!
+        for m in options.modalities {
             if modalities.contains(m) { continue }
-            if schema.available.contains(m) { modalities.append(m) } else { notes.append("model.modalities: the dataset has no \(name) data; it is left out") }
+            if schema.available.contains(m) { modalities.append(m) } else { notes.append("model.modalities: the dataset has no \(m.rawValue) data; it is left out") }
         }
         modalities.sort()
         guard !modalities.isEmpty else {
@@ -158,39 +162,37 @@ extension MultimodalModel {
         }
         let context = EncoderContext(schema: schema, dimension: dimension)
         var encoders: [any ModalityEncoder] = []
-        for m in modalities { encoders.append(try EncoderRegistry.build(m, encoders: config["encoders"]!, context: context, generator: &generator)) }
-        let fusionOptions = config["fusion"]!
-        if fusionOptions.string("type") == "attention", dimension % fusionOptions.int("heads") != 0 {
-            throw ConfigError(path: "model.fusion.heads", message: "\(fusionOptions.int("heads")) heads do not divide model.dimension \(dimension)")
+        for m in modalities { encoders.append(try EncoderRegistry.build(m, options: options, context: context, generator: &generator)) }
+        if let (key, message) = options.fusion.definition.problem(options.fusion.options, dimension) {
+            throw ConfigError(path: "model.fusion.\(key)", message: message)
         }
-        let fusion = FusionRegistry.definition(fusionOptions.string("type"))!.build(fusionOptions, modalities, dimension, &generator)
-        let typeOptions = config["anomaly_type_head"]!
-        let typeHead = typeOptions.bool("enabled") && schema.anomalyClasses.count > 1
+        let fusion = options.fusion.definition.build(options.fusion.options, modalities, dimension, &generator)
+        let typeHead = options.anomalyTypeHead.enabled && schema.anomalyClasses.count > 1
             ? Linear(inputSize: fusionOutputWidth(fusion, dimension: dimension), outputSize: schema.anomalyClasses.count, generator: &generator) : nil
         // Consistency parts come last so a model without them draws exactly the same initial weights.
-        let section = config["consistency"]!
+        let section = options.consistency
         var jointHeads: [ConsistencyHead] = [], evidence: ConsistencyEvidence?
-        let specs = try consistencySpecs(config: config, schema: schema, modalities: modalities, notes: &notes)
+        let specs = try consistencySpecs(options: options, schema: schema, modalities: modalities, notes: &notes)
         if !specs.isEmpty {
-            if section.double("joint_weight") > 0 {
+            if section.jointWeight > 0 {
                 jointHeads = specs.map {
-                    ConsistencyHead(spec: $0, embeddingSize: dimension, hidden: section.ints("hidden"), dropout: section.float("dropout"), generator: &generator)
+                    ConsistencyHead(spec: $0, embeddingSize: dimension, hidden: section.hidden, dropout: Float(section.dropout), generator: &generator)
                 }
             }
-            if section.bool("surprise_input") {
-                evidence = ConsistencyEvidence(heads: specs, hidden: section.ints("evidence_hidden"), dropout: section.float("dropout"),
-                                               combination: EvidenceCombination(rawValue: section.string("evidence_combine"))!, generator: &generator)
+            if section.surpriseInput {
+                evidence = ConsistencyEvidence(heads: specs, hidden: section.evidenceHidden, dropout: Float(section.dropout),
+                                               combination: section.evidenceCombine, generator: &generator)
             }
         }
         let model = MultimodalModel(modalities: modalities, encoders: encoders, fusion: fusion, anomalyTypeHead: typeHead,
                                     consistencyHeads: jointHeads, consistencyEvidence: evidence,
-                                    modalityDropout: config.float("modality_dropout"), schema: schema, generator: &generator)
+                                    modalityDropout: Float(options.modalityDropout), schema: schema, generator: &generator)
         return (model, notes)
     }
 
     /// The enabled consistency heads whose modalities this model uses (others are noted and left out).
-    public static func consistencySpecs(config: JSONValue, schema: DatasetSchema, modalities: [Modality], notes: inout [String]) throws(ConfigError) -> [ConsistencyHeadSpec] {
-        try ConsistencyHeadSpec.parseAll(config["consistency"]!, schema: schema).filter { spec in
+    public static func consistencySpecs(options: ModelOptions, schema: DatasetSchema, modalities: [Modality], notes: inout [String]) throws(ConfigError) -> [ConsistencyHeadSpec] {
+        try ConsistencyHeadSpec.parseAll(options.consistency.heads, schema: schema).filter { spec in
             let missing = spec.modalities.subtracting(modalities)
             if !missing.isEmpty {
                 notes.append("model.consistency.heads.\(spec.name): skipped, the model has no \(missing.sorted().map(\.rawValue).joined(separator: ", ")) modality")

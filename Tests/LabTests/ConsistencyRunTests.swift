@@ -62,13 +62,13 @@ import Tensor
                                           "data.event_token_columns=[\"device\"]"])
         let runner = ExperimentRunner(config: config, reporter: { _ in })
         let dataset = try runner.dataset(fold: nil)
-        let model = config["model"]!
+        let model = ModelOptions(section: config["model"]!)
         let schema = dataset.schema(imageSize: 16)
         var notes: [String] = []
-        let specs = try MultimodalModel.consistencySpecs(config: model, schema: schema, modalities: [.sequence, .profile, .attributes],
+        let specs = try MultimodalModel.consistencySpecs(options: model, schema: schema, modalities: [.sequence, .profile, .attributes],
                                                                 notes: &notes)
         let builder = BatchBuilder(dataset: dataset, images: nil)
-        let fit = try ConsistencyFitter(specs: specs, options: runner.options.fit, modelConfig: model, schema: schema, builder: builder, seed: 3,
+        let fit = try ConsistencyFitter(specs: specs, options: runner.options.fit, model: model, schema: schema, builder: builder, seed: 3,
                                         log: { _ in }).fit()
         let price = try #require(specs.firstIndex { $0.name == "price_in_listing" })
         func mean(_ role: SplitRole) -> Double {
@@ -95,10 +95,10 @@ import Tensor
         }
         let table = SurpriseTable(heads: ["a", "b", "c"], values: values, present: [Float](repeating: 1, count: n * h))
         var mg = RandomGenerator(seed: 1)
-        let specs = try ConsistencyHeadSpec.parseAll(try ModelSchema.section.validate(
+        let specs = try ConsistencyHeadSpec.parseAll(ModelOptions(section: try ModelSchema.section.validate(
             ["consistency": ["heads": ["a": ["from": "image", "predict": "attributes.category_id"],
                                        "b": ["from": "image", "predict": "attributes.brand"],
-                                       "c": ["from": "profile", "predict": "sequence.last.device"]]]], path: "model")["consistency"]!,
+                                       "c": ["from": "profile", "predict": "sequence.last.device"]]]], path: "model")).consistency.heads,
             schema: DatasetSchema(sequenceLength: 4, sequenceTokens: [.init(name: "device", size: 6)], sequenceFloats: [],
                                   profile: .init(floatNames: [], categorical: [.init(name: "region", size: 5)]),
                                   attributes: .init(floatNames: [], categorical: [.init(name: "category_id", size: 5), .init(name: "brand", size: 5)]),

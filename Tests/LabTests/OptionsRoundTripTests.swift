@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Lab
 import Support
+import Models
 
 /// Each typed options struct stands for its whole validated config section: encoding it back
 /// gives the section again, so a key the schema gains but the struct lacks fails here (and a
@@ -68,5 +69,20 @@ import Support
         let changed = ExperimentOptions(try tinyConfig(scratchDirectory(), ["model.consistency.weight_decay=0", "model.consistency.evidence_warmup_lr=0.1"]))
         #expect(changed.fit.weightDecay == 0 && changed.evidence.evidenceWarmupLr == 0.1)
         #expect(changed.fit != base.fit)
+    }
+
+    /// Every registered encoder and fusion decodes its whole section: its typed options encode
+    /// back to the validated section (less `type`), so no schema field goes unread.
+    @Test func everyEncoderAndFusionDecodesItsWholeSection() throws {
+        for definition in EncoderRegistry.all {
+            let section = try ConfigType.object(definition.fields).validate(.object([]), path: "")
+            let encoded = ConfigDecoding.encode(definition.decode(section.setting(["type"], to: .string(definition.name))))
+            #expect(sameKeysAndValues(section, encoded), "\(definition.modality.rawValue) \(definition.name): \(section.differences(to: encoded))")
+        }
+        for definition in FusionRegistry.all {
+            let section = try ConfigType.object(definition.fields).validate(.object([]), path: "")
+            let encoded = ConfigDecoding.encode(definition.decode(section))
+            #expect(sameKeysAndValues(section, encoded), "fusion \(definition.name): \(section.differences(to: encoded))")
+        }
     }
 }

@@ -134,7 +134,7 @@ import Models
         let schema = dataset.schema(imageSize: 16)
         let (model, _) = try MultimodalModel.build(config: modelConfig, schema: schema, seed: UInt64(seed))
         let builder = BatchBuilder(dataset: dataset, images: nil)
-        _ = try runner.prepareConsistency(model: model, modelConfig: modelConfig, schema: schema, builder: builder, seed: seed, fold: nil,
+        _ = try runner.prepareConsistency(model: model, modelConfig: modelConfig, modelOptions: ModelOptions(section: modelConfig), schema: schema, builder: builder, seed: seed, fold: nil,
                                           reporter: ProgressReporter(logPath: nil, logEvery: 1000))
         let evidence = try #require(model.consistencyEvidence)
         return Dictionary(uniqueKeysWithValues: evidence.namedParameters().map { ("consistency.evidence." + $0.name, $0.tensor.scalars) })

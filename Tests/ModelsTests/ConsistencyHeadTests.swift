@@ -56,10 +56,11 @@ import TestSupport
 
     @Test func eachHeadLearnsItsPlantedRelationAndIsSurprisedWhenItBreaks() throws {
         let config = try Self.config(Self.plantedHeads)
-        let specs = try ConsistencyHeadSpec.parseAll(config["consistency"]!, schema: Self.schema)
+        let options = ModelOptions(section: config)
+        let specs = try ConsistencyHeadSpec.parseAll(options.consistency.heads, schema: Self.schema)
         #expect(specs.map(\.name) == ["image_category", "price_given_brand", "event_given_profile"])
-        let model = try ConsistencyModel(specs: specs, model: config, headHidden: config.at("consistency.hidden")!.arrayValue!.map { $0.intValue! },
-                                         headDropout: Float(config.at("consistency.dropout")!.doubleValue!), schema: Self.schema, seed: 5)
+        let model = try ConsistencyModel(specs: specs, model: options, headHidden: options.consistency.hidden,
+                                         headDropout: Float(options.consistency.dropout), schema: Self.schema, seed: 5)
         #expect(model.modalities == [.profile, .image])
         let parameters = ParameterBuffer(module: model)
         let optimizer = try AdamW(parameters: parameters, learningRate: 1e-2)
@@ -87,7 +88,7 @@ import TestSupport
     }
 
     @Test func aMaskedRowIsNotJudgedAndGetsNoGradient() throws {
-        let specs = try ConsistencyHeadSpec.parseAll(try Self.config(Self.plantedHeads)["consistency"]!, schema: Self.schema)
+        let specs = try ConsistencyHeadSpec.parseAll(ModelOptions(section: try Self.config(Self.plantedHeads)).consistency.heads, schema: Self.schema)
         var g = RandomGenerator(seed: 1)
         let head = ConsistencyHead(spec: specs[0], embeddingSize: 16, hidden: [8], dropout: 0, generator: &g)
         var batch = Self.plantedBatch(size: 4, generator: &g)
@@ -186,7 +187,8 @@ import TestSupport
 
     @Test func configsThatWouldLeakOrNameNothingAreErrorsWithPaths() throws {
         func error(_ heads: String) -> String {
-            do { _ = try ConsistencyHeadSpec.parseAll(try Self.config(heads)["consistency"]!, schema: Self.schema); return "" } catch { return "\(error)" }
+            do { _ = try ConsistencyHeadSpec.parseAll(ModelOptions(section: try Self.config(heads)).consistency.heads, schema: Self.schema); return "" }
+            catch { return "\(error)" }
         }
         #expect(error(#"{"h": {"from": "attributes", "predict": "attributes.brand"}}"#).contains("model.consistency.heads.h.from[0]"))
         #expect(error(#"{"h": {"from": "attributes", "predict": "attributes.brand"}}"#).contains("would see the answer"))

@@ -62,16 +62,16 @@ public struct ConsistencyFitter {
     public var specs: [ConsistencyHeadSpec]
     /// Everything of `model.consistency` the fit reads (and the cache keys on).
     public var options: ConsistencyFitOptions
-    /// The validated `model` section: its encoders are built for the heads' sources.
-    public var modelConfig: JSONValue
+    /// The model options: their encoders are built for the heads' sources.
+    public var model: ModelOptions
     public var schema: DatasetSchema
     public var builder: BatchBuilder
     public var seed: UInt64
     public var log: (String) -> Void
 
-    public init(specs: [ConsistencyHeadSpec], options: ConsistencyFitOptions, modelConfig: JSONValue, schema: DatasetSchema,
+    public init(specs: [ConsistencyHeadSpec], options: ConsistencyFitOptions, model: ModelOptions, schema: DatasetSchema,
                 builder: BatchBuilder, seed: UInt64, log: @escaping (String) -> Void) {
-        self.specs = specs; self.options = options; self.modelConfig = modelConfig; self.schema = schema; self.builder = builder; self.seed = seed; self.log = log
+        self.specs = specs; self.options = options; self.model = model; self.schema = schema; self.builder = builder; self.seed = seed; self.log = log
     }
 
     public func fit() throws -> ConsistencyFit {
@@ -89,7 +89,7 @@ public struct ConsistencyFitter {
             let (fitOn, scoreOn): ([Int], [Int]) = fold < k
                 ? (order.enumerated().filter { $0.offset % k != fold }.map(\.element), order.enumerated().filter { $0.offset % k == fold }.map(\.element))
                 : (train, (0..<n).filter { dataset.roles[$0] != .train })
-            let model = try ConsistencyModel(specs: specs, model: modelConfig, headHidden: options.hidden, headDropout: Float(options.dropout),
+            let model = try ConsistencyModel(specs: specs, model: self.model, headHidden: options.hidden, headDropout: Float(options.dropout),
                                              schema: schema, seed: seed &+ 0x51 &* UInt64(fold + 1))
             let loss = try fitModel(model, on: fitOn, fold: fold)
             try score(model, scoreOn, values: &values, present: &present, likeliest: &likeliest)

@@ -8,12 +8,12 @@ extension ExperimentRunner {
     /// heads, encoders and seed), scales the surprises the classifier reads (returned, for the
     /// caller to hand to the trainer and evaluator with every batch) and warm-starts the
     /// evidence module. Nil when the model has no heads.
-    func prepareConsistency(model: MultimodalModel, modelConfig: JSONValue, schema: DatasetSchema, builder: BatchBuilder, seed: Int,
+    func prepareConsistency(model: MultimodalModel, modelConfig: JSONValue, modelOptions: ModelOptions, schema: DatasetSchema, builder: BatchBuilder, seed: Int,
                             fold: Int?, reporter: ProgressReporter) throws -> (fit: ConsistencyFit, scaled: SurpriseTable)? {
         var skipped: [String] = []   // already noted by MultimodalModel.build
-        let specs = try MultimodalModel.consistencySpecs(config: modelConfig, schema: schema, modalities: model.modalities, notes: &skipped)
+        let specs = try MultimodalModel.consistencySpecs(options: modelOptions, schema: schema, modalities: model.modalities, notes: &skipped)
         guard !specs.isEmpty else { return nil }
-        let fitter = ConsistencyFitter(specs: specs, options: options.fit, modelConfig: modelConfig, schema: schema, builder: builder,
+        let fitter = ConsistencyFitter(specs: specs, options: options.fit, model: modelOptions, schema: schema, builder: builder,
                                        seed: UInt64(seed), log: { reporter.log($0) })
         let key = ConsistencyCache.Key(data: config["data"]!, model: modelConfig, fit: options.fit, specs: specs, seed: seed, fold: fold)
         let cache = consistencyCache ?? ConsistencyCache()

@@ -83,7 +83,8 @@ public final class ExperimentRunner {
         let chosen = modalities ?? full
         modelConfig = modelConfig.setting(["modalities"], to: .array(chosen.map { .string($0.rawValue) }))
         let schema = dataset.schema(imageSize: options.images.size)
-        let (model, notes) = try MultimodalModel.build(config: modelConfig, schema: schema, seed: UInt64(seed))
+        let modelOptions = ModelOptions(section: modelConfig)
+        let (model, notes) = try MultimodalModel.build(options: modelOptions, schema: schema, seed: UInt64(seed))
         let variant = variantLabel ?? Self.variantName(chosen, full: full)
         var directory = (experimentDirectory as NSString).appendingPathComponent("runs/\(variant)/seed-\(seed)")
         if let fold { directory += "/fold-\(fold)" }
@@ -109,7 +110,7 @@ public final class ExperimentRunner {
         let reporter = ProgressReporter(logPath: files.path("log.txt"), logEvery: options.training.logEvery,
                                         interactive: interactive, append: resume)
         do {
-            let result = try train(model: model, notes: notes, modelConfig: modelConfig, resolved: resolved, schema: schema, dataset: dataset,
+            let result = try train(model: model, notes: notes, modelConfig: modelConfig, modelOptions: modelOptions, resolved: resolved, schema: schema, dataset: dataset,
                                    variant: variant, seed: seed, fold: fold, resume: resume, masked: masked, files: files, reporter: reporter)
             try folder.publish()
             var published = result
@@ -124,7 +125,7 @@ public final class ExperimentRunner {
 
     /// Everything a run does between preparing its folder and publishing it: the consistency
     /// fit, training, evaluation (`Evaluator`) and the run's files (`RunWriter`).
-    private func train(model: MultimodalModel, notes: [String], modelConfig: JSONValue, resolved: JSONValue, schema: DatasetSchema,
+    private func train(model: MultimodalModel, notes: [String], modelConfig: JSONValue, modelOptions: ModelOptions, resolved: JSONValue, schema: DatasetSchema,
                        dataset: PreparedDataset, variant: String, seed: Int, fold: Int?, resume: Bool, masked: Bool,
                        files: RunFiles, reporter: ProgressReporter) throws -> RunResult {
         for note in notes { reporter.log("note: \(note)") }
@@ -142,7 +143,7 @@ public final class ExperimentRunner {
         let saveCheckpoints = options.output.saveCheckpoints
         let began = Date()
         // Consistency surprises first: cross-fitted, so training samples get honest ones.
-        let prepared = try prepareConsistency(model: model, modelConfig: modelConfig, schema: schema, builder: builder, seed: seed,
+        let prepared = try prepareConsistency(model: model, modelConfig: modelConfig, modelOptions: modelOptions, schema: schema, builder: builder, seed: seed,
                                               fold: fold, reporter: reporter)
         let consistency = prepared?.fit, surprises = prepared?.scaled.features
         let trainer = Trainer(model: model, builder: builder, training: options.training,

@@ -12,7 +12,7 @@ public enum SurpriseScaling: String, CaseIterable, Sendable {
 }
 
 /// How the evidence meets the fusion's logit.
-public enum EvidenceCombination: String, CaseIterable, Sendable {
+public enum EvidenceCombination: String, CaseIterable, Sendable, Codable {
     /// Added to the fusion's logit: the consistency part of a score stays separable.
     case add
     /// A small MLP reads the surprises and the fusion's logit and gives the final logit: can learn

@@ -26,10 +26,11 @@ public struct ConsistencyHeadSpec: Sendable, Hashable {
 
     /// Resolves one `model.consistency.heads.<name>` entry. A head may not read the whole
     /// modality its target belongs to: it would see the answer.
-    public static func parse(name: String, options: JSONValue, schema: DatasetSchema, path: String) throws(ConfigError) -> ConsistencyHeadSpec {
-        let target = try ConsistencyTarget.parse(options.string("predict"), schema: schema, path: path + ".predict")
+    public static func parse(_ head: ModelOptions.HeadDeclaration, schema: DatasetSchema, path: String) throws(ConfigError) -> ConsistencyHeadSpec {
+        let name = head.name
+        let target = try ConsistencyTarget.parse(head.predict, schema: schema, path: path + ".predict")
         var modalities: [Modality] = [], fields: [SourceField] = []
-        for (k, source) in options.strings("from").enumerated() {
+        for (k, source) in head.from.enumerated() {
             let at = "\(path).from[\(k)]"
             if let m = Modality(rawValue: source) {
                 guard m != target.modality else {
@@ -54,11 +55,11 @@ public struct ConsistencyHeadSpec: Sendable, Hashable {
         return ConsistencyHeadSpec(name: name, sourceModalities: modalities.sorted(), sourceFields: fields, target: target)
     }
 
-    /// The enabled heads of a validated `model.consistency` section.
-    public static func parseAll(_ section: JSONValue, schema: DatasetSchema) throws(ConfigError) -> [ConsistencyHeadSpec] {
+    /// The enabled heads of the model options, resolved against the dataset.
+    public static func parseAll(_ heads: [ModelOptions.HeadDeclaration], schema: DatasetSchema) throws(ConfigError) -> [ConsistencyHeadSpec] {
         var specs: [ConsistencyHeadSpec] = []
-        for (name, options) in section["heads"]?.objectPairs ?? [] where options.bool("enabled") {
-            specs.append(try parse(name: name, options: options, schema: schema, path: "model.consistency.heads.\(name)"))
+        for head in heads where head.enabled {
+            specs.append(try parse(head, schema: schema, path: "model.consistency.heads.\(head.name)"))
         }
         return specs
     }

@@ -13,14 +13,14 @@ public final class ConsistencyModel: Module {
 
     /// Builds encoders (from `model.encoders`) for the heads' source modalities, then the heads
     /// (`headHidden` widths, `headDropout`: the fit's own options).
-    public init(specs: [ConsistencyHeadSpec], model config: JSONValue, headHidden: [Int], headDropout: Float, schema: DatasetSchema,
+    public init(specs: [ConsistencyHeadSpec], model options: ModelOptions, headHidden: [Int], headDropout: Float, schema: DatasetSchema,
                 seed: UInt64) throws(ConfigError) {
         var generator = RandomGenerator(seed: seed)
-        let dimension = config.int("dimension")
+        let dimension = options.dimension
         modalities = Set(specs.flatMap(\.sourceModalities)).sorted()
         let context = EncoderContext(schema: schema, dimension: dimension)
         var encoders: [any ModalityEncoder] = []
-        for m in modalities { encoders.append(try EncoderRegistry.build(m, encoders: config["encoders"]!, context: context, generator: &generator)) }
+        for m in modalities { encoders.append(try EncoderRegistry.build(m, options: options, context: context, generator: &generator)) }
         self.encoders = encoders
         heads = specs.map {
             ConsistencyHead(spec: $0, embeddingSize: dimension, hidden: headHidden, dropout: headDropout, generator: &generator)

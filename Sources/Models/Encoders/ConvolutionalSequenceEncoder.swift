@@ -46,8 +46,16 @@ public final class ConvolutionalSequenceEncoder: ModalityEncoder {
             ConfigField("pool_size", .integer(min: 1), default: 2, "Max-pool window over time."),
             ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout before the dense layer."),
         ],
+        options: Options.self,
         build: { o, context, g in
-            ConvolutionalSequenceEncoder(context: context, filters: o.int("filters"), kernelSize: o.int("kernel_size"),
-                                         poolSize: o.int("pool_size"), dropout: o.float("dropout"), generator: &g)
+            ConvolutionalSequenceEncoder(context: context, filters: o.filters, kernelSize: o.kernelSize, poolSize: o.poolSize,
+                                         dropout: Float(o.dropout), generator: &g)
         })
+
+    public struct Options: EncoderOptions {
+        public var filters: Int
+        public var kernelSize: Int
+        public var poolSize: Int
+        public var dropout: Double
+    }
 }

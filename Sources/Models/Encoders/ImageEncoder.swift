@@ -58,5 +58,11 @@ public final class ImageEncoder: ModalityEncoder {
             ConfigField("channels", .list(.integer(min: 1)), default: [16, 32, 64], "Output channels of each convolution stage."),
             ConfigField("residual", .bool, default: false, "Add a residual block after each stage."),
         ],
-        build: { o, context, g in ImageEncoder(dimension: context.dimension, channels: o.ints("channels"), residual: o.bool("residual"), generator: &g) })
+        options: Options.self,
+        build: { o, context, g in ImageEncoder(dimension: context.dimension, channels: o.channels, residual: o.residual, generator: &g) })
+
+    public struct Options: EncoderOptions {
+        public var channels: [Int]
+        public var residual: Bool
+    }
 }

@@ -30,5 +30,11 @@ public final class MeanSequenceEncoder: ModalityEncoder {
             ConfigField("hidden", .list(.integer(min: 1)), default: [64], "Hidden widths of the MLP."),
             ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout between MLP layers."),
         ],
-        build: { o, context, g in MeanSequenceEncoder(context: context, hidden: o.ints("hidden"), dropout: o.float("dropout"), generator: &g) })
+        options: Options.self,
+        build: { o, context, g in MeanSequenceEncoder(context: context, hidden: o.hidden, dropout: Float(o.dropout), generator: &g) })
+
+    public struct Options: EncoderOptions {
+        public var hidden: [Int]
+        public var dropout: Double
+    }
 }

@@ -7,7 +7,7 @@ import Support
 /// state after the last valid event or by attention pooling over the outputs.
 public final class RecurrentSequenceEncoder: ModalityEncoder {
     public enum Cell: String, Sendable { case gru, lstm }
-    public enum Pooling: String, CaseIterable, Sendable { case last, attention }
+    public enum Pooling: String, CaseIterable, Sendable, Codable { case last, attention }
 
     public let embedding: SequenceEmbedding
     /// One layer per entry of `hidden` (sizes may differ, as 128 then 64), each saved as its own
@@ -70,12 +70,19 @@ public final class RecurrentSequenceEncoder: ModalityEncoder {
                 ConfigField("pooling", .choice(Pooling.allCases.map(\.rawValue)), default: "last",
                             "The state after the last valid event, or attention pooling over all outputs."),
             ],
+            options: Options.self,
             build: { o, context, g in
-                let sizes = o.ints("hidden")
-                return RecurrentSequenceEncoder(context: context, cell: cell,
-                                         hidden: sizes.count > 1 ? sizes : Array(repeating: sizes[0], count: o.int("layers")),
-                                         bidirectional: o.bool("bidirectional"), dropout: o.float("dropout"),
-                                         pooling: Pooling(rawValue: o.string("pooling"))!, generator: &g)
+                RecurrentSequenceEncoder(context: context, cell: cell,
+                                         hidden: o.hidden.count > 1 ? o.hidden : Array(repeating: o.hidden[0], count: o.layers),
+                                         bidirectional: o.bidirectional, dropout: Float(o.dropout), pooling: o.pooling, generator: &g)
             })
+    }
+
+    public struct Options: EncoderOptions {
+        public var hidden: [Int]
+        public var layers: Int
+        public var bidirectional: Bool
+        public var dropout: Double
+        public var pooling: Pooling
     }
 }

@@ -46,11 +46,17 @@ public final class TabularEncoder: ModalityEncoder {
                 ConfigField("categorical_dimension", .integer(min: 1), default: 8, "Embedding width of each categorical column."),
                 ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout between MLP layers."),
             ],
+            options: Options.self,
             build: { o, context, g in
                 let schema = modality == .profile ? context.schema.profile! : context.schema.attributes!
                 return TabularEncoder(modality: modality, schema: schema, dimension: context.dimension,
-                                      categoricalDimension: o.int("categorical_dimension"), hidden: o.ints("hidden"),
-                                      dropout: o.float("dropout"), generator: &g)
+                                      categoricalDimension: o.categoricalDimension, hidden: o.hidden, dropout: Float(o.dropout), generator: &g)
             })
+    }
+
+    public struct Options: EncoderOptions {
+        public var hidden: [Int]
+        public var categoricalDimension: Int
+        public var dropout: Double
     }
 }

@@ -6,7 +6,7 @@ import Support
 /// Behaviour sequences through a pre-LN Transformer encoder, pooled by masked mean, a [CLS]
 /// token, or attention with a learned query (which also yields per-event weights).
 public final class TransformerSequenceEncoder: ModalityEncoder {
-    public enum Pooling: String, CaseIterable, Sendable { case mean, cls, attention }
+    public enum Pooling: String, CaseIterable, Sendable, Codable { case mean, cls, attention }
 
     public let embedding: SequenceEmbedding
     public let encoder: TransformerEncoder
@@ -61,8 +61,20 @@ public final class TransformerSequenceEncoder: ModalityEncoder {
             ConfigField("pooling", .choice(Pooling.allCases.map(\.rawValue)), default: "mean",
                         "How events become one vector: masked mean, a [CLS] token, or attention (gives per-event weights)."),
         ],
+        options: Options.self,
+        problem: { o, context in
+            context.dimension % o.heads != 0 ? ("heads", "\(o.heads) heads do not divide model.dimension \(context.dimension)") : nil
+        },
         build: { o, context, g in
-            TransformerSequenceEncoder(context: context, layers: o.int("layers"), heads: o.int("heads"), feedForward: o.int("feedforward"),
-                                       dropout: o.float("dropout"), pooling: Pooling(rawValue: o.string("pooling"))!, generator: &g)
+            TransformerSequenceEncoder(context: context, layers: o.layers, heads: o.heads, feedForward: o.feedforward,
+                                       dropout: Float(o.dropout), pooling: o.pooling, generator: &g)
         })
+
+    public struct Options: EncoderOptions {
+        public var layers: Int
+        public var heads: Int
+        public var feedforward: Int
+        public var dropout: Double
+        public var pooling: Pooling
+    }
 }

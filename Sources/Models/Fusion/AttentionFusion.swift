@@ -71,8 +71,17 @@ public final class AttentionFusion: FusionModule {
             ConfigField("heads", .integer(min: 1, max: 16), default: 4, "Heads of the self-attention across modality tokens."),
             ConfigField("conditioned_query", .bool, default: false, "Condition the pooling query on the mean of the tokens."),
         ] + classifierFields,
+        options: Options.self,
+        problem: { o, d in d % o.heads != 0 ? ("heads", "\(o.heads) heads do not divide model.dimension \(d)") : nil },
         build: { o, modalities, d, g in
-            AttentionFusion(modalities: modalities, dimension: d, heads: o.int("heads"), conditionedQuery: o.bool("conditioned_query"),
-                            hidden: o.ints("hidden"), dropout: o.float("dropout"), generator: &g)
+            AttentionFusion(modalities: modalities, dimension: d, heads: o.heads, conditionedQuery: o.conditionedQuery,
+                            hidden: o.hidden, dropout: Float(o.dropout), generator: &g)
         })
+
+    public struct Options: FusionOptions {
+        public var heads: Int
+        public var conditionedQuery: Bool
+        public var hidden: [Int]
+        public var dropout: Double
+    }
 }

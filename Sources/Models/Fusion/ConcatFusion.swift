@@ -26,5 +26,6 @@ public final class ConcatFusion: FusionModule {
     static let definition = FusionDefinition(
         name: "concat", doc: "Concatenation of the (masked) embeddings and mask flags, then an MLP.",
         fields: classifierFields,
-        build: { o, modalities, d, g in ConcatFusion(modalities: modalities, dimension: d, hidden: o.ints("hidden"), dropout: o.float("dropout"), generator: &g) })
+        options: ClassifierOptions.self,
+        build: { o, modalities, d, g in ConcatFusion(modalities: modalities, dimension: d, hidden: o.hidden, dropout: Float(o.dropout), generator: &g) })
 }

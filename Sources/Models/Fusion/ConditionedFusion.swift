@@ -61,7 +61,8 @@ public final class ConditionedFusion: FusionModule {
         name: "conditioned",
         doc: "Each modality token FiLM-modulated by the other present modalities, pooled by gates computed before mixing (attribution).",
         fields: classifierFields,
+        options: ClassifierOptions.self,
         build: { o, modalities, d, g in
-            ConditionedFusion(modalities: modalities, dimension: d, hidden: o.ints("hidden"), dropout: o.float("dropout"), generator: &g)
+            ConditionedFusion(modalities: modalities, dimension: d, hidden: o.hidden, dropout: Float(o.dropout), generator: &g)
         })
 }

@@ -27,15 +27,27 @@ extension FusionModule {
     public var weightsAreAttribution: Bool { false }
 }
 
+/// A fusion type's options, decoded once from its validated config section.
+public protocol FusionOptions: Codable, Sendable {}
+
 public struct FusionDefinition: Sendable {
     public var name: String
     public var doc: String
     public var fields: [ConfigField]
-    public var build: @Sendable (_ options: JSONValue, _ modalities: [Modality], _ dimension: Int, _ generator: inout RandomGenerator) -> any FusionModule
+    /// The one place this fusion's validated options are read.
+    public var decode: @Sendable (_ section: JSONValue) -> any FusionOptions
+    public var build: @Sendable (_ options: any FusionOptions, _ modalities: [Modality], _ dimension: Int, _ generator: inout RandomGenerator) -> any FusionModule
+    /// A problem no single field can state, as (key, message).
+    public var problem: @Sendable (_ options: any FusionOptions, _ dimension: Int) -> (key: String, message: String)?
 
-    public init(name: String, doc: String, fields: [ConfigField],
-                build: @escaping @Sendable (JSONValue, [Modality], Int, inout RandomGenerator) -> any FusionModule) {
-        self.name = name; self.doc = doc; self.fields = fields; self.build = build
+    public init<Options: FusionOptions>(name: String, doc: String, fields: [ConfigField], options: Options.Type,
+                                        problem: (@Sendable (Options, Int) -> (key: String, message: String)?)? = nil,
+                                        build: @escaping @Sendable (Options, [Modality], Int, inout RandomGenerator) -> any FusionModule) {
+        self.name = name; self.doc = doc; self.fields = fields
+        decode = { ConfigDecoding.decode(Options.self, from: $0) }
+        // The registry pairs each definition with options it decoded itself, so the cast holds.
+        self.build = { o, modalities, d, g in build(o as! Options, modalities, d, &g) }
+        self.problem = { o, d in problem?(o as! Options, d) }
     }
 }
 
@@ -45,6 +57,12 @@ func classifierHead(dimension: Int, hidden: [Int], dropout: Float, generator: in
 }
 
 /// Fields every fusion has.
+/// The options every fusion's classifier has (`hidden`, `dropout`); fusions without others use them as is.
+public struct ClassifierOptions: FusionOptions {
+    public var hidden: [Int]
+    public var dropout: Double
+}
+
 let classifierFields = [
     ConfigField("hidden", .list(.integer(min: 1)), default: [64], "Hidden widths of the classifier MLP."),
     ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout in the fusion and classifier."),

@@ -41,5 +41,6 @@ public final class GatedFusion: FusionModule {
     static let definition = FusionDefinition(
         name: "gated", doc: "Per-modality sigmoid gates before summation.",
         fields: classifierFields,
-        build: { o, modalities, d, g in GatedFusion(modalities: modalities, dimension: d, hidden: o.ints("hidden"), dropout: o.float("dropout"), generator: &g) })
+        options: ClassifierOptions.self,
+        build: { o, modalities, d, g in GatedFusion(modalities: modalities, dimension: d, hidden: o.hidden, dropout: Float(o.dropout), generator: &g) })
 }

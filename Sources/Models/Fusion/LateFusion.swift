@@ -27,5 +27,6 @@ public final class LateFusion: FusionModule {
     static let definition = FusionDefinition(
         name: "late", doc: "A head per modality; logits averaged over present modalities.",
         fields: classifierFields,
-        build: { o, modalities, d, g in LateFusion(modalities: modalities, dimension: d, hidden: o.ints("hidden"), dropout: o.float("dropout"), generator: &g) })
+        options: ClassifierOptions.self,
+        build: { o, modalities, d, g in LateFusion(modalities: modalities, dimension: d, hidden: o.hidden, dropout: Float(o.dropout), generator: &g) })
 }
