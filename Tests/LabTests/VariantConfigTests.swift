@@ -78,3 +78,17 @@ import Support
         #expect(lines.filter { $0.hasPrefix("data: ") }.count == 2, "\(lines.filter { $0.hasPrefix("data: ") })")
     }
 }
+
+@Suite struct SameLayerTypeOptionTests {
+    /// An option of another type given beside `type` in the same layer is a mistake, not silently dropped.
+    @Test func anOptionOfAnotherTypeBesideTheTypeIsAnError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("variant-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try #"{"model": {"encoders": {"sequence": {"type": "gru", "heads": 4}}}}"#.write(toFile: dir + "/e.json", atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError(path: "model.encoders.sequence.heads",
+                                    message: "is an option of type transformer, not of gru; valid keys for gru: type, hidden, layers, bidirectional, dropout, pooling",
+                                    file: dir + "/e.json")) {
+            try ConfigLoader.load(path: dir + "/e.json", schema: ExperimentSchema.root)
+        }
+    }
+}

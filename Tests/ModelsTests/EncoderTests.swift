@@ -129,8 +129,9 @@ import TestSupport
 
     @Test func finiteDifferencesThroughTheWholeModel() throws {
         for sequence in ["transformer", "gru", "cnn"] {
-            let model = try Fixture.model(["encoders.sequence.type=\(sequence)", "dimension=8", "encoders.sequence.heads=2",
-                                           "encoders.sequence.hidden=6", "fusion.hidden=[8]"])
+            // Each type with its own options (one given for another type is an error).
+            let own = ["transformer": ["encoders.sequence.heads=2"], "gru": ["encoders.sequence.hidden=6"]][sequence] ?? []
+            let model = try Fixture.model(["encoders.sequence.type=\(sequence)", "dimension=8"] + own + ["fusion.hidden=[8]"])
             model.eval()
             let batch = Fixture.batch(size: 3)
             // Layers are checked element by element in NNTests; here 10 elements of each parameter tensor

@@ -39,8 +39,10 @@ enum Fixture {
 
     /// A validated model section with overrides applied.
     static func modelConfig(_ overrides: [String] = []) throws -> JSONValue {
-        var json: JSONValue = ["dimension": 16]
-        for o in overrides { json = try ConfigLoader.apply(override: o, to: json) }
+        // Each override is a layer, as on the command line: a later type switch drops the
+        // earlier type's options (the fixture's heads=2 for a cnn sequence encoder, say).
+        var notes: [String] = []
+        let json = try ConfigLoader.apply(overrides: overrides, to: ["dimension": 16], schema: ModelSchema.section, notes: &notes)
         return try ModelSchema.section.validate(json, path: "model")
     }
 

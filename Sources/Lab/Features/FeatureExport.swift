@@ -30,14 +30,9 @@ public enum FeatureExport {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw FeatureExportError.notFound(path: path) }
         guard isDirectory.boolValue else { return try ConfigLoader.load(path: path, overrides: overrides, schema: ExperimentSchema.root) }
-        var json: JSONValue = ["name": "features", "data": ["path": .string(path)]]
-        for o in overrides {
-            do { json = try ConfigLoader.apply(override: o, to: json) } catch {
-                var e = error
-                e.file = "--set \(o)"
-                throw e
-            }
-        }
+        var notes: [String] = []
+        let json = try ConfigLoader.apply(overrides: overrides, to: ["name": "features", "data": ["path": .string(path)]],
+                                          schema: ExperimentSchema.root, notes: &notes)
         return try ExperimentSchema.root.validate(json, path: "")
     }
 

@@ -116,14 +116,16 @@ extension ConfigType {
                 tag = s
             } else { tag = defaultCase }
             let fields = cases.first { $0.name == tag }!.fields
-            // Options of the other cases are known, just inactive: switching `type` with --set
-            // must not trip over the previous type's options. They are left out of the resolved
-            // config, so it shows only what was used. A key no case knows is still an error.
+            // Options another type inherited from earlier layers were dropped when the layers
+            // were merged (`droppingOptionsOfSwitchedTypes`); one still here was given beside this
+            // type, so it is a mistake, named with the type it belongs to.
             let active = Set(fields.map(\.name))
-            let inactive = Set(cases.flatMap { $0.fields.map(\.name) }).subtracting(active)
-            var given = value.removing(key)
-            for k in inactive { given = given.removing(k) }
-            let rest = try Self.validateFields(fields, given, path: path, extraAllowed: [])
+            for (k, _) in value.objectPairs ?? [] where k != key && !active.contains(k) {
+                guard let owner = cases.first(where: { c in c.fields.contains { $0.name == k } }) else { continue }
+                throw ConfigError(path: Self.join(path, k), message: "is an option of \(key) \(owner.name), not of \(tag); "
+                                  + "valid keys for \(tag): \(([key] + fields.map(\.name)).joined(separator: ", "))")
+            }
+            let rest = try Self.validateFields(fields, value.removing(key), path: path, extraAllowed: [])
             return .object([(key, .string(tag))] + (rest.objectPairs ?? []))
         case let .checked(inner, rule):
             let resolved = try inner.validate(value, path: path)
