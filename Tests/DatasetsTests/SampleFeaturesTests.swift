@@ -24,3 +24,22 @@ import Testing
         }
     }
 }
+
+@Suite struct EmptyModalityTests {
+    /// An id-only users.csv gives no profile modality (it would be an encoder of nothing).
+    @Test func anIdOnlyTableIsNoModality() throws {
+        let files = [
+            "events.csv": "user_id:token,timestamp:float,event_type:token,item_id:token\nu1,1,view,i1\nu2,2,view,i2\nu3,3,view,i1\n",
+            "users.csv": "user_id:token\nu1\nu2\nu3\n",
+            "items.csv": "item_id:token,price:float\ni1,3\ni2,4\n",
+            "labels.csv": "sample_id:token,user_id:token,label:float\ns1,u1,0\ns2,u2,1\ns3,u3,0\n",
+        ]
+        try withDataset(files) { folder in
+            var options = DataOptions()
+            options.fractions = SplitFractions(train: 1.0 / 3, valid: 1.0 / 3, test: 1.0 / 3)
+            let schema = try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options).schema(imageSize: nil)
+            #expect(schema.available == [.sequence, .attributes])
+            #expect(schema.profile == nil && schema.attributes?.floatNames.isEmpty == false)
+        }
+    }
+}

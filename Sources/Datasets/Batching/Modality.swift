@@ -51,9 +51,12 @@ public struct DatasetSchema: Sendable, Equatable, Codable {
 extension PreparedDataset {
     /// The schema of this dataset, given the image size the run uses (nil: no images).
     public func schema(imageSize: Int?) -> DatasetSchema {
+        // A table with nothing but its id (an id-only users.csv) gives the model nothing to
+        // encode: the modality is absent, so the model leaves it out with a note.
         func tabular(_ t: TabularFeatures?) -> DatasetSchema.Tabular? {
-            t.map { .init(floatNames: $0.floatNames, categorical: zip($0.categoricalNames, $0.categoricalSizes).map { .init(name: $0.0, size: $0.1) },
-                          quantileEdges: $0.quantileEdges) }
+            guard let t, !t.floatNames.isEmpty || !t.categoricalNames.isEmpty else { return nil }
+            return .init(floatNames: t.floatNames, categorical: zip(t.categoricalNames, t.categoricalSizes).map { .init(name: $0.0, size: $0.1) },
+                         quantileEdges: t.quantileEdges)
         }
         let hasImages = imagePaths.contains { $0 != nil }
         return DatasetSchema(
