@@ -43,3 +43,30 @@ import Testing
         }
     }
 }
+
+@Suite struct CategoryColumnTests {
+    let files = [
+        "events.csv": "user_id:token,timestamp:float,event_type:token,item_id:token\nu1,1,view,i1\nu2,2,view,i2\nu3,3,view,i1\n",
+        "items.csv": "item_id:token,category:token,price:float\ni1,shoes,3\ni2,bags,4\n",
+        "labels.csv": "sample_id:token,user_id:token,label:float\ns1,u1,0\ns2,u2,1\ns3,u3,0\n",
+    ]
+
+    func prepared(_ column: String?) throws -> PreparedDataset {
+        try withDataset(files) { folder in
+            var options = DataOptions()
+            options.fractions = SplitFractions(train: 1.0 / 3, valid: 1.0 / 3, test: 1.0 / 3)
+            if let column { options.itemCategoryColumn = column }
+            return try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options)
+        }
+    }
+
+    @Test func aCategoryColumnByAnotherNameIsNotedThenUsedWhenConfigured() throws {
+        let unconfigured = try prepared(nil)
+        #expect(!unconfigured.sequence.tokenFields.contains { $0.name == "category_id" })
+        #expect(unconfigured.report.notes == ["items.csv has a token column \"category\" but data.item_category_column is \"category_id\"; "
+                                              + "set data.item_category_column=category to use it as each event's category"])
+        let configured = try prepared("category")
+        #expect(configured.sequence.tokenFields.contains { $0.name == "category_id" })
+        #expect(configured.report.notes.isEmpty)
+    }
+}

@@ -18,6 +18,8 @@ public struct DataOptions: Sendable {
     /// Extra events.csv float columns fed per event, standardised (e.g. `dwell`).
     public var eventFloatColumns: [String] = []
     public var missingEntityPolicy: MissingEntityPolicy = .drop
+    /// The token column (of events.csv, else items.csv) that gives each event's category.
+    public var itemCategoryColumn = "category_id"
     public var split: SplitStrategy = .stratified
     public var fractions = SplitFractions()
     public var fold: (index: Int, count: Int)? = nil

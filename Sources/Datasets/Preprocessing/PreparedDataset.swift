@@ -58,6 +58,9 @@ public struct PreparationReport: Sendable, Equatable {
     public var truncatedSequences = 0
     public var ignoredColumns: [String] = []
     public var splitCounts: [String: Int] = [:]
+    /// What the run log should say about choices the data suggests another way (a `category`
+    /// column that is not the configured category column, say).
+    public var notes: [String] = []
 }
 
 extension PreparedDataset {
@@ -163,6 +166,7 @@ extension PreparedDataset {
             profile = TabularFeatures(table: users, idColumn: "user_id", rows: userRows, training: training, minFrequency: options.minFrequency)
             report.ignoredColumns += profile!.ignoredColumns.map { "\(users.file):\($0)" }
         }
+        report.notes += categoryColumnNotes(raw, options: options)
         if let items = raw.items {
             let ids = items.column("item_id")!
             itemRows = targetOfSample.map { t in ids.tokens.lookup(t).map { rowOf(ids, $0) } ?? -1 }
@@ -224,5 +228,21 @@ struct TokenGroups {
     init(_ strings: [String]) {
         var interner = TokenInterner()
         ids = strings.map { interner.intern($0) }
+    }
+}
+
+extension PreparedDataset {
+    /// A note when neither table has the configured category column but one looks like a
+    /// category (its name contains "category"): the run would otherwise go on without
+    /// per-event categories and nobody would know why.
+    static func categoryColumnNotes(_ raw: RawDataset, options: DataOptions) -> [String] {
+        let tables = [raw.events] + (raw.items.map { [$0] } ?? [])
+        guard !tables.contains(where: { $0.column(options.itemCategoryColumn)?.spec.type == .token }) else { return [] }
+        return tables.flatMap { t in
+            t.columns.filter { $0.spec.type == .token && $0.name.lowercased().contains("category") }.map {
+                "\(t.file) has a token column \"\($0.name)\" but data.item_category_column is \"\(options.itemCategoryColumn)\"; "
+                    + "set data.item_category_column=\($0.name) to use it as each event's category"
+            }
+        }
     }
 }

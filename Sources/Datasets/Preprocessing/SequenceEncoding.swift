@@ -13,9 +13,11 @@ extension PreparedDataset {
         func add(_ name: String, column: Column, hashed: Bool = false) { sources.append((name, column.tokenIDs!, column.tokens, hashed)) }
         add("event_type", column: try events.require("event_type", type: .token))
         add("item_id", column: try events.require("item_id", type: .token), hashed: options.itemHashBuckets != nil)
-        if let c = events.column("category_id"), c.spec.type == .token {
+        // The category field keeps its name whatever column it comes from (`data.item_category_column`).
+        let category = options.itemCategoryColumn
+        if let c = events.column(category), c.spec.type == .token {
             add("category_id", column: c)
-        } else if let items = raw.items, let c = items.column("category_id"), c.spec.type == .token, let rows = itemRowOfEventItem {
+        } else if let items = raw.items, let c = items.column(category), c.spec.type == .token, let rows = itemRowOfEventItem {
             // The item's category, joined through items.csv.
             let itemIDs = events.column("item_id")!.tokenIDs!, categoryIDs = c.tokenIDs!
             let ids = itemIDs.map { $0 >= 0 && rows[Int($0)] >= 0 ? categoryIDs[Int(rows[Int($0)])] : -1 }

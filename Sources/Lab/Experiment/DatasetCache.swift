@@ -27,6 +27,7 @@ public final class DatasetCache {
                  + "test \(r.splitCounts["test"] ?? 0)), \(r.events) events; dropped \(r.droppedEvents) events of unknown users/items; "
                  + "\(r.samplesWithoutEvents) samples without events; \(r.truncatedSequences) sequences truncated to \(options.maxLength)"
                  + (r.ignoredColumns.isEmpty ? "" : "; unused columns: \(r.ignoredColumns.joined(separator: ", "))"))
+        for note in r.notes { reporter("note: \(note)") }
         prepared[key] = d
         return d
     }

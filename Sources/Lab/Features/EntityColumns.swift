@@ -58,9 +58,9 @@ enum EntityColumns {
     /// with fewer than two training prices, or a non-positive price, gets none). Log, because
     /// prices are log-normal per category. Nil when items.csv has no `price:float` and
     /// `category_id:token`.
-    static func priceZWithinCategory(_ items: AtomicTable, rows: [Int32], training: [Bool]) -> FeatureColumn? {
-        guard let prices = items.column("price")?.floatValues, let categories = items.column("category_id")?.tokenIDs else { return nil }
-        let categoryCount = items.column("category_id")!.tokens.count
+    static func priceZWithinCategory(_ items: AtomicTable, rows: [Int32], training: [Bool], categoryColumn: String = "category_id") -> FeatureColumn? {
+        guard let prices = items.column("price")?.floatValues, let categories = items.column(categoryColumn)?.tokenIDs else { return nil }
+        let categoryCount = items.column(categoryColumn)!.tokens.count
         func logPrice(_ r: Int32) -> (Int, Double)? {
             guard r >= 0, case let c = categories[Int(r)], c >= 0, case let p = prices[Int(r)], p.isFinite, p > 0 else { return nil }
             return (Int(c), Foundation.log(p))

@@ -55,11 +55,13 @@ public enum FeatureExport {
                              maxImagePixels: Int = ImageLimits.defaultMaxPixels) throws -> FeatureTable {
         guard let histories = prepared.events else { preconditionFailure("prepare the dataset with DataOptions.keepSampleEvents = true") }
         let training = prepared.roles.map { $0 == .train }
-        var columns = try SequenceAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training)
+        let category = prepared.options.itemCategoryColumn
+        var columns = try SequenceAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training,
+                                                     categoryColumn: category)
         if let users = raw.users { columns += EntityColumns.columns(users, idColumn: "user_id", prefix: "user_", rows: histories.userRows) }
         if let items = raw.items {
             columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows)
-            if let z = EntityColumns.priceZWithinCategory(items, rows: histories.itemRows, training: training) { columns.append(z) }
+            if let z = EntityColumns.priceZWithinCategory(items, rows: histories.itemRows, training: training, categoryColumn: category) { columns.append(z) }
             if let users = raw.users {
                 columns += EntityColumns.targetInProfileLists(users: users, userRows: histories.userRows, items: items, itemRows: histories.itemRows)
             }

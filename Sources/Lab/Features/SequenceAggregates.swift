@@ -8,16 +8,16 @@ enum SequenceAggregates {
     /// Event columns that have features of their own (or are the sequence key).
     static let dedicatedColumns: Set<String> = ["user_id", "session_id", "timestamp", "event_type", "item_id", "category_id"]
 
-    static func columns(events: AtomicTable, items: AtomicTable?, histories h: SampleEvents,
-                        training: [Bool]) throws(DatasetError) -> [FeatureColumn] {
+    static func columns(events: AtomicTable, items: AtomicTable?, histories h: SampleEvents, training: [Bool],
+                        categoryColumn: String = "category_id") throws(DatasetError) -> [FeatureColumn] {
         let n = h.windows.count
         let timestamps = h.index.timestamps
         let types = try events.require("event_type", type: .token)
         let typeIDs = types.tokenIDs!
         let itemIDs = try events.require("item_id", type: .token).tokenIDs!
-        let categoryIDs = categoryPerEvent(events: events, items: items)
+        let categoryIDs = categoryPerEvent(events: events, items: items, column: categoryColumn)
         let sessionIDs = events.column("session_id").flatMap(\.tokenIDs)
-        let extraTokens = events.columns.filter { $0.tokenIDs != nil && !dedicatedColumns.contains($0.name) }
+        let extraTokens = events.columns.filter { $0.tokenIDs != nil && !dedicatedColumns.contains($0.name) && $0.name != categoryColumn }
         let extraFloats = events.columns.filter { $0.floatValues != nil && !dedicatedColumns.contains($0.name) }
 
         // Event types with a column: those in training windows, by name.
@@ -93,9 +93,9 @@ enum SequenceAggregates {
 
     /// The category of each event: events.csv's `category_id`, else the item's in items.csv
     /// (as the sequence encoder takes it); nil when neither exists.
-    static func categoryPerEvent(events: AtomicTable, items: AtomicTable?) -> [Int32]? {
-        if let c = events.column("category_id"), let ids = c.tokenIDs { return ids }
-        guard let items, let categories = items.column("category_id")?.tokenIDs, let eventItems = events.column("item_id") else { return nil }
+    static func categoryPerEvent(events: AtomicTable, items: AtomicTable?, column: String = "category_id") -> [Int32]? {
+        if let c = events.column(column), let ids = c.tokenIDs { return ids }
+        guard let items, let categories = items.column(column)?.tokenIDs, let eventItems = events.column("item_id") else { return nil }
         let rowOfRaw = PreparedDataset.joinRows(from: eventItems.tokens, to: items, idColumn: "item_id")
         return eventItems.tokenIDs!.map { $0 >= 0 && rowOfRaw[Int($0)] >= 0 ? categories[Int(rowOfRaw[Int($0)])] : -1 }
     }

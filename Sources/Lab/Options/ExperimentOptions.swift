@@ -65,6 +65,7 @@ extension DataOptions {
         eventTokenColumns = data.strings("event_token_columns")
         eventFloatColumns = data.strings("event_float_columns")
         missingEntityPolicy = MissingEntityPolicy(rawValue: data.string("missing_entities"))!
+        itemCategoryColumn = data.string("item_category_column")
         let split = data["split"]!
         self.split = SplitStrategy(rawValue: split.string("strategy"))!
         fractions = SplitFractions(train: split.double("train"), valid: split.double("valid"), test: split.double("test"))
