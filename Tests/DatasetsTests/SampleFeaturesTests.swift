@@ -70,3 +70,57 @@ import Testing
         #expect(configured.report.notes.isEmpty)
     }
 }
+
+@Suite struct AutoSplitTests {
+    /// 60 users, three samples each (overlapping windows of one user), every fifth user anomalous.
+    func dataset(splitColumn: Bool) -> [String: String] {
+        var events = "user_id:token,timestamp:float,event_type:token,item_id:token\n"
+        var labels = "sample_id:token,user_id:token,cutoff:float,label:float" + (splitColumn ? ",split:token" : "") + "\n"
+        for u in 0..<60 {
+            for t in 0..<3 {
+                events += "u\(u),\(t + 1),view,i\(t)\n"
+                labels += "s\(u)_\(t),u\(u),\(t + 1),\(u % 5 == 0 ? 1 : 0)" + (splitColumn ? "," + ["train", "train", "valid", "test"][u % 4] : "") + "\n"
+            }
+        }
+        return ["events.csv": events, "labels.csv": labels]
+    }
+
+    func prepared(_ files: [String: String], _ strategy: SplitStrategy) throws -> PreparedDataset {
+        try withDataset(files) { folder in
+            var options = DataOptions()
+            options.split = strategy
+            return try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options)
+        }
+    }
+
+    func usersInSeveralSplits(_ d: PreparedDataset) -> Int {
+        var roles: [String: Set<SplitRole>] = [:]
+        for i in 0..<d.sampleCount { roles[String(d.sampleIDs[i].split(separator: "_")[0]), default: []].insert(d.roles[i]) }
+        return roles.values.filter { $0.count > 1 }.count
+    }
+
+    @Test func theDatasetsOwnSplitColumnIsTheDefault() throws {
+        let d = try prepared(dataset(splitColumn: true), .auto)
+        #expect(d.splitStrategy == .column)
+        #expect(d.report.notes.contains("labels.csv has a split column, so it is used (data.split.strategy auto → column)"))
+        #expect(d.roles[0] == .train && d.roles[3 * 2] == .valid && d.roles[3 * 3] == .test)
+    }
+
+    @Test func usersWithSeveralSamplesAreKeptWholeByDefault() throws {
+        let d = try prepared(dataset(splitColumn: false), .auto)
+        #expect(d.splitStrategy == .grouped && usersInSeveralSplits(d) == 0)
+        #expect(d.report.notes.contains { $0.hasPrefix("60 users have several samples, so the split keeps each user whole") })
+        // Stratified over users: every split holds anomalous users.
+        for role in SplitRole.allCases { #expect(d.indices(role).contains { d.labels[$0] == 1 }, "\(role)") }
+        // Choosing stratified explicitly opts out, and then a user does land on both sides.
+        #expect(usersInSeveralSplits(try prepared(dataset(splitColumn: false), .stratified)) > 0)
+    }
+
+    @Test func withOneSamplePerUserAutoIsExactlyStratified() throws {
+        var files = dataset(splitColumn: false)
+        files["labels.csv"] = files["labels.csv"]!.split(separator: "\n").enumerated().filter { $0.offset == 0 || $0.element.contains("_0,") }
+            .map(\.element).joined(separator: "\n") + "\n"
+        let auto = try prepared(files, .auto), stratified = try prepared(files, .stratified)
+        #expect(auto.splitStrategy == .stratified && auto.roles == stratified.roles && auto.report.notes.isEmpty)
+    }
+}

@@ -8,8 +8,15 @@ public enum SplitRole: Int8, Sendable, CaseIterable, CustomStringConvertible {
 
 /// How samples are divided. All strategies are seeded and deterministic.
 public enum SplitStrategy: String, Sendable, CaseIterable {
-    /// Random within each label class, so every split keeps the anomaly rate.
+    /// The default: the dataset's own `split` column when labels.csv has one; else `grouped`
+    /// when a user has several samples; else `stratified` (the same thing when every user has one).
+    case auto
+    /// Random within each label class, so every split keeps the anomaly rate. A user with
+    /// several samples may land in two splits: choosing this explicitly opts out of grouping.
     case stratified
+    /// Stratified over users: each user goes whole to one split (an anomalous user counts as
+    /// positive), so overlapping windows of one user never sit on both sides.
+    case grouped
     /// The earliest samples (by cutoff) train, the latest test: no look into the future.
     case time
     /// Users are assigned whole: no user appears in two splits.
@@ -43,6 +50,20 @@ public struct SplitFractions: Sendable, Equatable {
     }
 }
 
+extension SplitStrategy {
+    /// What `auto` becomes for these inputs, and why (for the run log).
+    static func resolvingAuto(_ inputs: SplitInputs) -> (SplitStrategy, reason: String) {
+        if inputs.declared != nil { return (.column, "labels.csv has a split column, so it is used (data.split.strategy auto → column)") }
+        var seen = Set<Int32>(), repeated = Set<Int32>()
+        for g in inputs.groups where !seen.insert(g).inserted { repeated.insert(g) }
+        if !repeated.isEmpty {
+            return (.grouped, "\(repeated.count) users have several samples, so the split keeps each user whole (data.split.strategy auto → grouped; "
+                    + "set stratified to opt out)")
+        }
+        return (.stratified, "")
+    }
+}
+
 /// Per-sample facts the split strategies need.
 public struct SplitInputs: Sendable {
     public var labels: [Float]
@@ -63,6 +84,24 @@ public enum Splitter {
         if strategy != .column, let problem = fractions.problem { throw .invalid(file: "config", message: problem) }
         var generator = RandomGenerator(seed: seed ^ 0x5EED_5B11)
         switch strategy {
+        case .auto:
+            return try assign(inputs, strategy: SplitStrategy.resolvingAuto(inputs).0, fractions: fractions, seed: seed, fold: fold)
+        case .grouped:
+            // Groups in order of their first sample, labelled positive when any sample is.
+            var groupOrder: [Int32] = [], positive: [Int32: Bool] = [:]
+            for (i, g) in inputs.groups.enumerated() {
+                if positive[g] == nil { groupOrder.append(g); positive[g] = false }
+                if inputs.labels[i] == 1 { positive[g] = true }
+            }
+            var roleOfGroup: [Int32: SplitRole] = [:]
+            for cls in [false, true] {
+                var members = groupOrder.filter { positive[$0] == cls }
+                members.shuffle(using: &generator)
+                var roles = [SplitRole](repeating: .train, count: members.count)
+                assignOrdered(Array(members.indices), into: &roles, fractions: fractions, fold: fold)
+                for (k, g) in members.enumerated() { roleOfGroup[g] = roles[k] }
+            }
+            return inputs.groups.map { roleOfGroup[$0]! }
         case .column:
             guard let declared = inputs.declared else {
                 throw .missingColumn(file: "labels.csv", column: "split", hint: "split strategy \"column\" needs a split:token column with train/valid/test.")

@@ -20,7 +20,7 @@ public struct DataOptions: Sendable {
     public var missingEntityPolicy: MissingEntityPolicy = .drop
     /// The token column (of events.csv, else items.csv) that gives each event's category.
     public var itemCategoryColumn = "category_id"
-    public var split: SplitStrategy = .stratified
+    public var split: SplitStrategy = .auto
     public var fractions = SplitFractions()
     public var fold: (index: Int, count: Int)? = nil
     public var seed: UInt64 = 0

@@ -24,6 +24,8 @@ public struct PreparedDataset: Sendable {
     public var events: SampleEvents?
     /// What messages call the labels file (`labels.csv`).
     public var labelsFile: String
+    /// The split strategy used (what `auto` became).
+    public var splitStrategy: SplitStrategy
     public var report: PreparationReport
 
     public var sampleCount: Int { labels.count }
@@ -34,16 +36,16 @@ public struct PreparedDataset: Sendable {
     /// anomalies among them. Found before training, the error names the labels file instead of
     /// surfacing later as an empty batch or a meaningless score. (Feature export does not ask.)
     public func checkTrainable() throws(DatasetError) {
-        let strategy = "data.split.strategy \"\(options.split.rawValue)\"" + (options.fold.map { ", fold \($0.index + 1) of \($0.count)" } ?? "")
+        let strategy = "data.split.strategy \"\(splitStrategy.rawValue)\"" + (options.fold.map { ", fold \($0.index + 1) of \($0.count)" } ?? "")
         let training = indices(.train)
         guard !training.isEmpty else {
             throw .invalid(file: labelsFile, message: "the training split is empty (0 of \(sampleCount) samples; \(strategy)); "
-                           + (options.split == .column ? "mark some rows split=train" : "add samples or change data.split"))
+                           + (splitStrategy == .column ? "mark some rows split=train" : "add samples or change data.split"))
         }
         guard training.contains(where: { labels[$0] == 1 }) else {
             throw .invalid(file: labelsFile, message: "the training split has no positive samples (label 1) among its \(training.count) samples "
                            + "(\(strategy)); the detector needs anomalies to learn from: add label-1 samples"
-                           + (options.split == .column ? " to split=train" : " or change data.split"))
+                           + (splitStrategy == .column ? " to split=train" : " or change data.split"))
         }
     }
 }
@@ -143,13 +145,19 @@ extension PreparedDataset {
         let declared: [SplitRole?]? = labels.column("split").map { c in
             c.tokenIDs!.map { id in id < 0 ? nil : SplitRole.allCases.first { $0.description == c.tokens.string(id) } }
         }
-        if let declared, options.split == .column, let bad = declared.firstIndex(where: { $0 == nil }) {
+        let splitInputs = SplitInputs(labels: labelValues, cutoffs: cutoffs, groups: userGroups.ids, declared: declared)
+        var strategy = options.split
+        if strategy == .auto {
+            let (resolved, reason) = SplitStrategy.resolvingAuto(splitInputs)
+            strategy = resolved
+            if !reason.isEmpty { report.notes.append(reason) }
+        }
+        if let declared, strategy == .column, let bad = declared.firstIndex(where: { $0 == nil }) {
             let c = labels.column("split")!, id = c.tokenIDs![bad]
             throw .csv(file: labels.file, line: Int(labels.lines[bad]), column: columnNumber(labels, "split"),
                        message: "split must be train, valid or test, found \(id < 0 ? "an empty field" : "\"\(c.tokens.string(id))\"")")
         }
-        let roles = try Splitter.assign(SplitInputs(labels: labelValues, cutoffs: cutoffs, groups: userGroups.ids, declared: declared),
-                                        strategy: options.split, fractions: options.fractions, seed: options.seed, fold: options.fold)
+        let roles = try Splitter.assign(splitInputs, strategy: strategy, fractions: options.fractions, seed: options.seed, fold: options.fold)
         let training = roles.map { $0 == .train }
         for r in SplitRole.allCases { report.splitCounts[r.description] = roles.filter { $0 == r }.count }
 
@@ -202,7 +210,7 @@ extension PreparedDataset {
             imagePaths: imagePaths, targetItems: targetOfSample,
             events: options.keepSampleEvents
                 ? SampleEvents(index: index, windows: histories, historyLengths: historyLengths, userRows: userRows, itemRows: itemRows) : nil,
-            labelsFile: labels.file, report: report)
+            labelsFile: labels.file, splitStrategy: strategy, report: report)
     }
 
     /// For each raw id of `tokens`, the row of `table` with that id (−1 if none).

@@ -44,8 +44,10 @@ public enum ExperimentSchema {
             ConfigField("missing_entities", .choice(MissingEntityPolicy.allCases.map(\.rawValue)), default: "drop",
                         "Events whose user or item has no row in users.csv/items.csv: drop them (counted in the log) or stop with an error."),
             ConfigField("split", .checked(.object([
-                ConfigField("strategy", .choice(SplitStrategy.allCases.map(\.rawValue)), default: "stratified",
-                            "stratified (by label), time (train on the earliest), user_disjoint, or column (labels.csv split)."),
+                ConfigField("strategy", .choice(SplitStrategy.allCases.map(\.rawValue)), default: "auto",
+                            "auto (the default): labels.csv's `split` column when it has one, else `grouped` when a user has several samples, else `stratified`; "
+                                + "stratified (by label; a user may land in two splits), grouped (stratified over whole users), time (train on the earliest), "
+                                + "user_disjoint (whole users, not stratified), or column (labels.csv's split). The log says what auto chose."),
                 ConfigField("train", .number(min: 0, max: 1, exclusiveMinimum: true), default: 0.7, "Training share."),
                 ConfigField("valid", .number(min: 0, max: 1, exclusiveMinimum: true), default: 0.15, "Validation share."),
                 ConfigField("test", .number(min: 0, max: 1, exclusiveMinimum: true), default: 0.15, "Test share."),
