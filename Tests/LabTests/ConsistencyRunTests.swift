@@ -38,6 +38,13 @@ import Tensor
 
         let metrics = read(dir + "/metrics.json")
         #expect(metrics.contains("\"test_roc_auc_by_type\""))
+        // Coverage: the share of test anomalies with a failed check, recomputed from explanations.csv.
+        let json = try JSONParser.parse(metrics)
+        let rows = explanations.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let testAnomalies = rows.filter { $0[1] == "test" && $0[2] == "1" }
+        let covered = Double(testAnomalies.filter { !$0[6].isEmpty }.count) / Double(testAnomalies.count)
+        #expect(json.at("explanations.test_coverage")?.doubleValue == covered && json.at("explanations.quantile") == 0.99)
+        #expect(read(dir + "/log.txt").contains(String(format: "explanations: %.0f%% of test anomalies failed", 100 * covered)))
     }
 
     @Test func aHeadWhoseModalityTheModelLacksIsSkippedWithANote() throws {

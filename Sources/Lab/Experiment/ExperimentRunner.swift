@@ -158,12 +158,18 @@ public final class ExperimentRunner {
         }
 
         let evaluation = try Evaluator.evaluate(model: model, builder: builder, extra: surprises, options: options.evaluation, masked: masked)
-        let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
+        let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold,
+                                   explanationQuantile: options.evaluation.explanationQuantile)
         try RunWriter(files: files).write(identity, model: model, dataset: dataset, outcome: outcome, evaluation: evaluation, consistency: consistency,
                                           trainingSeconds: trainingSeconds, checkpoint: saveCheckpoints ? schema : nil)
         // Each run has its own tensor sizes: hand the cached buffers back rather than let the
         // pool grow to the union of every variant's sizes.
         BufferPool.shared.trim()
+        if let consistency, let coverage = ExplanationCutoffs(fit: consistency, dataset: dataset, quantile: options.evaluation.explanationQuantile)
+            .coverage(of: evaluation.test.samples, dataset: dataset) {
+            reporter.log(String(format: "explanations: %.0f%% of test anomalies failed at least one consistency check (above the %g%% quantile of normal training samples)",
+                                100 * coverage, 100 * options.evaluation.explanationQuantile))
+        }
         let test = evaluation.testMetrics
         reporter.log(String(format: "test: ROC-AUC %@, AP %@, F1 %@ at threshold %.4f (chosen on validation by %@)",
                             Trainer.text(test.rocAUC), Trainer.text(test.averagePrecision), Trainer.text(test.f1),

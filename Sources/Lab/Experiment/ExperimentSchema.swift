@@ -114,6 +114,8 @@ public enum ExperimentSchema {
                         "How the decision threshold is chosen on validation: best F1, or a target false-positive rate."),
             ConfigField("target_fpr", .number(min: 0, max: 1, exclusiveMinimum: true), default: 0.01, "Target FPR when threshold is fpr."),
             ConfigField("precision_at_k", .list(.integer(min: 1)), default: [10, 50, 100], "k values for precision@k."),
+            ConfigField("explanation_quantile", .number(min: 0, max: 1, exclusiveMinimum: true), default: 0.99,
+                        "A consistency check counts as failed in explanations.csv when its surprise is above this quantile of the normal training samples' (metrics.json reports the share of anomalies covered)."),
         ])
     }
 

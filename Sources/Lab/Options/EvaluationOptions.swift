@@ -4,6 +4,7 @@ public struct EvaluationOptions: Codable, Sendable, Hashable {
     public var threshold: String
     public var targetFpr: Double
     public var precisionAtK: [Int]
+    public var explanationQuantile: Double
 
     public var thresholdRule: ThresholdRule { threshold == "fpr" ? .falsePositiveRate(targetFpr) : .maxF1 }
 }

@@ -5,23 +5,17 @@ import Support
 
 extension RunFiles {
     /// explanations.csv: for each scored sample, the consistency checks it failed — heads whose
-    /// surprise exceeds `percentile` of the training samples' — most surprising first, with a
-    /// sentence a reviewer can act on.
-    func writeExplanations(_ dataset: PreparedDataset, scored: [ScoredSamples], threshold: Double, fit: ConsistencyFit,
-                           percentile: Double = 0.99) throws {
+    /// surprise exceeds the cut-offs' quantile of the normal training samples' — most surprising
+    /// first, with a sentence a reviewer can act on.
+    func writeExplanations(_ dataset: PreparedDataset, scored: [ScoredSamples], threshold: Double, cutoffs: ExplanationCutoffs) throws {
+        let fit = cutoffs.fit
         var t = CSVTable(header: ["sample_id", "split", "label", "anomaly_type", "score", "predicted", "failed_checks", "explanation"])
         for s in scored {
             for (k, i) in s.samples.enumerated() {
-                var failed: [(head: Int, percentile: Double, surprise: Float)] = []
-                for j in fit.specs.indices {
-                    guard let v = fit.raw.value(sample: i, head: j) else { continue }
-                    let p = fit.percentile(v, head: j)
-                    if p >= percentile { failed.append((j, p, v)) }
-                }
-                failed.sort { $0.percentile != $1.percentile ? $0.percentile > $1.percentile : $0.surprise > $1.surprise }
+                let failed = cutoffs.failed(sample: i)
                 let checks = failed.map { String(format: "%@ (p%.1f)", fit.specs[$0.head].name, 100 * $0.percentile) }.joined(separator: "; ")
                 let sentence = failed.first.map { f in
-                    String(format: "%@ (surprise %.2f nats, above %.1f%% of training samples)",
+                    String(format: "%@ (surprise %.2f nats, above %.1f%% of normal training samples)",
                            Self.mismatch(fit.specs[f.head], sample: i, likeliest: fit.likeliest[i * fit.specs.count + f.head], dataset: dataset),
                            f.surprise, 100 * f.percentile)
                 } ?? ""

@@ -11,6 +11,8 @@ struct RunIdentity {
     var seed: Int
     var fold: Int?
     var thresholdRule: String
+    /// The quantile of normal training surprises above which a check counts as failed.
+    var explanationQuantile: Double
 }
 
 /// Writes a trained and evaluated run's files into its (staging) folder, each atomically:
@@ -31,9 +33,17 @@ struct RunWriter {
             "parameters": .number(Double(model.parameterCount)),
             "valid": e.validMetrics.json, "test": e.testMetrics.json,
         ]
-        if let consistency {
+        let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: run.explanationQuantile) }
+        if let consistency, let cutoffs {
             metrics = metrics.setting(["consistency"], to: ExperimentRunner.surpriseMetrics(consistency, dataset: dataset, valid: e.valid.samples,
                                                                                            test: e.test.samples))
+            func share(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
+            metrics = metrics.setting(["explanations"], to: [
+                "failed_check_above": "quantile of normal training samples' surprise, per head",
+                "quantile": .number(run.explanationQuantile),
+                "valid_coverage": share(cutoffs.coverage(of: e.valid.samples, dataset: dataset)),
+                "test_coverage": share(cutoffs.coverage(of: e.test.samples, dataset: dataset)),
+            ])
         }
         if !e.maskedTest.isEmpty {
             metrics = metrics.setting(["test_with_modality_masked"],
@@ -45,7 +55,7 @@ struct RunWriter {
                              "threads": .number(Double(ComputeThreads.count))], "timing.json")
         try files.writeHistory(outcome.history)
         try files.writePredictions(dataset, scored: [e.train, e.valid, e.test], threshold: e.threshold, consistency: consistency)
-        if let consistency { try files.writeExplanations(dataset, scored: [e.valid, e.test], threshold: e.threshold, fit: consistency) }
+        if let cutoffs { try files.writeExplanations(dataset, scored: [e.valid, e.test], threshold: e.threshold, cutoffs: cutoffs) }
         try e.attribution?.table.write(to: files.path("attribution_by_type.csv"))
         if let schema {
             try model.save(to: files.path("model.safetensors"), metadata: ["experiment": run.experiment, "variant": run.variant, "seed": "\(run.seed)"])

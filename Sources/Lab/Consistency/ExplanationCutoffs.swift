@@ -1,0 +1,46 @@
+import Datasets
+import Models
+
+/// When a consistency check counts as failed in an explanation: its surprise is above
+/// `quantile` of the *normal* training samples' surprises for that head. Calibrating on all
+/// training samples would let the anomalies among them raise the bar (with 10% anomalies, the
+/// 99th percentile of all sits among the anomalies themselves, and few checks ever fire).
+/// Labels are read for this only, in a supervised run; the fits themselves never see them.
+struct ExplanationCutoffs {
+    let fit: ConsistencyFit
+    let quantile: Double
+    /// Per head, the sorted surprises of normal training samples the head could judge.
+    let normalTraining: [[Float]]
+
+    init(fit: ConsistencyFit, dataset: PreparedDataset, quantile: Double) {
+        self.fit = fit
+        self.quantile = quantile
+        let normal = dataset.indices(.train).filter { dataset.labels[$0] == 0 }
+        normalTraining = fit.specs.indices.map { j in normal.compactMap { fit.raw.value(sample: $0, head: j) }.sorted() }
+    }
+
+    /// The share of normal training samples a surprise exceeds (0…1).
+    func percentile(_ value: Float, head: Int) -> Double {
+        let sorted = normalTraining[head]
+        guard !sorted.isEmpty else { return 0 }
+        return Double(ConsistencyFit.countBelow(value, sorted)) / Double(sorted.count)
+    }
+
+    /// The checks sample `i` failed, most surprising first.
+    func failed(sample i: Int) -> [(head: Int, percentile: Double, surprise: Float)] {
+        var out: [(head: Int, percentile: Double, surprise: Float)] = []
+        for j in fit.specs.indices {
+            guard let v = fit.raw.value(sample: i, head: j) else { continue }
+            let p = percentile(v, head: j)
+            if p >= quantile { out.append((j, p, v)) }
+        }
+        return out.sorted { $0.percentile != $1.percentile ? $0.percentile > $1.percentile : $0.surprise > $1.surprise }
+    }
+
+    /// The share of the anomalies among `samples` with at least one failed check (nil without anomalies).
+    func coverage(of samples: [Int], dataset: PreparedDataset) -> Double? {
+        let positives = samples.filter { dataset.labels[$0] == 1 }
+        guard !positives.isEmpty else { return nil }
+        return Double(positives.filter { !failed(sample: $0).isEmpty }.count) / Double(positives.count)
+    }
+}
