@@ -46,7 +46,13 @@ public final class DirectoryLock: @unchecked Sendable {
                 return .failure(DirectoryLockError(directory: directory, reason: "cannot open \(lockPath): \(String(cString: strerror(errno)))"))
             }
             guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-                let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                // The holder writes who it is right after locking: give it a moment to do so.
+                var holder: String?
+                for attempt in 0..<10 {
+                    holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if holder?.isEmpty == false || attempt == 9 { break }
+                    usleep(20_000)
+                }
                 close(descriptor)
                 return .failure(DirectoryLockError(
                     directory: directory,
