@@ -33,3 +33,36 @@ import Models
         #expect(cutoffs.failed(sample: normals.last!).count == 1 && cutoffs.failed(sample: normals.first!).isEmpty)
     }
 }
+
+/// A head's worth: its held-out surprise against the training class frequencies.
+@Suite struct HeadWorthTests {
+    @Test func aHeadNoBetterThanTheClassFrequenciesIsFlagged() throws {
+        let dir = scratchDirectory()
+        let config = try tinyConfig(dir, ["model.consistency.heads={\"h\": {\"from\": \"image\", \"predict\": \"attributes.category_id\"}}"])
+        let dataset = try ExperimentRunner(config: config, reporter: { _ in }).dataset(fold: nil)
+        let spec = try #require(try ConsistencyHeadSpec.parseAll(ModelOptions(section: config["model"]!).consistency.heads,
+                                                                 schema: dataset.schema(imageSize: 16)).first)
+        let n = dataset.sampleCount, train = dataset.indices(.train)
+        // The training marginal, add-one smoothed, computed here independently.
+        let declared = train.map { RunFiles.declaredClass(spec.target, sample: $0, dataset: dataset)! }
+        var counts = [Double](repeating: 1, count: spec.target.classes)
+        for y in declared { counts[Int(y)] += 1 }
+        let total = counts.reduce(0, +)
+        func fit(_ surprise: (Int) -> Float) -> ConsistencyFit {
+            let values = (0..<n).map(surprise)
+            return ConsistencyFit(specs: [spec], raw: SurpriseTable(heads: ["h"], values: values, present: [Float](repeating: 1, count: n)),
+                                  trainingSurprises: [train.map { values[$0] }.sorted()], likeliest: [Int32](repeating: 0, count: n))
+        }
+        // A head that says exactly what the frequencies say gains nothing and is flagged.
+        let classOf = Dictionary(uniqueKeysWithValues: zip(train, declared))
+        let guessing = fit { i in classOf[i].map { Float(-Foundation.log(counts[Int($0)] / total)) } ?? 0 }
+        let gain = try #require(HeadWorth.heldOutGain(guessing, head: 0, dataset: dataset))
+        #expect(Swift.abs(gain) < 1e-5, "\(gain)")
+        #expect(HeadWorth.weak(guessing, dataset: dataset).map(\.name) == ["h"])
+        // A head that is always sure and right gains the marginal's whole entropy and is not.
+        let entropy = declared.reduce(0.0) { $0 - Foundation.log(counts[Int($1)] / total) } / Double(declared.count)
+        let certain = fit { _ in 0 }
+        #expect(Swift.abs(try #require(HeadWorth.heldOutGain(certain, head: 0, dataset: dataset)) - entropy) < 1e-9)
+        #expect(HeadWorth.weak(certain, dataset: dataset).isEmpty)
+    }
+}

@@ -20,6 +20,10 @@ extension ExperimentRunner {
         let hits = cache.hits
         let fit = try cache.fit(key) { try fitter.fit() }
         if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
+        for (name, gain) in HeadWorth.weak(fit, dataset: builder.dataset) {
+            reporter.log(String(format: "warning: consistency head %@ predicts its target no better than the training class frequencies on held-out folds "
+                                + "(gain %.3f nats): its surprises are noise to the classifier; consider disabling it", name, gain))
+        }
         let evidenceOptions = options.evidence
         let surprises = fit.scaled(evidenceOptions.scaling)
 

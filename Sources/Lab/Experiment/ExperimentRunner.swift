@@ -194,7 +194,8 @@ extension ExperimentRunner {
             let byType: [(String, JSONValue)] = types.map { type in
                 (type, auc(test.filter { dataset.anomalyTypes[$0] == type || dataset.labels[$0] == 0 }))
             }
-            return (fit.specs[j].name, .object([("predicts", .string(fit.specs[j].target.path)), ("valid_roc_auc", auc(valid)),
+            let gain = HeadWorth.heldOutGain(fit, head: j, dataset: dataset).map { JSONValue.number($0) } ?? .null
+            return (fit.specs[j].name, .object([("predicts", .string(fit.specs[j].target.path)), ("heldout_gain_nats", gain), ("valid_roc_auc", auc(valid)),
                                                 ("test_roc_auc", auc(test)), ("test_roc_auc_by_type", .object(byType))]))
         })
     }
