@@ -5,9 +5,9 @@ import Models
 /// What a consistency head knows about its own target, measured where it cannot cheat: on the
 /// training samples, whose surprises come from heads fitted on the other folds. The gain is the
 /// training marginal's mean −log p(declared) minus the head's (nats): near zero or below, the
-/// head predicts no better than the class frequencies and its surprises are noise to the
-/// classifier. (The marginal is counted on the same samples, add-one smoothed — if anything in
-/// its favour.)
+/// head predicts no better than the class frequencies, and its surprise can only flag rare
+/// values (which may still mark anomalies: its ROC-AUC says). (The marginal is counted on the
+/// same samples, add-one smoothed — if anything in its favour.)
 enum HeadWorth {
     static func heldOutGain(_ fit: ConsistencyFit, head j: Int, dataset: PreparedDataset) -> Double? {
         let target = fit.specs[j].target
@@ -25,7 +25,7 @@ enum HeadWorth {
         return marginal - head
     }
 
-    /// Heads whose held-out gain is below `floor` nats, with their gains, for a warning.
+    /// Heads whose held-out gain is below `floor` nats, with their gains, for a note.
     static func weak(_ fit: ConsistencyFit, dataset: PreparedDataset, floor: Double = 0.02) -> [(name: String, gain: Double)] {
         fit.specs.indices.compactMap { j in
             heldOutGain(fit, head: j, dataset: dataset).flatMap { $0 < floor ? (fit.specs[j].name, $0) : nil }

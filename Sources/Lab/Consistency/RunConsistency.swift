@@ -21,8 +21,9 @@ extension ExperimentRunner {
         let fit = try cache.fit(key) { try fitter.fit() }
         if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
         for (name, gain) in HeadWorth.weak(fit, dataset: builder.dataset) {
-            reporter.log(String(format: "warning: consistency head %@ predicts its target no better than the training class frequencies on held-out folds "
-                                + "(gain %.3f nats): its surprises are noise to the classifier; consider disabling it", name, gain))
+            reporter.log(String(format: "note: consistency head %@ predicts its target little better than the training class frequencies on held-out "
+                                + "folds (gain %.3f nats): its surprise then mostly flags rare values; check its ROC-AUC in metrics.json before relying on it",
+                                name, gain))
         }
         let evidenceOptions = options.evidence
         let surprises = fit.scaled(evidenceOptions.scaling)
