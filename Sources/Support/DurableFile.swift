@@ -23,7 +23,7 @@ public enum DurableFile {
             let target = URL(fileURLWithPath: path)
             let directory = target.deletingLastPathComponent()
             self.path = path
-            temporary = directory.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+            temporary = DurableFile.temporaryPath(for: target)
             guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
                 throw WriteError(path: path, reason: "cannot create a file in \(directory.path) (does the directory exist and is it writable?)")
             }
@@ -90,6 +90,20 @@ public enum DurableFile {
     public static func createDirectory(_ directory: String) throws(WriteError) {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw WriteError(path: directory, reason: "cannot create the directory: \(error.localizedDescription)")
+        }
+    }
+
+    /// The temporary file a write of `path` goes through first (`.<name>.<uuid>.tmp` beside it).
+    static func temporaryPath(for target: URL) -> URL {
+        target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+    }
+
+    /// Removes the temporary files a killed writer left in `directory`. Only safe while no live
+    /// writer can own them (the caller holds the folder's lock).
+    public static func removeStaleTemporaryFiles(in directory: String) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
         }
     }
 }

@@ -64,7 +64,7 @@ public final class ExperimentRunner {
     func holdExperimentLock() throws {
         guard experimentLock == nil else { return }
         experimentLock = try DirectoryLock.acquire(experimentDirectory)
-        RunFolder.removeStaleTemporaryFiles(in: experimentDirectory)
+        DurableFile.removeStaleTemporaryFiles(in: experimentDirectory)
     }
 
     public static func variantName(_ modalities: [Modality], full: [Modality]) -> String {

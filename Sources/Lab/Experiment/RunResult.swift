@@ -23,12 +23,10 @@ extension RunResult {
     static func load(directory: String, variant: String, seed: Int, fold: Int?) throws -> RunResult {
         func json(_ name: String) throws -> JSONValue {
             let path = (directory as NSString).appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard let json = try ResultFileError.readJSON(path) else {
                 throw ResultFileError(path: path, "missing from a run folder marked complete; delete the folder to run it again")
             }
-            do { return try JSONParser.parse(String(decoding: data, as: UTF8.self)) } catch {
-                throw ResultFileError(path: path, line: error.line, "invalid JSON at column \(error.column): \(error.message)")
-            }
+            return json
         }
         let metrics = try json("metrics.json"), timing = try json("timing.json")
         guard let valid = metrics["valid"].flatMap(SplitMetrics.init(json:)), let test = metrics["test"].flatMap(SplitMetrics.init(json:)) else {

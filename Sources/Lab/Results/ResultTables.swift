@@ -12,12 +12,8 @@ public struct RunRecord: Sendable {
 
     public static func read(directory: String) throws -> RunRecord {
         let path = (directory as NSString).appendingPathComponent("metrics.json")
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let json = try ResultFileError.readJSON(path) else {
             throw ResultFileError(path: path, "missing (is \(directory) a finished run folder?)")
-        }
-        let json: JSONValue
-        do { json = try JSONParser.parse(String(decoding: data, as: UTF8.self)) } catch {
-            throw ResultFileError(path: path, line: error.line, "invalid JSON at column \(error.column): \(error.message)")
         }
         guard let variant = json["variant"]?.stringValue, let seed = json["seed"]?.intValue, let test = json["test"] else {
             throw ResultFileError(path: path, "lacks variant, seed or test metrics")

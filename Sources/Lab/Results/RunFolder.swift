@@ -52,14 +52,14 @@ public struct RunFolder: Sendable {
         try? fm.removeItem(atPath: replaced)
         if !resume || !hasStaging { try? fm.removeItem(atPath: staging) }
         try DurableFile.createDirectory(staging)
-        Self.removeStaleTemporaryFiles(in: staging)
+        DurableFile.removeStaleTemporaryFiles(in: staging)
     }
 
     /// Writes the completion marker into the staging folder and renames it into place, over
     /// any earlier run of the same name (moved aside first, then deleted).
     public func publish() throws {
         let fm = FileManager.default
-        Self.removeStaleTemporaryFiles(in: staging)
+        DurableFile.removeStaleTemporaryFiles(in: staging)
         let files = ((try? fm.contentsOfDirectory(atPath: staging)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
         let marker: JSONValue = ["format": 1, "files": .array(files.map { .string($0) })]
         try DurableFile.write(marker.rendered() + "\n", to: (staging as NSString).appendingPathComponent(Self.marker))
@@ -76,15 +76,6 @@ public struct RunFolder: Sendable {
         return (parent as NSString).appendingPathComponent(".\(name).replaced")
     }
 
-    /// Removes `DurableFile`'s temporary files (`.<name>.<uuid>.tmp`) left by a killed writer.
-    /// Only called while the experiment's lock is held, so no live writer owns them.
-    public static func removeStaleTemporaryFiles(in directory: String) {
-        let fm = FileManager.default
-        for name in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
-        }
-    }
-
     /// Refuses to resume when `saved` (the config the folder was made with) differs from `now`.
     public static func checkSameConfig(saved: JSONValue, now: JSONValue, folder: String) throws {
         let differences = saved.differences(to: now)
@@ -93,10 +84,6 @@ public struct RunFolder: Sendable {
 
     /// The config a run folder (staging or final) was made with, if it has one.
     public static func savedConfig(in directory: String) throws -> JSONValue? {
-        let path = (directory as NSString).appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        do { return try JSONParser.parse(String(decoding: data, as: UTF8.self)) } catch {
-            throw ResultFileError(path: path, line: error.line, "invalid JSON at column \(error.column): \(error.message)")
-        }
+        try ResultFileError.readJSON((directory as NSString).appendingPathComponent("config.json"))
     }
 }
