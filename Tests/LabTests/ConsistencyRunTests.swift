@@ -44,6 +44,8 @@ import Tensor
         let testAnomalies = rows.filter { $0[1] == "test" && $0[2] == "1" }
         let covered = Double(testAnomalies.filter { !$0[6].isEmpty }.count) / Double(testAnomalies.count)
         #expect(json.at("explanations.test_coverage")?.doubleValue == covered && json.at("explanations.quantile") == 0.99)
+        // Each head's held-out gain, measured once when fitted, is reported.
+        #expect(json["consistency"]?.objectPairs?.allSatisfy { $0.1["heldout_gain_nats"]?.doubleValue != nil } == true)
         #expect(read(dir + "/log.txt").contains(String(format: "explanations: %.0f%% of test anomalies failed", 100 * covered)))
     }
 

@@ -58,11 +58,15 @@ import Models
         let guessing = fit { i in classOf[i].map { Float(-Foundation.log(counts[Int($0)] / total)) } ?? 0 }
         let gain = try #require(HeadWorth.heldOutGain(guessing, head: 0, dataset: dataset))
         #expect(Swift.abs(gain) < 1e-5, "\(gain)")
-        #expect(HeadWorth.weak(guessing, dataset: dataset).map(\.name) == ["h"])
+        var measured = guessing
+        measured.heldOutGains = [gain]
+        #expect(HeadWorth.weak(measured).map(\.name) == ["h"])
         // A head that is always sure and right gains the marginal's whole entropy and is not.
         let entropy = declared.reduce(0.0) { $0 - Foundation.log(counts[Int($1)] / total) } / Double(declared.count)
         let certain = fit { _ in 0 }
         #expect(Swift.abs(try #require(HeadWorth.heldOutGain(certain, head: 0, dataset: dataset)) - entropy) < 1e-9)
-        #expect(HeadWorth.weak(certain, dataset: dataset).isEmpty)
+        var certainMeasured = certain
+        certainMeasured.heldOutGains = [HeadWorth.heldOutGain(certain, head: 0, dataset: dataset)]
+        #expect(HeadWorth.weak(certainMeasured).isEmpty)
     }
 }

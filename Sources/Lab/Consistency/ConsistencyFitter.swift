@@ -15,12 +15,16 @@ public struct ConsistencyFit {
     public var trainingSurprises: [[Float]]
     /// `[samples × heads]`: the target class each head found likeliest (what the sources suggest).
     public var likeliest: [Int32]
+    /// Per head, its held-out gain over the training class frequencies (`HeadWorth`), measured
+    /// once when fitted; empty for a fit made by hand.
+    public var heldOutGains: [Double?] = []
 
     /// The fraction of training samples a surprise exceeds (0…1), for a head.
-    public func percentile(_ value: Float, head: Int) -> Double {
-        let sorted = trainingSurprises[head]
-        guard !sorted.isEmpty else { return 0 }
-        return Double(Self.countBelow(value, sorted)) / Double(sorted.count)
+    public func percentile(_ value: Float, head: Int) -> Double { Self.share(below: value, in: trainingSurprises[head]) }
+
+    /// The fraction of `sorted` below `value` (0 when empty).
+    static func share(below value: Float, in sorted: [Float]) -> Double {
+        sorted.isEmpty ? 0 : Double(countBelow(value, sorted)) / Double(sorted.count)
     }
 
     /// The surprises as the classifier reads them, scaled per head with training samples only.
@@ -99,8 +103,10 @@ public struct ConsistencyFitter {
         let sortedTraining = (0..<h).map { j in train.filter { present[$0 * h + j] != 0 }.map { values[$0 * h + j] }.sorted() }
         log(String(format: "consistency: %d heads cross-fitted over %d folds in %.1fs", h, k, Date().timeIntervalSince(began)))
         let names = specs.map(\.name)
-        return ConsistencyFit(specs: specs, raw: SurpriseTable(heads: names, values: values, present: present), trainingSurprises: sortedTraining,
-                              likeliest: likeliest)
+        var fit = ConsistencyFit(specs: specs, raw: SurpriseTable(heads: names, values: values, present: present), trainingSurprises: sortedTraining,
+                                 likeliest: likeliest)
+        fit.heldOutGains = specs.indices.map { HeadWorth.heldOutGain(fit, head: $0, dataset: dataset) }
+        return fit
     }
 
     private func fitModel(_ model: ConsistencyModel, on samples: [Int], fold: Int) throws -> Double {

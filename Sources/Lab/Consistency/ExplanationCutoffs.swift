@@ -20,11 +20,7 @@ struct ExplanationCutoffs {
     }
 
     /// The share of normal training samples a surprise exceeds (0…1).
-    func percentile(_ value: Float, head: Int) -> Double {
-        let sorted = normalTraining[head]
-        guard !sorted.isEmpty else { return 0 }
-        return Double(ConsistencyFit.countBelow(value, sorted)) / Double(sorted.count)
-    }
+    func percentile(_ value: Float, head: Int) -> Double { ConsistencyFit.share(below: value, in: normalTraining[head]) }
 
     /// The checks sample `i` failed, most surprising first.
     func failed(sample i: Int) -> [(head: Int, percentile: Double, surprise: Float)] {

@@ -26,9 +26,7 @@ enum HeadWorth {
     }
 
     /// Heads whose held-out gain is below `floor` nats, with their gains, for a note.
-    static func weak(_ fit: ConsistencyFit, dataset: PreparedDataset, floor: Double = 0.02) -> [(name: String, gain: Double)] {
-        fit.specs.indices.compactMap { j in
-            heldOutGain(fit, head: j, dataset: dataset).flatMap { $0 < floor ? (fit.specs[j].name, $0) : nil }
-        }
+    static func weak(_ fit: ConsistencyFit, floor: Double = 0.02) -> [(name: String, gain: Double)] {
+        zip(fit.specs, fit.heldOutGains).compactMap { spec, gain in gain.flatMap { $0 < floor ? (spec.name, $0) : nil } }
     }
 }

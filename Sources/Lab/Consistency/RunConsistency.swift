@@ -20,7 +20,7 @@ extension ExperimentRunner {
         let hits = cache.hits
         let fit = try cache.fit(key) { try fitter.fit() }
         if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
-        for (name, gain) in HeadWorth.weak(fit, dataset: builder.dataset) {
+        for (name, gain) in HeadWorth.weak(fit) {
             reporter.log(String(format: "note: consistency head %@ predicts its target little better than the training class frequencies on held-out "
                                 + "folds (gain %.3f nats): its surprise then mostly flags rare values; check its ROC-AUC in metrics.json before relying on it",
                                 name, gain))

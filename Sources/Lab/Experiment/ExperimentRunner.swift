@@ -158,15 +158,14 @@ public final class ExperimentRunner {
         }
 
         let evaluation = try Evaluator.evaluate(model: model, builder: builder, extra: surprises, options: options.evaluation, masked: masked)
-        let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold,
-                                   explanationQuantile: options.evaluation.explanationQuantile)
-        try RunWriter(files: files).write(identity, model: model, dataset: dataset, outcome: outcome, evaluation: evaluation, consistency: consistency,
-                                          trainingSeconds: trainingSeconds, checkpoint: saveCheckpoints ? schema : nil)
+        let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
+        let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
+        let coverage = try RunWriter(files: files).write(identity, model: model, dataset: dataset, outcome: outcome, evaluation: evaluation,
+                                                         explanations: cutoffs, trainingSeconds: trainingSeconds, checkpoint: saveCheckpoints ? schema : nil)
         // Each run has its own tensor sizes: hand the cached buffers back rather than let the
         // pool grow to the union of every variant's sizes.
         BufferPool.shared.trim()
-        if let consistency, let coverage = ExplanationCutoffs(fit: consistency, dataset: dataset, quantile: options.evaluation.explanationQuantile)
-            .coverage(of: evaluation.test.samples, dataset: dataset) {
+        if let coverage {
             reporter.log(String(format: "explanations: %.0f%% of test anomalies failed at least one consistency check (above the %g%% quantile of normal training samples)",
                                 100 * coverage, 100 * options.evaluation.explanationQuantile))
         }
@@ -177,26 +176,5 @@ public final class ExperimentRunner {
         return RunResult(variant: variant, seed: seed, fold: fold, directory: files.directory, valid: evaluation.validMetrics, test: test,
                          bestEpoch: outcome.bestEpoch, parameterCount: model.parameterCount, trainingSeconds: trainingSeconds,
                          scoringSecondsPerSample: evaluation.test.secondsPerSample, maskedTest: evaluation.maskedTest)
-    }
-}
-
-extension ExperimentRunner {
-    /// How well each head's surprise alone ranks anomalies (ROC-AUC over the samples it judged).
-    static func surpriseMetrics(_ fit: ConsistencyFit, dataset: PreparedDataset, valid: [Int], test: [Int]) -> JSONValue {
-        .object(fit.specs.indices.map { j in
-            func auc(_ samples: [Int]) -> JSONValue {
-                let judged = samples.filter { fit.raw.value(sample: $0, head: j) != nil }
-                let curve = RankingCurve(scores: judged.map { Double(fit.raw.value(sample: $0, head: j)!) }, labels: judged.map { dataset.labels[$0] == 1 })
-                return curve.rocAUC.map { .number($0) } ?? .null
-            }
-            // Per anomaly type: that type against the normal samples (which check catches what).
-            let types = Set(test.map { dataset.anomalyTypes[$0] }.filter { !$0.isEmpty }).sorted()
-            let byType: [(String, JSONValue)] = types.map { type in
-                (type, auc(test.filter { dataset.anomalyTypes[$0] == type || dataset.labels[$0] == 0 }))
-            }
-            let gain = HeadWorth.heldOutGain(fit, head: j, dataset: dataset).map { JSONValue.number($0) } ?? .null
-            return (fit.specs[j].name, .object([("predicts", .string(fit.specs[j].target.path)), ("heldout_gain_nats", gain), ("valid_roc_auc", auc(valid)),
-                                                ("test_roc_auc", auc(test)), ("test_roc_auc_by_type", .object(byType))]))
-        })
     }
 }

@@ -11,8 +11,6 @@ struct RunIdentity {
     var seed: Int
     var fold: Int?
     var thresholdRule: String
-    /// The quantile of normal training surprises above which a check counts as failed.
-    var explanationQuantile: Double
 }
 
 /// Writes a trained and evaluated run's files into its (staging) folder, each atomically:
@@ -22,8 +20,11 @@ struct RunIdentity {
 struct RunWriter {
     let files: RunFiles
 
+    /// Returns the share of test anomalies with a failed consistency check (nil without heads or anomalies).
+    @discardableResult
     func write(_ run: RunIdentity, model: MultimodalModel, dataset: PreparedDataset, outcome: TrainingOutcome, evaluation e: RunEvaluation,
-               consistency: ConsistencyFit?, trainingSeconds: Double, checkpoint schema: DatasetSchema?) throws {
+               explanations cutoffs: ExplanationCutoffs?, trainingSeconds: Double, checkpoint schema: DatasetSchema?) throws -> Double? {
+        let consistency = cutoffs?.fit
         var metrics: JSONValue = [
             "experiment": .string(run.experiment), "variant": .string(run.variant), "seed": .number(Double(run.seed)),
             "fold": run.fold.map { .number(Double($0)) } ?? .null,
@@ -33,16 +34,16 @@ struct RunWriter {
             "parameters": .number(Double(model.parameterCount)),
             "valid": e.validMetrics.json, "test": e.testMetrics.json,
         ]
-        let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: run.explanationQuantile) }
+        var testCoverage: Double?
         if let consistency, let cutoffs {
-            metrics = metrics.setting(["consistency"], to: ExperimentRunner.surpriseMetrics(consistency, dataset: dataset, valid: e.valid.samples,
-                                                                                           test: e.test.samples))
+            metrics = metrics.setting(["consistency"], to: consistency.metricsJSON(dataset: dataset, valid: e.valid.samples, test: e.test.samples))
             func share(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
+            testCoverage = cutoffs.coverage(of: e.test.samples, dataset: dataset)
             metrics = metrics.setting(["explanations"], to: [
                 "failed_check_above": "quantile of normal training samples' surprise, per head",
-                "quantile": .number(run.explanationQuantile),
+                "quantile": .number(cutoffs.quantile),
                 "valid_coverage": share(cutoffs.coverage(of: e.valid.samples, dataset: dataset)),
-                "test_coverage": share(cutoffs.coverage(of: e.test.samples, dataset: dataset)),
+                "test_coverage": share(testCoverage),
             ])
         }
         if !e.maskedTest.isEmpty {
@@ -61,5 +62,6 @@ struct RunWriter {
             try model.save(to: files.path("model.safetensors"), metadata: ["experiment": run.experiment, "variant": run.variant, "seed": "\(run.seed)"])
             try files.writeSchema(schema)
         }
+        return testCoverage
     }
 }

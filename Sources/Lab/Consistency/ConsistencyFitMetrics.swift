@@ -1,0 +1,25 @@
+import Datasets
+import Support
+
+extension ConsistencyFit {
+    /// Each head in metrics.json: what it predicts, its held-out gain, and how well its surprise
+    /// alone ranks anomalies (ROC-AUC over the samples it judged, overall and per anomaly type).
+    func metricsJSON(dataset: PreparedDataset, valid: [Int], test: [Int]) -> JSONValue {
+        let fit = self
+        return .object(fit.specs.indices.map { j in
+            func auc(_ samples: [Int]) -> JSONValue {
+                let judged = samples.filter { fit.raw.value(sample: $0, head: j) != nil }
+                let curve = RankingCurve(scores: judged.map { Double(fit.raw.value(sample: $0, head: j)!) }, labels: judged.map { dataset.labels[$0] == 1 })
+                return curve.rocAUC.map { .number($0) } ?? .null
+            }
+            // Per anomaly type: that type against the normal samples (which check catches what).
+            let types = Set(test.map { dataset.anomalyTypes[$0] }.filter { !$0.isEmpty }).sorted()
+            let byType: [(String, JSONValue)] = types.map { type in
+                (type, auc(test.filter { dataset.anomalyTypes[$0] == type || dataset.labels[$0] == 0 }))
+            }
+            let gain = (j < fit.heldOutGains.count ? fit.heldOutGains[j] : nil).map { JSONValue.number($0) } ?? .null
+            return (fit.specs[j].name, .object([("predicts", .string(fit.specs[j].target.path)), ("heldout_gain_nats", gain), ("valid_roc_auc", auc(valid)),
+                                                ("test_roc_auc", auc(test)), ("test_roc_auc_by_type", .object(byType))]))
+        })
+    }
+}
