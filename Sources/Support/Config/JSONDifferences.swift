@@ -14,15 +14,15 @@ extension JSONValue {
     public func differences(to new: JSONValue, path: String = "") -> [JSONDifference] {
         func child(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
         guard let oldPairs = objectPairs, let newPairs = new.objectPairs else {
-            return self == new ? [] : [JSONDifference(path: path, old: compactRendering, new: new.compactRendering)]
+            return self == new ? [] : [JSONDifference(path: path, old: oneLine, new: new.oneLine)]
         }
         var out: [JSONDifference] = []
         for (key, value) in oldPairs {
             if let other = new[key] { out += value.differences(to: other, path: child(key)) }
-            else { out.append(JSONDifference(path: child(key), old: value.compactRendering, new: nil)) }
+            else { out.append(JSONDifference(path: child(key), old: value.oneLine, new: nil)) }
         }
         for (key, value) in newPairs where self[key] == nil {
-            out.append(JSONDifference(path: child(key), old: nil, new: value.compactRendering))
+            out.append(JSONDifference(path: child(key), old: nil, new: value.oneLine))
         }
         return out
     }
@@ -34,9 +34,5 @@ extension JSONValue {
         for byte in rendered().utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-
-    var compactRendering: String {
-        rendered().split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 }

@@ -58,12 +58,17 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: return "null"
         case let .number(d) where !d.isFinite: return d.isNaN ? "NaN" : d > 0 ? "infinity" : "negative infinity"
         case .array, .object:
-            let text = rendered().split(separator: "\n").map { $0.drop { $0 == " " } }.joined(separator: " ")
-                .replacingOccurrences(of: "[ ", with: "[").replacingOccurrences(of: "{ ", with: "{")
-                .replacingOccurrences(of: " ]", with: "]").replacingOccurrences(of: " }", with: "}")
+            let text = oneLine
             return "\(kind) " + (text.count > 60 ? text.prefix(57) + "…" : text)
         default: return "\(kind) \(rendered())"
         }
+    }
+
+    /// The rendering on one line (`{"a": 1, "b": [1, 2]}`), for messages.
+    public var oneLine: String {
+        rendered().split(separator: "\n").map { $0.drop { $0 == " " } }.joined(separator: " ")
+            .replacingOccurrences(of: "[ ", with: "[").replacingOccurrences(of: "{ ", with: "{")
+            .replacingOccurrences(of: " ]", with: "]").replacingOccurrences(of: " }", with: "}")
     }
 
     /// The value with `other` merged in: objects merge key by key (recursively), anything else
