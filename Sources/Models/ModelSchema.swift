@@ -55,6 +55,12 @@ public enum ModelSchema {
                 ConfigField("evidence_training", .choice(["frozen", "joint"]), default: "joint",
                             "After the warm start: `frozen` keeps the evidence fixed (encoders that memorise training anomalies cannot talk it down), `joint` trains it with the model."),
                 ConfigField("evidence_hidden", .list(.integer(min: 1)), default: [64], "Hidden widths of the MLP reading surprises into the logit."),
+                ConfigField("min_heldout_gain", .number(), default: 0.01,
+                            "A head whose held-out gain on its own target (nats over the training class frequencies, on the cross-fit folds) is below this and whose ROC-AUC on its target is below `min_heldout_target_roc_auc` leaves the evidence, with a note: its surprise would only say how rare a declared value is."),
+                ConfigField("min_heldout_target_roc_auc", .number(min: 0, max: 1), default: 0.6,
+                            "See `min_heldout_gain`: a head ranking its own target at least this well on the held-out folds (macro one-vs-rest) stays in the evidence whatever its gain."),
+                ConfigField("evidence_selection", .choice(["validation", "always"]), default: "validation",
+                            "`validation` also trains the same model without the evidence and keeps the evidence only when it scores better on validation (the early-stopping metric), so the heads cannot make a model worse than it is without them beyond what validation can see; `always` keeps it unchecked (half the training time)."),
                 ConfigField("dropout", .number(min: 0, max: 0.9), default: 0.1, "Dropout in the heads."),
             ]), "Cross-modal consistency heads (none by default)."),
         ])

@@ -60,13 +60,13 @@ import Models
         #expect(Swift.abs(gain) < 1e-5, "\(gain)")
         var measured = guessing
         measured.heldOutGains = [gain]
-        #expect(HeadWorth.weak(measured).map(\.name) == ["h"])
+        #expect(HeadWorth.knowingNothing(measured, gainFloor: 0.01, rocAUCFloor: 0.6).map(\.head) == [0])
         // A head that is always sure and right gains the marginal's whole entropy and is not.
         let entropy = declared.reduce(0.0) { $0 - Foundation.log(counts[Int($1)] / total) } / Double(declared.count)
         let certain = fit { _ in 0 }
         #expect(Swift.abs(try #require(HeadWorth.heldOutGain(certain, head: 0, dataset: dataset)) - entropy) < 1e-9)
         var certainMeasured = certain
         certainMeasured.heldOutGains = [HeadWorth.heldOutGain(certain, head: 0, dataset: dataset)]
-        #expect(HeadWorth.weak(certainMeasured).isEmpty)
+        #expect(HeadWorth.knowingNothing(certainMeasured, gainFloor: 0.01, rocAUCFloor: 0.6).isEmpty)
     }
 }

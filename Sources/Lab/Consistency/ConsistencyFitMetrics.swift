@@ -2,9 +2,10 @@ import Datasets
 import Support
 
 extension ConsistencyFit {
-    /// Each head in metrics.json: what it predicts, its held-out gain, and how well its surprise
-    /// alone ranks anomalies (ROC-AUC over the samples it judged, overall and per anomaly type).
-    func metricsJSON(dataset: PreparedDataset, valid: [Int], test: [Int]) -> JSONValue {
+    /// Each head in metrics.json: what it predicts, how well it knows its target on the held-out
+    /// folds (gain, ROC-AUC), whether the final model's evidence reads it, and how well its surprise alone ranks
+    /// anomalies (ROC-AUC over the samples it judged, overall and per anomaly type).
+    func metricsJSON(dataset: PreparedDataset, valid: [Int], test: [Int], evidenceReads: Set<Int> = []) -> JSONValue {
         let fit = self
         return .object(fit.specs.indices.map { j in
             func auc(_ samples: [Int]) -> JSONValue {
@@ -17,8 +18,10 @@ extension ConsistencyFit {
             let byType: [(String, JSONValue)] = types.map { type in
                 (type, auc(test.filter { dataset.anomalyTypes[$0] == type || dataset.labels[$0] == 0 }))
             }
-            let gain = (j < fit.heldOutGains.count ? fit.heldOutGains[j] : nil).map { JSONValue.number($0) } ?? .null
-            return (fit.specs[j].name, .object([("predicts", .string(fit.specs[j].target.path)), ("heldout_gain_nats", gain), ("valid_roc_auc", auc(valid)),
+            func measured(_ values: [Double?]) -> JSONValue { (j < values.count ? values[j] : nil).map { JSONValue.number($0) } ?? .null }
+            return (fit.specs[j].name, .object([("predicts", .string(fit.specs[j].target.path)), ("heldout_gain_nats", measured(fit.heldOutGains)),
+                                                ("heldout_target_roc_auc", measured(fit.heldOutTargetROCAUCs)),
+                                                ("in_evidence", .bool(evidenceReads.contains(j))), ("valid_roc_auc", auc(valid)),
                                                 ("test_roc_auc", auc(test)), ("test_roc_auc_by_type", .object(byType))]))
         })
     }

@@ -18,6 +18,9 @@ public struct ConsistencyFit {
     /// Per head, its held-out gain over the training class frequencies (`HeadWorth`), measured
     /// once when fitted; empty for a fit made by hand.
     public var heldOutGains: [Double?] = []
+    /// Per head, its macro one-vs-rest ROC-AUC on its own target over the held-out folds (nil:
+    /// fewer than two classes seen, or more than `HeadWorth.maximumClassesForROCAUC`).
+    public var heldOutTargetROCAUCs: [Double?] = []
 
     /// The fraction of training samples a surprise exceeds (0…1), for a head.
     public func percentile(_ value: Float, head: Int) -> Double { Self.share(below: value, in: trainingSurprises[head]) }
@@ -83,6 +86,8 @@ public struct ConsistencyFitter {
         let k = options.folds
         var values = [Float](repeating: 0, count: n * h), present = [Float](repeating: 0, count: n * h)
         var likeliest = [Int32](repeating: -1, count: n * h)
+        // Held-out class probabilities of training samples, per head (empty: too many classes to keep).
+        var heldOut = specs.map { $0.target.classes <= HeadWorth.maximumClassesForROCAUC ? [Float](repeating: 0, count: n * $0.target.classes) : [] }
         let train = dataset.indices(.train)
         var g = RandomGenerator(seed: seed ^ 0xC0_5157_E9C7)
         var order = train
@@ -96,7 +101,12 @@ public struct ConsistencyFitter {
             let model = try ConsistencyModel(specs: specs, model: self.model, headHidden: options.hidden, headDropout: Float(options.dropout),
                                              schema: schema, seed: seed &+ 0x51 &* UInt64(fold + 1))
             let loss = try fitModel(model, on: fitOn, fold: fold)
-            try score(model, scoreOn, values: &values, present: &present, likeliest: &likeliest)
+            if fold < k {
+                try score(model, scoreOn, values: &values, present: &present, likeliest: &likeliest, probabilities: &heldOut)
+            } else {
+                var none: [[Float]] = specs.map { _ in [] }
+                try score(model, scoreOn, values: &values, present: &present, likeliest: &likeliest, probabilities: &none)
+            }
             log(String(format: "consistency: %@ fitted on %d samples (final loss %.4f), scored %d", fold < k ? "fold \(fold + 1)/\(k)" : "full model",
                        fitOn.count, loss, scoreOn.count))
         }
@@ -106,6 +116,9 @@ public struct ConsistencyFitter {
         var fit = ConsistencyFit(specs: specs, raw: SurpriseTable(heads: names, values: values, present: present), trainingSurprises: sortedTraining,
                                  likeliest: likeliest)
         fit.heldOutGains = specs.indices.map { HeadWorth.heldOutGain(fit, head: $0, dataset: dataset) }
+        fit.heldOutTargetROCAUCs = specs.indices.map { j in
+            heldOut[j].isEmpty ? nil : HeadWorth.targetROCAUC(fit, head: j, probabilities: heldOut[j], dataset: dataset)
+        }
         return fit
     }
 
@@ -136,7 +149,10 @@ public struct ConsistencyFitter {
         return last
     }
 
-    private func score(_ model: ConsistencyModel, _ samples: [Int], values: inout [Float], present: inout [Float], likeliest: inout [Int32]) throws {
+    /// Each judged sample's surprise and likeliest class per head, and — where `probabilities[j]`
+    /// is not empty — its class probabilities (`[samples × classes]`).
+    private func score(_ model: ConsistencyModel, _ samples: [Int], values: inout [Float], present: inout [Float], likeliest: inout [Int32],
+                       probabilities: inout [[Float]]) throws {
         model.eval()
         defer { model.train(true) }
         let h = specs.count
@@ -150,6 +166,18 @@ public struct ConsistencyFitter {
                     values[i * h + j] = out.surprise[r]
                     present[i * h + j] = 1
                     likeliest[i * h + j] = out.likeliest[r]
+                }
+                guard !probabilities[j].isEmpty else { continue }
+                let classes = specs[j].target.classes, z = out.logits.pointer
+                probabilities[j].withUnsafeMutableBufferPointer { p in
+                    for (r, i) in rows.enumerated() where out.judged[r] {
+                        // Softmax of the row's logits, shifted by their maximum.
+                        var top = z[r * classes]
+                        for c in 1..<classes { top = max(top, z[r * classes + c]) }
+                        var sum: Float = 0
+                        for c in 0..<classes { let e = Foundation.exp(z[r * classes + c] - top); p[i * classes + c] = e; sum += e }
+                        for c in 0..<classes { p[i * classes + c] /= sum }
+                    }
                 }
             }
         }

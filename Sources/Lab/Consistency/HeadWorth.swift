@@ -25,8 +25,45 @@ enum HeadWorth {
         return marginal - head
     }
 
-    /// Heads whose held-out gain is below `floor` nats, with their gains, for a note.
-    static func weak(_ fit: ConsistencyFit, floor: Double = 0.02) -> [(name: String, gain: Double)] {
-        zip(fit.specs, fit.heldOutGains).compactMap { spec, gain in gain.flatMap { $0 < floor ? (spec.name, $0) : nil } }
+    /// Targets with more classes keep no held-out probabilities (n × classes floats), so no ROC-AUC.
+    static let maximumClassesForROCAUC = 256
+
+    /// The head's ROC-AUC on its own target over the training samples (held-out probabilities
+    /// `[samples × classes]`): scikit-learn's `roc_auc_score(multi_class="ovr", average="macro")`
+    /// over the classes seen, which for two classes is the plain binary ROC-AUC. Nil with fewer
+    /// than two classes seen.
+    static func targetROCAUC(_ fit: ConsistencyFit, head j: Int, probabilities: [Float], dataset: PreparedDataset) -> Double? {
+        let target = fit.specs[j].target, classes = target.classes
+        var rows: [Int] = [], labels: [Int] = []
+        for i in dataset.indices(.train) {
+            guard fit.raw.value(sample: i, head: j) != nil, let y = RunFiles.declaredClass(target, sample: i, dataset: dataset),
+                  y >= 0, Int(y) < classes else { continue }
+            rows.append(i)
+            labels.append(Int(y))
+        }
+        let seen = Set(labels).sorted()
+        guard seen.count >= 2 else { return nil }
+        if seen.count == 2 {
+            let positive = seen[1]
+            return RankingCurve(scores: rows.map { Double(probabilities[$0 * classes + positive]) }, labels: labels.map { $0 == positive }).rocAUC
+        }
+        let aucs = seen.compactMap { c in
+            RankingCurve(scores: rows.map { Double(probabilities[$0 * classes + c]) }, labels: labels.map { $0 == c }).rocAUC
+        }
+        return aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count)
+    }
+
+    /// The heads that know nothing of their target on the held-out folds — gain below
+    /// `gainFloor` nats and ROC-AUC on the target below `rocAUCFloor` (or unmeasured) — by index:
+    /// their surprises leave the evidence. Both must fail: an overconfident head can lose to the
+    /// class frequencies in log-likelihood and still rank its target well, and its standardised
+    /// surprise then still carries cross-modal information.
+    static func knowingNothing(_ fit: ConsistencyFit, gainFloor: Double, rocAUCFloor: Double) -> [(head: Int, gain: Double, rocAUC: Double?)] {
+        fit.heldOutGains.enumerated().compactMap { j, gain in
+            guard let gain, gain < gainFloor else { return nil }
+            let auc = j < fit.heldOutTargetROCAUCs.count ? fit.heldOutTargetROCAUCs[j] : nil
+            if let auc, auc >= rocAUCFloor { return nil }
+            return (j, gain, auc)
+        }
     }
 }

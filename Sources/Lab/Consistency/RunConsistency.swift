@@ -4,12 +4,20 @@ import Models
 import Support
 
 extension ExperimentRunner {
+    /// A run's consistency part: the fit, the surprises the classifier reads (scaled, heads below
+    /// the gain floor absent), and which heads those are.
+    struct PreparedConsistency {
+        var fit: ConsistencyFit
+        var scaled: SurpriseTable
+        var droppedFromEvidence: Set<Int>
+    }
+
     /// Cross-fits the model's consistency heads (or reuses this study's fit for the same data,
     /// heads, encoders and seed), scales the surprises the classifier reads (returned, for the
     /// caller to hand to the trainer and evaluator with every batch) and warm-starts the
     /// evidence module. Nil when the model has no heads.
     func prepareConsistency(model: MultimodalModel, modelConfig: JSONValue, modelOptions: ModelOptions, schema: DatasetSchema, builder: BatchBuilder, seed: Int,
-                            fold: Int?, reporter: ProgressReporter) throws -> (fit: ConsistencyFit, scaled: SurpriseTable)? {
+                            fold: Int?, reporter: ProgressReporter) throws -> PreparedConsistency? {
         var skipped: [String] = []   // already noted by MultimodalModel.build
         let specs = try MultimodalModel.consistencySpecs(options: modelOptions, schema: schema, modalities: model.modalities, notes: &skipped)
         guard !specs.isEmpty else { return nil }
@@ -20,13 +28,17 @@ extension ExperimentRunner {
         let hits = cache.hits
         let fit = try cache.fit(key) { try fitter.fit() }
         if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
-        for (name, gain) in HeadWorth.weak(fit) {
-            reporter.log(String(format: "note: consistency head %@ predicts its target little better than the training class frequencies on held-out "
-                                + "folds (gain %.3f nats): its surprise then mostly flags rare values; check its ROC-AUC in metrics.json before relying on it",
-                                name, gain))
-        }
         let evidenceOptions = options.evidence
-        let surprises = fit.scaled(evidenceOptions.scaling)
+        let dropped = HeadWorth.knowingNothing(fit, gainFloor: evidenceOptions.minHeldoutGain, rocAUCFloor: evidenceOptions.minHeldoutTargetRocAuc)
+        for (j, gain, auc) in dropped {
+            reporter.log(String(format: "note: consistency head %@ predicts its target no better than the training class frequencies on held-out folds "
+                                + "(gain %.4f nats, below model.consistency.min_heldout_gain = %g; ROC-AUC on its target %@, below min_heldout_target_roc_auc = %g): "
+                                + "left out of the evidence; its checks still appear in explanations",
+                                specs[j].name, gain, evidenceOptions.minHeldoutGain, auc.map { String(format: "%.3f", $0) } ?? "not measured",
+                                evidenceOptions.minHeldoutTargetRocAuc))
+        }
+        var surprises = fit.scaled(evidenceOptions.scaling)
+        surprises.removeHeads(Set(dropped.map(\.head)))
 
         let steps = evidenceOptions.evidenceWarmupSteps
         if let evidence = model.consistencyEvidence, steps > 0 {
@@ -41,6 +53,6 @@ extension ExperimentRunner {
                 for (_, p) in evidence.namedParameters() { _ = p.requiringGrad(false) }
             }
         }
-        return (fit, surprises)
+        return PreparedConsistency(fit: fit, scaled: surprises, droppedFromEvidence: Set(dropped.map(\.head)))
     }
 }

@@ -19,6 +19,9 @@ public final class ExperimentRunner {
     public var variantLabel: String?
     /// Simulates a kill after this many epochs (resume tests).
     public var interruptAfterEpoch: Int?
+    /// Tests: decide evidence selection this way instead of by the validation scores (both models
+    /// are still trained), to reach each branch on a tiny dataset.
+    var evidenceSelectionOverride: Bool?
     /// Keep each sample's event window in the prepared dataset (the feature export reads it).
     public var keepSampleEvents = false
     /// Consistency fits shared with other runners of the same study (nil: fit for every run).
@@ -145,23 +148,39 @@ public final class ExperimentRunner {
         // Consistency surprises first: cross-fitted, so training samples get honest ones.
         let prepared = try prepareConsistency(model: model, modelConfig: modelConfig, modelOptions: modelOptions, schema: schema, builder: builder, seed: seed,
                                               fold: fold, reporter: reporter)
-        let consistency = prepared?.fit, surprises = prepared?.scaled.features
+        let consistency = prepared?.fit
+        var surprises = prepared?.scaled.features
         let trainer = Trainer(model: model, builder: builder, training: options.training,
                               lossWeights: .init(anomalyTypeHead: options.modelTypeHeadWeight, consistencyHeads: options.consistencyJointWeight),
                               extra: surprises, seed: UInt64(seed), reporter: reporter,
                               state: saveCheckpoints ? .init(path: files.path("state.safetensors"), configFingerprint: resolved.fingerprint) : nil)
         trainer.interruptAfterEpoch = interruptAfterEpoch
-        let outcome = try trainer.fit(resume: resume)
+        var outcome = try trainer.fit(resume: resume)
+        var model = model
+        var selection: EvidenceSelection?
+        if prepared != nil, model.consistencyEvidence != nil, options.evidence.selectsOnValidation {
+            let (without, withoutOutcome) = try trainWithoutEvidence(modelOptions: modelOptions, schema: schema, builder: builder, seed: seed,
+                                                                     configFingerprint: resolved.fingerprint, resume: resume, files: files, reporter: reporter)
+            var chosen = EvidenceSelection(metric: options.training.earlyStopping.metric, withEvidence: outcome.bestScore, withoutEvidence: withoutOutcome.bestScore)
+            chosen.override = evidenceSelectionOverride
+            reporter.log(chosen.logLine)
+            if !chosen.keepsEvidence { (model, outcome, surprises) = (without, withoutOutcome, nil) }
+            selection = chosen
+        }
         let trainingSeconds = Date().timeIntervalSince(began)
         if let images, !images.masked.isEmpty {
             reporter.log("images: \(images.masked.count) sample(s) had no usable image and were scored with the image modality masked; first: \(images.masked[0].reason)")
         }
 
         let evaluation = try Evaluator.evaluate(model: model, builder: builder, extra: surprises, options: options.evaluation, masked: masked)
+        // The heads the final model's evidence reads (none when it has none or selection dropped it).
+        let evidenceRead: Set<Int> = model.consistencyEvidence == nil ? [] : Set(consistency.map { Array($0.specs.indices) } ?? [])
+            .subtracting(prepared?.droppedFromEvidence ?? [])
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
         let coverage = try RunWriter(files: files).write(identity, model: model, dataset: dataset, outcome: outcome, evaluation: evaluation,
-                                                         explanations: cutoffs, trainingSeconds: trainingSeconds, checkpoint: saveCheckpoints ? schema : nil)
+                                                         explanations: cutoffs, evidence: (evidenceRead, selection),
+                                                         trainingSeconds: trainingSeconds, checkpoint: saveCheckpoints ? schema : nil)
         // Each run has its own tensor sizes: hand the cached buffers back rather than let the
         // pool grow to the union of every variant's sizes.
         BufferPool.shared.trim()

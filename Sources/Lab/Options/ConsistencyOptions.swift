@@ -20,7 +20,12 @@ public struct EvidenceOptions: Codable, Sendable, Hashable {
     public var evidenceWarmupLr: Double
     public var evidenceWarmupWeightDecay: Double
     public var evidenceTraining: String
+    public var minHeldoutGain: Double
+    public var minHeldoutTargetRocAuc: Double
+    public var evidenceSelection: String
 
     public var scaling: SurpriseScaling { SurpriseScaling(rawValue: surpriseScaling)! }
     public var frozenAfterWarmStart: Bool { evidenceTraining == "frozen" }
+    /// Whether a run also trains the model without the evidence and keeps the better on validation.
+    public var selectsOnValidation: Bool { evidenceSelection == "validation" }
 }

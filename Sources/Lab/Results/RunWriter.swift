@@ -23,7 +23,8 @@ struct RunWriter {
     /// Returns the share of test anomalies with a failed consistency check (nil without heads or anomalies).
     @discardableResult
     func write(_ run: RunIdentity, model: MultimodalModel, dataset: PreparedDataset, outcome: TrainingOutcome, evaluation e: RunEvaluation,
-               explanations cutoffs: ExplanationCutoffs?, trainingSeconds: Double, checkpoint schema: DatasetSchema?) throws -> Double? {
+               explanations cutoffs: ExplanationCutoffs?, evidence: (read: Set<Int>, selection: EvidenceSelection?) = ([], nil),
+               trainingSeconds: Double, checkpoint schema: DatasetSchema?) throws -> Double? {
         let consistency = cutoffs?.fit
         var metrics: JSONValue = [
             "experiment": .string(run.experiment), "variant": .string(run.variant), "seed": .number(Double(run.seed)),
@@ -36,7 +37,9 @@ struct RunWriter {
         ]
         var testCoverage: Double?
         if let consistency, let cutoffs {
-            metrics = metrics.setting(["consistency"], to: consistency.metricsJSON(dataset: dataset, valid: e.valid.samples, test: e.test.samples))
+            metrics = metrics.setting(["consistency"], to: consistency.metricsJSON(dataset: dataset, valid: e.valid.samples, test: e.test.samples,
+                                                                                   evidenceReads: evidence.read))
+            if let selection = evidence.selection { metrics = metrics.setting(["evidence_selection"], to: selection.json) }
             func share(_ v: Double?) -> JSONValue { v.map { .number($0) } ?? .null }
             testCoverage = cutoffs.coverage(of: e.test.samples, dataset: dataset)
             metrics = metrics.setting(["explanations"], to: [

@@ -20,6 +20,9 @@ public struct EpochRecord: Codable, Sendable, Equatable {
 public struct TrainingOutcome {
     public var history: [EpochRecord]
     public var bestEpoch: Int
+    /// The best epoch's early-stopping score on validation, signed so that higher is better
+    /// (the loss counts negatively).
+    public var bestScore: Double
     public var stoppedEarly: Bool
     public var resumedFromEpoch: Int?
 }
@@ -192,7 +195,7 @@ public final class Trainer {
         // Restore the best epoch's weights.
         parameters.values.pointer.update(from: state.bestValues.pointer, count: parameters.count)
         reporter.log(String(format: "training done in %.1fs; best epoch %d", Date().timeIntervalSince(started), state.bestEpoch))
-        return TrainingOutcome(history: state.history, bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly, resumedFromEpoch: resumedFrom)
+        return TrainingOutcome(history: state.history, bestEpoch: state.bestEpoch, bestScore: state.bestScore, stoppedEarly: stoppedEarly, resumedFromEpoch: resumedFrom)
     }
 
     /// Stops (as if killed) once this many epochs are complete and saved: for resume tests.

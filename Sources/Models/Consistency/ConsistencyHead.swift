@@ -75,6 +75,8 @@ public struct ConsistencyHeadOutput {
     public var judged: [Bool]
     /// The class the head finds likeliest per row (what the sources suggest instead).
     public var likeliest: [Int32]
+    /// `[B, classes]` logits over the target's classes (how well the head knows its target).
+    public var logits: Tensor
 }
 
 /// Predicts one field of one modality from other modalities' embeddings (and, optionally, a
@@ -127,6 +129,6 @@ public final class ConsistencyHead: Module {
             for c in 1..<classes where z[r * classes + c] > z[r * classes + best] { best = c }
             return Int32(best)
         }
-        return ConsistencyHeadOutput(loss: perRow.sum() * (1 / count), surprise: surprise, judged: judged, likeliest: likeliest)
+        return ConsistencyHeadOutput(loss: perRow.sum() * (1 / count), surprise: surprise, judged: judged, likeliest: likeliest, logits: logits)
     }
 }

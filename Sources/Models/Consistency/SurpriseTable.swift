@@ -22,6 +22,14 @@ public struct SurpriseTable: Sendable {
         present[sample * heads.count + head] != 0 ? values[sample * heads.count + head] : nil
     }
 
+    /// Marks `heads` as judging no sample: the evidence reads them as absent (value and presence
+    /// 0), so it learns nothing from them — the column stays, keeping the evidence's input width.
+    public mutating func removeHeads(_ removed: Set<Int>) {
+        guard !removed.isEmpty else { return }
+        let h = heads.count
+        for i in 0..<sampleCount { for j in removed { values[i * h + j] = 0; present[i * h + j] = 0 } }
+    }
+
     /// The table as the per-sample features a batch carries.
     public var features: SampleFeatures { SampleFeatures(width: heads.count, values: values, present: present) }
 }
