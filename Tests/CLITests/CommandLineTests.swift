@@ -77,6 +77,21 @@ import Testing
         #expect(applied.status == 0 && applied.out.contains("\"epochs\": 7"), "\(applied.err)")
     }
 
+    /// Merge-patch notes reach the user: `validate` prints them (standard error) beside the resolved config.
+    @Test func validateShowsMergePatchNotes() throws {
+        let dir = try scratch()
+        try #"{"model": {"consistency": {"heads": {"brand": {"from": "image", "predict": "attributes.brand"}}}}}"#
+            .write(toFile: dir + "/heads.json", atomically: true, encoding: .utf8)
+        let config = try writeConfig(dir, extra: #", "extends": "heads.json""#)
+        let result = try fusionlab(["validate", config, "--set", "model.consistency.heads={}", "--set", "training.clip_norm=null"])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.err.contains("note: --set model.consistency.heads={}: model.consistency.heads: {} over a non-empty object changes nothing"),
+                "\(result.err)")
+        #expect(result.err.contains("note: --set training.clip_norm=null: training.clip_norm: null deletes the key under JSON Merge Patch, "
+                                    + "so its default 1 applies; did you mean 0 (off)?"), "\(result.err)")
+        #expect(result.out.contains("\"brand\": {") && result.out.contains("\"clip_norm\": 1,"), "\(result.out)")
+    }
+
     @Test func usageErrorsExitWith64() throws {
         let dir = try scratch()
         let format = try fusionlab(["table", dir, "--format", "xml"])

@@ -60,7 +60,12 @@ public func fuzzConfigParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
         _ = value.at(key)
         _ = value.removing(key)
     }
-    let merged = JSONValue.object([("name", "base"), ("training", ["lr": 0.5])]).merging(value)
+    // The input as a config layer (a JSON Merge Patch, with its notes) over a small base:
+    // applying the same patch twice changes nothing more (RFC 7386 patches are idempotent).
+    let base = JSONValue.object([("name", "base"), ("training", ["lr": 0.5, "clip": 1])])
+    var notes: [String] = []
+    let merged = fuzzSchema.applying(value, to: base, source: "fuzz", notes: &notes)
+    precondition(merged.mergePatched(with: value) == merged, "merge patch is not idempotent:\n\(merged.rendered())")
     if value.objectPairs != nil { checkValidation(merged) }
     checkValidation(value)
     return 0

@@ -138,7 +138,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
 
     @Test func aNonFiniteLossStopsTheRunWithAClearMessage() throws {
         let out = scratchDirectory()
-        let runner = ExperimentRunner(config: try tinyConfig(out, ["training.optimizer.lr=1e30", "training.clip_norm=null",
+        let runner = ExperimentRunner(config: try tinyConfig(out, ["training.optimizer.lr=1e30", "training.clip_norm=0",
                                                                    "training.schedule.warmup_fraction=0"]), reporter: { _ in })
         do {
             _ = try runner.run(seed: 0, fold: nil, resume: false)

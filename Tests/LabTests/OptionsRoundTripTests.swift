@@ -22,7 +22,7 @@ import Models
     }
 
     func configs() throws -> [JSONValue] {
-        try [[], ["training.optimizer.type=sgd", "training.clip_norm=null", "evaluation.threshold=fpr", "training.imbalance=focal"]].map {
+        try [[], ["training.optimizer.type=sgd", "training.clip_norm=0", "evaluation.threshold=fpr", "training.imbalance=focal"]].map {
             try tinyConfig(scratchDirectory(), $0)
         }
     }

@@ -92,7 +92,8 @@ public enum ExperimentSchema {
                 ConfigField("decay", .choice(["cosine", "linear", "constant"]), default: "cosine", "Decay after warm-up."),
                 ConfigField("min_ratio", .number(min: 0, max: 1), default: 0.05, "Final learning rate as a share of the peak."),
             ]), "Learning-rate schedule."),
-            ConfigField("clip_norm", .optional(.number(min: 0, exclusiveMinimum: true)), default: 1.0, "Global gradient-norm clipping (null: off)."),
+            ConfigField("clip_norm", .number(min: 0), default: 1.0, off: 0,
+                        "Largest global L2 norm of the gradients; larger ones are scaled down to it (as PyTorch Lightning's `gradient_clip_val`)."),
             ConfigField("imbalance", .choice(["pos_weight", "focal", "balanced_sampling", "none"]), default: "pos_weight",
                         "Class imbalance: positive-class weight from the training ratio, focal loss, balanced batches, or nothing."),
             ConfigField("focal", .object([

@@ -4,11 +4,15 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     public var batchSize: Int
     public var optimizer: OptimizerOptions
     public var schedule: ScheduleOptions
-    public var clipNorm: Double?
+    /// `training.clip_norm`; 0 means no clipping (see `maxGradientNorm`).
+    public var clipNorm: Double
     public var imbalance: Imbalance
     public var focal: FocalOptions
     public var earlyStopping: EarlyStoppingOptions
     public var logEvery: Int
+
+    /// The global gradient norm steps are clipped to, or nil when `clip_norm` is 0 (off).
+    public var maxGradientNorm: Double? { clipNorm > 0 ? clipNorm : nil }
 
     public enum Imbalance: String, Codable, Sendable, CaseIterable {
         case posWeight = "pos_weight", focal, balancedSampling = "balanced_sampling", none

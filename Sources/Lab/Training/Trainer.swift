@@ -38,7 +38,7 @@ public enum TrainingError: Error, CustomStringConvertible {
         case let .nonFiniteLoss(epoch, step, checkpoint):
             "the training loss became NaN or infinite at epoch \(epoch), step \(step); stopped. "
                 + (checkpoint.map { "The last good state (end of the previous epoch) is kept at \($0). " } ?? "")
-                + "Lower training.optimizer.lr, keep training.clip_norm on, or check the data for extreme values."
+                + "Lower training.optimizer.lr, keep training.clip_norm above 0, or check the data for extreme values."
         case let .badResumeState(path, reason): "cannot resume from \(path): \(reason). Delete it to start over."
         case .noTrainingSamples: "the training split is empty; check data.split"
         case let .interrupted(epoch): "interrupted after epoch \(epoch); continue with --resume"
@@ -147,7 +147,7 @@ public final class Trainer {
                 }
                 optimizer.zeroGrad()
                 loss.backward()
-                if let clip = options.clipNorm { _ = clipGradientNorm(parameters, maxNorm: Float(clip)) }
+                if let clip = options.maxGradientNorm { _ = clipGradientNorm(parameters, maxNorm: Float(clip)) }
                 optimizer.learningRate = schedule.learningRate(atStep: step)
                 optimizer.step()
                 step += 1

@@ -11,7 +11,7 @@ public enum ConfigDocs {
         case let .object(fields):
             for f in fields {
                 let p = path.isEmpty ? f.name : "\(path).\(f.name)"
-                let doc = f.doc + (rule(f.type).map { " \($0.doc)" } ?? "")
+                let doc = f.doc + (f.off.map { " `\($0.oneLine)`: off." } ?? "") + (rule(f.type).map { " \($0.doc)" } ?? "")
                 if isContainer(f.type) {
                     lines.append("| **`\(p)`** | \(describe(f.type)) | | \(doc) |")
                 } else {

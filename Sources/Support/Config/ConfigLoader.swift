@@ -1,14 +1,17 @@
 import Foundation
 
-/// Reads a config file: resolves `extends` (a path or list of paths relative to the file,
-/// merged in order, the file itself last), applies `--set a.b=value` overrides, then validates
-/// against the schema and fills defaults. Precedence: defaults < bases < file < command line.
-/// Each layer switching a `type` drops the options of the old type the new one does not accept
-/// (see `ConfigType.droppingOptionsOfSwitchedTypes`), with a note.
+/// Reads a config file: resolves `extends` (a path or list of paths relative to the file; each
+/// base's own bases come first), applies `--set a.b=value` overrides, then validates against the
+/// schema and fills defaults. Precedence: defaults < bases < file < command line. Every layer —
+/// each base, the file, each `--set` — is a JSON Merge Patch (RFC 7386) over the layers before it
+/// (`ConfigType.applying`): objects merge key by key, `null` deletes a key so its default applies,
+/// anything else replaces. A layer switching a `type` drops the options of the old type the new
+/// one does not accept (see `ConfigType.droppingOptionsOfSwitchedTypes`), with a note.
 public enum ConfigLoader {
     /// A loaded config: the layers merged (`merged`, before defaults — what variants build on, so
     /// a variant's overrides act exactly as the same `--set` list would), the validated config
-    /// with every default filled in, and notes on dropped options.
+    /// with every default filled in, and notes (dropped options, spellings merge patch reads
+    /// otherwise than they look), each naming its file or `--set`.
     public struct Loaded: Sendable {
         public var merged: JSONValue
         public var resolved: JSONValue
@@ -23,7 +26,10 @@ public enum ConfigLoader {
 
     public static func loadAll(path: String, overrides: [String] = [], schema: ConfigType) throws(ConfigError) -> Loaded {
         var notes: [String] = []
-        var merged = try readWithBases(path: path, chain: [], schema: schema, notes: &notes)
+        var merged = JSONValue.object([])
+        for layer in try layers(path: path, chain: []) {
+            merged = schema.applying(layer.patch, to: merged, source: layer.file, notes: &notes)
+        }
         do { merged = try apply(overrides: overrides, to: merged, schema: schema, notes: &notes) } catch {
             var e = error
             if e.file == nil { e.file = path }
@@ -38,15 +44,14 @@ public enum ConfigLoader {
         }
     }
 
-    /// `overrides` applied in order, each as a layer over the previous ones; an error names its `--set`.
+    /// `overrides` applied in order, each the merge patch `{"a": {"b": value}}` over the previous
+    /// layers; an error or note names its `--set`.
     public static func apply(overrides: [String], to config: JSONValue, schema: ConfigType, notes: inout [String]) throws(ConfigError) -> JSONValue {
         var merged = config
         for override in overrides {
             do {
                 let (path, value) = try parse(override: override)
-                let next = merged.setting(path, to: value)
-                merged = schema.droppingOptionsOfSwitchedTypes(lower: merged, upper: JSONValue.object([]).setting(path, to: value),
-                                                               merged: next, notes: &notes)
+                merged = schema.applying(JSONValue.patch(setting: path, to: value), to: merged, source: "--set \(override)", notes: &notes)
             } catch {
                 var e = error
                 e.file = "--set \(override)"
@@ -56,7 +61,9 @@ public enum ConfigLoader {
         return merged
     }
 
-    static func readWithBases(path: String, chain: [String], schema: ConfigType, notes: inout [String]) throws(ConfigError) -> JSONValue {
+    /// The layers of the file at `path` in the order they apply: each base's layers (its own
+    /// bases first), in `extends` order, then the file's own keys.
+    static func layers(path: String, chain: [String]) throws(ConfigError) -> [(file: String, patch: JSONValue)] {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         if chain.contains(absolute) {
             throw ConfigError(path: "extends", message: "circular extends: \((chain + [absolute]).joined(separator: " → "))", file: path)
@@ -81,25 +88,24 @@ public enum ConfigLoader {
         case let other?: throw ConfigError(path: "extends", message: "expected a path or a list of paths, found \(other.found)", file: path)
         }
         let directory = (path as NSString).deletingLastPathComponent
-        var merged = JSONValue.object([])
+        var layers: [(file: String, patch: JSONValue)] = []
         for base in bases {
             let basePath = base.hasPrefix("/") ? base : (directory as NSString).appendingPathComponent(base)
             guard FileManager.default.fileExists(atPath: basePath) else {
                 throw ConfigError(path: "extends", message: "base config \"\(base)\" not found (looked at \(basePath))", file: path)
             }
-            let base = try readWithBases(path: basePath, chain: chain + [absolute], schema: schema, notes: &notes)
-            merged = schema.droppingOptionsOfSwitchedTypes(lower: merged, upper: base, merged: merged.merging(base), notes: &notes)
+            layers += try Self.layers(path: basePath, chain: chain + [absolute])
         }
-        let own = json.removing("extends")
-        return schema.droppingOptionsOfSwitchedTypes(lower: merged, upper: own, merged: merged.merging(own), notes: &notes)
+        return layers + [(path, json.removing("extends"))]
     }
 
     /// `a.b.c=value`: the value is read as JSON when it parses (numbers, booleans, lists),
     /// otherwise as a plain string — except a number too large for a float, and text opening
-    /// with `[` or `{` that is not valid JSON: those are errors, not strings nobody meant.
+    /// with `[` or `{` that is not valid JSON: those are errors, not strings nobody meant. The
+    /// override is laid over `config` as a merge patch, without a schema (no notes, no type switches).
     public static func apply(override: String, to config: JSONValue) throws(ConfigError) -> JSONValue {
         let (path, value) = try parse(override: override)
-        return config.setting(path, to: value)
+        return config.mergePatched(with: JSONValue.patch(setting: path, to: value))
     }
 
     /// The dotted path and JSON value of `a.b.c=value`.

@@ -34,10 +34,14 @@ public struct ConfigField: Sendable {
     public var name: String
     public var type: ConfigType
     public var defaultValue: JSONValue?
+    /// The value that switches the option off when its default is on (`clip_norm: 0`). Layers
+    /// merge by JSON Merge Patch, where `null` deletes a key — so it brings the default back and
+    /// cannot mean off; a `null` given for a field with an `off` value gets a note naming it.
+    public var off: JSONValue?
     public var doc: String
 
-    public init(_ name: String, _ type: ConfigType, default defaultValue: JSONValue? = nil, _ doc: String) {
-        self.name = name; self.type = type; self.defaultValue = defaultValue; self.doc = doc
+    public init(_ name: String, _ type: ConfigType, default defaultValue: JSONValue? = nil, off: JSONValue? = nil, _ doc: String) {
+        self.name = name; self.type = type; self.defaultValue = defaultValue; self.off = off; self.doc = doc
     }
 }
 

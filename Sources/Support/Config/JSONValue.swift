@@ -71,17 +71,8 @@ public indirect enum JSONValue: Sendable, Equatable {
             .replacingOccurrences(of: " ]", with: "]").replacingOccurrences(of: " }", with: "}")
     }
 
-    /// The value with `other` merged in: objects merge key by key (recursively), anything else
-    /// is replaced by `other`.
-    public func merging(_ other: JSONValue) -> JSONValue {
-        guard case var .object(base) = self, case let .object(over) = other else { return other }
-        for (key, value) in over {
-            if let i = base.firstIndex(where: { $0.0 == key }) { base[i].1 = base[i].1.merging(value) } else { base.append((key, value)) }
-        }
-        return .object(base)
-    }
-
-    /// Sets the value at a dotted path, creating objects on the way.
+    /// Sets the value at a dotted path, creating objects on the way (a plain write, not a config
+    /// layer: layers combine by `mergePatched(with:)`).
     public func setting(_ path: [String], to value: JSONValue) -> JSONValue {
         guard let key = path.first else { return value }
         var pairs = objectPairs ?? []
