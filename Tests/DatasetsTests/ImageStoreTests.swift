@@ -63,6 +63,22 @@ import Tensor
             #expect(raw.users?.file == "ml.user" && raw.items?.file == "ml.item")
         }
     }
+
+    /// RecBole's interactions have no event type: each event becomes one `interaction`, with a note.
+    @Test func anInterFileWithoutEventTypesGetsOneTypeAndANote() throws {
+        let files = [
+            "ml.inter": "user_id:token\titem_id:token\trating:float\ttimestamp:float\n1\t10\t4\t100\n1\t11\t5\t200\n2\t10\t1\t300\n",
+            "labels.csv": "sample_id:token,user_id:token,label:float\ns1,1,0\ns2,2,1\n",
+        ]
+        try withDataset(files) { folder in
+            let raw = try RawDataset.load(folder: folder)
+            #expect(raw.eventTypeAdded)
+            let types = try #require(raw.events.column("event_type"))
+            #expect(types.tokenIDs?.map { types.tokens.string($0) } == ["interaction", "interaction", "interaction"])
+            let report = try PreparedDataset.prepare(raw, options: DataOptions()).report
+            #expect(report.notes.contains { $0.contains("ml.inter has no event_type column") && $0.contains("\"interaction\"") }, "\(report.notes)")
+        }
+    }
 }
 
 @Suite struct ImagePixelLimitTests {

@@ -13,6 +13,9 @@ public struct RawDataset: Sendable {
 
     /// `session_id` when both labels and events have it, else `user_id`.
     public var sequenceKey: String
+    /// events had no `event_type` column (as RecBole's `.inter` files): every event got the one
+    /// type `interaction`.
+    public var eventTypeAdded = false
 
     /// Reads `events`, `labels`, and optional `users`, `items` (`.csv`, or RecBole's `.inter`,
     /// `.user`, `.item`).
@@ -21,7 +24,15 @@ public struct RawDataset: Sendable {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .missingFile(path: folder, hint: "A dataset is a folder with events.csv and labels.csv (see docs/DATASETS.md); `fusionlab generate` writes one.")
         }
-        let events = try readTable(folder, "events", recBoleSuffix: "inter", required: true)!
+        var events = try readTable(folder, "events", recBoleSuffix: "inter", required: true)!
+        // RecBole's interactions carry no event type: one type for all, noted when prepared.
+        let eventTypeAdded = !events.hasColumn("event_type")
+        if eventTypeAdded {
+            var tokens = TokenInterner(capacity: 1)
+            let id = tokens.intern("interaction")
+            events.columns.append(Column(spec: ColumnSpec(name: "event_type", type: .token), values: .tokens([Int32](repeating: id, count: events.rowCount)),
+                                         tokens: tokens, firstMissing: nil, firstInfinite: nil))
+        }
         let labels = try readTable(folder, "labels", recBoleSuffix: nil, required: true)!
         let users = try readTable(folder, "users", recBoleSuffix: "user", required: false)
         let items = try readTable(folder, "items", recBoleSuffix: "item", required: false)
@@ -49,7 +60,7 @@ public struct RawDataset: Sendable {
         try checkUnique(labels, "sample_id")
         try checkLabels(labels)
         if let items { try checkImagePaths(items, folder: folder) }
-        return RawDataset(folder: folder, events: events, labels: labels, users: users, items: items, sequenceKey: key)
+        return RawDataset(folder: folder, events: events, labels: labels, users: users, items: items, sequenceKey: key, eventTypeAdded: eventTypeAdded)
     }
 
     private static func readTable(_ folder: String, _ name: String, recBoleSuffix: String?, required: Bool) throws(DatasetError) -> AtomicTable? {

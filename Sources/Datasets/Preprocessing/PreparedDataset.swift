@@ -175,6 +175,10 @@ extension PreparedDataset {
             report.ignoredColumns += profile!.ignoredColumns.map { "\(users.file):\($0)" }
         }
         report.notes += categoryColumnNotes(raw, options: options)
+        if raw.eventTypeAdded {
+            report.notes.append("\(raw.events.file) has no event_type column (as RecBole's .inter files): every event is one type, \"interaction\"; "
+                                + "add an event_type:token column to tell views from purchases")
+        }
         if let items = raw.items {
             let ids = items.column("item_id")!
             itemRows = targetOfSample.map { t in ids.tokens.lookup(t).map { rowOf(ids, $0) } ?? -1 }
