@@ -10,7 +10,7 @@ struct BenchDataCommand: ParsableCommand {
         Three phases, each timed from scratch in every repetition: (a) events.csv read into typed columns \
         (AtomicTable.read); (b) all four tables read and checked (RawDataset.load); (c) PreparedDataset.prepare on \
         the tables of (b): grouping by user, sorting by time, cutoffs, vocabularies, sequences of --max-length \
-        events with the synthetic shop's extra columns (device, region, dwell), and the stratified split. \
+        events with the synthetic shop's extra columns (device, region, dwell, and the items.csv columns joined to events), and the stratified split. \
         CPU s is user + system time of all threads. Peak memory is the process's VmHWM (/proc/self/status), \
         reset before each phase; for (c) it includes the tables it works on. The dataset is generated (preset large, seed 0) when the folder has no events.csv, \
         unless --no-generate is given. Compare with `python3 Benchmarks/pandas_events.py` (Benchmarks/README.md).

@@ -78,7 +78,9 @@ func withDataset<R>(_ files: [String: String], _ body: (String) throws -> R) thr
         #expect(profile.floats == [-1, 1, 0])  // u3's missing age imputed with the training mean
         #expect(profile.categoricalSizes == [Vocabulary.reserved + 2])
         #expect(profile.categorical[2] == Vocabulary.unknown)  // "web" only in test
-        let dwell = d.sequence.floats
+        // dwell is the first of the per-event floats (items.csv's price, joined, follows it).
+        #expect(d.sequence.floatNames == ["dwell", "item.price"])
+        let dwell = stride(from: 0, to: d.sequence.floats.count, by: 2).map { d.sequence.floats[$0] }
         // Training dwell values 5, 1, (missing), 2, 4 → mean 3.
         #expect(Swift.abs(dwell[0] - Float((5 - 3) / (2.5).squareRoot())) < 1e-5)
         #expect(dwell[2] == 0)

@@ -63,11 +63,14 @@ import Testing
     @Test func aCategoryColumnByAnotherNameIsNotedThenUsedWhenConfigured() throws {
         let unconfigured = try prepared(nil)
         #expect(!unconfigured.sequence.tokenFields.contains { $0.name == "category_id" })
-        #expect(unconfigured.report.notes == ["items.csv has a token column \"category\" but data.item_category_column is \"category_id\"; "
+        // Unconfigured, the column still reaches the events, as any items.csv token column does.
+        #expect(unconfigured.report.notes == ["events get items.csv columns category, price (data.event_item_columns; [] turns it off)",
+                                              "items.csv has a token column \"category\" but data.item_category_column is \"category_id\"; "
                                               + "set data.item_category_column=category to use it as each event's category"])
         let configured = try prepared("category")
         #expect(configured.sequence.tokenFields.contains { $0.name == "category_id" })
-        #expect(configured.report.notes.isEmpty)
+        #expect(!configured.sequence.tokenFields.contains { $0.name == "item.category" })
+        #expect(configured.report.notes == ["events get items.csv columns price (data.event_item_columns; [] turns it off)"])
     }
 }
 

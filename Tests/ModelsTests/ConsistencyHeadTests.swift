@@ -198,4 +198,15 @@ import TestSupport
         #expect(error(#"{"h": {"from": "pictures", "predict": "attributes.brand"}}"#).contains("sequence, profile, attributes, image"))
         #expect(error(#"{"h": {"from": "image", "predict": "attributes.brand", "enabled": false}}"#) == "")
     }
+    /// items.csv columns joined to events are fields named `item.<column>`: the target's field
+    /// is everything after `sequence.last.`, dot included.
+    @Test func aJoinedItemFieldIsATarget() throws {
+        var schema = Self.schema
+        schema.sequenceTokens.append(.init(name: "item.brand", size: 6))
+        let heads = ModelOptions(section: try Self.config(#"{"h": {"from": "profile", "predict": "sequence.last.item.brand"}}"#)).consistency.heads
+        let specs = try ConsistencyHeadSpec.parseAll(heads, schema: schema)
+        #expect(specs.map(\.target.path) == ["sequence.last.item.brand"])
+        #expect(specs.first?.target.classes == 6)
+    }
 }
+

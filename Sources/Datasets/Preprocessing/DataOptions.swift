@@ -17,6 +17,9 @@ public struct DataOptions: Sendable {
     public var eventTokenColumns: [String] = []
     /// Extra events.csv float columns fed per event, standardised (e.g. `dwell`).
     public var eventFloatColumns: [String] = []
+    /// items.csv columns joined to every event through its item, as `item.<column>` fields;
+    /// nil = every :token and :float column but the id, category and image, [] = none.
+    public var eventItemColumns: [String]? = nil
     public var missingEntityPolicy: MissingEntityPolicy = .drop
     /// The token column (of events.csv, else items.csv) that gives each event's category.
     public var itemCategoryColumn = "category_id"

@@ -161,8 +161,10 @@ extension PreparedDataset {
         let training = roles.map { $0 == .train }
         for r in SplitRole.allCases { report.splitCounts[r.description] = roles.filter { $0 == r }.count }
 
+        let itemJoin = try ItemColumnJoin.resolve(raw: raw, itemRowOfEventItem: itemRowOfEventItem, options: options)
+        if let note = itemJoin?.note(itemsFile: raw.items!.file) { report.notes.append(note) }
         let sequence = try encodeSequences(raw: raw, index: index, keys: keyOfSample, histories: histories, training: training,
-                                           itemRowOfEventItem: itemRowOfEventItem, options: options)
+                                           itemRowOfEventItem: itemRowOfEventItem, itemJoin: itemJoin, options: options)
 
         // Profile and attribute rows of each sample.
         var profile: TabularFeatures?, attributes: TabularFeatures?

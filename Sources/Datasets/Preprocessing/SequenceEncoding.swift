@@ -4,13 +4,14 @@ extension PreparedDataset {
     /// Builds the per-event index arrays. Vocabularies count the events inside training
     /// samples' histories only; the gap is measured to the previous event of the same history.
     static func encodeSequences(raw: RawDataset, index: EventIndex, keys: [Int32], histories: [Range<Int>], training: [Bool],
-                                itemRowOfEventItem: [Int32]?, options: DataOptions) throws(DatasetError) -> SequenceFeatures {
+                                itemRowOfEventItem: [Int32]?, itemJoin: ItemColumnJoin?, options: DataOptions) throws(DatasetError) -> SequenceFeatures {
         let events = raw.events
         let n = histories.count, length = options.maxLength
 
         // Token sources: (name, raw ids per event row, interner).
-        var sources: [(name: String, ids: [Int32], tokens: TokenInterner, hashed: Bool)] = []
-        func add(_ name: String, column: Column, hashed: Bool = false) { sources.append((name, column.tokenIDs!, column.tokens, hashed)) }
+        // `through`, for items.csv columns: raw item id → the column's raw id; `ids` are then item ids.
+        var sources: [(name: String, ids: [Int32], through: [Int32]?, tokens: TokenInterner, hashed: Bool)] = []
+        func add(_ name: String, column: Column, hashed: Bool = false) { sources.append((name, column.tokenIDs!, nil, column.tokens, hashed)) }
         add("event_type", column: try events.require("event_type", type: .token))
         add("item_id", column: try events.require("item_id", type: .token), hashed: options.itemHashBuckets != nil)
         // The category field keeps its name whatever column it comes from (`data.item_category_column`).
@@ -19,9 +20,8 @@ extension PreparedDataset {
             add("category_id", column: c)
         } else if let items = raw.items, let c = items.column(category), c.spec.type == .token, let rows = itemRowOfEventItem {
             // The item's category, joined through items.csv.
-            let itemIDs = events.column("item_id")!.tokenIDs!, categoryIDs = c.tokenIDs!
-            let ids = itemIDs.map { $0 >= 0 && rows[Int($0)] >= 0 ? categoryIDs[Int(rows[Int($0)])] : -1 }
-            sources.append(("category_id", ids, c.tokens, false))
+            let categoryIDs = c.tokenIDs!
+            sources.append(("category_id", events.column("item_id")!.tokenIDs!, rows.map { $0 >= 0 ? categoryIDs[Int($0)] : -1 }, c.tokens, false))
         }
         for name in options.eventTokenColumns {
             guard let c = events.column(name) else {
@@ -31,6 +31,14 @@ extension PreparedDataset {
                 throw .invalid(file: events.file, message: "column \"\(name)\" is :\(c.spec.type.rawValue); event token columns must be :token")
             }
             add(name, column: c)
+        }
+        // items.csv token columns through each event's item (`data.event_item_columns`).
+        for c in itemJoin?.tokenColumns ?? [] {
+            let name = ItemColumnJoin.fieldName(c.name)
+            guard !sources.contains(where: { $0.name == name }) else {
+                throw .invalid(file: events.file, message: "event token column \"\(name)\" has the name of the joined \(raw.items!.file) column \(c.name); rename it or leave \(c.name) out of data.event_item_columns")
+            }
+            sources.append((name, itemJoin!.itemIDs, itemJoin!.tokenIDsOfItems(c), c.tokens, false))
         }
 
         // Vocabularies from training histories, one token field per task, and the time features
@@ -46,7 +54,7 @@ extension PreparedDataset {
                             results.value.1.pointee = timeFeatures(index: index, keys: keys, histories: histories, length: length, gapBuckets: options.gapBuckets)
                         } else {
                             let s = sources[task]
-                            results.value.0[task] = encodeTokens(name: s.name, ids: s.ids, tokens: s.tokens, hashed: s.hashed, index: index,
+                            results.value.0[task] = encodeTokens(name: s.name, ids: s.ids, through: s.through, tokens: s.tokens, hashed: s.hashed, index: index,
                                                                  histories: histories, training: training, options: options)
                         }
                     }
@@ -58,9 +66,12 @@ extension PreparedDataset {
         fields.append(.init(name: "gap", size: options.gapBuckets, values: gaps))
         fields.append(.init(name: "hour", size: 25, values: hours, tokens: ["<pad>"] + (0..<24).map { ($0 < 10 ? "0" : "") + "\($0):00 UTC" }))
 
-        // Extra float features, standardised on training events.
-        var floats = [Float](repeating: 0, count: n * length * options.eventFloatColumns.count)
-        let width = options.eventFloatColumns.count
+        // Extra float features, standardised on training events: events.csv columns, then the
+        // joined items.csv ones.
+        let itemFloats = itemJoin?.floatColumns ?? []
+        let floatNames = options.eventFloatColumns + itemFloats.map { ItemColumnJoin.fieldName($0.name) }
+        let width = floatNames.count
+        var floats = [Float](repeating: 0, count: n * length * width)
         for (f, name) in options.eventFloatColumns.enumerated() {
             guard let c = events.column(name), let values = c.floatValues else {
                 throw .missingColumn(file: events.file, column: name, hint: "It is listed in the config's event float columns and must be :float.")
@@ -72,12 +83,18 @@ extension PreparedDataset {
                 for (k, p) in histories[i].enumerated() { floats[(i * length + k) * width + f] = standardize(values[Int(index.order[p])]) }
             }
         }
+        for (k, c) in itemFloats.enumerated() {
+            itemJoin!.writeStandardized(c, feature: options.eventFloatColumns.count + k, width: width, length: length, order: index.order,
+                                        histories: histories, training: training, into: &floats)
+        }
         return SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields,
-                                floatNames: options.eventFloatColumns, floats: floats)
+                                floatNames: floatNames, floats: floats)
     }
 
     /// One token field: its vocabulary (or hash buckets) and its `[samples × length]` indices.
-    static func encodeTokens(name: String, ids: [Int32], tokens: TokenInterner, hashed: Bool, index: EventIndex,
+    /// With `through`, event row e's raw token is `through[ids[e]]`: counts and the index table are
+    /// taken per distinct id and composed, so no per-event array is built.
+    static func encodeTokens(name: String, ids: [Int32], through: [Int32]? = nil, tokens: TokenInterner, hashed: Bool, index: EventIndex,
                              histories: [Range<Int>], training: [Bool], options: DataOptions) -> SequenceFeatures.TokenField {
         // Raw id → embedding index, so each event costs one table lookup.
         let size: Int, table: [Int32]
@@ -90,10 +107,15 @@ extension PreparedDataset {
                 return Int32(h % UInt64(buckets)) + Int32(Vocabulary.reserved)
             }
         } else {
-            let counts = countTokens(ids: ids, order: index.order, histories: histories, training: training, tokenCount: tokens.count)
+            var counts = countTokens(ids: ids, order: index.order, histories: histories, training: training, tokenCount: through?.count ?? tokens.count)
+            if let through {
+                var direct = [Int](repeating: 0, count: tokens.count)
+                for (key, raw) in through.enumerated() where raw >= 0 { direct[Int(raw)] += counts[key] }
+                counts = direct
+            }
             let vocabulary = Vocabulary(counts: counts, interner: tokens, minFrequency: options.minFrequency)
             size = vocabulary.size
-            table = vocabulary.indexOfRaw
+            table = through.map { $0.map { $0 >= 0 ? vocabulary.indexOfRaw[Int($0)] : Vocabulary.missing } } ?? vocabulary.indexOfRaw
             names = vocabulary.tokens
         }
         return .init(name: name, size: size, values: gatherTokens(ids: ids, order: index.order, histories: histories, table: table, length: options.maxLength),

@@ -39,6 +39,9 @@ public enum ExperimentSchema {
             ConfigField("gap_buckets", .integer(min: 4, max: 64), default: 32, "Log-spaced time-gap buckets."),
             ConfigField("event_token_columns", .list(.string), default: [], "Extra events.csv token columns embedded per event (e.g. device)."),
             ConfigField("event_float_columns", .list(.string), default: [], "Extra events.csv float columns per event (e.g. dwell)."),
+            ConfigField("event_item_columns", .optional(.list(.string)),
+                        "items.csv columns joined to every event through its item (fields `item.<column>`: tokens embedded, floats standardised on training events). "
+                            + "Default (null): every :token and :float column but item_id, the category column and image (the log lists them); [] turns it off."),
             ConfigField("item_category_column", .string, default: "category_id",
                         "The token column giving each event's category: taken from events.csv when it has it, else joined from items.csv."),
             ConfigField("missing_entities", .choice(MissingEntityPolicy.allCases.map(\.rawValue)), default: "drop",

@@ -64,6 +64,7 @@ extension DataOptions {
         gapBuckets = data.int("gap_buckets")
         eventTokenColumns = data.strings("event_token_columns")
         eventFloatColumns = data.strings("event_float_columns")
+        eventItemColumns = data["event_item_columns"].flatMap { $0 == .null ? nil : $0.arrayValue?.compactMap(\.stringValue) }
         missingEntityPolicy = MissingEntityPolicy(rawValue: data.string("missing_entities"))!
         itemCategoryColumn = data.string("item_category_column")
         let split = data["split"]!
