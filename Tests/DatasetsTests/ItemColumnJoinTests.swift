@@ -31,6 +31,7 @@ import Testing
             var options = DataOptions()
             options.split = .column
             options.maxLength = 3
+            options.populationFeatures = false   // their own tests: PopulationFeatureTests
             configure(&options)
             return try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options)
         }

@@ -41,6 +41,7 @@ func withDataset<R>(_ files: [String: String], _ body: (String) throws -> R) thr
             options.split = .column
             options.maxLength = 3
             options.eventFloatColumns = ["dwell"]
+            options.populationFeatures = false   // their own tests: PopulationFeatureTests
             configure(&options)
             return try PreparedDataset.prepare(try RawDataset.load(folder: folder), options: options)
         }

@@ -20,6 +20,9 @@ public struct DataOptions: Sendable {
     /// items.csv columns joined to every event through its item, as `item.<column>` fields;
     /// nil = every :token and :float column but the id, category and image, [] = none.
     public var eventItemColumns: [String]? = nil
+    /// Per-event population-relative features (`PopulationFeatures`): the item's popularity and
+    /// each event float's deviation from the item's mean, from training histories only.
+    public var populationFeatures = true
     public var missingEntityPolicy: MissingEntityPolicy = .drop
     /// The token column (of events.csv, else items.csv) that gives each event's category.
     public var itemCategoryColumn = "category_id"

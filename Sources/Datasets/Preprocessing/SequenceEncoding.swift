@@ -69,7 +69,9 @@ extension PreparedDataset {
         // Extra float features, standardised on training events: events.csv columns, then the
         // joined items.csv ones.
         let itemFloats = itemJoin?.floatColumns ?? []
-        let floatNames = options.eventFloatColumns + itemFloats.map { ItemColumnJoin.fieldName($0.name) }
+        let population = options.populationFeatures && events.hasColumn("item_id")
+            ? PopulationFeatures.names(eventFloatColumns: options.eventFloatColumns) : []
+        let floatNames = options.eventFloatColumns + itemFloats.map { ItemColumnJoin.fieldName($0.name) } + population
         let width = floatNames.count
         var floats = [Float](repeating: 0, count: n * length * width)
         for (f, name) in options.eventFloatColumns.enumerated() {
@@ -86,6 +88,10 @@ extension PreparedDataset {
         for (k, c) in itemFloats.enumerated() {
             itemJoin!.writeStandardized(c, feature: options.eventFloatColumns.count + k, width: width, length: length, order: index.order,
                                         histories: histories, training: training, into: &floats)
+        }
+        if !population.isEmpty {
+            PopulationFeatures.write(events: events, floatColumns: options.eventFloatColumns, order: index.order, histories: histories, training: training,
+                                     length: length, width: width, first: width - population.count, into: &floats)
         }
         return SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields,
                                 floatNames: floatNames, floats: floats)

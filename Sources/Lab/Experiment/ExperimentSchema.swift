@@ -42,6 +42,8 @@ public enum ExperimentSchema {
             ConfigField("event_item_columns", .optional(.list(.string)),
                         "items.csv columns joined to every event through its item (fields `item.<column>`: tokens embedded, floats standardised on training events). "
                             + "Default (null): every :token and :float column but item_id, the category column and image (the log lists them); [] turns it off."),
+            ConfigField("population_features", .bool, default: true,
+                        "Per-event features relative to everyone's events (fields `population.*`): the item's log count and popularity rank, and each event float column's deviation from the item's mean (`population.<column>_vs_item`), from training histories only, leave-one-out for the events counted."),
             ConfigField("item_category_column", .string, default: "category_id",
                         "The token column giving each event's category: taken from events.csv when it has it, else joined from items.csv."),
             ConfigField("missing_entities", .choice(MissingEntityPolicy.allCases.map(\.rawValue)), default: "drop",

@@ -65,6 +65,7 @@ extension DataOptions {
         eventTokenColumns = data.strings("event_token_columns")
         eventFloatColumns = data.strings("event_float_columns")
         eventItemColumns = data["event_item_columns"].flatMap { $0 == .null ? nil : $0.arrayValue?.compactMap(\.stringValue) }
+        populationFeatures = data.bool("population_features")
         missingEntityPolicy = MissingEntityPolicy(rawValue: data.string("missing_entities"))!
         itemCategoryColumn = data.string("item_category_column")
         let split = data["split"]!
