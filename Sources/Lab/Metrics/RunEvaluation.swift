@@ -26,19 +26,37 @@ extension Evaluator {
         let scorer = Scorer(model: model, builder: builder, batchSize: 512, extra: extra)
         let valid = try scorer.score(dataset.indices(.valid)), test = try scorer.score(dataset.indices(.test))
         let train = try scorer.score(dataset.indices(.train))
-        let threshold = chooseThreshold(scores: valid.scores, labels: valid.samples.map { dataset.labels[$0] == 1 }, rule: options.thresholdRule)
-        func metrics(_ s: ScoredSamples) -> SplitMetrics {
-            evaluate(scores: s.scores, labels: s.samples.map { dataset.labels[$0] == 1 }, types: s.samples.map { dataset.anomalyTypes[$0] },
-                     threshold: threshold, precisionAt: options.precisionAtK)
-        }
-        var maskedTest: [Modality: SplitMetrics] = [:]
+        var evaluation = evaluate(train: train, valid: valid, test: test, dataset: dataset, options: options)
         if masked {
             for m in model.modalities where model.modalities.count > 1 {
-                maskedTest[m] = metrics(try Scorer(model: model, builder: builder, batchSize: 512, extra: extra, masked: [m]).score(test.samples))
+                evaluation.maskedTest[m] = evaluation.metrics(try Scorer(model: model, builder: builder, batchSize: 512, extra: extra, masked: [m])
+                    .score(test.samples), dataset: dataset, options: options)
             }
         }
-        let attribution = model.modalities.count > 1 ? try ModalityAttribution.measure(model: model, builder: builder, extra: extra, full: test) : nil
-        return RunEvaluation(train: train, valid: valid, test: test, threshold: threshold, validMetrics: metrics(valid),
-                             testMetrics: metrics(test), maskedTest: maskedTest, attribution: attribution)
+        evaluation.attribution = model.modalities.count > 1 ? try ModalityAttribution.measure(model: model, builder: builder, extra: extra, full: test) : nil
+        return evaluation
+    }
+
+    /// The threshold chosen on validation by `options` and the metrics of scores made by any
+    /// model (the neural one above, a classical one): one evaluator for every model type.
+    public static func evaluate(train: ScoredSamples, valid: ScoredSamples, test: ScoredSamples, dataset: PreparedDataset,
+                                options: EvaluationOptions) -> RunEvaluation {
+        let threshold = chooseThreshold(scores: valid.scores, labels: valid.samples.map { dataset.labels[$0] == 1 }, rule: options.thresholdRule)
+        return RunEvaluation(train: train, valid: valid, test: test, threshold: threshold,
+                             validMetrics: RunEvaluation.metrics(valid, threshold: threshold, dataset: dataset, options: options),
+                             testMetrics: RunEvaluation.metrics(test, threshold: threshold, dataset: dataset, options: options),
+                             maskedTest: [:], attribution: nil)
+    }
+}
+
+extension RunEvaluation {
+    /// The metrics of `scored` at this evaluation's threshold.
+    func metrics(_ scored: ScoredSamples, dataset: PreparedDataset, options: EvaluationOptions) -> SplitMetrics {
+        Self.metrics(scored, threshold: threshold, dataset: dataset, options: options)
+    }
+
+    static func metrics(_ scored: ScoredSamples, threshold: Double, dataset: PreparedDataset, options: EvaluationOptions) -> SplitMetrics {
+        Evaluator.evaluate(scores: scored.scores, labels: scored.samples.map { dataset.labels[$0] == 1 },
+                           types: scored.samples.map { dataset.anomalyTypes[$0] }, threshold: threshold, precisionAt: options.precisionAtK)
     }
 }
