@@ -58,7 +58,9 @@ public enum FeatureExport {
         let category = prepared.options.itemCategoryColumn
         var columns = try SequenceAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training,
                                                      categoryColumn: category)
+        columns += TargetAndLastEvent.lastEventColumns(events: raw.events, histories: histories, taken: Set(columns.map(\.name)))
         if let users = raw.users { columns += EntityColumns.columns(users, idColumn: "user_id", prefix: "user_", rows: histories.userRows) }
+        columns.append(TargetAndLastEvent.targetItem(prepared.targetItems))
         if let items = raw.items {
             columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows)
             if let z = EntityColumns.priceZWithinCategory(items, rows: histories.itemRows, training: training, categoryColumn: category) { columns.append(z) }
