@@ -12,7 +12,8 @@ struct FeaturesCommand: ParsableCommand {
         categories, devices, regions, last hour, span, history length before truncation), every events.csv token at the \
         window's last event (last_<column>, e.g. last_event_type, last_device), the profile's columns, the target's id \
         (target_item_id) and its item columns (tokens as raw strings), the target's log-price z-score within its \
-        category, and colour statistics of the target's picture. The header is typed as the dataset's files are \
+        category, the window's items' attributes (window_item_<column>_…: float summaries; token distinct count, \
+        last value, top share), and colour statistics of the target's picture. The header is typed as the dataset's files are \
         (sample_id:token,split:token,label:float,anomaly_type:token, then name:float or name:token), so ids that look \
         numeric stay tokens. The split, windows and image size come from the config, so the rows are exactly a run's \
         samples; statistics use the training split only. A dataset folder instead of a config uses the default data \

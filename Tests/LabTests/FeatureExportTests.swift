@@ -193,6 +193,33 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         #expect(try token(t, "last_device", "s2") == "web")  // s2 (cutoff 5000) ends after it
     }
 
+    @Test func itemColumnsAggregateOverTheWindowsItems() throws {
+        let folder = try handMadeShop()
+        let t = try handMadeFeatures(folder)
+        // s1's window: i1 (100, b1) twice, then i2 (200, b2).
+        #expect(close(try value(t, "window_item_price_mean", "s1"), 400.0 / 3))
+        #expect(try value(t, "window_item_price_min", "s1") == 100)
+        #expect(try value(t, "window_item_price_max", "s1") == 200)
+        #expect(try value(t, "window_item_brand_distinct", "s1") == 2)
+        #expect(try token(t, "window_item_brand_last", "s1") == "b2")
+        #expect(close(try value(t, "window_item_brand_top_share", "s1"), 2.0 / 3))
+        // s4: one click on i4.
+        #expect(try value(t, "window_item_price_std", "s4") == 0)
+        #expect(try value(t, "window_item_brand_top_share", "s4") == 1)
+        // Not the id, the category (distinct_categories has it) or the picture path.
+        #expect(t.columns.filter { $0.name.hasPrefix("window_item_category_id") || $0.name.hasPrefix("window_item_image") }.isEmpty)
+
+        // The column list is a parameter.
+        let config = try FeatureExport.config(path: folder, overrides: ["data.split.strategy=column", "data.max_length=3"])
+        let runner = ExperimentRunner(config: config, reporter: { _ in })
+        runner.keepSampleEvents = true
+        let prepared = try runner.dataset(fold: nil)
+        let only = try FeatureExport.table(raw: try RawDataset.load(folder: folder), prepared: prepared, imageSize: 4, imagePolicy: .mask,
+                                           windowItemColumns: ["price"])
+        #expect(only.columns.filter { $0.name.hasPrefix("window_item_") }.map(\.name)
+                == ["window_item_price_mean", "window_item_price_std", "window_item_price_min", "window_item_price_median", "window_item_price_max"])
+    }
+
     @Test func theHeaderCarriesTheDatasetFormatsTypes() throws {
         let t = try handMadeFeatures(try handMadeShop())
         let path = scratchDirectory() + "/features.csv"
@@ -261,8 +288,11 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
             if othersMayChange { #expect(othersChanged > 0) } else { #expect(othersChanged == 0) }
             // Nothing else of any other row moves either.
             let before = reference.csv.rows, after = t.csv.rows
-            let priceColumns = Set(["item_price:float", "item_price_z_in_category:float"].compactMap { n in t.csv.header.firstIndex(of: n) })
-            #expect(priceColumns.count == 2)
+            // (Windows that hold the item see its new price too: a per-sample fact, not a statistic.)
+            let priceColumns = Set(t.csv.header.indices.filter { k in
+                ["item_price:float", "item_price_z_in_category:float"].contains(t.csv.header[k]) || t.csv.header[k].hasPrefix("window_item_price_")
+            })
+            #expect(priceColumns.count == 7)
             for i in 0..<t.sampleCount where i != sample {
                 let same = before[i].indices.allSatisfy { priceColumns.contains($0) || before[i][$0] == after[i][$0] }
                 #expect(same, "row \(i) changed outside the price columns")

@@ -50,9 +50,10 @@ public enum FeatureExport {
     }
 
     /// The features of `prepared` (prepared from `raw` with `DataOptions.keepSampleEvents`, so the
-    /// windows are the loader's own, not a re-derivation of its rules).
+    /// windows are the loader's own, not a re-derivation of its rules). `windowItemColumns`: the
+    /// items.csv columns aggregated over each window's items (nil: `WindowItemColumns.defaultColumns`).
     public static func table(raw: RawDataset, prepared: PreparedDataset, imageSize: Int, imagePolicy: MissingImagePolicy,
-                             maxImagePixels: Int = ImageLimits.defaultMaxPixels) throws -> FeatureTable {
+                             maxImagePixels: Int = ImageLimits.defaultMaxPixels, windowItemColumns: [String]? = nil) throws -> FeatureTable {
         guard let histories = prepared.events else { preconditionFailure("prepare the dataset with DataOptions.keepSampleEvents = true") }
         let training = prepared.roles.map { $0 == .train }
         let category = prepared.options.itemCategoryColumn
@@ -64,6 +65,8 @@ public enum FeatureExport {
         if let items = raw.items {
             columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows)
             if let z = EntityColumns.priceZWithinCategory(items, rows: histories.itemRows, training: training, categoryColumn: category) { columns.append(z) }
+            columns += WindowItemColumns.columns(events: raw.events, items: items, histories: histories,
+                                                 itemColumns: windowItemColumns ?? WindowItemColumns.defaultColumns(items: items, categoryColumn: category))
             if let users = raw.users {
                 columns += EntityColumns.targetInProfileLists(users: users, userRows: histories.userRows, items: items, itemRows: histories.itemRows)
             }
