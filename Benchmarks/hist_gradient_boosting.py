@@ -4,8 +4,10 @@
     fusionlab features Experiments/default.json --out features.csv
     python3 Benchmarks/hist_gradient_boosting.py features.csv --out trees.csv --seeds 0 1 2
 
-Fits scikit-learn's HistGradientBoostingClassifier on the rows with split == train (token
-columns as categorical features, their categories taken from the training rows only; early
+Fits scikit-learn's HistGradientBoostingClassifier on the rows with split == train (the typed
+header's `:token` columns as categorical features, their categories taken from the training rows
+only — at most 255, the rarest folded into one "other" category — and `:float` columns as
+numbers; an untyped header from an older export is read as before, by guessing; early
 stopping on the valid rows when the installed scikit-learn's fit() takes X_val/y_val, else on
 a fraction of train), chooses the decision threshold on the valid rows by FusionLab's rule
 (Sources/Lab/Metrics/RankingCurves.swift: `max_f1` by default, or `fpr`), and writes one row
@@ -17,6 +19,7 @@ Only a benchmark: FusionLab never runs Python. Needs numpy, pandas and scikit-le
 """
 
 import argparse
+import csv
 import inspect
 import math
 import os
@@ -117,8 +120,54 @@ def number(v):
 
 # ---- data ----
 
+def read_header(path):
+    """The header's (name, type) pairs: `name:token` / `name:float` as `fusionlab features` writes
+    them (the dataset format's types), or type None for every column of an untyped (older) export."""
+    with open(path, newline="") as f:
+        header = next(csv.reader(f), [])
+    if not header or header[0] != "sample_id:token":
+        return [(name, None) for name in header]
+    fields = []
+    for field in header:
+        name, colon, kind = field.rpartition(":")
+        if not colon or kind not in ("token", "float"):
+            sys.exit(f"{path}: header field {field!r} is not name:token or name:float")
+        fields.append((name, kind))
+    return fields
+
+
+def other_label(kept):
+    """A category name for rare and unseen values that no kept value has."""
+    label = "<other>"
+    while label in kept:
+        label = "<" + label + ">"
+    return label
+
+
+def encode_tokens(column, train, max_bins):
+    """A token column as a pandas categorical whose categories come from the training rows only.
+    HistGradientBoosting takes at most max_bins categories per feature: with more distinct training
+    values, the max_bins - 1 most frequent keep their own category and the rest, with values never
+    seen in training, share one "other" category; otherwise unseen values are missing. None when no
+    training row has a value (nothing to learn from)."""
+    counts = column[train].value_counts()
+    if counts.empty:
+        return None
+    counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")  # ties by value
+    if len(counts) <= max_bins:
+        kept = sorted(counts.index)
+        return pd.Categorical(column.where(column.isin(kept)), categories=kept)
+    kept = sorted(counts.index[: max_bins - 1])
+    other = other_label(set(kept))
+    values = column.where(column.isin(kept) | column.isna(), other)
+    return pd.Categorical(values, categories=kept + [other])
+
+
 def load(path, max_bins):
+    fields = read_header(path)
+    typed = bool(fields) and fields[0][1] is not None
     table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    table.columns = [name for name, _ in fields]
     missing = [c for c in LEADING if c not in table.columns]
     if missing:
         sys.exit(f"{path}: missing columns {missing}; write it with `fusionlab features`")
@@ -127,25 +176,27 @@ def load(path, max_bins):
     for role in ("train", "valid", "test"):
         if not (split == role).any():
             sys.exit(f"{path}: no {role} rows")
-    features = pd.DataFrame(index=table.index)
+    features = {}
     categorical = []
-    for name in table.columns[len(LEADING):]:
+    for name, kind in fields[len(LEADING):]:
         column = table[name]
-        numeric = pd.to_numeric(column, errors="coerce")
-        if numeric.notna().sum() == column.notna().sum():
+        if kind is None:
+            # Untyped (older) export: a column is numeric when every value parses as a number,
+            # so numeric-looking ids become numbers; re-export to get them as tokens.
+            numeric = pd.to_numeric(column, errors="coerce")
+            kind = "float" if numeric.notna().sum() == column.notna().sum() else "token"
+        if kind == "float":
+            numeric = pd.to_numeric(column, errors="coerce")
             if numeric[train].notna().any():
                 features[name] = numeric.astype(np.float64)
             continue  # never present in training: nothing to learn from
-        # Categories from training rows only; the rarest beyond max_bins - 1 count as missing,
-        # like values never seen in training.
-        counts = column[train].value_counts()
-        counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
-        kept = sorted(counts.index[: max_bins - 1])
-        features[name] = pd.Categorical(column.where(column.isin(kept)), categories=kept)
-        categorical.append(name)
+        encoded = encode_tokens(column, train, max_bins)
+        if encoded is not None:
+            features[name] = encoded
+            categorical.append(name)
     labels = table["label"].astype(float).to_numpy() == 1
     types = table["anomaly_type"].fillna("").to_numpy()
-    return features, labels, types, split, categorical
+    return pd.DataFrame(features, index=table.index), labels, types, split, categorical, typed
 
 
 def main():
@@ -167,11 +218,13 @@ def main():
     threadpool_limits(limits=args.threads)
 
     max_bins = 255
-    X, y, types, split, categorical = load(args.features, max_bins)
+    X, y, types, split, categorical, typed = load(args.features, max_bins)
     train, valid, test = (split == "train"), (split == "valid"), (split == "test")
     validation_in_fit = "X_val" in inspect.signature(HistGradientBoostingClassifier.fit).parameters
     print(f"{args.features}: {len(X)} samples (train {train.sum()}, valid {valid.sum()}, test {test.sum()}), "
-          f"{X.shape[1]} features ({len(categorical)} categorical); early stopping on "
+          f"{X.shape[1]} features ({len(categorical)} categorical)"
+          + ("" if typed else ", types guessed from an untyped header (numeric-looking tokens count as numbers)")
+          + "; early stopping on "
           + ("the valid split" if validation_in_fit else "10% of train (this scikit-learn's fit() has no X_val)"))
 
     rows = []

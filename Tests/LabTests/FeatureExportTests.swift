@@ -5,20 +5,21 @@ import Support
 @testable import Lab
 
 /// A hand-made shop of three users whose features can be worked out on paper.
-/// u1's last event (t = 5000) is after s1's cutoff; max_length 3 truncates u1's histories.
+/// u1's last event (t = 5000, on the web) is after s1's cutoff; max_length 3 truncates u1's
+/// histories. `app` holds numeric-looking ids, one with a leading zero.
 private func handMadeShop() throws -> String {
     let folder = scratchDirectory()
     let files = [
         "events.csv": """
-        user_id:token,timestamp:float,event_type:token,item_id:token,dwell:float,device:token
-        u1,1000,search,,1,ios
-        u1,1010,view,i1,5,ios
-        u1,1030,view,i1,7,android
-        u1,1060,buy,i2,3,ios
-        u1,5000,view,i3,2,ios
-        u2,3600,view,i3,4,web
-        u2,3604,view,i3,4,web
-        u3,7200,click,i4,1,ios
+        user_id:token,timestamp:float,event_type:token,item_id:token,dwell:float,device:token,app:token
+        u1,1000,search,,1,ios,101
+        u1,1010,view,i1,5,ios,101
+        u1,1030,view,i1,7,android,102
+        u1,1060,buy,i2,3,ios,007
+        u1,5000,view,i3,2,web,102
+        u2,3600,view,i3,4,web,101
+        u2,3604,view,i3,4,web,
+        u3,7200,click,i4,1,ios,12
         """,
         "labels.csv": """
         sample_id:token,user_id:token,target_item_id:token,cutoff:float,label:float,anomaly_type:token,split:token
@@ -47,6 +48,12 @@ private func handMadeShop() throws -> String {
     let red = RGBImage(width: 8, height: 8, red: 255, green: 0, blue: 51)
     try Data(try encodePNG(red)).write(to: URL(fileURLWithPath: folder + "/images/i1.png"))
     return folder
+}
+
+/// `folder`'s events.csv with `line` appended.
+private func appendEvent(_ line: String, to folder: String) throws {
+    let path = folder + "/events.csv"
+    try (read(path) + line + "\n").write(toFile: path, atomically: true, encoding: .utf8)
 }
 
 private func handMadeFeatures(_ folder: String) throws -> FeatureTable {
@@ -156,6 +163,83 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         #expect(t.roles == [.train, .test, .train, .valid, .train])
     }
 
+    @Test func theTargetAndTheLastEventsTokensAreColumns() throws {
+        let t = try handMadeFeatures(try handMadeShop())
+        #expect(try token(t, "target_item_id", "s1") == "i2")
+        #expect(try token(t, "target_item_id", "s4") == "i4")
+        // s1's window ends with u1's buy at 1060 (ios, app 007); s2's with the view at 5000 (web, 102).
+        #expect(try token(t, "last_device", "s1") == "ios")
+        #expect(try token(t, "last_app", "s1") == "007")
+        #expect(try token(t, "last_event_type", "s1") == "buy")
+        #expect(try token(t, "last_device", "s2") == "web")
+        #expect(try token(t, "last_app", "s2") == "102")
+        #expect(try token(t, "last_event_type", "s4") == "click")
+        #expect(try token(t, "last_app", "s3") == "")  // the last event leaves app empty: missing, not an earlier value
+        // Keys say nothing per sample; the last item is the target.
+        #expect(t.column("last_user_id") == nil)
+        #expect(t.column("last_item_id") == nil)
+    }
+
+    @Test func nothingAfterTheCutoffReachesTheLastEventColumns() throws {
+        let folder = try handMadeShop()
+        let reference = try handMadeFeatures(folder)
+        // One second after s1's cutoff (1060), on another device and app: s1's row must not move.
+        try appendEvent("u1,1061,view,i4,9,tablet,999", to: folder)
+        let t = try handMadeFeatures(folder)
+        #expect(try token(t, "last_device", "s1") == "ios")
+        #expect(try token(t, "last_app", "s1") == "007")
+        let s1 = try #require(t.row(ofSample: "s1"))
+        #expect(t.csv.rows[s1] == reference.csv.rows[s1])
+        #expect(try token(t, "last_device", "s2") == "web")  // s2 (cutoff 5000) ends after it
+    }
+
+    @Test func itemColumnsAggregateOverTheWindowsItems() throws {
+        let folder = try handMadeShop()
+        let t = try handMadeFeatures(folder)
+        // s1's window: i1 (100, b1) twice, then i2 (200, b2).
+        #expect(close(try value(t, "window_item_price_mean", "s1"), 400.0 / 3))
+        #expect(try value(t, "window_item_price_min", "s1") == 100)
+        #expect(try value(t, "window_item_price_max", "s1") == 200)
+        #expect(try value(t, "window_item_brand_distinct", "s1") == 2)
+        #expect(try token(t, "window_item_brand_last", "s1") == "b2")
+        #expect(close(try value(t, "window_item_brand_top_share", "s1"), 2.0 / 3))
+        // s4: one click on i4.
+        #expect(try value(t, "window_item_price_std", "s4") == 0)
+        #expect(try value(t, "window_item_brand_top_share", "s4") == 1)
+        // Not the id, the category (distinct_categories has it) or the picture path.
+        #expect(t.columns.filter { $0.name.hasPrefix("window_item_category_id") || $0.name.hasPrefix("window_item_image") }.isEmpty)
+
+        // The column list is a parameter.
+        let config = try FeatureExport.config(path: folder, overrides: ["data.split.strategy=column", "data.max_length=3"])
+        let runner = ExperimentRunner(config: config, reporter: { _ in })
+        runner.keepSampleEvents = true
+        let prepared = try runner.dataset(fold: nil)
+        let only = try FeatureExport.table(raw: try RawDataset.load(folder: folder), prepared: prepared, imageSize: 4, imagePolicy: .mask,
+                                           windowItemColumns: ["price"])
+        #expect(only.columns.filter { $0.name.hasPrefix("window_item_") }.map(\.name)
+                == ["window_item_price_mean", "window_item_price_std", "window_item_price_min", "window_item_price_median", "window_item_price_max"])
+    }
+
+    @Test func theHeaderCarriesTheDatasetFormatsTypes() throws {
+        let t = try handMadeFeatures(try handMadeShop())
+        let path = scratchDirectory() + "/features.csv"
+        try t.write(to: path)
+        let (header, rows) = parseCSV(path)
+        #expect(Array(header.prefix(4)) == FeatureTable.leadingColumns.map(\.headerField))
+        for field in ["history_length:float", "user_region:token", "item_price:float", "target_item_id:token", "last_device:token", "last_app:token"] {
+            #expect(header.contains(field), "no \(field) in \(header)")
+        }
+        // Numeric-looking ids stay tokens, written as they were read.
+        let s1 = try #require(rows["s1"])
+        #expect(s1[try #require(header.firstIndex(of: "last_app:token"))] == "007")
+        // The file reads as an atomic file of the dataset format, with those types.
+        let table = try AtomicTable.read(path: path)
+        #expect(table.columns.map(\.spec) == FeatureTable.leadingColumns + t.columns.map(\.spec))
+        let app = try #require(table.column("last_app"))
+        #expect(app.spec.type == .token && app.tokens.string(app.tokenIDs![0]) == "007")
+        #expect(table.column("label")?.floatValues == [0, 1, 0, 1, 0])
+    }
+
     @Test func aMissingImageStopsTheExportUnderPolicyError() throws {
         let folder = try handMadeShop()
         let config = try FeatureExport.config(path: folder, overrides: ["data.split.strategy=column", "data.images.missing=error"])
@@ -170,7 +254,7 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         let path = out + "/features.csv"
         try FeatureExport.table(config: config, reporter: { _ in }).write(to: path)
         let (header, features) = parseCSV(path)
-        #expect(Array(header.prefix(4)) == FeatureTable.leadingColumns)
+        #expect(Array(header.prefix(4)) == ["sample_id:token", "split:token", "label:float", "anomaly_type:token"])
         #expect(features.count == predictions.count && features.count == 400)
         for (id, row) in predictions {
             let f = try #require(features[id], "sample \(id) missing from features.csv")
@@ -204,7 +288,11 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
             if othersMayChange { #expect(othersChanged > 0) } else { #expect(othersChanged == 0) }
             // Nothing else of any other row moves either.
             let before = reference.csv.rows, after = t.csv.rows
-            let priceColumns = Set(["item_price", "item_price_z_in_category"].compactMap { n in t.csv.header.firstIndex(of: n) })
+            // (Windows that hold the item see its new price too: a per-sample fact, not a statistic.)
+            let priceColumns = Set(t.csv.header.indices.filter { k in
+                ["item_price:float", "item_price_z_in_category:float"].contains(t.csv.header[k]) || t.csv.header[k].hasPrefix("window_item_price_")
+            })
+            #expect(priceColumns.count == 7)
             for i in 0..<t.sampleCount where i != sample {
                 let same = before[i].indices.allSatisfy { priceColumns.contains($0) || before[i][$0] == after[i][$0] }
                 #expect(same, "row \(i) changed outside the price columns")
@@ -219,7 +307,7 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         try "old content\n".write(toFile: path, atomically: false, encoding: .utf8)
         try t.write(to: path)
         let text = read(path)
-        #expect(text.hasPrefix("sample_id,split,label,anomaly_type,history_length,events,"))
+        #expect(text.hasPrefix("sample_id:token,split:token,label:float,anomaly_type:token,history_length:float,events:float,"))
         #expect(text.split(separator: "\n").count == 6)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["features.csv"])  // no temporary left
 

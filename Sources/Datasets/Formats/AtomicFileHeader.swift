@@ -11,6 +11,9 @@ public struct ColumnSpec: Sendable, Equatable {
     public var name: String
     public var type: ColumnType
     public init(name: String, type: ColumnType) { self.name = name; self.type = type }
+
+    /// The header field `name:type`, as `parse` reads it.
+    public var headerField: String { "\(name):\(type.rawValue)" }
 }
 
 extension ColumnSpec {

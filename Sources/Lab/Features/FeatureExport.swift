@@ -50,18 +50,23 @@ public enum FeatureExport {
     }
 
     /// The features of `prepared` (prepared from `raw` with `DataOptions.keepSampleEvents`, so the
-    /// windows are the loader's own, not a re-derivation of its rules).
+    /// windows are the loader's own, not a re-derivation of its rules). `windowItemColumns`: the
+    /// items.csv columns aggregated over each window's items (nil: `WindowItemColumns.defaultColumns`).
     public static func table(raw: RawDataset, prepared: PreparedDataset, imageSize: Int, imagePolicy: MissingImagePolicy,
-                             maxImagePixels: Int = ImageLimits.defaultMaxPixels) throws -> FeatureTable {
+                             maxImagePixels: Int = ImageLimits.defaultMaxPixels, windowItemColumns: [String]? = nil) throws -> FeatureTable {
         guard let histories = prepared.events else { preconditionFailure("prepare the dataset with DataOptions.keepSampleEvents = true") }
         let training = prepared.roles.map { $0 == .train }
         let category = prepared.options.itemCategoryColumn
         var columns = try SequenceAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training,
                                                      categoryColumn: category)
+        columns += TargetAndLastEvent.lastEventColumns(events: raw.events, histories: histories, taken: Set(columns.map(\.name)))
         if let users = raw.users { columns += EntityColumns.columns(users, idColumn: "user_id", prefix: "user_", rows: histories.userRows) }
+        columns.append(TargetAndLastEvent.targetItem(prepared.targetItems))
         if let items = raw.items {
             columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows)
             if let z = EntityColumns.priceZWithinCategory(items, rows: histories.itemRows, training: training, categoryColumn: category) { columns.append(z) }
+            columns += WindowItemColumns.columns(events: raw.events, items: items, histories: histories,
+                                                 itemColumns: windowItemColumns ?? WindowItemColumns.defaultColumns(items: items, categoryColumn: category))
             if let users = raw.users {
                 columns += EntityColumns.targetInProfileLists(users: users, userRows: histories.userRows, items: items, itemRows: histories.itemRows)
             }

@@ -2,7 +2,8 @@ import Datasets
 import Support
 
 /// One exported feature: a number per sample (NaN = missing) or a raw token per sample
-/// ("" = missing), which a tree model encodes as a categorical feature itself.
+/// ("" = missing), which a tree model encodes as a categorical feature itself. The header types
+/// it (`name:float`, `name:token`) so a reader never guesses a numeric-looking id into a number.
 public struct FeatureColumn: Sendable {
     public enum Values: Sendable {
         case numbers([Double])
@@ -17,6 +18,14 @@ public struct FeatureColumn: Sendable {
 
     public var numbers: [Double]? { if case let .numbers(v) = values { v } else { nil } }
     public var tokens: [String]? { if case let .tokens(v) = values { v } else { nil } }
+
+    /// The column as the dataset format types it: numbers `float`, tokens `token`.
+    public var spec: ColumnSpec {
+        switch values {
+        case .numbers: ColumnSpec(name: name, type: .float)
+        case .tokens: ColumnSpec(name: name, type: .token)
+        }
+    }
 
     /// The CSV field of sample `i`: full-precision number or token; missing → empty.
     func field(_ i: Int) -> String {
@@ -37,7 +46,9 @@ public struct FeatureTable: Sendable {
     public var anomalyTypes: [String]
     public var columns: [FeatureColumn]
 
-    public static let leadingColumns = ["sample_id", "split", "label", "anomaly_type"]
+    /// Typed as labels.csv types them, so the file reads like the dataset's own atomic files.
+    public static let leadingColumns = [ColumnSpec(name: "sample_id", type: .token), ColumnSpec(name: "split", type: .token),
+                                        ColumnSpec(name: "label", type: .float), ColumnSpec(name: "anomaly_type", type: .token)]
 
     public var sampleCount: Int { sampleIDs.count }
 
@@ -45,9 +56,11 @@ public struct FeatureTable: Sendable {
 
     public func row(ofSample id: String) -> Int? { sampleIDs.firstIndex(of: id) }
 
-    /// The whole table as CSV: the leading columns, then every feature.
+    /// The whole table as CSV: a typed header (`sample_id:token,split:token,label:float,
+    /// anomaly_type:token`, then `name:float` or `name:token` per feature), the leading columns,
+    /// then every feature.
     public var csv: CSVTable {
-        var table = CSVTable(header: Self.leadingColumns + columns.map(\.name))
+        var table = CSVTable(header: (Self.leadingColumns + columns.map(\.spec)).map(\.headerField))
         for i in 0..<sampleCount {
             table.append([sampleIDs[i], roles[i].description, CSVTable.number(Double(labels[i])), anomalyTypes[i]]
                          + columns.map { $0.field(i) })

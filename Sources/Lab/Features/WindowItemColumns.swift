@@ -1,0 +1,74 @@
+import Datasets
+
+/// Aggregates of items.csv columns over the items of each sample's window (each event's item
+/// row): for a float column `window_item_<column>_{mean,std,min,median,max}`; for a token column
+/// `window_item_<column>_distinct`, `window_item_<column>_last` (the value at the window's latest
+/// item event that has one) and `window_item_<column>_top_share` (share of the window's item events
+/// holding its most frequent value). Events without a known item, or whose item leaves the column
+/// empty, are skipped; a window without any gives missing fields (distinct 0).
+///
+/// The extension point for history statistics of item attributes ("prices the user browsed",
+/// "brands seen"): the column list is a parameter, so a data option that joins chosen items.csv
+/// columns to events can pass its list here. Every statistic is per sample, over the window only,
+/// so no cross-sample statistic (and no training-only rule) is involved.
+enum WindowItemColumns {
+    /// Every float and token column of items.csv except the id, the category (the window's
+    /// categories have `distinct_categories`) and the picture path.
+    static func defaultColumns(items: AtomicTable, categoryColumn: String) -> [String] {
+        items.columns.filter { c in
+            !["item_id", categoryColumn, "image"].contains(c.name) && (c.tokenIDs != nil || c.floatValues != nil)
+        }.map(\.name)
+    }
+
+    /// The aggregates of `itemColumns` (names of float or token columns of `items`; others are
+    /// skipped) over each sample's window.
+    static func columns(events: AtomicTable, items: AtomicTable, histories h: SampleEvents, itemColumns: [String]) -> [FeatureColumn] {
+        guard let eventItems = events.column("item_id"), let eventItemIDs = eventItems.tokenIDs else { return [] }
+        // items.csv row of each event (−1: no item, or one items.csv lacks).
+        let rowOfRaw = PreparedDataset.joinRows(from: eventItems.tokens, to: items, idColumn: "item_id")
+        let itemRowOfEvent = eventItemIDs.map { $0 >= 0 ? rowOfRaw[Int($0)] : -1 }
+        let n = h.windows.count
+        var out: [FeatureColumn] = []
+        var values: [Double] = [], ids: [Int32] = []
+        for name in itemColumns {
+            guard let column = items.column(name) else { continue }
+            if let floats = column.floatValues {
+                var summary = SummaryColumns(prefix: "window_item_" + name, count: n)
+                for i in 0..<n {
+                    values.removeAll(keepingCapacity: true)
+                    for r in h.rows(i) {
+                        let row = itemRowOfEvent[Int(r)]
+                        if row >= 0, floats[Int(row)].isFinite { values.append(floats[Int(row)]) }
+                    }
+                    summary.set(i, &values)
+                }
+                out += summary.columns
+            } else if let tokenIDs = column.tokenIDs {
+                var distinct = [Double](repeating: 0, count: n), topShare = [Double](repeating: .nan, count: n)
+                var last = [String](repeating: "", count: n)
+                for i in 0..<n {
+                    ids.removeAll(keepingCapacity: true)
+                    for r in h.rows(i) {
+                        let row = itemRowOfEvent[Int(r)]
+                        if row >= 0, tokenIDs[Int(row)] >= 0 { ids.append(tokenIDs[Int(row)]) }
+                    }
+                    guard let lastID = ids.last else { continue }
+                    last[i] = column.tokens.string(lastID)
+                    ids.sort()
+                    var runs = 0, longest = 0, run = 0
+                    for k in ids.indices {
+                        run = k > 0 && ids[k] == ids[k - 1] ? run + 1 : 1
+                        if run == 1 { runs += 1 }
+                        longest = Swift.max(longest, run)
+                    }
+                    distinct[i] = Double(runs)
+                    topShare[i] = Double(longest) / Double(ids.count)
+                }
+                let prefix = "window_item_" + name
+                out += [FeatureColumn(prefix + "_distinct", numbers: distinct), FeatureColumn(prefix + "_last", tokens: last),
+                        FeatureColumn(prefix + "_top_share", numbers: topShare)]
+            }
+        }
+        return out
+    }
+}
