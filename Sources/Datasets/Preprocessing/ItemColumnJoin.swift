@@ -5,7 +5,7 @@ import Foundation
 /// Fields are named `item.<column>`: the prefix keeps them apart from an events.csv column of the
 /// same name, and nothing that reads field names splits them at their first '.' (parameter names
 /// only concatenate, and `sequence.last.<field>` splits at most twice).
-struct ItemColumnJoin {
+public struct ItemColumnJoin {
     /// The joined columns: items.csv order when automatic, else the list's.
     var columns: [Column]
     /// Each event row's raw item id (events.csv's own column, shared, not copied).
@@ -57,6 +57,12 @@ struct ItemColumnJoin {
         guard !columns.isEmpty else { return nil }
         return ItemColumnJoin(columns: columns, itemIDs: raw.events.column("item_id")!.tokenIDs!, rowOfItem: rows,
                               automatic: options.eventItemColumns == nil)
+    }
+
+    /// The names `options` joins from `items` (its list, else every eligible column), unchecked:
+    /// what the feature export aggregates over the same columns.
+    public static func columnNames(items: AtomicTable, options: DataOptions) -> [String] {
+        options.eventItemColumns ?? eligible(items, categoryColumn: options.itemCategoryColumn).map(\.name)
     }
 
     var tokenColumns: [Column] { columns.filter { $0.spec.type == .token } }

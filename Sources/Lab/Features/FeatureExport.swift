@@ -66,7 +66,7 @@ public enum FeatureExport {
             columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows)
             if let z = EntityColumns.priceZWithinCategory(items, rows: histories.itemRows, training: training, categoryColumn: category) { columns.append(z) }
             columns += WindowItemColumns.columns(events: raw.events, items: items, histories: histories,
-                                                 itemColumns: windowItemColumns ?? WindowItemColumns.defaultColumns(items: items, categoryColumn: category))
+                                                 itemColumns: windowItemColumns ?? ItemColumnJoin.columnNames(items: items, options: prepared.options))
             if let users = raw.users {
                 columns += EntityColumns.targetInProfileLists(users: users, userRows: histories.userRows, items: items, itemRows: histories.itemRows)
             }

@@ -7,19 +7,10 @@ import Datasets
 /// holding its most frequent value). Events without a known item, or whose item leaves the column
 /// empty, are skipped; a window without any gives missing fields (distinct 0).
 ///
-/// The extension point for history statistics of item attributes ("prices the user browsed",
-/// "brands seen"): the column list is a parameter, so a data option that joins chosen items.csv
-/// columns to events can pass its list here. Every statistic is per sample, over the window only,
+/// History statistics of item attributes ("prices the user browsed", "brands seen") over the
+/// columns the run joins to events (`data.event_item_columns`, resolved by the loader's rule). Every statistic is per sample, over the window only,
 /// so no cross-sample statistic (and no training-only rule) is involved.
 enum WindowItemColumns {
-    /// Every float and token column of items.csv except the id, the category (the window's
-    /// categories have `distinct_categories`) and the picture path.
-    static func defaultColumns(items: AtomicTable, categoryColumn: String) -> [String] {
-        items.columns.filter { c in
-            !["item_id", categoryColumn, "image"].contains(c.name) && (c.tokenIDs != nil || c.floatValues != nil)
-        }.map(\.name)
-    }
-
     /// The aggregates of `itemColumns` (names of float or token columns of `items`; others are
     /// skipped) over each sample's window.
     static func columns(events: AtomicTable, items: AtomicTable, histories h: SampleEvents, itemColumns: [String]) -> [FeatureColumn] {
