@@ -22,7 +22,9 @@ StandardScaler does, so scikit-learn is fitted on StandardScaler().fit(train)-tr
 - knn: KNeighborsClassifier(n_neighbors=k, weights, algorithm="brute").predict_proba[:, 1] of
   the rows to score, k in {5, 15}, weights uniform and distance; and the leave-one-out share
   of anomalies among each training row's k nearest other training rows (kneighbors() with no
-  X leaves each row out). The data is checked to have no near tie at the k-th neighbour.
+  X leaves each row out). The data is checked to have no near tie at the k-th neighbour (the
+  k-th and (k+1)-th distances differ by more than 2e-5, far above float32 round-off), so
+  FusionLab must find the very same neighbours and the uniform shares compare exactly.
 """
 import json
 import os

@@ -101,6 +101,56 @@ import Tensor
         }
     }
 
+    /// Several query and training blocks, on two threads, against distances computed one by one
+    /// in Double: the same neighbours wherever the k-th is not a near tie.
+    @Test func knnAcrossBlocksMatchesABruteForceReference() throws {
+        let (train, labels) = ClassicalData.separable(rows: 2 * NearestNeighbours.trainBlock + 100, prevalence: 0.3, seed: 21)
+        let (query, _) = ClassicalData.separable(rows: 2 * NearestNeighbours.queryBlock + 50, seed: 22)
+        let k = 7
+        let model = try Self.build("knn", [("k", .number(Double(k)))], threads: 2)
+        try model.fit(train, labels: labels, valid: nil)
+        let scores = model.score(query)
+        let p = FeaturePreprocessing(fitting: train)
+        let t = p.transform(train), q = p.transform(query), d = p.width
+        var compared = 0
+        for i in 0..<query.rows {
+            let distances = (0..<train.rows).map { j in
+                (0..<d).reduce(0.0) { s, c in let x = Double(q[i * d + c]) - Double(t[j * d + c]); return s + x * x }
+            }
+            let order = distances.indices.sorted { (distances[$0], $0) < (distances[$1], $1) }
+            if distances[order[k]] - distances[order[k - 1]] < 1e-4 { continue }
+            compared += 1
+            let share = Float(order.prefix(k).reduce(0.0) { $0 + Double(labels[$1]) } / Double(k))
+            #expect(scores[i] == share, "query row \(i)")
+        }
+        #expect(compared > query.rows * 9 / 10)
+    }
+
+    @Test func knnDistanceWeightsCountOnlyExactMatchesWhenThereAreAny() throws {
+        let x = FeatureMatrix(rows: 4, names: ["v"], cardinalities: [nil], values: [-3, -1, 1, 3])
+        let model = NearestNeighbours(options: .init(k: 3, weights: .distance))
+        try model.fit(x, labels: [0, 1, 0, 0], valid: nil)
+        // Exactly row 1: only it counts. Halfway between rows 1 and 2 (standardised 0): weights equal, third neighbour farther.
+        let probe = model.score(FeatureMatrix(rows: 2, names: ["v"], cardinalities: [nil], values: [-1, 0]))
+        #expect(probe[0] == 1)
+        let w1 = 1 / 1.0, w3 = 1 / 3.0  // distances 1 and 3 raw; standardising scales them alike
+        #expect(Swift.abs(Double(probe[1]) - w1 / (2 * w1 + w3)) < 1e-6, "\(probe)")
+    }
+
+    @Test func linearModelSaysWhenItStoppedAtMaxIterations() throws {
+        let (train, labels) = ClassicalData.separable(rows: 200, seed: 23)
+        let model = try Self.build("logistic_regression", [("max_iterations", 1)])
+        try model.fit(train, labels: labels, valid: nil)
+        #expect(model.summary.contains("stopped at max_iterations (1)"), "\(model.summary)")
+    }
+
+    @Test func isolationForestDrawsEveryRowWhenFewerThanMaxSamples() throws {
+        let (data, _) = ClassicalData.blobWithOutliers(inliers: 40, outliers: 0, seed: 24)
+        let model = IsolationForest(options: .init(trees: 3), seed: 1)
+        try model.fit(data, labels: [], valid: nil)
+        #expect(model.summary.contains("on 40 rows each"), "\(model.summary)")
+    }
+
     @Test(arguments: supervised)
     func supervisedModelsRefuseOneClassOrMismatchedLabels(name: String) throws {
         let (train, _) = ClassicalData.separable(rows: 20, seed: 9)

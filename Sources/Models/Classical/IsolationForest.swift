@@ -12,7 +12,8 @@ import Tensor
 ///
 /// Works on the preprocessed design matrix (standardised numbers, missing indicators, one-hot
 /// categories). Each tree draws from its own generator, split in tree order from the run seed,
-/// so the forest is the same whatever the thread count; trees are grown in parallel.
+/// so the forest is the same whatever the thread count; trees are grown (and rows scored) on up to
+/// `threads` threads. Labels and validation rows are not used.
 public final class IsolationForest: ClassicalModel {
     public struct Options: ClassicalModelOptions, Equatable {
         public var trees: Int

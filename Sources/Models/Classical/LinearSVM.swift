@@ -6,7 +6,8 @@ import Support
 /// solved by L-BFGS like the logistic regression. The intercept b is not regularised (LinearSVC
 /// regularises it as a feature of value `intercept_scaling`; unregularised is that with a large
 /// scaling, and keeps the intercept free to place the boundary for rare anomalies).
-/// Score = decision value z (higher = more anomalous; not a probability).
+/// Score = decision value z (higher = more anomalous; not a probability). Validation rows are
+/// not used: the fit is a convex optimum, with nothing to stop early.
 public final class LinearSVM: ClassicalModel {
     public struct Options: ClassicalModelOptions, Equatable {
         public var c: Double

@@ -11,7 +11,7 @@ import Tensor
 ///
 /// Scoring the training matrix itself (the same rows, the same values) is leave-one-out: each row
 /// is left out of its own neighbours, or it would always find itself at distance 0. The framework
-/// uses training scores only for reporting.
+/// uses training scores only for reporting. Validation rows are not used (nothing is trained).
 ///
 /// Squared distances are ‖q‖² + ‖t‖² − 2 q·t, the products one `sgemm` per block of
 /// 256 query rows × 2,048 training rows, so the distance buffer stays at 2 MB per thread however
