@@ -41,8 +41,8 @@ let package = Package(
         // Data: dataset format, loaders, images, synthetic shop
         .target(name: "Datasets", dependencies: ["Tensor", "Support", "CImageCodecs"], swiftSettings: optimise),
 
-        // Models: encoders, fusion, heads
-        .target(name: "Models", dependencies: ["Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
+        // Models: encoders, fusion, heads; the classical baselines call cblas directly on their design matrices
+        .target(name: "Models", dependencies: ["COpenBLAS", "Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
 
         // Lab: configs, trainer, metrics, ablation, tables, shop generation
         .target(name: "Lab", dependencies: ["Tensor", "NN", "Datasets", "Models", "Support"], swiftSettings: optimise),

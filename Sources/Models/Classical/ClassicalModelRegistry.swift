@@ -1,0 +1,15 @@
+/// Every classical model FusionLab knows, by config name (`model.type`). Adding a model means
+/// adding its definition here.
+public enum ClassicalModelRegistry {
+    public static let all: [ClassicalModelDefinition] = [
+        LogisticRegression.definition,
+        LinearSVM.definition,
+        NearestNeighbours.definition,
+        IsolationForest.definition,
+        // GradientBoostedTrees.definition (XGBoost) joins here once its branch is merged.
+    ]
+
+    public static func definition(_ name: String) -> ClassicalModelDefinition? {
+        all.first { $0.name == name }
+    }
+}
