@@ -2,7 +2,8 @@
 # Both first install the system libraries when pkg-config cannot find them.
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-PKGS := openblas:libopenblas-dev libpng16:libpng-dev libjpeg:libjpeg-dev
+# pkg-config name:Debian package. libxgboost-dev (1.7.4 on Debian 12) ships xgboost.pc.
+PKGS := openblas:libopenblas-dev libpng16:libpng-dev libjpeg:libjpeg-dev xgboost:libxgboost-dev
 
 .PHONY: deps run test build bench clean
 

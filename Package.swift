@@ -28,6 +28,8 @@ let package = Package(
             name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
             name: "CLibJPEG", path: "Sources/CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(
+            name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
         // JPEG/PNG decoding with setjmp error handling, so a bad file is an error, not an abort.
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
 
@@ -41,8 +43,8 @@ let package = Package(
         // Data: dataset format, loaders, images, synthetic shop
         .target(name: "Datasets", dependencies: ["Tensor", "Support", "CImageCodecs"], swiftSettings: optimise),
 
-        // Models: encoders, fusion, heads; the classical baselines call cblas directly on their design matrices
-        .target(name: "Models", dependencies: ["COpenBLAS", "Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
+        // Models: encoders, fusion, heads, classical models (cblas on their design matrices; gradient-boosted trees via XGBoost)
+        .target(name: "Models", dependencies: ["COpenBLAS", "CXGBoost", "Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
 
         // Lab: configs, trainer, metrics, ablation, tables, shop generation
         .target(name: "Lab", dependencies: ["Tensor", "NN", "Datasets", "Models", "Support"], swiftSettings: optimise),

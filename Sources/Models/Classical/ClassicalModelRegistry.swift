@@ -2,11 +2,11 @@
 /// adding its definition here.
 public enum ClassicalModelRegistry {
     public static let all: [ClassicalModelDefinition] = [
+        GradientBoostedTrees.definition,
         LogisticRegression.definition,
         LinearSVM.definition,
         NearestNeighbours.definition,
         IsolationForest.definition,
-        // GradientBoostedTrees.definition (XGBoost) joins here once its branch is merged.
     ]
 
     public static func definition(_ name: String) -> ClassicalModelDefinition? {
