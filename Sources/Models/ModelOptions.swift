@@ -4,6 +4,10 @@ import Support
 /// The `model` section decoded once: the encoders' and fusion's options through their
 /// registries' typed structs, the rest into plain fields. Model builders read only this.
 public struct ModelOptions: Sendable {
+    /// The classical model `model.type` names, with its decoded options; nil for the neural model.
+    public var classical: ClassicalChoice?
+    /// Classical models also read the consistency heads' out-of-fold surprises (the hybrid).
+    public var classicalReadsSurprises: Bool
     public var dimension: Int
     /// As configured (those the dataset lacks are left out when the model is built).
     public var modalities: [Modality]
@@ -17,6 +21,15 @@ public struct ModelOptions: Sendable {
     public struct EncoderChoice: Sendable {
         public var definition: EncoderDefinition
         public var options: any EncoderOptions
+    }
+
+    /// A registered classical model with its decoded options.
+    public struct ClassicalChoice: Sendable {
+        public var definition: ClassicalModelDefinition
+        public var options: any ClassicalModelOptions
+
+        /// The model, built for a run's seed and thread count.
+        public func build(seed: UInt64, threads: Int) -> any ClassicalModel { definition.build(options, seed, threads) }
     }
 
     /// A registered fusion with its decoded options.
@@ -56,6 +69,11 @@ public struct ModelOptions: Sendable {
 
     /// Decodes a validated `model` section (see `ModelSchema.section`).
     public init(section: JSONValue) {
+        let type = section.string("type")
+        classical = type == "neural" ? nil : ClassicalModelRegistry.definition(type).map { definition in
+            ClassicalChoice(definition: definition, options: definition.decode(section[type]!))
+        }
+        classicalReadsSurprises = section["classical_inputs"]!.bool("consistency_surprises")
         dimension = section.int("dimension")
         modalities = section.strings("modalities").compactMap(Modality.init(rawValue:))
         var encoders: [Modality: EncoderChoice] = [:]

@@ -11,6 +11,15 @@ public enum ModelSchema {
                         "Encoder of the \(m.rawValue) modality; `type` picks it, the other keys are its options.")
         }
         return .object([
+            ConfigField("type", .choice(["neural"] + ClassicalModelRegistry.all.map(\.name)), default: "neural",
+                        "`neural`: the multimodal model (encoders, fusion, heads); the others are classical models trained on the per-sample features of `fusionlab features` (same split, seeds, threshold rule, metrics and files), each with its options under `model.<type>`."),
+            ConfigField("classical_inputs", .object([
+                ConfigField("consistency_surprises", .bool, default: false,
+                            "Classical models also read the consistency heads' surprises as features — out-of-fold for training samples, as the neural model's evidence — (the hybrid; needs `model.consistency.heads`)."),
+            ]), "What classical models read besides the exported features."),
+        ] + ClassicalModelRegistry.all.map { definition in
+            ConfigField(definition.name, .object(definition.fields), "Options of `model.type` \(definition.name): \(definition.doc)")
+        } + [
             ConfigField("dimension", .integer(min: 4, max: 1024), default: 64, "Embedding width d shared by encoders and fusion."),
             ConfigField("modalities", .list(.choice(Modality.allCases.map(\.rawValue))), default: ["sequence", "profile", "attributes", "image"],
                         "Modalities the model uses (ablation removes some). Ones the dataset lacks are dropped with a note."),

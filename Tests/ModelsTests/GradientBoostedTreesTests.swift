@@ -42,7 +42,7 @@ import Tensor
 
     static let defaults = GradientBoostedTrees.Options(
         rounds: 500, learningRate: 0.05, maxDepth: 6, minChildWeight: 1, subsample: 0.8, colsampleBytree: 0.8,
-        regLambda: 1, regAlpha: 0, maxBin: 256, earlyStoppingRounds: 50, scalePosWeight: nil, maxCatToOnehot: 4)
+        regLambda: 1, regAlpha: 0, maxBin: 256, earlyStoppingRounds: 50, scalePosWeight: 1, balanceClasses: false, maxCatToOnehot: 4)
 
     static func options(_ change: (inout GradientBoostedTrees.Options) -> Void) -> GradientBoostedTrees.Options {
         var o = defaults
@@ -95,7 +95,9 @@ import Tensor
             rounds: Int(o["rounds"]!!), learningRate: o["learning_rate"]!!, maxDepth: Int(o["max_depth"]!!),
             minChildWeight: o["min_child_weight"]!!, subsample: o["subsample"]!!, colsampleBytree: o["colsample_bytree"]!!,
             regLambda: o["reg_lambda"]!!, regAlpha: o["reg_alpha"]!!, maxBin: Int(o["max_bin"]!!),
-            earlyStoppingRounds: Int(o["early_stopping_rounds"]!!), scalePosWeight: o["scale_pos_weight"]!, maxCatToOnehot: Int(o["max_cat_to_onehot"]!!))
+            earlyStoppingRounds: Int(o["early_stopping_rounds"]!!), scalePosWeight: o["scale_pos_weight"]! ?? 1,
+            // Python's None: the weight derived from the labels.
+            balanceClasses: o["scale_pos_weight"]! == nil, maxCatToOnehot: Int(o["max_cat_to_onehot"]!!))
         let model = GradientBoostedTrees(options: options, seed: UInt64(o["seed"]!!), threads: Int(o["threads"]!!))
 
         let trainLabels = train.map { labels[$0] }
@@ -230,14 +232,18 @@ import Tensor
         let encoded = ConfigDecoding.encode(options)
         #expect(encoded.objectPairs?.count == section.objectPairs?.count)
         for (key, value) in section.objectPairs! { #expect(encoded[key] == value, "\(key)") }
-        #expect(section["scale_pos_weight"] == .null)
+        #expect(section["scale_pos_weight"] == 1 && section["balance_classes"] == false)
 
         let given = try ConfigType.object(definition.fields).validate(.object([("scale_pos_weight", 3), ("rounds", 7)]), path: "")
         let model = try #require(definition.build(definition.decode(given), 42, 2) as? GradientBoostedTrees)
         #expect(model.options.scalePosWeight == 3 && model.options.rounds == 7 && model.seed == 42 && model.threads == 2)
         #expect(model.parameters(trainLabels: [0, 0, 1]).contains { $0 == ("scale_pos_weight", "3.0") })
-        // Absent: negatives over positives.
-        #expect(GradientBoostedTrees(options: Self.defaults, seed: 0, threads: 1).parameters(trainLabels: [0, 0, 0, 1])
+        // Balanced: negatives over positives; by default XGBoost's 1.
+        var balanced = Self.defaults
+        balanced.balanceClasses = true
+        #expect(GradientBoostedTrees(options: balanced, seed: 0, threads: 1).parameters(trainLabels: [0, 0, 0, 1])
             .contains { $0 == ("scale_pos_weight", "3.0") })
+        #expect(GradientBoostedTrees(options: Self.defaults, seed: 0, threads: 1).parameters(trainLabels: [0, 0, 0, 1])
+            .contains { $0 == ("scale_pos_weight", "1.0") })
     }
 }

@@ -12,14 +12,12 @@ extension ExperimentRunner {
         var droppedFromEvidence: Set<Int>
     }
 
-    /// Cross-fits the model's consistency heads (or reuses this study's fit for the same data,
-    /// heads, encoders and seed), scales the surprises the classifier reads (returned, for the
-    /// caller to hand to the trainer and evaluator with every batch) and warm-starts the
-    /// evidence module. Nil when the model has no heads.
-    func prepareConsistency(model: MultimodalModel, modelConfig: JSONValue, modelOptions: ModelOptions, schema: DatasetSchema, builder: BatchBuilder, seed: Int,
-                            fold: Int?, reporter: ProgressReporter) throws -> PreparedConsistency? {
-        var skipped: [String] = []   // already noted by MultimodalModel.build
-        let specs = try MultimodalModel.consistencySpecs(options: modelOptions, schema: schema, modalities: model.modalities, notes: &skipped)
+    /// The cross-fitted surprises of the heads that apply to `modalities` (this study's fit when it
+    /// has one for the same data, heads, encoders and seed); nil when no head applies.
+    func consistencyFit(modelOptions: ModelOptions, modelConfig: JSONValue, modalities: [Modality], schema: DatasetSchema, builder: BatchBuilder,
+                        seed: Int, fold: Int?, reporter: ProgressReporter) throws -> ConsistencyFit? {
+        var skipped: [String] = []   // noted by MultimodalModel.build for the neural model
+        let specs = try MultimodalModel.consistencySpecs(options: modelOptions, schema: schema, modalities: modalities, notes: &skipped)
         guard !specs.isEmpty else { return nil }
         let fitter = ConsistencyFitter(specs: specs, options: options.fit, model: modelOptions, schema: schema, builder: builder,
                                        seed: UInt64(seed), log: { reporter.log($0) })
@@ -28,6 +26,18 @@ extension ExperimentRunner {
         let hits = cache.hits
         let fit = try cache.fit(key) { try fitter.fit() }
         if cache.hits > hits { reporter.log("consistency: reusing this study's fit for seed \(seed) (same data, heads and encoders)") }
+        return fit
+    }
+
+    /// Cross-fits the model's consistency heads (or reuses this study's fit for the same data,
+    /// heads, encoders and seed), scales the surprises the classifier reads (returned, for the
+    /// caller to hand to the trainer and evaluator with every batch) and warm-starts the
+    /// evidence module. Nil when the model has no heads.
+    func prepareConsistency(model: MultimodalModel, modelConfig: JSONValue, modelOptions: ModelOptions, schema: DatasetSchema, builder: BatchBuilder, seed: Int,
+                            fold: Int?, reporter: ProgressReporter) throws -> PreparedConsistency? {
+        guard let fit = try consistencyFit(modelOptions: modelOptions, modelConfig: modelConfig, modalities: model.modalities, schema: schema,
+                                           builder: builder, seed: seed, fold: fold, reporter: reporter) else { return nil }
+        let specs = fit.specs
         let evidenceOptions = options.evidence
         let dropped = HeadWorth.knowingNothing(fit, gainFloor: evidenceOptions.minHeldoutGain, rocAUCFloor: evidenceOptions.minHeldoutTargetRocAuc)
         for (j, gain, auc) in dropped {

@@ -11,6 +11,9 @@ public final class DatasetCache {
 
     public init() {}
 
+    /// The raw tables of a dataset this cache prepared (the feature export reads them).
+    func raw(path: String) -> RawDataset? { raw[path] }
+
     func prepared(path: String, generate: ExperimentOptions.GenerateOptions?, options: DataOptions,
                   reporter: (String) -> Void) throws -> PreparedDataset {
         let key = path + "\n" + String(describing: options)

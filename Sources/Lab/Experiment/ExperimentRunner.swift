@@ -51,10 +51,10 @@ public final class ExperimentRunner {
     // MARK: data
 
     /// The dataset prepared for `fold` (split, vocabularies and statistics from its training part).
-    public func dataset(fold: Int?) throws -> PreparedDataset {
+    public func dataset(fold: Int?, keepingEvents: Bool = false) throws -> PreparedDataset {
         let cache = datasetCache ?? { let c = DatasetCache(); datasetCache = c; return c }()
         var data = options.data
-        data.keepSampleEvents = keepSampleEvents
+        data.keepSampleEvents = keepSampleEvents || keepingEvents
         if let fold, let k = options.folds { data.fold = (fold, k) }
         return try cache.prepared(path: options.dataPath, generate: options.generate, options: data, reporter: reporter)
     }
@@ -79,15 +79,20 @@ public final class ExperimentRunner {
     /// With `resume`, a complete run made with the same config is read back instead of retrained,
     /// and an unfinished one continues from its last saved epoch.
     public func run(modalities: [Modality]? = nil, seed: Int, fold: Int?, resume: Bool, masked: Bool = false) throws -> RunResult {
-        let dataset = try dataset(fold: fold)
-        try dataset.checkTrainable()
         var modelConfig = config["model"]!
         let full = configuredModalities
         let chosen = modalities ?? full
         modelConfig = modelConfig.setting(["modalities"], to: .array(chosen.map { .string($0.rawValue) }))
-        let schema = dataset.schema(imageSize: options.images.size)
         let modelOptions = ModelOptions(section: modelConfig)
-        let (model, notes) = try MultimodalModel.build(options: modelOptions, schema: schema, seed: UInt64(seed))
+        let classical = modelOptions.classical
+        if let classical, chosen != full {
+            throw ConfigError(path: "model.type", message: "modality ablation needs the neural model; \(classical.definition.name) reads the features of every modality")
+        }
+        // A classical model reads the feature export, which needs each sample's events.
+        let dataset = try dataset(fold: fold, keepingEvents: classical != nil)
+        try dataset.checkTrainable()
+        let schema = dataset.schema(imageSize: options.images.size)
+        let (model, notes) = classical == nil ? try MultimodalModel.build(options: modelOptions, schema: schema, seed: UInt64(seed)) : (nil, [])
         let variant = variantLabel ?? Self.variantName(chosen, full: full)
         var directory = (experimentDirectory as NSString).appendingPathComponent("runs/\(variant)/seed-\(seed)")
         if let fold { directory += "/fold-\(fold)" }
@@ -113,8 +118,13 @@ public final class ExperimentRunner {
         let reporter = ProgressReporter(logPath: files.path("log.txt"), logEvery: options.training.logEvery,
                                         interactive: interactive, append: resume)
         do {
-            let result = try train(model: model, notes: notes, modelConfig: modelConfig, modelOptions: modelOptions, resolved: resolved, schema: schema, dataset: dataset,
-                                   variant: variant, seed: seed, fold: fold, resume: resume, masked: masked, files: files, reporter: reporter)
+            let result = if let model {
+                try train(model: model, notes: notes, modelConfig: modelConfig, modelOptions: modelOptions, resolved: resolved, schema: schema, dataset: dataset,
+                          variant: variant, seed: seed, fold: fold, resume: resume, masked: masked, files: files, reporter: reporter)
+            } else {
+                try trainClassical(classical!, modelOptions: modelOptions, modelConfig: modelConfig, resolved: resolved, schema: schema, dataset: dataset,
+                                   variant: variant, seed: seed, fold: fold, files: files, reporter: reporter)
+            }
             try folder.publish()
             var published = result
             published.directory = folder.final
@@ -178,9 +188,11 @@ public final class ExperimentRunner {
             .subtracting(prepared?.droppedFromEvidence ?? [])
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
-        let coverage = try RunWriter(files: files).write(identity, model: model, dataset: dataset, outcome: outcome, evaluation: evaluation,
-                                                         explanations: cutoffs, evidence: (evidenceRead, selection),
-                                                         trainingSeconds: trainingSeconds, checkpoint: saveCheckpoints ? schema : nil)
+        let metadata = ["experiment": name, "variant": variant, "seed": "\(seed)"]
+        let coverage = try RunWriter(files: files).write(identity, model: TrainedModelFacts(neural: model, outcome: outcome), dataset: dataset,
+                                                         evaluation: evaluation, explanations: cutoffs, evidence: (evidenceRead, selection),
+                                                         trainingSeconds: trainingSeconds,
+                                                         checkpoint: saveCheckpoints ? (schema, { [model] in try model.save(to: $0, metadata: metadata) }) : nil)
         // Each run has its own tensor sizes: hand the cached buffers back rather than let the
         // pool grow to the union of every variant's sizes.
         BufferPool.shared.trim()

@@ -18,22 +18,10 @@ public final class GradientBoostedTrees: ClassicalModel {
         public var regAlpha: Double
         public var maxBin: Int
         public var earlyStoppingRounds: Int
-        /// nil: negatives over positives among the training labels.
-        public var scalePosWeight: Double?
+        public var scalePosWeight: Double
+        /// Weigh positive rows by negatives over positives among the training labels instead.
+        public var balanceClasses: Bool
         public var maxCatToOnehot: Int
-
-        /// An absent `scale_pos_weight` encodes as null, as the validated section holds it, so
-        /// options encode back to their whole section.
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(rounds, forKey: .rounds); try c.encode(learningRate, forKey: .learningRate)
-            try c.encode(maxDepth, forKey: .maxDepth); try c.encode(minChildWeight, forKey: .minChildWeight)
-            try c.encode(subsample, forKey: .subsample); try c.encode(colsampleBytree, forKey: .colsampleBytree)
-            try c.encode(regLambda, forKey: .regLambda); try c.encode(regAlpha, forKey: .regAlpha)
-            try c.encode(maxBin, forKey: .maxBin); try c.encode(earlyStoppingRounds, forKey: .earlyStoppingRounds)
-            if let scalePosWeight { try c.encode(scalePosWeight, forKey: .scalePosWeight) } else { try c.encodeNil(forKey: .scalePosWeight) }
-            try c.encode(maxCatToOnehot, forKey: .maxCatToOnehot)
-        }
     }
 
     public static let name = "gbdt"
@@ -61,8 +49,11 @@ public final class GradientBoostedTrees: ClassicalModel {
                         + "precision-recall curve, its counterpart of the default early-stopping metric average_precision) "
                         + "and score with the trees up to the best round; 0: off, every round is kept. "
                         + "Off as well without validation rows or when they hold one class only."),
-            ConfigField("scale_pos_weight", .optional(.number(min: 0, exclusiveMinimum: true)),
-                        "Weight of positive rows in the loss; absent: negatives over positives among the training rows "
+            ConfigField("scale_pos_weight", .number(min: 0, exclusiveMinimum: true), default: 1.0,
+                        "Weight of positive rows in the loss; 1 is XGBoost's own default — reweighting moves the trees' "
+                        + "probabilities and split choices toward the rare class, which on the small shop cost 0.05 test ROC-AUC."),
+            ConfigField("balance_classes", .bool, default: false,
+                        "Weigh positive rows by negatives over positives among the training rows instead of scale_pos_weight "
                         + "(as training.imbalance pos_weight for the neural model; 1 when either class is missing)."),
             ConfigField("max_cat_to_onehot", .integer(min: 1), default: 4,
                         "A categorical column with at most this many categories splits one category against the rest; "
@@ -92,7 +83,8 @@ public final class GradientBoostedTrees: ClassicalModel {
     /// What goes to XGBoosterSetParam, in order; Benchmarks/make_xgboost_fixture.py sets the same.
     public func parameters(trainLabels: [Float]) -> [(String, String)] {
         let positives = trainLabels.filter { $0 == 1 }.count, negatives = trainLabels.count - positives
-        let positiveWeight = options.scalePosWeight ?? (positives > 0 && negatives > 0 ? Double(negatives) / Double(positives) : 1)
+        let positiveWeight = !options.balanceClasses ? options.scalePosWeight
+            : positives > 0 && negatives > 0 ? Double(negatives) / Double(positives) : 1
         return [
             ("objective", "binary:logistic"),
             ("tree_method", "hist"),  // the tree method that splits categories in 1.7

@@ -1,0 +1,72 @@
+import Foundation
+import Tensor
+import Datasets
+import Models
+import Support
+
+extension ExperimentRunner {
+    /// A classical model's run (`model.type` other than `neural`): fitted on the training rows of
+    /// the feature export — exactly the run's samples and split — watching validation where the
+    /// model stops early, then scored and evaluated by the same evaluator and written to the same
+    /// files as a neural run, so a study's table compares them directly. With
+    /// `model.classical_inputs.consistency_surprises`, the heads' cross-fitted surprises join the
+    /// features (out-of-fold for training rows, so the stacking reads no in-sample score).
+    func trainClassical(_ choice: ModelOptions.ClassicalChoice, modelOptions: ModelOptions, modelConfig: JSONValue, resolved: JSONValue,
+                        schema: DatasetSchema, dataset: PreparedDataset, variant: String, seed: Int, fold: Int?,
+                        files: RunFiles, reporter: ProgressReporter) throws -> RunResult {
+        let type = choice.definition.name
+        reporter.log("run \(name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): \(type) on the per-sample features")
+        try files.writeJSON(resolved, "config.json")
+        let began = Date()
+
+        guard let raw = datasetCache?.raw(path: options.dataPath) else { preconditionFailure("the dataset was prepared through this runner's cache") }
+        let images = options.images
+        var table = try FeatureExport.table(raw: raw, prepared: dataset, imageSize: images.size, imagePolicy: images.missingPolicy,
+                                            maxImagePixels: images.maxPixels)
+        var consistency: ConsistencyFit?
+        if modelOptions.classicalReadsSurprises {
+            let store = schema.available.contains(.image)
+                ? try ImageStore(dataset: dataset, imageSize: images.size, normalization: images.channelNormalization,
+                                 policy: images.missingPolicy, maxPixels: images.maxPixels)
+                : nil
+            guard let fit = try consistencyFit(modelOptions: modelOptions, modelConfig: modelConfig, modalities: schema.available, schema: schema,
+                                               builder: BatchBuilder(dataset: dataset, images: store), seed: seed, fold: fold, reporter: reporter) else {
+                throw ConfigError(path: "model.classical_inputs.consistency_surprises",
+                                  message: "the classical model is to read the consistency heads' surprises, but no head is declared (model.consistency.heads) or none applies to this dataset")
+            }
+            table.columns += fit.specs.indices.map { j in
+                FeatureColumn("surprise_" + fit.specs[j].name, numbers: (0..<dataset.sampleCount).map { fit.raw.value(sample: $0, head: j).map(Double.init) ?? .nan })
+            }
+            consistency = fit
+        }
+        let matrix = FeatureCoding.matrix(table, training: dataset.roles.map { $0 == .train })
+        reporter.log("\(type): \(matrix.columns) features (\(matrix.cardinalities.compactMap { $0 }.count) categorical) over \(matrix.rows) samples")
+
+        let train = dataset.indices(.train), valid = dataset.indices(.valid), test = dataset.indices(.test)
+        func labels(_ rows: [Int]) -> [Float] { rows.map { dataset.labels[$0] } }
+        let model = choice.build(seed: UInt64(seed), threads: ComputeThreads.count)
+        try model.fit(matrix.selecting(rows: train), labels: labels(train), valid: valid.isEmpty ? nil : (matrix.selecting(rows: valid), labels(valid)))
+        let trainingSeconds = Date().timeIntervalSince(began)
+        reporter.log("\(type): \(model.summary)")
+
+        func scored(_ rows: [Int]) -> ScoredSamples {
+            let start = Date()
+            let scores = model.score(matrix.selecting(rows: rows)).map(Double.init)
+            return ScoredSamples(samples: rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
+                                 secondsPerSample: Date().timeIntervalSince(start) / Double(max(rows.count, 1)))
+        }
+        let evaluation = Evaluator.evaluate(train: scored(train), valid: scored(valid), test: scored(test), dataset: dataset, options: options.evaluation)
+        let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
+        let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
+        let facts = TrainedModelFacts(classical: type, modalities: schema.available, summary: model.summary, features: matrix.columns)
+        try RunWriter(files: files).write(identity, model: facts, dataset: dataset, evaluation: evaluation, explanations: cutoffs,
+                                          trainingSeconds: trainingSeconds, checkpoint: nil)
+        let metrics = evaluation.testMetrics
+        reporter.log(String(format: "test: ROC-AUC %@, AP %@, F1 %@ at threshold %.4f (chosen on validation by %@)",
+                            Trainer.text(metrics.rocAUC), Trainer.text(metrics.averagePrecision), Trainer.text(metrics.f1),
+                            evaluation.threshold, options.evaluation.threshold))
+        return RunResult(variant: variant, seed: seed, fold: fold, directory: files.directory, valid: evaluation.validMetrics, test: metrics,
+                         bestEpoch: 0, parameterCount: 0, trainingSeconds: trainingSeconds,
+                         scoringSecondsPerSample: evaluation.test.secondsPerSample)
+    }
+}
