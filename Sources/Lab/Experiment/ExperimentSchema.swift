@@ -16,6 +16,11 @@ public enum ExperimentSchema {
                         "Training seeds (initialisation, shuffling, dropout). Each seed is one run; tables report mean ± std."),
             ConfigField("variants", .map(.list(.string)), default: .object([]),
                         "Named variants compared in one table, each a list of overrides (\"model.fusion.type=concat\"); empty: just this config."),
+            ConfigField("select", .optional(.object([
+                ConfigField("metric", .choice(MetricRegistry.scalars.map(\.name)), default: "average_precision",
+                            "The validation metric the variants are compared on."),
+                ConfigField("split", .choice(["valid"]), default: "valid", "Where the choice is made: validation only; the test split never chooses."),
+            ])), "Model selection over `variants`: per seed (and fold), the variant best on validation joins the table as `selected`, reported on test; selection.csv lists each choice."),
             ConfigField("ablation", ablation, "Modality ablation, run by `fusionlab ablate` or when `ablation.mode` is set."),
             ConfigField("output", .object([
                 ConfigField("directory", .string, default: "Results", "Root folder of results (relative to the working directory)."),

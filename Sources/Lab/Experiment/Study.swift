@@ -125,7 +125,16 @@ public struct Study {
     /// set: mean and std over seeds and folds): ablation.csv when ablating, table.csv otherwise.
     func writeTables(_ results: [RunResult], order: [String]) throws -> Outcome {
         let directory = runner.experimentDirectory
-        let records = try results.map { try RunRecord.read(directory: $0.directory) }
+        var records = try results.map { try RunRecord.read(directory: $0.directory) }
+        var order = order
+        if let selection = runner.options.selection, order.count > 1 {
+            let (choices, selected) = selection.select(records, order: order)
+            try selection.table(choices, order: order).write(to: (directory as NSString).appendingPathComponent("selection.csv"))
+            records += selected
+            order.append("selected")
+            let counts = Dictionary(grouping: choices, by: \.variant).map { "\($0.key) \($0.value.count)" }.sorted()
+            runner.reporter("selected on validation \(selection.metric), per seed: \(counts.joined(separator: ", ")) (selection.csv)")
+        }
         let summaryPath = (directory as NSString).appendingPathComponent("summary.csv")
         try ResultTables.perRun(records).write(to: summaryPath)
         let table = ResultTables.aggregate(records, order: order)

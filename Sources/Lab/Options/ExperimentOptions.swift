@@ -21,6 +21,8 @@ public struct ExperimentOptions: Sendable {
     public var modelTypeHeadWeight: Double
     public var consistencyJointWeight: Double
     public var modalities: [Modality]
+    /// Model selection over the variants on validation (`select`); nil: none.
+    public var selection: ModelSelection?
 
     public struct GenerateOptions: Codable, Sendable, Hashable {
         public var preset: String
@@ -45,6 +47,7 @@ public struct ExperimentOptions: Sendable {
         training = ConfigDecoding.decode(TrainingOptions.self, from: config["training"]!)
         evaluation = ConfigDecoding.decode(EvaluationOptions.self, from: config["evaluation"]!)
         output = ConfigDecoding.decode(OutputOptions.self, from: config["output"]!)
+        selection = config["select"].flatMap { $0 == .null ? nil : ModelSelection(metric: $0.string("metric")) }
         let model = config["model"]!
         fit = ConfigDecoding.decode(ConsistencyFitOptions.self, from: model["consistency"]!)
         evidence = ConfigDecoding.decode(EvidenceOptions.self, from: model["consistency"]!)

@@ -9,6 +9,8 @@ public struct RunRecord: Sendable {
     public var seed: Int
     public var fold: Int?
     public var test: [String: Double?]
+    /// The validation metrics (empty for rows read from a summary.csv, which holds test only).
+    public var valid: [String: Double?] = [:]
 
     public static func read(directory: String) throws -> RunRecord {
         let path = (directory as NSString).appendingPathComponent("metrics.json")
@@ -18,7 +20,8 @@ public struct RunRecord: Sendable {
         guard let variant = json["variant"]?.stringValue, let seed = json["seed"]?.intValue, let test = json["test"] else {
             throw ResultFileError(path: path, "lacks variant, seed or test metrics")
         }
-        return RunRecord(directory: directory, variant: variant, seed: seed, fold: json["fold"]?.intValue, test: flatten(test))
+        return RunRecord(directory: directory, variant: variant, seed: seed, fold: json["fold"]?.intValue, test: flatten(test),
+                         valid: json["valid"].map(flatten) ?? [:])
     }
 
     static func flatten(_ m: JSONValue) -> [String: Double?] {
