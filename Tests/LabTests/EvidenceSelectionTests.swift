@@ -79,6 +79,34 @@ import Models
         #expect(scores(kept.directory) != scores(plain.directory))
     }
 
+    /// A study trains the model-without-evidence once: it is the plain variant's training, reused —
+    /// and reuse is only right because the two trainings are identical, which an uncached run shows.
+    @Test func aStudyReusesThePlainVariantAsTheModelWithoutEvidence() throws {
+        let out = scratchDirectory()
+        _ = try tinyConfig(out)
+        let path = (out as NSString).appendingPathComponent("study.json")
+        try """
+        {"extends": "experiment.json", "name": "reuse", "seeds": [1], "training": {"epochs": 2},
+         "data": {"event_token_columns": ["device"]},
+         "model": {"consistency": {"folds": 2, "epochs": 4, "heads": {"noise": {"from": "image", "predict": "sequence.last.device"},
+                                                                      "image_category": {"from": "image", "predict": "attributes.category_id"}}}},
+         "variants": {"plain": ["model.consistency.heads=null"], "heads": []}}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let loaded = try ConfigLoader.loadAll(path: path, schema: ExperimentSchema.root)
+        let outcome = try Study.runVariants(config: loaded, resume: false, reporter: { _ in })
+        let plain = try #require(outcome.results.first { $0.variant == "plain" }), heads = try #require(outcome.results.first { $0.variant == "heads" })
+        #expect(read(heads.directory + "/log.txt").contains("was trained in this study already"))
+        let reused = try #require(try JSONParser.parse(read(heads.directory + "/metrics.json")).at("evidence_selection.valid_without_evidence")?.doubleValue)
+        #expect(Swift.abs(reused - (plain.valid.averagePrecision ?? .nan)) < 1e-12)
+        // The same run alone (no study cache) trains it and gets the same figure.
+        let alone = ExperimentRunner(config: try Study.variantConfig(loaded, "heads").resolved.setting(["output", "directory"], to: .string(out + "/alone")),
+                                     reporter: { _ in })
+        alone.interactive = false
+        let solo = try alone.run(seed: 1, fold: nil, resume: false)
+        #expect(read(solo.directory + "/log.txt").contains("evidence selection: training the same model without"))
+        #expect(try JSONParser.parse(read(solo.directory + "/metrics.json")).at("evidence_selection.valid_without_evidence")?.doubleValue == reused)
+    }
+
     /// scikit-learn's macro one-vs-rest ROC-AUC, checked against pair counting.
     @Test func aHeadsROCAUCOnItsTargetIsTheMacroOneVsRestAUC() throws {
         let dir = scratchDirectory()

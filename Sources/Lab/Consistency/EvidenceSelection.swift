@@ -43,17 +43,25 @@ struct EvidenceSelection {
 extension ExperimentRunner {
     /// The run's model built again with `surprise_input` off (the same seed, so every shared part
     /// starts identical) and trained with its own resume state beside the run's.
-    func trainWithoutEvidence(modelOptions: ModelOptions, schema: DatasetSchema, builder: BatchBuilder, seed: Int, configFingerprint: String,
-                              resume: Bool, files: RunFiles, reporter: ProgressReporter) throws -> (MultimodalModel, TrainingOutcome) {
+    func trainWithoutEvidence(modelOptions: ModelOptions, modelConfig: JSONValue, schema: DatasetSchema, builder: BatchBuilder, seed: Int, fold: Int?,
+                              configFingerprint: String, resume: Bool, files: RunFiles, reporter: ProgressReporter) throws -> (MultimodalModel, TrainingOutcome) {
         var options = modelOptions
         options.consistency.surpriseInput = false
         let (model, _) = try MultimodalModel.build(options: options, schema: schema, seed: UInt64(seed))
+        let key = TrainedModelCache.key(config: config, model: modelConfig.setting(["consistency", "surprise_input"], to: false), seed: seed, fold: fold)
+        if let hit = trainedModelCache?.lookup(key) {
+            TrainedModelCache.copyWeights(from: hit.model, into: model)
+            reporter.log("evidence selection: the same model without the consistency evidence was trained in this study already (best epoch \(hit.outcome.bestEpoch)); reused")
+            return (model, hit.outcome)
+        }
         reporter.log("evidence selection: training the same model without the consistency evidence (\(model.parameterCount) parameters)")
         let trainer = Trainer(model: model, builder: builder, training: self.options.training,
                               lossWeights: .init(anomalyTypeHead: self.options.modelTypeHeadWeight, consistencyHeads: self.options.consistencyJointWeight),
                               extra: nil, seed: UInt64(seed), reporter: reporter,
                               state: self.options.output.saveCheckpoints
                                 ? .init(path: files.path("state-without-evidence.safetensors"), configFingerprint: configFingerprint) : nil)
-        return (model, try trainer.fit(resume: resume))
+        let outcome = try trainer.fit(resume: resume)
+        trainedModelCache?.store(key, model: model, outcome: outcome)
+        return (model, outcome)
     }
 }

@@ -26,6 +26,9 @@ public final class ExperimentRunner {
     public var keepSampleEvents = false
     /// Consistency fits shared with other runners of the same study (nil: fit for every run).
     public var consistencyCache: ConsistencyCache?
+    /// Neural models without evidence shared with other runners of the same study (evidence
+    /// selection's model-without-evidence is often another variant's training).
+    public var trainedModelCache: TrainedModelCache?
     /// Prepared datasets shared with other runners of the same study (variants with the same
     /// data section prepare it once).
     public var datasetCache: DatasetCache?
@@ -165,12 +168,22 @@ public final class ExperimentRunner {
                               extra: surprises, seed: UInt64(seed), reporter: reporter,
                               state: saveCheckpoints ? .init(path: files.path("state.safetensors"), configFingerprint: resolved.fingerprint) : nil)
         trainer.interruptAfterEpoch = interruptAfterEpoch
-        var outcome = try trainer.fit(resume: resume)
+        let cacheKey = TrainedModelCache.key(config: config, model: modelConfig, seed: seed, fold: fold)
+        var outcome: TrainingOutcome
+        if let hit = trainedModelCache?.lookup(cacheKey) {
+            TrainedModelCache.copyWeights(from: hit.model, into: model)
+            outcome = hit.outcome
+            reporter.log("reusing this study's training of the same model, data, recipe and seed (best epoch \(outcome.bestEpoch))")
+        } else {
+            outcome = try trainer.fit(resume: resume)
+            trainedModelCache?.store(cacheKey, model: model, outcome: outcome)
+        }
         var model = model
         var selection: EvidenceSelection?
         if prepared != nil, model.consistencyEvidence != nil, options.evidence.selectsOnValidation {
-            let (without, withoutOutcome) = try trainWithoutEvidence(modelOptions: modelOptions, schema: schema, builder: builder, seed: seed,
-                                                                     configFingerprint: resolved.fingerprint, resume: resume, files: files, reporter: reporter)
+            let (without, withoutOutcome) = try trainWithoutEvidence(modelOptions: modelOptions, modelConfig: modelConfig, schema: schema, builder: builder,
+                                                                     seed: seed, fold: fold, configFingerprint: resolved.fingerprint, resume: resume,
+                                                                     files: files, reporter: reporter)
             var chosen = EvidenceSelection(metric: options.training.earlyStopping.metric, withEvidence: outcome.bestScore, withoutEvidence: withoutOutcome.bestScore)
             chosen.override = evidenceSelectionOverride
             reporter.log(chosen.logLine)

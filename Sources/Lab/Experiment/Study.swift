@@ -40,6 +40,7 @@ public struct Study {
     public init(runner: ExperimentRunner, modes: [AblationMode], masked: Bool, resume: Bool) {
         self.runner = runner; self.modes = modes; self.masked = masked; self.resume = resume
         if runner.consistencyCache == nil { runner.consistencyCache = ConsistencyCache() }
+        if runner.trainedModelCache == nil { runner.trainedModelCache = TrainedModelCache() }
     }
 
     /// The modality sets to train, full model first, without repeats.
@@ -66,7 +67,7 @@ public struct Study {
         }
         var results: [RunResult] = []
         var base: ExperimentRunner?
-        let cache = ConsistencyCache(), datasets = DatasetCache()
+        let cache = ConsistencyCache(), datasets = DatasetCache(), trained = TrainedModelCache()
         // Every variant is checked before the first trains: a typo in the last one should not
         // surface an hour into the study.
         let resolvedVariants = try variants.map { (name: $0.0, config: try variantConfig(loaded, $0.0)) }
@@ -76,6 +77,7 @@ public struct Study {
             let runner = ExperimentRunner(config: resolved, reporter: reporter)
             runner.variantLabel = name
             runner.consistencyCache = cache
+            runner.trainedModelCache = trained
             runner.datasetCache = datasets
             if base == nil { base = runner }
             let study = Study(runner: runner, modes: [], masked: false, resume: resume)
