@@ -30,6 +30,20 @@ import Support
         return PopulationAggregates.statistics(events: raw.events, histories: try #require(d.events), training: d.roles.map { $0 == .train })
     }
 
+    @Test func theWindowIsTheTailOfTheWholeHistory() throws {
+        let (_, d) = try prepared(try handMadeShop())
+        let h = try #require(d.events)
+        for i in 0..<d.sampleCount {
+            #expect(h.histories[i].count == h.historyLengths[i])
+            #expect(h.windows[i].upperBound == h.histories[i].upperBound && h.windows[i].lowerBound >= h.histories[i].lowerBound)
+            #expect(h.windows[i].count == min(3, h.histories[i].count))
+        }
+        // s1: u1's four events up to its cutoff, the search first; its window drops the search.
+        let s1 = try #require(d.sampleIDs.firstIndex(of: "s1"))
+        #expect(h.historyRows(s1).map { h.index.timestamps[Int($0)] } == [1000, 1010, 1030, 1060])
+        #expect(h.rows(s1).count == 3)
+    }
+
     @Test func deviationsAndPopularityHaveTheirKnownValues() throws {
         let t = try handMadeFeatures(try handMadeShop())
         // Counted: the training histories' events, once each — u1 up to 1060 (dwell 1 on the search,
