@@ -152,4 +152,11 @@ import Support
         // Weights of the training targets g1 (2) and g2 (8), log scale: g3's 3 at (log 3 − log 4) / log 2.
         #expect(near(try number(t, "item_weight_z_in_category", "x3"), (Foundation.log(3) - Foundation.log(4)) / Foundation.log(2)))
     }
+
+    @Test func derivedNamesThatMeetStayDistinct() {
+        // An events.csv float column `gap` summarises into `gap_mean`, as the time gaps do.
+        let columns = [FeatureColumn("gap_mean", numbers: [1]), FeatureColumn("gap_mean", numbers: [2]),
+                       FeatureColumn("gap_mean_2", numbers: [3]), FeatureColumn("gap_mean", numbers: [4])]
+        #expect(FeatureExport.uniquelyNamed(columns).map(\.name) == ["gap_mean", "gap_mean_2", "gap_mean_2_2", "gap_mean_3"])
+    }
 }

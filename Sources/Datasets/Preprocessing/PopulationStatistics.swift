@@ -34,7 +34,9 @@ public struct PopulationStatistics: Sendable, Equatable {
         let item = events.column("item_id")!
         let itemOfRow = item.tokenIDs!, itemCount = item.tokens.count, rows = events.rowCount
         var counted = [Bool](repeating: false, count: rows)
-        for (i, h) in ranges.enumerated() where training[i] { for p in h { counted[Int(order[p])] = true } }
+        for (p, inside) in Self.covered(ranges, selected: training, positions: order.count).enumerated() where inside {
+            counted[Int(order[p])] = true
+        }
         var count = [Double](repeating: 0, count: itemCount)
         for r in 0..<rows where counted[r] && itemOfRow[r] >= 0 { count[Int(itemOfRow[r])] += 1 }
         columns = floatColumns.map { name in
@@ -50,6 +52,19 @@ public struct PopulationStatistics: Sendable, Equatable {
         self.itemOfRow = itemOfRow
         self.counted = counted
         self.count = count
+    }
+
+    /// Whether each position `0..<positions` lies in some `ranges[i]` with `selected[i]`: one pass
+    /// over boundary counts, not over every range's positions — whole histories of many samples
+    /// of one key overlap almost entirely.
+    public static func covered(_ ranges: [Range<Int>], selected: [Bool], positions: Int) -> [Bool] {
+        var depth = [Int](repeating: 0, count: positions + 1)
+        for (i, range) in ranges.enumerated() where selected[i] && !range.isEmpty {
+            depth[range.lowerBound] += 1; depth[range.upperBound] -= 1
+        }
+        var inside = [Bool](repeating: false, count: positions), open = 0
+        for p in 0..<positions { open += depth[p]; inside[p] = open > 0 }
+        return inside
     }
 
     /// Event row `r`'s item count without the event itself (NaN without an item).

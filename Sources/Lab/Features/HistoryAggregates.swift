@@ -4,7 +4,8 @@ import Datasets
 /// before its cutoff (`SampleEvents.histories`), not only the `max_length` window the encoder
 /// sees: a user's habits are in the long history, and trees read it cheaply. Nothing after the
 /// cutoff is read; the only cross-sample choice — which event types get a column — is made from
-/// training samples' histories. Event float columns and item statistics: `PopulationAggregates`.
+/// training samples' histories. Event float columns and item statistics: `PopulationAggregates`;
+/// one pass per sequence key (`HistorySweep`), not one per sample.
 enum HistoryAggregates {
     /// Event columns with features of their own (keys, time, type, item); the category column is
     /// added per dataset.
@@ -23,7 +24,10 @@ enum HistoryAggregates {
 
         // Event types with a column: those in training histories, by name.
         var seenInTraining = [Bool](repeating: false, count: types.tokens.count)
-        for i in 0..<n where training[i] { for r in h.historyRows(i) where typeIDs[Int(r)] >= 0 { seenInTraining[Int(typeIDs[Int(r)])] = true } }
+        for (p, inside) in PopulationStatistics.covered(h.histories, selected: training, positions: h.index.order.count).enumerated() where inside {
+            let t = typeIDs[Int(h.index.order[p])]
+            if t >= 0 { seenInTraining[Int(t)] = true }
+        }
         let typeColumns = (0..<types.tokens.count).filter { seenInTraining[$0] }
             .sorted { types.tokens.string(Int32($0)) < types.tokens.string(Int32($1)) }
         var slotOfType = [Int](repeating: -1, count: types.tokens.count)
@@ -40,33 +44,41 @@ enum HistoryAggregates {
         var lastHour = [Double](repeating: missing, count: n), span = [Double](repeating: missing, count: n)
         let extraIDs = extraTokens.map { $0.tokenIDs! }
 
-        var scratch: [Int32] = [], values: [Double] = []
-        for i in 0..<n {
-            let rows = h.historyRows(i)
-            historyLength[i] = Double(rows.count)
-            for r in rows { let t = typeIDs[Int(r)]; if t >= 0, slotOfType[Int(t)] >= 0 { typeCounts[slotOfType[Int(t)]][i] += 1 } }
-            if let sessionIDs { sessions[i] = Double(distinctCount(rows, sessionIDs, &scratch)) }
-
-            values.removeAll(keepingCapacity: true)
-            var previous = Double.nan
-            for r in rows {
-                let t = timestamps[Int(r)]
-                if !previous.isNaN { values.append(t - previous) }
-                previous = t
-            }
-            gaps.set(i, &values)
-
-            var itemEvents = 0
-            for r in rows where itemIDs[Int(r)] >= 0 { itemEvents += 1 }
-            distinctItems[i] = Double(distinctCount(rows, itemIDs, &scratch))
+        // The running state of one key's history so far.
+        var length = 0, itemEvents = 0, first = Double.nan, previous = Double.nan
+        var running = [Double](repeating: 0, count: typeColumns.count), gap = RunningSummary()
+        var sessionSet = DistinctCounter(ids: sessionIDs ?? []), itemSet = DistinctCounter(ids: itemIDs)
+        var categorySet = DistinctCounter(ids: categoryIDs ?? []), extraSets = extraIDs.map { DistinctCounter(ids: $0) }
+        HistorySweep.run(h, reset: {
+            length = 0; itemEvents = 0; first = .nan; previous = .nan
+            for k in running.indices { running[k] = 0 }
+            gap.reset(); sessionSet.reset(); itemSet.reset(); categorySet.reset()
+            for k in extraSets.indices { extraSets[k].reset() }
+        }, add: { r in
+            length += 1
+            let t = typeIDs[r]
+            if t >= 0, case let slot = slotOfType[Int(t)], slot >= 0 { running[slot] += 1 }
+            let time = timestamps[r]
+            if previous.isNaN { first = time } else { gap.add(time - previous) }
+            previous = time
+            if itemIDs[r] >= 0 { itemEvents += 1; itemSet.add(itemIDs[r]) }
+            if let sessionIDs { sessionSet.add(sessionIDs[r]) }
+            if let categoryIDs { categorySet.add(categoryIDs[r]) }
+            for k in extraIDs.indices { extraSets[k].add(extraIDs[k][r]) }
+        }, emit: { i in
+            historyLength[i] = Double(length)
+            for slot in running.indices { typeCounts[slot][i] = running[slot] }
+            if sessionIDs != nil { sessions[i] = Double(sessionSet.distinct) }
+            gaps.set(i, gap)
+            distinctItems[i] = Double(itemSet.distinct)
             if itemEvents > 0 { repeatRatio[i] = 1 - distinctItems[i] / Double(itemEvents) }
-            if let categoryIDs { distinctCategories[i] = Double(distinctCount(rows, categoryIDs, &scratch)) }
-            for k in extraIDs.indices { distinctExtra[k][i] = Double(distinctCount(rows, extraIDs[k], &scratch)) }
-            if let first = rows.first, let last = rows.last {
-                lastHour[i] = Double(SequenceFeatures.hourIndex(timestamps[Int(last)]) - 1)
-                span[i] = timestamps[Int(last)] - timestamps[Int(first)]
+            distinctCategories[i] = Double(categorySet.distinct)
+            for k in extraSets.indices { distinctExtra[k][i] = Double(extraSets[k].distinct) }
+            if length > 0 {
+                lastHour[i] = Double(SequenceFeatures.hourIndex(previous) - 1)
+                span[i] = previous - first
             }
-        }
+        })
 
         var out = [FeatureColumn("history_length", numbers: historyLength)]
         for (slot, raw) in typeColumns.enumerated() {
@@ -92,15 +104,5 @@ enum HistoryAggregates {
         guard let items, let categories = items.column(column)?.tokenIDs, let eventItems = events.column("item_id") else { return nil }
         let rowOfRaw = PreparedDataset.joinRows(from: eventItems.tokens, to: items, idColumn: "item_id")
         return eventItems.tokenIDs!.map { $0 >= 0 && rowOfRaw[Int($0)] >= 0 ? categories[Int(rowOfRaw[Int($0)])] : -1 }
-    }
-
-    /// Distinct non-missing ids among the events `rows`.
-    static func distinctCount(_ rows: ArraySlice<Int32>, _ ids: [Int32], _ scratch: inout [Int32]) -> Int {
-        scratch.removeAll(keepingCapacity: true)
-        for r in rows where ids[Int(r)] >= 0 { scratch.append(ids[Int(r)]) }
-        scratch.sort()
-        var count = 0
-        for k in scratch.indices where k == 0 || scratch[k] != scratch[k - 1] { count += 1 }
-        return count
     }
 }

@@ -10,7 +10,8 @@ import Datasets
 ///
 /// "Prices the user browsed", "brands seen", over the columns the run joins to events
 /// (`data.event_item_columns`, resolved by the loader's rule). Every statistic is per sample, so
-/// no cross-sample statistic (and no training-only rule) is involved.
+/// no cross-sample statistic (and no training-only rule) is involved. One pass per sequence key
+/// and column (`HistorySweep`).
 enum HistoryItemColumns {
     /// The aggregates of `itemColumns` (names of float or token columns of `items`; others are
     /// skipped) over each sample's whole visible history.
@@ -21,42 +22,30 @@ enum HistoryItemColumns {
         let itemRowOfEvent = eventItemIDs.map { $0 >= 0 ? rowOfRaw[Int($0)] : -1 }
         let n = h.histories.count
         var out: [FeatureColumn] = []
-        var values: [Double] = [], ids: [Int32] = []
         for name in itemColumns {
             guard let column = items.column(name) else { continue }
+            let prefix = "history_item_" + name
             if let floats = column.floatValues {
-                var summary = SummaryColumns(prefix: "history_item_" + name, count: n)
-                for i in 0..<n {
-                    values.removeAll(keepingCapacity: true)
-                    for r in h.historyRows(i) {
-                        let row = itemRowOfEvent[Int(r)]
-                        if row >= 0, floats[Int(row)].isFinite { values.append(floats[Int(row)]) }
-                    }
-                    summary.set(i, &values)
-                }
+                var summary = SummaryColumns(prefix: prefix, count: n), running = RunningSummary()
+                HistorySweep.run(h, reset: { running.reset() }, add: { r in
+                    let row = itemRowOfEvent[r]
+                    if row >= 0, floats[Int(row)].isFinite { running.add(floats[Int(row)]) }
+                }, emit: { i in summary.set(i, running) })
                 out += summary.columns
             } else if let tokenIDs = column.tokenIDs {
                 var distinct = [Double](repeating: 0, count: n), topShare = [Double](repeating: .nan, count: n)
                 var last = [String](repeating: "", count: n)
-                for i in 0..<n {
-                    ids.removeAll(keepingCapacity: true)
-                    for r in h.historyRows(i) {
-                        let row = itemRowOfEvent[Int(r)]
-                        if row >= 0, tokenIDs[Int(row)] >= 0 { ids.append(tokenIDs[Int(row)]) }
-                    }
-                    guard let lastID = ids.last else { continue }
-                    last[i] = column.tokens.string(lastID)
-                    ids.sort()
-                    var runs = 0, longest = 0, run = 0
-                    for k in ids.indices {
-                        run = k > 0 && ids[k] == ids[k - 1] ? run + 1 : 1
-                        if run == 1 { runs += 1 }
-                        longest = Swift.max(longest, run)
-                    }
-                    distinct[i] = Double(runs)
-                    topShare[i] = Double(longest) / Double(ids.count)
-                }
-                let prefix = "history_item_" + name
+                var seen = DistinctCounter(size: column.tokens.count), latest: Int32 = -1, count = 0
+                HistorySweep.run(h, reset: { seen.reset(); latest = -1; count = 0 }, add: { r in
+                    let row = itemRowOfEvent[r]
+                    guard row >= 0, case let id = tokenIDs[Int(row)], id >= 0 else { return }
+                    seen.add(id); latest = id; count += 1
+                }, emit: { i in
+                    guard count > 0 else { return }
+                    last[i] = column.tokens.string(latest)
+                    distinct[i] = Double(seen.distinct)
+                    topShare[i] = Double(seen.most) / Double(count)
+                })
                 out += [FeatureColumn(prefix + "_distinct", numbers: distinct), FeatureColumn(prefix + "_last", tokens: last),
                         FeatureColumn(prefix + "_top_share", numbers: topShare)]
             }

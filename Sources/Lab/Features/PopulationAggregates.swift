@@ -7,6 +7,8 @@ import Datasets
 /// history's items are. A rating of 5 says little; many 5s on items everyone else rates 2 is
 /// rating manipulation, and trees cannot compute item means from per-sample rows themselves.
 ///
+/// One pass per sequence key (`HistorySweep`), not one per sample.
+///
 /// Leakage: item means and counts are `PopulationStatistics` over the training samples' whole
 /// visible histories (each event row once, leave-one-out for counted events, item means shrunk
 /// toward the column mean by one pseudo-event) — the rule of the encoder's population features.
@@ -29,46 +31,52 @@ enum PopulationAggregates {
     static func columns(events: AtomicTable, histories h: SampleEvents, training: [Bool]) -> [FeatureColumn] {
         let statistics = statistics(events: events, histories: h, training: training)
         let n = h.histories.count, missing = Double.nan
-        let itemOfRow = statistics.itemOfRow, counted = statistics.counted
-        var out: [FeatureColumn] = []
-        var values: [Double] = []
-        for column in statistics.columns {
-            var summary = SummaryColumns(prefix: column.name, count: n)
-            var last = [Double](repeating: missing, count: n), signed = last, absMean = last, absMax = last
-            for i in 0..<n {
-                let rows = h.historyRows(i)
-                values.removeAll(keepingCapacity: true)
-                var deviations = 0.0, sum = 0.0, sumAbs = 0.0, maxAbs = 0.0
-                for r32 in rows {
-                    let r = Int(r32), v = column.values[r]
-                    guard v.isFinite else { continue }
-                    values.append(v)
-                    let d = column.deviation(row: r, item: itemOfRow[r], counted: counted[r])
-                    guard d.isFinite else { continue }
-                    deviations += 1; sum += d; sumAbs += Swift.abs(d); maxAbs = Swift.max(maxAbs, Swift.abs(d))
-                }
-                if let v = values.last { last[i] = v }
-                summary.set(i, &values)
-                if deviations > 0 { signed[i] = sum / deviations; absMean[i] = sumAbs / deviations; absMax[i] = maxAbs }
-            }
-            out += summary.columns
-            out += [FeatureColumn(column.name + "_last", numbers: last), FeatureColumn(column.name + "_vs_item_mean", numbers: signed),
-                    FeatureColumn(column.name + "_vs_item_abs_mean", numbers: absMean), FeatureColumn(column.name + "_vs_item_abs_max", numbers: absMax)]
-        }
+        let itemOfRow = statistics.itemOfRow, counted = statistics.counted, columns = statistics.columns
+        let values = columns.map(\.values)
 
-        var mean = [Double](repeating: missing, count: n), low = mean, high = mean, unseen = mean
-        for i in 0..<n {
-            var events = 0.0, sum = 0.0, lowest = Double.infinity, highest = -Double.infinity, never = 0.0
-            for r32 in h.historyRows(i) where itemOfRow[Int(r32)] >= 0 {
-                let others = statistics.countExcludingSelf(Int(r32)), v = Foundation.log1p(others)
-                events += 1; sum += v; lowest = Swift.min(lowest, v); highest = Swift.max(highest, v)
-                if others == 0 { never += 1 }
+        // Output columns, then the running state of one key's history so far.
+        var summaries = columns.map { SummaryColumns(prefix: $0.name, count: n) }
+        let none = [Double](repeating: missing, count: n)
+        var last = [[Double]](repeating: none, count: columns.count), signed = last, absMean = last, absMax = last
+        var popularityMean = none, popularityMin = none, popularityMax = none, unseen = none
+        var running = [RunningSummary](repeating: RunningSummary(), count: columns.count)
+        var deviations = [Double](repeating: 0, count: columns.count), sum = deviations, sumAbs = deviations, maxAbs = deviations
+        var itemEvents = 0.0, logCountSum = 0.0, logCountMin = Double.infinity, logCountMax = -Double.infinity, never = 0.0
+        HistorySweep.run(h, reset: {
+            for c in columns.indices { running[c].reset(); deviations[c] = 0; sum[c] = 0; sumAbs[c] = 0; maxAbs[c] = 0 }
+            itemEvents = 0; logCountSum = 0; logCountMin = .infinity; logCountMax = -.infinity; never = 0
+        }, add: { r in
+            let item = itemOfRow[r]
+            for c in columns.indices where values[c][r].isFinite {
+                running[c].add(values[c][r])
+                let d = columns[c].deviation(row: r, item: item, counted: counted[r])
+                guard d.isFinite else { continue }
+                deviations[c] += 1; sum[c] += d; sumAbs[c] += Swift.abs(d); maxAbs[c] = Swift.max(maxAbs[c], Swift.abs(d))
             }
-            guard events > 0 else { continue }
-            mean[i] = sum / events; low[i] = lowest; high[i] = highest; unseen[i] = never / events
+            guard item >= 0 else { return }
+            let others = statistics.countExcludingSelf(r), v = Foundation.log1p(others)
+            itemEvents += 1; logCountSum += v; logCountMin = Swift.min(logCountMin, v); logCountMax = Swift.max(logCountMax, v)
+            if others == 0 { never += 1 }
+        }, emit: { i in
+            for c in columns.indices {
+                summaries[c].set(i, running[c])
+                if running[c].count > 0 { last[c][i] = running[c].last }
+                if deviations[c] > 0 { signed[c][i] = sum[c] / deviations[c]; absMean[c][i] = sumAbs[c] / deviations[c]; absMax[c][i] = maxAbs[c] }
+            }
+            guard itemEvents > 0 else { return }
+            popularityMean[i] = logCountSum / itemEvents; popularityMin[i] = logCountMin; popularityMax[i] = logCountMax
+            unseen[i] = never / itemEvents
+        })
+
+        var out: [FeatureColumn] = []
+        for (c, column) in columns.enumerated() {
+            out += summaries[c].columns
+            out += [FeatureColumn(column.name + "_last", numbers: last[c]), FeatureColumn(column.name + "_vs_item_mean", numbers: signed[c]),
+                    FeatureColumn(column.name + "_vs_item_abs_mean", numbers: absMean[c]),
+                    FeatureColumn(column.name + "_vs_item_abs_max", numbers: absMax[c])]
         }
-        out += [FeatureColumn("log_item_count_mean", numbers: mean), FeatureColumn("log_item_count_min", numbers: low),
-                FeatureColumn("log_item_count_max", numbers: high), FeatureColumn("unseen_item_share", numbers: unseen)]
+        out += [FeatureColumn("log_item_count_mean", numbers: popularityMean), FeatureColumn("log_item_count_min", numbers: popularityMin),
+                FeatureColumn("log_item_count_max", numbers: popularityMax), FeatureColumn("unseen_item_share", numbers: unseen)]
         return out
     }
 }

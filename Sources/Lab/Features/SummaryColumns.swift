@@ -10,18 +10,10 @@ struct SummaryColumns {
         mean = empty; std = empty; min = empty; median = empty; max = empty
     }
 
-    /// Summarises `values` (sorted in place) as sample `i`.
-    mutating func set(_ i: Int, _ values: inout [Double]) {
-        guard !values.isEmpty else { return }
-        values.sort()
-        let n = Double(values.count)
-        let m = values.reduce(0, +) / n
-        mean[i] = m
-        std[i] = (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / n).squareRoot()
-        min[i] = values[0]
-        max[i] = values[values.count - 1]
-        let mid = values.count / 2
-        median[i] = values.count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2
+    /// Sample `i`'s statistics from `summary` (left missing when it holds no value).
+    mutating func set(_ i: Int, _ summary: RunningSummary) {
+        guard summary.count > 0 else { return }
+        mean[i] = summary.mean; std[i] = summary.std; min[i] = summary.min; median[i] = summary.median; max[i] = summary.max
     }
 
     var columns: [FeatureColumn] {
