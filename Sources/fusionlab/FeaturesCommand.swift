@@ -5,19 +5,25 @@ import Lab
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Export per-sample hand-made features with the run's split, for tree baselines (Benchmarks/hist_gradient_boosting.py).",
+        abstract: "Export per-sample tabular features with the run's split, for classical models and tree baselines (Benchmarks/hist_gradient_boosting.py).",
         discussion: """
-        One CSV row per sample: sample_id, split (train|valid|test), label, anomaly_type, then sequence aggregates over \
-        the events the model sees (counts and fractions per event type, gaps, dwell, repeat ratio, distinct items, \
-        categories, devices, regions, last hour, span, history length before truncation), every events.csv token at the \
-        window's last event (last_<column>, e.g. last_event_type, last_device), the profile's columns, the target's id \
-        (target_item_id) and its item columns (tokens as raw strings), the target's log-price z-score within its \
-        category, the window's items' attributes (window_item_<column>_…: float summaries; token distinct count, \
-        last value, top share), and colour statistics of the target's picture. The header is typed as the dataset's files are \
+        One CSV row per sample: sample_id, split (train|valid|test), label, anomaly_type, then aggregates over the \
+        sample's whole visible history — every event of its sequence key at or before its cutoff, not only the \
+        data.max_length window the sequence encoder sees: history_length, count_<type>/frac_<type> per event type, \
+        sessions, gap_… (time gaps), repeat_ratio, distinct_items, distinct_categories, distinct_<column> per events.csv \
+        token column, last_hour, span_seconds; per events.csv float column (all but timestamp) its mean/std/min/median/max/\
+        last and its deviation from each event's item mean (<column>_vs_item_mean, _vs_item_abs_mean, _vs_item_abs_max); \
+        the popularity of the history's items (log_item_count_mean/min/max, unseen_item_share); every events.csv token \
+        at the last event (last_<column>); the profile's columns (user_<column>); the target's id (target_item_id) and \
+        items.csv row (item_<column>), each items.csv float column's z-score within the target's category \
+        (item_<column>_z_in_category); the history's items' attributes (history_item_<column>_…); \
+        item_<column>_in_user_<list> flags; and colour statistics of the target's picture. Every name comes from the \
+        dataset's own columns and event types. The header is typed as the dataset's files are \
         (sample_id:token,split:token,label:float,anomaly_type:token, then name:float or name:token), so ids that look \
-        numeric stay tokens. The split, windows and image size come from the config, so the rows are exactly a run's \
-        samples; statistics use the training split only. A dataset folder instead of a config uses the default data \
-        options.
+        numeric stay tokens. The split and image size come from the config, so the rows are exactly a run's samples; \
+        nothing after a sample's cutoff is read, and every cross-sample statistic (event types with a column, item \
+        means and counts, category z-scores) comes from training samples' histories only. A dataset folder instead \
+        of a config uses the default data options.
         """)
 
     @Argument(help: "Experiment config (JSON), e.g. Experiments/default.json, or a dataset folder.")

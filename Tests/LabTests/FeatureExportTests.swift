@@ -7,7 +7,7 @@ import Support
 /// A hand-made shop of three users whose features can be worked out on paper.
 /// u1's last event (t = 5000, on the web) is after s1's cutoff; max_length 3 truncates u1's
 /// histories. `app` holds numeric-looking ids, one with a leading zero.
-private func handMadeShop() throws -> String {
+func handMadeShop() throws -> String {
     let folder = scratchDirectory()
     let files = [
         "events.csv": """
@@ -51,12 +51,12 @@ private func handMadeShop() throws -> String {
 }
 
 /// `folder`'s events.csv with `line` appended.
-private func appendEvent(_ line: String, to folder: String) throws {
+func appendEvent(_ line: String, to folder: String) throws {
     let path = folder + "/events.csv"
     try (read(path) + line + "\n").write(toFile: path, atomically: true, encoding: .utf8)
 }
 
-private func handMadeFeatures(_ folder: String) throws -> FeatureTable {
+func handMadeFeatures(_ folder: String) throws -> FeatureTable {
     let config = try FeatureExport.config(path: folder, overrides: ["data.split.strategy=column", "data.max_length=3", "data.images.size=4"])
     return try FeatureExport.table(config: config, reporter: { _ in })
 }
@@ -83,31 +83,35 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
 @Suite(.serialized) struct FeatureExportTests {
     @Test func sequenceAggregatesHaveTheirKnownValues() throws {
         let t = try handMadeFeatures(try handMadeShop())
-        // s1: u1 up to t = 1060, the last 3 of its 4 events: view i1 (1010), view i1 (1030), buy i2 (1060).
+        // s1: u1's whole history up to t = 1060 (max_length 3 truncates only the encoder's window):
+        // search (1000, dwell 1), view i1 (1010, 5), view i1 (1030, 7), buy i2 (1060, 3).
         #expect(try value(t, "history_length", "s1") == 4)
-        #expect(try value(t, "events", "s1") == 3)
+        #expect(t.column("events") == nil)  // the window's length: gone with the window
         #expect(try value(t, "count_view", "s1") == 2)
         #expect(try value(t, "count_buy", "s1") == 1)
-        #expect(close(try value(t, "frac_view", "s1"), 2.0 / 3))
-        #expect(try value(t, "gap_mean", "s1") == 25)
-        #expect(try value(t, "gap_std", "s1") == 5)
-        #expect(try value(t, "gap_min", "s1") == 20)
-        #expect(try value(t, "gap_median", "s1") == 25)
+        #expect(try value(t, "count_search", "s1") == 1)
+        #expect(close(try value(t, "frac_view", "s1"), 2.0 / 4))
+        #expect(try value(t, "gap_mean", "s1") == 20)
+        #expect(close(try value(t, "gap_std", "s1"), (200.0 / 3).squareRoot()))
+        #expect(try value(t, "gap_min", "s1") == 10)
+        #expect(try value(t, "gap_median", "s1") == 20)
         #expect(try value(t, "gap_max", "s1") == 30)
-        #expect(try value(t, "dwell_mean", "s1") == 5)
-        #expect(try value(t, "dwell_median", "s1") == 5)
-        #expect(close(try value(t, "dwell_std", "s1"), (8.0 / 3).squareRoot()))
+        #expect(try value(t, "dwell_mean", "s1") == 4)
+        #expect(try value(t, "dwell_median", "s1") == 4)
+        #expect(close(try value(t, "dwell_std", "s1"), 5.0.squareRoot()))
+        #expect(try value(t, "dwell_last", "s1") == 3)
         #expect(close(try value(t, "repeat_ratio", "s1"), 1 - 2.0 / 3))
         #expect(try value(t, "distinct_items", "s1") == 2)
         #expect(try value(t, "distinct_categories", "s1") == 1)  // i1 and i2 are both shoes (joined via items.csv)
         #expect(try value(t, "distinct_device", "s1") == 2)
-        #expect(try value(t, "span_seconds", "s1") == 50)
+        #expect(try value(t, "distinct_app", "s1") == 3)
+        #expect(try value(t, "span_seconds", "s1") == 60)
         #expect(try value(t, "last_hour", "s1") == 0)
 
-        // s2: u1 up to 5000: view i1 (1030), buy i2 (1060), view i3 (5000).
+        // s2: u1 up to 5000: s1's four events, then view i3 (5000).
         #expect(try value(t, "history_length", "s2") == 5)
-        #expect(try value(t, "gap_median", "s2") == (30 + 3940) / 2)
-        #expect(try value(t, "repeat_ratio", "s2") == 0)
+        #expect(try value(t, "gap_median", "s2") == 25)
+        #expect(try value(t, "repeat_ratio", "s2") == 0.25)
         #expect(try value(t, "distinct_categories", "s2") == 2)
         #expect(try value(t, "last_hour", "s2") == 1)
         // s3: two views of one item, 4 s apart.
@@ -118,9 +122,8 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         #expect(try value(t, "span_seconds", "s4") == 0)
         #expect(try value(t, "count_view", "s4") == 0)
 
-        // Event types get a column only when seen in training windows: the search is before
-        // every training window, the click only in the validation sample.
-        #expect(t.column("count_search") == nil)
+        // Event types get a column only when seen in training histories: the click is only in
+        // the validation sample.
         #expect(t.column("count_click") == nil)
     }
 
@@ -167,7 +170,7 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         let t = try handMadeFeatures(try handMadeShop())
         #expect(try token(t, "target_item_id", "s1") == "i2")
         #expect(try token(t, "target_item_id", "s4") == "i4")
-        // s1's window ends with u1's buy at 1060 (ios, app 007); s2's with the view at 5000 (web, 102).
+        // s1's history ends with u1's buy at 1060 (ios, app 007); s2's with the view at 5000 (web, 102).
         #expect(try token(t, "last_device", "s1") == "ios")
         #expect(try token(t, "last_app", "s1") == "007")
         #expect(try token(t, "last_event_type", "s1") == "buy")
@@ -191,23 +194,24 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         let s1 = try #require(t.row(ofSample: "s1"))
         #expect(t.csv.rows[s1] == reference.csv.rows[s1])
         #expect(try token(t, "last_device", "s2") == "web")  // s2 (cutoff 5000) ends after it
+        #expect(try value(t, "history_length", "s2") == 6)    // … and has it in its history
     }
 
-    @Test func itemColumnsAggregateOverTheWindowsItems() throws {
+    @Test func itemColumnsAggregateOverTheHistorysItems() throws {
         let folder = try handMadeShop()
         let t = try handMadeFeatures(folder)
-        // s1's window: i1 (100, b1) twice, then i2 (200, b2).
-        #expect(close(try value(t, "window_item_price_mean", "s1"), 400.0 / 3))
-        #expect(try value(t, "window_item_price_min", "s1") == 100)
-        #expect(try value(t, "window_item_price_max", "s1") == 200)
-        #expect(try value(t, "window_item_brand_distinct", "s1") == 2)
-        #expect(try token(t, "window_item_brand_last", "s1") == "b2")
-        #expect(close(try value(t, "window_item_brand_top_share", "s1"), 2.0 / 3))
+        // s1's history: a search (no item), i1 (100, b1) twice, then i2 (200, b2).
+        #expect(close(try value(t, "history_item_price_mean", "s1"), 400.0 / 3))
+        #expect(try value(t, "history_item_price_min", "s1") == 100)
+        #expect(try value(t, "history_item_price_max", "s1") == 200)
+        #expect(try value(t, "history_item_brand_distinct", "s1") == 2)
+        #expect(try token(t, "history_item_brand_last", "s1") == "b2")
+        #expect(close(try value(t, "history_item_brand_top_share", "s1"), 2.0 / 3))
         // s4: one click on i4.
-        #expect(try value(t, "window_item_price_std", "s4") == 0)
-        #expect(try value(t, "window_item_brand_top_share", "s4") == 1)
+        #expect(try value(t, "history_item_price_std", "s4") == 0)
+        #expect(try value(t, "history_item_brand_top_share", "s4") == 1)
         // Not the id, the category (distinct_categories has it) or the picture path.
-        #expect(t.columns.filter { $0.name.hasPrefix("window_item_category_id") || $0.name.hasPrefix("window_item_image") }.isEmpty)
+        #expect(t.columns.filter { $0.name.hasPrefix("history_item_category_id") || $0.name.hasPrefix("history_item_image") }.isEmpty)
 
         // The column list is a parameter.
         let config = try FeatureExport.config(path: folder, overrides: ["data.split.strategy=column", "data.max_length=3"])
@@ -216,8 +220,8 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         let prepared = try runner.dataset(fold: nil)
         let only = try FeatureExport.table(raw: try RawDataset.load(folder: folder), prepared: prepared, imageSize: 4, imagePolicy: .mask,
                                            windowItemColumns: ["price"])
-        #expect(only.columns.filter { $0.name.hasPrefix("window_item_") }.map(\.name)
-                == ["window_item_price_mean", "window_item_price_std", "window_item_price_min", "window_item_price_median", "window_item_price_max"])
+        #expect(only.columns.filter { $0.name.hasPrefix("history_item_") }.map(\.name)
+                == ["history_item_price_mean", "history_item_price_std", "history_item_price_min", "history_item_price_median", "history_item_price_max"])
     }
 
     @Test func theHeaderCarriesTheDatasetFormatsTypes() throws {
@@ -288,9 +292,9 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
             if othersMayChange { #expect(othersChanged > 0) } else { #expect(othersChanged == 0) }
             // Nothing else of any other row moves either.
             let before = reference.csv.rows, after = t.csv.rows
-            // (Windows that hold the item see its new price too: a per-sample fact, not a statistic.)
+            // (Histories that hold the item see its new price too: a per-sample fact, not a statistic.)
             let priceColumns = Set(t.csv.header.indices.filter { k in
-                ["item_price:float", "item_price_z_in_category:float"].contains(t.csv.header[k]) || t.csv.header[k].hasPrefix("window_item_price_")
+                ["item_price:float", "item_price_z_in_category:float"].contains(t.csv.header[k]) || t.csv.header[k].hasPrefix("history_item_price_")
             })
             #expect(priceColumns.count == 7)
             for i in 0..<t.sampleCount where i != sample {
@@ -307,7 +311,7 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         try "old content\n".write(toFile: path, atomically: false, encoding: .utf8)
         try t.write(to: path)
         let text = read(path)
-        #expect(text.hasPrefix("sample_id:token,split:token,label:float,anomaly_type:token,history_length:float,events:float,"))
+        #expect(text.hasPrefix("sample_id:token,split:token,label:float,anomaly_type:token,history_length:float,count_buy:float,"))
         #expect(text.split(separator: "\n").count == 6)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["features.csv"])  // no temporary left
 

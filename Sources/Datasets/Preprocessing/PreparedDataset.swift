@@ -109,6 +109,7 @@ extension PreparedDataset {
         let declaredCutoffs = labels.column("cutoff")?.floatValues
         var cutoffs = [Double](repeating: 0, count: n)
         var histories = [Range<Int>](repeating: 0..<0, count: n), historyLengths = [Int](repeating: 0, count: n)
+        var visible = [Range<Int>](repeating: 0..<0, count: n)
         for i in 0..<n {
             let all = index.all(key: keyOfSample[i])
             let cutoff = declaredCutoffs.flatMap { $0[i].isFinite ? $0[i] : nil }
@@ -118,6 +119,7 @@ extension PreparedDataset {
             if history.isEmpty { report.samplesWithoutEvents += 1 }
             if history.count > options.maxLength { report.truncatedSequences += 1 }
             historyLengths[i] = history.count
+            visible[i] = history
             histories[i] = max(history.lowerBound, history.upperBound - options.maxLength)..<history.upperBound
         }
 
@@ -215,7 +217,7 @@ extension PreparedDataset {
             roles: roles, sequence: sequence, profile: profile, attributes: attributes,
             imagePaths: imagePaths, targetItems: targetOfSample,
             events: options.keepSampleEvents
-                ? SampleEvents(index: index, windows: histories, historyLengths: historyLengths, userRows: userRows, itemRows: itemRows) : nil,
+                ? SampleEvents(index: index, windows: histories, histories: visible, historyLengths: historyLengths, userRows: userRows, itemRows: itemRows) : nil,
             labelsFile: labels.file, splitStrategy: strategy, report: report)
     }
 

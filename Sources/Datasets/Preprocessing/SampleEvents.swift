@@ -6,7 +6,10 @@ public struct SampleEvents: Sendable {
     public let index: EventIndex
     /// Positions in `index.order` of each sample's window (cutoff, most recent `maxLength`), oldest first.
     public let windows: [Range<Int>]
-    /// Events at or before each sample's cutoff, before truncation to `maxLength`.
+    /// Positions in `index.order` of each sample's whole visible history: every event of its key
+    /// at or before its cutoff, oldest first. Its window is the tail of this range.
+    public let histories: [Range<Int>]
+    /// Events at or before each sample's cutoff, before truncation to `maxLength` (`histories[i].count`).
     public let historyLengths: [Int]
     /// Row of each sample's user in users.csv (−1 when none or no users table).
     public let userRows: [Int32]
@@ -15,4 +18,6 @@ public struct SampleEvents: Sendable {
 
     /// Event rows of sample `i`'s window, oldest first.
     public func rows(_ i: Int) -> ArraySlice<Int32> { index.order[windows[i]] }
+    /// Event rows of sample `i`'s whole visible history, oldest first.
+    public func historyRows(_ i: Int) -> ArraySlice<Int32> { index.order[histories[i]] }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Datasets
 
 /// The sample's profile row (users.csv) and its target item's row (items.csv) as raw values,
-/// plus the target's price standardised within its category on training samples only.
+/// plus the target's float columns standardised within its category on training samples only.
 enum EntityColumns {
     /// Every float and token column of `table` except its id and the image path, prefixed; a
     /// `token_seq` column becomes its length (`<column>_count`; the tokens themselves are matched
@@ -53,29 +53,41 @@ enum EntityColumns {
         return out
     }
 
-    /// z-score of log(price) within the target's category, with each category's mean and
-    /// standard deviation taken over the targets of training samples (a sample of a category
-    /// with fewer than two training prices, or a non-positive price, gets none). Log, because
-    /// prices are log-normal per category. Nil when items.csv has no `price:float` and
-    /// `category_id:token`.
-    static func priceZWithinCategory(_ items: AtomicTable, rows: [Int32], training: [Bool], categoryColumn: String = "category_id") -> FeatureColumn? {
-        guard let prices = items.column("price")?.floatValues, let categories = items.column(categoryColumn)?.tokenIDs else { return nil }
-        let categoryCount = items.column(categoryColumn)!.tokens.count
-        func logPrice(_ r: Int32) -> (Int, Double)? {
-            guard r >= 0, case let c = categories[Int(r)], c >= 0, case let p = prices[Int(r)], p.isFinite, p > 0 else { return nil }
-            return (Int(c), Foundation.log(p))
+    /// For every float column of items.csv, `item_<column>_z_in_category`: the target item's value
+    /// standardised within its category (items.csv's `data.item_category_column`), each category's
+    /// mean and standard deviation taken over the distinct items that are targets of training
+    /// samples — "expensive for a bag" is not in the raw value nor in any history aggregate. On a
+    /// log scale when every such training value is positive (prices, counts: multiplicative and
+    /// skewed), else raw. Missing for a category with fewer than two training items or no spread,
+    /// and for a non-positive value of a log-scaled column. None without that category column.
+    static func zWithinCategory(_ items: AtomicTable, rows: [Int32], training: [Bool], categoryColumn: String) -> [FeatureColumn] {
+        guard let category = items.column(categoryColumn), let categories = category.tokenIDs else { return [] }
+        var isTrainingItem = [Bool](repeating: false, count: items.rowCount)
+        for (i, r) in rows.enumerated() where training[i] && r >= 0 { isTrainingItem[Int(r)] = true }
+        var out: [FeatureColumn] = []
+        for column in items.columns {
+            guard let values = column.floatValues else { continue }
+            let trainingRows = (0..<items.rowCount).filter { isTrainingItem[$0] && categories[$0] >= 0 && values[$0].isFinite }
+            let logScale = !trainingRows.isEmpty && trainingRows.allSatisfy { values[$0] > 0 }
+            func scaled(_ r: Int) -> Double? {
+                let v = values[r]
+                guard v.isFinite, categories[r] >= 0, !logScale || v > 0 else { return nil }
+                return logScale ? Foundation.log(v) : v
+            }
+            var count = [Double](repeating: 0, count: category.tokens.count), sum = count, sumSquares = count
+            for r in trainingRows {
+                guard let v = scaled(r) else { continue }
+                let c = Int(categories[r])
+                count[c] += 1; sum[c] += v; sumSquares[c] += v * v
+            }
+            let z = rows.map { r -> Double in
+                guard r >= 0, let v = scaled(Int(r)), case let c = Int(categories[Int(r)]), count[c] >= 2 else { return .nan }
+                let mean = sum[c] / count[c]
+                let variance = Swift.max(sumSquares[c] / count[c] - mean * mean, 0)
+                return variance > 1e-24 ? (v - mean) / variance.squareRoot() : .nan
+            }
+            out.append(FeatureColumn("item_\(column.name)_z_in_category", numbers: z))
         }
-        var count = [Double](repeating: 0, count: categoryCount), sum = count, sumSquares = count
-        for (i, r) in rows.enumerated() where training[i] {
-            guard let (c, v) = logPrice(r) else { continue }
-            count[c] += 1; sum[c] += v; sumSquares[c] += v * v
-        }
-        let z = rows.map { r -> Double in
-            guard let (c, v) = logPrice(r), count[c] >= 2 else { return .nan }
-            let mean = sum[c] / count[c]
-            let variance = Swift.max(sumSquares[c] / count[c] - mean * mean, 0)
-            return variance > 1e-24 ? (v - mean) / variance.squareRoot() : .nan
-        }
-        return FeatureColumn("item_price_z_in_category", numbers: z)
+        return out
     }
 }

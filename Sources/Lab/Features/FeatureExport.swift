@@ -17,12 +17,16 @@ public enum FeatureExportError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// `fusionlab features`: per-sample hand-made aggregates over exactly the data a run sees —
-/// the run's split, its event windows (cutoff, `max_length`), profile and target-item rows, the
-/// target's picture — so a tree model can be fitted on the same samples. Leakage rules as in
-/// the loader: nothing after a sample's cutoff, and every cross-sample statistic from the
-/// training split only. Deliberately absent: features that relate one modality to another
-/// (e.g. "share of events on the profile's device"); learning those is the research model's job.
+/// `fusionlab features`: per-sample aggregates over exactly the data a run sees — the run's
+/// split, each sample's whole visible history (every event of its key at or before its cutoff;
+/// the encoder's window is that history's last `max_length` events), profile and target-item
+/// rows, the target's picture — so a classical model can be fitted on the same samples. Every
+/// feature is derived from the typed schema (per event type, per float or token column, named
+/// after the dataset's own columns), none from a particular shop's column names. Leakage rules
+/// as in the loader: nothing after a sample's cutoff, and every cross-sample statistic (event
+/// types with a column, item means and counts, category z-scores) from the training split only.
+/// Deliberately absent: features that relate one modality to another (e.g. "share of events on
+/// the profile's device"); learning those is the research model's job.
 public enum FeatureExport {
     /// The validated experiment config at `path`, or — when `path` is a dataset folder — the
     /// default config with `data.path` set to it (and no generation). Overrides apply to both.
@@ -50,23 +54,25 @@ public enum FeatureExport {
     }
 
     /// The features of `prepared` (prepared from `raw` with `DataOptions.keepSampleEvents`, so the
-    /// windows are the loader's own, not a re-derivation of its rules). `windowItemColumns`: the
-    /// items.csv columns aggregated over each window's items (nil: `WindowItemColumns.defaultColumns`).
+    /// histories are the loader's own, not a re-derivation of its rules). `windowItemColumns`: the
+    /// items.csv columns aggregated over each sample's history items, `history_item_<column>_…`
+    /// (nil: the columns the run joins to events, `ItemColumnJoin.columnNames`).
     public static func table(raw: RawDataset, prepared: PreparedDataset, imageSize: Int, imagePolicy: MissingImagePolicy,
                              maxImagePixels: Int = ImageLimits.defaultMaxPixels, windowItemColumns: [String]? = nil) throws -> FeatureTable {
         guard let histories = prepared.events else { preconditionFailure("prepare the dataset with DataOptions.keepSampleEvents = true") }
         let training = prepared.roles.map { $0 == .train }
         let category = prepared.options.itemCategoryColumn
-        var columns = try SequenceAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training,
-                                                     categoryColumn: category)
+        var columns = try HistoryAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training,
+                                                    categoryColumn: category)
+        columns += PopulationAggregates.columns(events: raw.events, histories: histories, training: training)
         columns += TargetAndLastEvent.lastEventColumns(events: raw.events, histories: histories, taken: Set(columns.map(\.name)))
         if let users = raw.users { columns += EntityColumns.columns(users, idColumn: "user_id", prefix: "user_", rows: histories.userRows) }
         columns.append(TargetAndLastEvent.targetItem(prepared.targetItems))
         if let items = raw.items {
             columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows)
-            if let z = EntityColumns.priceZWithinCategory(items, rows: histories.itemRows, training: training, categoryColumn: category) { columns.append(z) }
-            columns += WindowItemColumns.columns(events: raw.events, items: items, histories: histories,
-                                                 itemColumns: windowItemColumns ?? ItemColumnJoin.columnNames(items: items, options: prepared.options))
+            columns += EntityColumns.zWithinCategory(items, rows: histories.itemRows, training: training, categoryColumn: category)
+            columns += HistoryItemColumns.columns(events: raw.events, items: items, histories: histories,
+                                                  itemColumns: windowItemColumns ?? ItemColumnJoin.columnNames(items: items, options: prepared.options))
             if let users = raw.users {
                 columns += EntityColumns.targetInProfileLists(users: users, userRows: histories.userRows, items: items, itemRows: histories.itemRows)
             }
@@ -74,6 +80,20 @@ public enum FeatureExport {
         columns += try ImageStatistics.columns(folder: prepared.folder, imagePaths: prepared.imagePaths, targetItems: prepared.targetItems,
                                                imageSize: imageSize, policy: imagePolicy, maxPixels: maxImagePixels)
         return FeatureTable(sampleIDs: prepared.sampleIDs, roles: prepared.roles, labels: prepared.labels,
-                            anomalyTypes: prepared.anomalyTypes.map { $0.isEmpty ? "normal" : $0 }, columns: columns)
+                            anomalyTypes: prepared.anomalyTypes.map { $0.isEmpty ? "normal" : $0 }, columns: uniquelyNamed(columns))
+    }
+
+    /// Names are derived from the dataset's columns, so two can meet (an events.csv float column
+    /// `gap` against the time gaps' `gap_mean`): a later duplicate gets `_2`, `_3`, … so the CSV
+    /// header stays a valid atomic-file header.
+    static func uniquelyNamed(_ columns: [FeatureColumn]) -> [FeatureColumn] {
+        var taken = Set<String>()
+        return columns.map { column in
+            var column = column, k = 2
+            let base = column.name
+            while taken.contains(column.name) { column.name = "\(base)_\(k)"; k += 1 }
+            taken.insert(column.name)
+            return column
+        }
     }
 }
