@@ -16,6 +16,12 @@ public struct SampleEvents: Sendable {
     /// Row of each sample's target item in items.csv (−1 when none or no items table).
     public let itemRows: [Int32]
 
+    /// The same samples with each window standing as the history: for summaries of the recent
+    /// events the encoder sees, computed by the code that summarises whole histories.
+    public var windowsAsHistories: SampleEvents {
+        SampleEvents(index: index, windows: windows, histories: windows, historyLengths: windows.map(\.count), userRows: userRows, itemRows: itemRows)
+    }
+
     /// Event rows of sample `i`'s window, oldest first.
     public func rows(_ i: Int) -> ArraySlice<Int32> { index.order[windows[i]] }
     /// Event rows of sample `i`'s whole visible history, oldest first.

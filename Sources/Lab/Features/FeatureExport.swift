@@ -64,6 +64,12 @@ public enum FeatureExport {
         let category = prepared.options.itemCategoryColumn
         var columns = try HistoryAggregates.columns(events: raw.events, items: raw.items, histories: histories, training: training,
                                                     categoryColumn: category)
+        // The recent window the encoder sees, summarised as well: what happened last (a takeover's
+        // session, a bot's crawl) is diluted in a long history. Types with a column: those in training windows.
+        columns += try HistoryAggregates.columns(events: raw.events, items: raw.items, histories: histories.windowsAsHistories, training: training,
+                                                 categoryColumn: category)
+            .filter { !["history_length", "last_hour"].contains($0.name) }
+            .map { column in var c = column; c.name = "window_" + column.name; return c }
         columns += PopulationAggregates.columns(events: raw.events, histories: histories, training: training)
         columns += TargetAndLastEvent.lastEventColumns(events: raw.events, histories: histories, taken: Set(columns.map(\.name)))
         if let users = raw.users { columns += EntityColumns.columns(users, idColumn: "user_id", prefix: "user_", rows: histories.userRows) }
