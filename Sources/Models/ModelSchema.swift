@@ -39,10 +39,10 @@ public enum ModelSchema {
             ]), "Auxiliary anomaly-type classifier."),
             ConfigField("consistency", .object([
                 ConfigField("heads", .map(.object([
-                    ConfigField("from", .oneOrList(.string), "Sources: modalities (their encoder embeddings) and/or token columns (`attributes.brand`)."),
-                    ConfigField("predict", .string, "Target: `profile.<column>`, `attributes.<column>` (floats become training-quantile buckets) or `sequence.last.<field>`."),
+                    ConfigField("from", .oneOrList(.string), "Sources: modalities (their encoder embeddings) and/or token columns (`attributes.brand`); for a per-event target, token fields of the same event only (`sequence.events.item_id`)."),
+                    ConfigField("predict", .string, "Target: `profile.<column>`, `attributes.<column>` (floats become training-quantile buckets), `sequence.last.<field>`, or `sequence.events.<field>` — every event's token field or event float (bucketed by training-event quantiles), judged per event."),
                     ConfigField("enabled", .bool, default: true, "Switch the head off without deleting it."),
-                ])), default: .object([]), "Cross-modal consistency heads by name: each predicts one field from other modalities; its surprise −log p(declared value) is a mismatch signal. Each entry: `from` (modalities and/or token columns such as `attributes.brand`), `predict` (`profile.<column>`, `attributes.<column>` — floats become training-quantile buckets — or `sequence.last.<field>`), `enabled` (default true). Example: Configs/models/consistency-heads.json."),
+                ])), default: .object([]), "Cross-modal consistency heads by name: each predicts one field from other modalities; its surprise −log p(declared value) is a mismatch signal. Each entry: `from` (modalities and/or token columns such as `attributes.brand`), `predict` (`profile.<column>`, `attributes.<column>` — floats become training-quantile buckets — `sequence.last.<field>`, or `sequence.events.<field>`: judged on every event of the window from other token fields of the same event, e.g. `{\"from\": [\"sequence.events.item_id\"], \"predict\": \"sequence.events.rating\"}`; the sample's surprise is then two columns, the mean `<head>` and the max `<head>.max` over its judged events), `enabled` (default true). Example: Configs/models/consistency-heads.json."),
                 ConfigField("surprise_input", .bool, default: true,
                             "Feed the heads' cross-fitted surprises to the classifier as additive evidence (out-of-fold for training samples)."),
                 ConfigField("surprise_scaling", .choice(SurpriseScaling.allCases.map(\.rawValue)), default: "standard",

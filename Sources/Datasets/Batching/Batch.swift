@@ -9,6 +9,8 @@ public struct Batch {
     public var sequenceTokens: [String: IndexTensor]
     /// Extra per-event floats `[B, L, F]` (F may be 0).
     public var sequenceFloats: Tensor
+    /// `[B × L × F]`, 1 where a per-event float was missing (nil: none is).
+    public var sequenceFloatMissing: [UInt8]?
     /// `[B, L]`, 1 where the position is padding (PyTorch's key_padding_mask convention).
     public var sequencePadding: Tensor
     public var sequenceLengths: [Int32]

@@ -81,6 +81,12 @@ public final class BatchBuilder {
                      attributeFloats: attributeFloats, attributeCategorical: attributeCategorical, images: imageTensor,
                      modalityMask: mask, labels: Tensor(samples.map { d.labels[$0] }, shape: [b]),
                      anomalyClasses: samples.map { d.anomalyClasses[$0] })
+        if !d.sequence.floatMissing.isEmpty {
+            let row = length * floatWidth
+            var missing = [UInt8](repeating: 0, count: b * row)
+            for (r, s) in samples.enumerated() { missing[(r * row)..<((r + 1) * row)] = d.sequence.floatMissing[(s * row)..<((s + 1) * row)] }
+            batch.sequenceFloatMissing = missing
+        }
         if let extra {
             let h = extra.width
             let values = Tensor(zeros: [b, h]), present = Tensor(zeros: [b, h])

@@ -26,6 +26,9 @@ public struct DatasetSchema: Sendable, Equatable, Codable {
     public var sequenceLength: Int
     public var sequenceTokens: [TokenField]
     public var sequenceFloats: [String]
+    /// Per `sequenceFloats` entry, the bucket edges of per-event consistency targets (see
+    /// `SequenceFeatures.bucketEdges`); nil in schemas saved before they existed.
+    public var sequenceFloatEdges: [[Float]]?
     public var profile: Tabular?
     public var attributes: Tabular?
     /// Height = width of the images fed to the image encoder; nil when the dataset has none.
@@ -42,9 +45,10 @@ public struct DatasetSchema: Sendable, Equatable, Codable {
     }
 
     public init(sequenceLength: Int, sequenceTokens: [TokenField], sequenceFloats: [String], profile: Tabular?,
-                attributes: Tabular?, imageSize: Int?, anomalyClasses: [String]) {
+                attributes: Tabular?, imageSize: Int?, anomalyClasses: [String], sequenceFloatEdges: [[Float]]? = nil) {
         self.sequenceLength = sequenceLength; self.sequenceTokens = sequenceTokens; self.sequenceFloats = sequenceFloats
         self.profile = profile; self.attributes = attributes; self.imageSize = imageSize; self.anomalyClasses = anomalyClasses
+        self.sequenceFloatEdges = sequenceFloatEdges
     }
 }
 
@@ -63,6 +67,6 @@ extension PreparedDataset {
             sequenceLength: sequence.maxLength,
             sequenceTokens: sequence.tokenFields.map { .init(name: $0.name, size: $0.size) },
             sequenceFloats: sequence.floatNames, profile: tabular(profile), attributes: tabular(attributes),
-            imageSize: hasImages ? imageSize : nil, anomalyClasses: anomalyClassNames)
+            imageSize: hasImages ? imageSize : nil, anomalyClasses: anomalyClassNames, sequenceFloatEdges: sequence.floatEdges)
     }
 }

@@ -103,6 +103,17 @@ public struct ItemColumnJoin {
         }
     }
 
+    /// Marks, in feature `f` of `missing`, the events whose item has no value of `column`.
+    func markMissing(_ column: Column, feature f: Int, width: Int, length: Int, order: [Int32], histories: [Range<Int>], into missing: inout [UInt8]) {
+        let values = column.floatValues!
+        for (i, h) in histories.enumerated() {
+            for (k, p) in h.enumerated() {
+                let item = itemIDs[Int(order[p])], row = item >= 0 ? rowOfItem[Int(item)] : -1
+                if row < 0 || !values[Int(row)].isFinite { missing[(i * length + k) * width + f] = 1 }
+            }
+        }
+    }
+
     /// The run log's line when the choice was automatic.
     func note(itemsFile: String) -> String? {
         automatic ? "events get \(itemsFile) columns \(columns.map(\.name).joined(separator: ", ")) (data.event_item_columns; [] turns it off)" : nil

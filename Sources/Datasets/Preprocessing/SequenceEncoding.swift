@@ -74,6 +74,8 @@ extension PreparedDataset {
         let floatNames = options.eventFloatColumns + itemFloats.map { ItemColumnJoin.fieldName($0.name) } + population
         let width = floatNames.count
         var floats = [Float](repeating: 0, count: n * length * width)
+        var standardizers = [Standardizer?](repeating: nil, count: width)
+        var missing = [UInt8](repeating: 0, count: n * length * width)
         for (f, name) in options.eventFloatColumns.enumerated() {
             guard let c = events.column(name), let values = c.floatValues else {
                 throw .missingColumn(file: events.file, column: name, hint: "It is listed in the config's event float columns and must be :float.")
@@ -81,20 +83,29 @@ extension PreparedDataset {
             var trainingValues: [Double] = []
             for i in 0..<n where training[i] { for p in histories[i] { trainingValues.append(values[Int(index.order[p])]) } }
             let standardize = Standardizer(values: trainingValues)
+            standardizers[f] = standardize
             for i in 0..<n {
-                for (k, p) in histories[i].enumerated() { floats[(i * length + k) * width + f] = standardize(values[Int(index.order[p])]) }
+                for (k, p) in histories[i].enumerated() {
+                    let v = values[Int(index.order[p])]
+                    floats[(i * length + k) * width + f] = standardize(v)
+                    if !v.isFinite { missing[(i * length + k) * width + f] = 1 }
+                }
             }
         }
         for (k, c) in itemFloats.enumerated() {
             itemJoin!.writeStandardized(c, feature: options.eventFloatColumns.count + k, width: width, length: length, order: index.order,
                                         histories: histories, training: training, into: &floats)
+            itemJoin!.markMissing(c, feature: options.eventFloatColumns.count + k, width: width, length: length, order: index.order,
+                                  histories: histories, into: &missing)
         }
         if !population.isEmpty {
             PopulationFeatures.write(events: events, floatColumns: options.eventFloatColumns, order: index.order, histories: histories, training: training,
                                      length: length, width: width, first: width - population.count, into: &floats)
         }
-        return SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields,
-                                floatNames: floatNames, floats: floats)
+        let (edges, ranges) = SequenceFeatures.bucketEdges(floats: floats, missing: missing, lengths: lengths, training: training, length: length, width: width)
+        return SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields, floatNames: floatNames, floats: floats,
+                                floatEdges: edges, floatBucketRanges: ranges, floatStandardizers: standardizers,
+                                floatMissing: missing.contains(1) ? missing : [])
     }
 
     /// One token field: its vocabulary (or hash buckets) and its `[samples × length]` indices.

@@ -11,6 +11,19 @@ public struct SequenceFeatures: Sendable {
     /// Extra float features per event, `[samples × maxLength × floatNames.count]`.
     public var floatNames: [String]
     public var floats: [Float]
+    /// Per float: bucket edges of per-event consistency targets (`sequence.events.rating`), see
+    /// `bucketEdges`; empty for a float without spread.
+    public var floatEdges: [[Float]] = []
+    /// Per float and bucket: the smallest and largest standardised training value it holds
+    /// (explanations name a bucket by them).
+    public var floatBucketRanges: [[ClosedRange<Float>]] = []
+    /// Per float: how it was standardised, where it came straight from events.csv (nil: joined or
+    /// derived features), so explanations can speak in original units.
+    public var floatStandardizers: [Standardizer?] = []
+    /// `[samples × maxLength × floatNames.count]`, 1 where an events.csv or joined items.csv value
+    /// was missing (standardised to 0, the mean, in `floats`); empty when none is. A per-event
+    /// target does not judge such an event.
+    public var floatMissing: [UInt8] = []
 
     public struct TokenField: Sendable {
         public var name: String
@@ -39,5 +52,53 @@ public struct SequenceFeatures: Sendable {
         let seconds = timestamp.truncatingRemainder(dividingBy: 86_400)
         return Int32((seconds < 0 ? seconds + 86_400 : seconds) / 3_600) % 24 + 1
     }
-}
 
+    /// Quantile edges of each float over the events of training windows (standardised values at
+    /// `TabularFeatures.quantileLevels`), de-duplicated and below the training maximum, so an
+    /// integer rating 1…5 gives at most 5 buckets (bucket = number of edges below the value);
+    /// and each bucket's training value range. Missing values (`missing`, may be empty) are left
+    /// out. A strided subsample of at most `cap` events per
+    /// float keeps preparation cheap on large data.
+    static func bucketEdges(floats: [Float], missing: [UInt8], lengths: [Int32], training: [Bool], length: Int, width: Int,
+                            cap: Int = 1 << 18) -> (edges: [[Float]], ranges: [[ClosedRange<Float>]]) {
+        var events = 0
+        for (i, n) in lengths.enumerated() where training[i] { events += Int(n) }
+        let stride = max(1, (events + cap - 1) / cap)
+        var edges: [[Float]] = [], ranges: [[ClosedRange<Float>]] = []
+        var values = [Float]()
+        values.reserveCapacity(min(events, cap) + 1)
+        for f in 0..<width {
+            values.removeAll(keepingCapacity: true)
+            var seen = 0
+            floats.withUnsafeBufferPointer { x in
+                for (i, n) in lengths.enumerated() where training[i] {
+                    for k in 0..<Int(n) {
+                        let at = (i * length + k) * width + f
+                        if !missing.isEmpty && missing[at] != 0 { continue }   // a missing value is no rating
+                        if seen % stride == 0 { values.append(x[at]) }
+                        seen += 1
+                    }
+                }
+            }
+            values.sort()
+            guard let top = values.last else { edges.append([]); ranges.append([]); continue }
+            var e: [Float] = []
+            for q in TabularFeatures.quantileLevels {
+                let v = values[min(values.count - 1, Int(q * Double(values.count)))]
+                if v < top && e.last != v { e.append(v) }
+            }
+            // Each bucket (e[k−1], e[k]] holds e[k] itself; the last holds the maximum.
+            var r: [ClosedRange<Float>] = []
+            var start = 0
+            for k in 0...e.count {
+                var end = start
+                while end < values.count && (k == e.count || values[end] <= e[k]) { end += 1 }
+                r.append(values[min(start, values.count - 1)]...values[max(end - 1, min(start, values.count - 1))])
+                start = end
+            }
+            edges.append(e)
+            ranges.append(r)
+        }
+        return (edges, ranges)
+    }
+}

@@ -7,7 +7,8 @@ extension ConsistencyFit {
     /// anomalies (ROC-AUC over the samples it judged, overall and per anomaly type).
     func metricsJSON(dataset: PreparedDataset, valid: [Int], test: [Int], evidenceReads: Set<Int> = []) -> JSONValue {
         let fit = self
-        return .object(fit.specs.indices.map { j in
+        let columns = fit.columns
+        return .object(fit.raw.heads.indices.map { j in
             func auc(_ samples: [Int]) -> JSONValue {
                 let judged = samples.filter { fit.raw.value(sample: $0, head: j) != nil }
                 let curve = RankingCurve(scores: judged.map { Double(fit.raw.value(sample: $0, head: j)!) }, labels: judged.map { dataset.labels[$0] == 1 })
@@ -19,7 +20,9 @@ extension ConsistencyFit {
                 (type, auc(test.filter { dataset.anomalyTypes[$0] == type || dataset.labels[$0] == 0 }))
             }
             func measured(_ values: [Double?]) -> JSONValue { (j < values.count ? values[j] : nil).map { JSONValue.number($0) } ?? .null }
-            return (fit.specs[j].name, .object([("predicts", .string(fit.specs[j].target.path)), ("heldout_gain_nats", measured(fit.heldOutGains)),
+            // A per-event head's two columns say which aggregate of its events' surprises they are.
+            let aggregate: [(String, JSONValue)] = columns[j].aggregate == .sample ? [] : [("aggregate", .string(columns[j].aggregate.rawValue))]
+            return (fit.raw.heads[j], .object([("predicts", .string(fit.specs[columns[j].head].target.path))] + aggregate + [("heldout_gain_nats", measured(fit.heldOutGains)),
                                                 ("heldout_target_roc_auc", measured(fit.heldOutTargetROCAUCs)),
                                                 ("in_evidence", .bool(evidenceReads.contains(j))), ("valid_roc_auc", auc(valid)),
                                                 ("test_roc_auc", auc(test)), ("test_roc_auc_by_type", .object(byType))]))

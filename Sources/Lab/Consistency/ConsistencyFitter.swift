@@ -5,22 +5,32 @@ import Datasets
 import Models
 import Support
 
-/// Cross-fitted consistency surprises for every sample, and their training statistics.
+/// Cross-fitted consistency surprises for every sample, and their training statistics. Every
+/// per-column array is indexed by surprise column (`SurpriseColumn`: one per head, two for a
+/// per-event head), as `raw` is.
 public struct ConsistencyFit {
     public var specs: [ConsistencyHeadSpec]
     /// Raw surprises in nats.
     public var raw: SurpriseTable
-    /// Sorted training surprises per head: the reference for percentiles in explanations and for
+    /// Sorted training surprises per column: the reference for percentiles in explanations and for
     /// the scalings the classifier reads (`scaled`).
     public var trainingSurprises: [[Float]]
-    /// `[samples × heads]`: the target class each head found likeliest (what the sources suggest).
+    /// `[samples × columns]`: the target class each head found likeliest (what the sources
+    /// suggest) — for a per-event head, at the sample's most surprising event.
     public var likeliest: [Int32]
-    /// Per head, its held-out gain over the training class frequencies (`HeadWorth`), measured
-    /// once when fitted; empty for a fit made by hand.
+    /// Per column, its head's held-out gain over the training class frequencies (`HeadWorth`;
+    /// per event for a per-event head), measured once when fitted; empty for a fit made by hand.
     public var heldOutGains: [Double?] = []
-    /// Per head, its macro one-vs-rest ROC-AUC on its own target over the held-out folds (nil:
-    /// fewer than two classes seen, or more than `HeadWorth.maximumClassesForROCAUC`).
+    /// Per column, its head's macro one-vs-rest ROC-AUC on its own target over the held-out folds
+    /// (nil: fewer than two classes seen, or more than `HeadWorth.maximumClassesForROCAUC`).
     public var heldOutTargetROCAUCs: [Double?] = []
+    /// `[samples × columns]` for per-event heads (−1 / 0 elsewhere; empty for a fit without such
+    /// heads): the window position of the sample's most surprising event, and how many events were judged.
+    public var worstEvent: [Int32] = []
+    public var judgedEvents: [Int32] = []
+
+    /// The surprise columns, in `raw`'s order.
+    public var columns: [SurpriseColumn] { specs.surpriseColumns }
 
     /// The fraction of training samples a surprise exceeds (0…1), for a head.
     public func percentile(_ value: Float, head: Int) -> Double { Self.share(below: value, in: trainingSurprises[head]) }
@@ -82,13 +92,17 @@ public struct ConsistencyFitter {
     }
 
     public func fit() throws -> ConsistencyFit {
-        let dataset = builder.dataset, n = dataset.sampleCount, h = specs.count
+        let dataset = builder.dataset, n = dataset.sampleCount, columns = specs.surpriseColumns, h = columns.count
         let k = options.folds
-        var values = [Float](repeating: 0, count: n * h), present = [Float](repeating: 0, count: n * h)
-        var likeliest = [Int32](repeating: -1, count: n * h)
-        // Held-out class probabilities of training samples, per head (empty: too many classes to keep).
-        var heldOut = specs.map { $0.target.classes <= HeadWorth.maximumClassesForROCAUC ? [Float](repeating: 0, count: n * $0.target.classes) : [] }
+        var table = ScoreTable(n: n, columns: h)
         let train = dataset.indices(.train)
+        // Held-out class probabilities of training samples, per head (empty: too many classes to
+        // keep, or a per-event head, whose events are kept in `events`).
+        var heldOut = specs.map { $0.target.classes <= HeadWorth.maximumClassesForROCAUC && !$0.target.isPerEvent
+            ? [Float](repeating: 0, count: n * $0.target.classes) : [] }
+        let trainingEvents = train.reduce(0) { $0 + Int(dataset.sequence.lengths[$1]) }
+        var events: [EventRecords]? = specs.map { EventRecords(keepsProbabilities: $0.target.classes <= HeadWorth.maximumClassesForROCAUC
+                                                  && trainingEvents * $0.target.classes <= HeadWorth.maximumHeldOutEventProbabilities) }
         var g = RandomGenerator(seed: seed ^ 0xC0_5157_E9C7)
         var order = train
         order.shuffle(using: &g)
@@ -102,24 +116,44 @@ public struct ConsistencyFitter {
                                              schema: schema, seed: seed &+ 0x51 &* UInt64(fold + 1))
             let loss = try fitModel(model, on: fitOn, fold: fold)
             if fold < k {
-                try score(model, scoreOn, values: &values, present: &present, likeliest: &likeliest, probabilities: &heldOut)
+                try score(model, scoreOn, into: &table, probabilities: &heldOut, events: &events)
             } else {
                 var none: [[Float]] = specs.map { _ in [] }
-                try score(model, scoreOn, values: &values, present: &present, likeliest: &likeliest, probabilities: &none)
+                var noEvents: [EventRecords]? = nil
+                try score(model, scoreOn, into: &table, probabilities: &none, events: &noEvents)
             }
             log(String(format: "consistency: %@ fitted on %d samples (final loss %.4f), scored %d", fold < k ? "fold \(fold + 1)/\(k)" : "full model",
                        fitOn.count, loss, scoreOn.count))
         }
+        let (values, present) = (table.values, table.present)
         let sortedTraining = (0..<h).map { j in train.filter { present[$0 * h + j] != 0 }.map { values[$0 * h + j] }.sorted() }
-        log(String(format: "consistency: %d heads cross-fitted over %d folds in %.1fs", h, k, Date().timeIntervalSince(began)))
-        let names = specs.map(\.name)
-        var fit = ConsistencyFit(specs: specs, raw: SurpriseTable(heads: names, values: values, present: present), trainingSurprises: sortedTraining,
-                                 likeliest: likeliest)
-        fit.heldOutGains = specs.indices.map { HeadWorth.heldOutGain(fit, head: $0, dataset: dataset) }
-        fit.heldOutTargetROCAUCs = specs.indices.map { j in
-            heldOut[j].isEmpty ? nil : HeadWorth.targetROCAUC(fit, head: j, probabilities: heldOut[j], dataset: dataset)
+        log(String(format: "consistency: %d heads cross-fitted over %d folds in %.1fs", specs.count, k, Date().timeIntervalSince(began)))
+        var fit = ConsistencyFit(specs: specs, raw: SurpriseTable(heads: columns.map(\.name), values: values, present: present),
+                                 trainingSurprises: sortedTraining, likeliest: table.likeliest)
+        if specs.contains(where: \.target.isPerEvent) { fit.worstEvent = table.worstEvent; fit.judgedEvents = table.judgedEvents }
+        // Per head, then copied to each of its columns (a per-event head's mean and max share them).
+        let gains = specs.indices.map { j in
+            specs[j].target.isPerEvent ? HeadWorth.eventGain(events![j], classes: specs[j].target.classes)
+                : HeadWorth.heldOutGain(fit, head: columns.firstIndex { $0.head == j }!, dataset: dataset)
         }
+        let aucs = specs.indices.map { j in
+            specs[j].target.isPerEvent ? HeadWorth.eventROCAUC(events![j], classes: specs[j].target.classes)
+                : heldOut[j].isEmpty ? nil
+                : HeadWorth.targetROCAUC(fit, head: columns.firstIndex { $0.head == j }!, probabilities: heldOut[j], dataset: dataset)
+        }
+        fit.heldOutGains = columns.map { gains[$0.head] }
+        fit.heldOutTargetROCAUCs = columns.map { aucs[$0.head] }
         return fit
+    }
+
+    /// What scoring fills in, `[samples × columns]`.
+    struct ScoreTable {
+        var values: [Float], present: [Float], likeliest: [Int32], worstEvent: [Int32], judgedEvents: [Int32]
+        init(n: Int, columns h: Int) {
+            values = [Float](repeating: 0, count: n * h); present = values
+            likeliest = [Int32](repeating: -1, count: n * h); worstEvent = likeliest
+            judgedEvents = [Int32](repeating: 0, count: n * h)
+        }
     }
 
     private func fitModel(_ model: ConsistencyModel, on samples: [Int], fold: Int) throws -> Double {
@@ -149,37 +183,75 @@ public struct ConsistencyFitter {
         return last
     }
 
-    /// Each judged sample's surprise and likeliest class per head, and — where `probabilities[j]`
-    /// is not empty — its class probabilities (`[samples × classes]`).
-    private func score(_ model: ConsistencyModel, _ samples: [Int], values: inout [Float], present: inout [Float], likeliest: inout [Int32],
-                       probabilities: inout [[Float]]) throws {
+    /// Each judged sample's surprise(s) and likeliest class per head, and — where `probabilities[j]`
+    /// is not empty — its class probabilities (`[samples × classes]`); with `events`, a per-event
+    /// head's judged events (held-out folds: what `HeadWorth` measures per event).
+    private func score(_ model: ConsistencyModel, _ samples: [Int], into table: inout ScoreTable, probabilities: inout [[Float]],
+                       events: inout [EventRecords]?) throws {
         model.eval()
         defer { model.train(true) }
-        let h = specs.count
+        let columns = specs.surpriseColumns, h = columns.count
+        let first = specs.indices.map { j in columns.firstIndex { $0.head == j }! }
         for start in stride(from: 0, to: samples.count, by: 512) {
             let rows = Array(samples[start..<min(start + 512, samples.count)])
             let batch = try builder.batch(rows)
             let outputs = withoutGradients { model(batch).heads }
             for (j, out) in outputs.enumerated() {
                 guard let out else { continue }
+                let c = first[j]
                 for (r, i) in rows.enumerated() where out.judged[r] {
-                    values[i * h + j] = out.surprise[r]
-                    present[i * h + j] = 1
-                    likeliest[i * h + j] = out.likeliest[r]
+                    table.values[i * h + c] = out.surprise[r]
+                    table.present[i * h + c] = 1
+                    table.likeliest[i * h + c] = out.likeliest[r]
+                    guard let e = out.events else { continue }
+                    // The max column shares the mean's event details.
+                    table.values[i * h + c + 1] = e.maximum[r]
+                    table.present[i * h + c + 1] = 1
+                    table.likeliest[i * h + c + 1] = out.likeliest[r]
+                    for d in c...(c + 1) { table.worstEvent[i * h + d] = e.worst[r]; table.judgedEvents[i * h + d] = e.counts[r] }
+                }
+                if let e = out.events {
+                    events?[j].append(e, logits: out.logits, classes: specs[j].target.classes)
+                    continue
                 }
                 guard !probabilities[j].isEmpty else { continue }
                 let classes = specs[j].target.classes, z = out.logits.pointer
                 probabilities[j].withUnsafeMutableBufferPointer { p in
                     for (r, i) in rows.enumerated() where out.judged[r] {
-                        // Softmax of the row's logits, shifted by their maximum.
-                        var top = z[r * classes]
-                        for c in 1..<classes { top = max(top, z[r * classes + c]) }
-                        var sum: Float = 0
-                        for c in 0..<classes { let e = Foundation.exp(z[r * classes + c] - top); p[i * classes + c] = e; sum += e }
-                        for c in 0..<classes { p[i * classes + c] /= sum }
+                        Self.softmax(z + r * classes, into: p.baseAddress! + i * classes, classes: classes)
                     }
                 }
             }
+        }
+    }
+
+    /// Softmax of one row of logits, shifted by their maximum.
+    static func softmax(_ z: UnsafeMutablePointer<Float>, into p: UnsafeMutablePointer<Float>, classes: Int) {
+        var top = z[0]
+        for c in 1..<max(classes, 1) { top = max(top, z[c]) }
+        var sum: Float = 0
+        for c in 0..<classes { let e = Foundation.exp(z[c] - top); p[c] = e; sum += e }
+        for c in 0..<classes { p[c] /= sum }
+    }
+}
+
+/// A per-event head's judged events of held-out training samples: their classes, surprises and
+/// (when they fit in memory) class probabilities `[events × classes]`.
+struct EventRecords {
+    var keepsProbabilities: Bool
+    var labels: [Int32] = []
+    var surprise: [Float] = []
+    var probabilities: [Float] = []
+
+    mutating func append(_ e: EventSurprises, logits: Tensor, classes: Int) {
+        labels += e.labels
+        surprise += e.surprise
+        guard keepsProbabilities else { return }
+        let start = probabilities.count
+        probabilities += repeatElement(0, count: e.labels.count * classes)
+        let z = logits.pointer
+        probabilities.withUnsafeMutableBufferPointer { p in
+            for k in e.labels.indices { ConsistencyFitter.softmax(z + k * classes, into: p.baseAddress! + start + k * classes, classes: classes) }
         }
     }
 }

@@ -9,23 +9,24 @@ import Models
 struct ExplanationCutoffs {
     let fit: ConsistencyFit
     let quantile: Double
-    /// Per head, the sorted surprises of normal training samples the head could judge.
+    /// Per surprise column, the sorted surprises of normal training samples the head could judge.
     let normalTraining: [[Float]]
 
     init(fit: ConsistencyFit, dataset: PreparedDataset, quantile: Double) {
         self.fit = fit
         self.quantile = quantile
         let normal = dataset.indices(.train).filter { dataset.labels[$0] == 0 }
-        normalTraining = fit.specs.indices.map { j in normal.compactMap { fit.raw.value(sample: $0, head: j) }.sorted() }
+        normalTraining = fit.raw.heads.indices.map { j in normal.compactMap { fit.raw.value(sample: $0, head: j) }.sorted() }
     }
 
     /// The share of normal training samples a surprise exceeds (0…1).
     func percentile(_ value: Float, head: Int) -> Double { ConsistencyFit.share(below: value, in: normalTraining[head]) }
 
-    /// The checks sample `i` failed, most surprising first.
+    /// The checks sample `i` failed, most surprising first; `head` is a surprise column (a
+    /// per-event head's mean and max are separate checks).
     func failed(sample i: Int) -> [(head: Int, percentile: Double, surprise: Float)] {
         var out: [(head: Int, percentile: Double, surprise: Float)] = []
-        for j in fit.specs.indices {
+        for j in fit.raw.heads.indices {
             guard let v = fit.raw.value(sample: i, head: j) else { continue }
             let p = percentile(v, head: j)
             if p >= quantile { out.append((j, p, v)) }

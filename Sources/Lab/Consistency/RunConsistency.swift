@@ -37,14 +37,13 @@ extension ExperimentRunner {
                             fold: Int?, reporter: ProgressReporter) throws -> PreparedConsistency? {
         guard let fit = try consistencyFit(modelOptions: modelOptions, modelConfig: modelConfig, modalities: model.modalities, schema: schema,
                                            builder: builder, seed: seed, fold: fold, reporter: reporter) else { return nil }
-        let specs = fit.specs
         let evidenceOptions = options.evidence
         let dropped = HeadWorth.knowingNothing(fit, gainFloor: evidenceOptions.minHeldoutGain, rocAUCFloor: evidenceOptions.minHeldoutTargetRocAuc)
         for (j, gain, auc) in dropped {
             reporter.log(String(format: "note: consistency head %@ predicts its target no better than the training class frequencies on held-out folds "
                                 + "(gain %.4f nats, below model.consistency.min_heldout_gain = %g; ROC-AUC on its target %@, below min_heldout_target_roc_auc = %g): "
                                 + "left out of the evidence; its checks still appear in explanations",
-                                specs[j].name, gain, evidenceOptions.minHeldoutGain, auc.map { String(format: "%.3f", $0) } ?? "not measured",
+                                fit.raw.heads[j], gain, evidenceOptions.minHeldoutGain, auc.map { String(format: "%.3f", $0) } ?? "not measured",
                                 evidenceOptions.minHeldoutTargetRocAuc))
         }
         var surprises = fit.scaled(evidenceOptions.scaling)

@@ -34,8 +34,8 @@ extension ExperimentRunner {
                 throw ConfigError(path: "model.classical_inputs.consistency_surprises",
                                   message: "the classical model is to read the consistency heads' surprises, but no head is declared (model.consistency.heads) or none applies to this dataset")
             }
-            table.columns += fit.specs.indices.map { j in
-                FeatureColumn("surprise_" + fit.specs[j].name, numbers: (0..<dataset.sampleCount).map { fit.raw.value(sample: $0, head: j).map(Double.init) ?? .nan })
+            table.columns += fit.raw.heads.indices.map { j in
+                FeatureColumn("surprise_" + fit.raw.heads[j], numbers: (0..<dataset.sampleCount).map { fit.raw.value(sample: $0, head: j).map(Double.init) ?? .nan })
             }
             consistency = fit
         }

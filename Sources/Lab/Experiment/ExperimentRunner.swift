@@ -197,7 +197,7 @@ public final class ExperimentRunner {
 
         let evaluation = try Evaluator.evaluate(model: model, builder: builder, extra: surprises, options: options.evaluation, masked: masked)
         // The heads the final model's evidence reads (none when it has none or selection dropped it).
-        let evidenceRead: Set<Int> = model.consistencyEvidence == nil ? [] : Set(consistency.map { Array($0.specs.indices) } ?? [])
+        let evidenceRead: Set<Int> = model.consistencyEvidence == nil ? [] : Set(consistency.map { Array($0.raw.heads.indices) } ?? [])
             .subtracting(prepared?.droppedFromEvidence ?? [])
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }

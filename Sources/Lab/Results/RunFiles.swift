@@ -26,7 +26,8 @@ struct RunFiles {
         try t.write(to: path("history.csv"))
     }
 
-    /// predictions.csv (with one `surprise_<head>` column per consistency head, in nats, empty
+    /// predictions.csv (with one `surprise_<column>` column per surprise column — a per-event head
+    /// gives `surprise_<head>` and `surprise_<head>.max` — in nats, empty
     /// where the head could not judge the sample) and modality_weights.csv.
     func writePredictions(_ dataset: PreparedDataset, scored: [ScoredSamples], threshold: Double, consistency: ConsistencyFit? = nil) throws {
         let heads = consistency?.raw.heads ?? []

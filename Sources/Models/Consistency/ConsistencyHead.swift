@@ -19,6 +19,10 @@ public struct ConsistencyHeadSpec: Sendable, Hashable {
         public var size: Int
     }
 
+    /// The surprise columns the head gives (see `SurpriseColumn`): one, or for a per-event target
+    /// the mean and the maximum over the sample's judged events.
+    public var surpriseColumns: [String] { target.isPerEvent ? [name, name + ".max"] : [name] }
+
     /// Every modality the head needs: when any is masked for a sample, the head skips it.
     public var modalities: Set<Modality> {
         Set(sourceModalities).union(sourceFields.map(\.modality)).union([target.modality])
@@ -29,9 +33,13 @@ public struct ConsistencyHeadSpec: Sendable, Hashable {
     public static func parse(_ head: ModelOptions.HeadDeclaration, schema: DatasetSchema, path: String) throws(ConfigError) -> ConsistencyHeadSpec {
         let name = head.name
         let target = try ConsistencyTarget.parse(head.predict, schema: schema, path: path + ".predict")
+        if target.isPerEvent { return try parseEventHead(head, target: target, schema: schema, path: path) }
         var modalities: [Modality] = [], fields: [SourceField] = []
         for (k, source) in head.from.enumerated() {
             let at = "\(path).from[\(k)]"
+            if source.hasPrefix("sequence.events.") {
+                throw ConfigError(path: at, message: "\(source) is a field of each event; only a per-event target (sequence.events.<field>) reads event fields")
+            }
             if let m = Modality(rawValue: source) {
                 guard m != target.modality else {
                     throw ConfigError(path: at, message: "\(m.rawValue) is the modality of the target \(target.path); the head would see the answer. Name its other columns instead (e.g. \(m.rawValue).<column>)")
@@ -75,12 +83,16 @@ public struct ConsistencyHeadOutput {
     public var judged: [Bool]
     /// The class the head finds likeliest per row (what the sources suggest instead).
     public var likeliest: [Int32]
-    /// `[B, classes]` logits over the target's classes (how well the head knows its target).
+    /// `[B, classes]` logits over the target's classes (how well the head knows its target);
+    /// `[judged events, classes]` for a per-event head.
     public var logits: Tensor
+    /// A per-event head's event-level results (nil for other heads).
+    public var events: EventSurprises? = nil
 }
 
 /// Predicts one field of one modality from other modalities' embeddings (and, optionally, a
-/// few token columns it embeds itself). Trained on every sample, without anomaly labels; its
+/// few token columns it embeds itself) — or, with a per-event target, one field of every event
+/// from other fields of that event (`EventConsistencyHead.swift`). Trained on every sample, without anomaly labels; its
 /// surprise at the declared value is an explicit, explainable mismatch signal.
 public final class ConsistencyHead: Module {
     public let spec: ConsistencyHeadSpec
@@ -105,6 +117,7 @@ public final class ConsistencyHead: Module {
     public func callAsFunction(_ embeddings: [Modality: Tensor], batch: Batch, mask modalityMask: Tensor) -> ConsistencyHeadOutput? {
         let b = batch.size, all = Modality.allCases.count
         precondition(modalityMask.shape == [b, all], "the modality mask is [B, \(all)]")
+        if spec.target.isPerEvent { return eventOutput(batch: batch, mask: modalityMask) }
         let mask = modalityMask.pointer
         var labels = spec.target.labels(batch)
         let needed = spec.modalities.map(\.index)

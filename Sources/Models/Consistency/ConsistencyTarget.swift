@@ -10,11 +10,24 @@ public enum ConsistencyTarget: Sendable, Hashable {
     case floatBucket(Modality, column: Int, name: String, edges: [Float], missingColumn: Int?)
     /// A token field of the most recent event (`sequence.last.device`).
     case lastEvent(field: String, size: Int)
+    /// A token field of every event of the window (`sequence.events.event_type`), judged per event.
+    case eventToken(field: String, size: Int)
+    /// A standardised per-event float (`sequence.events.rating`), as its training-quantile bucket
+    /// (`DatasetSchema.sequenceFloatEdges`), judged per event.
+    case eventFloatBucket(field: String, column: Int, edges: [Float])
+
+    /// Judged per event of the window (the sample's surprise aggregates its events').
+    public var isPerEvent: Bool {
+        switch self {
+        case .eventToken, .eventFloatBucket: true
+        default: false
+        }
+    }
 
     public var modality: Modality {
         switch self {
         case let .categorical(m, _, _, _), let .floatBucket(m, _, _, _, _): m
-        case .lastEvent: .sequence
+        case .lastEvent, .eventToken, .eventFloatBucket: .sequence
         }
     }
 
@@ -22,7 +35,8 @@ public enum ConsistencyTarget: Sendable, Hashable {
         switch self {
         case let .categorical(_, _, _, size): size
         case let .floatBucket(_, _, _, edges, _): edges.count + 1
-        case let .lastEvent(_, size): size
+        case let .lastEvent(_, size), let .eventToken(_, size): size
+        case let .eventFloatBucket(_, _, edges): edges.count + 1
         }
     }
 
@@ -30,13 +44,39 @@ public enum ConsistencyTarget: Sendable, Hashable {
         switch self {
         case let .categorical(m, _, name, _), let .floatBucket(m, _, name, _, _): "\(m.rawValue).\(name)"
         case let .lastEvent(field, _): "sequence.last.\(field)"
+        case let .eventToken(field, _), let .eventFloatBucket(field, _, _): "sequence.events.\(field)"
         }
     }
 
-    /// The target class per row, −1 where the row has none (padding, unknown or missing value).
+    /// The target class per row — per event `[B × L]` for `isPerEvent` targets — −1 where there
+    /// is none (padding, unknown or missing value).
     public func labels(_ batch: Batch) -> [Int32] {
         let b = batch.size
         switch self {
+        case let .eventToken(field, _):
+            guard let tokens = batch.sequenceTokens[field] else { return Array(repeating: -1, count: b * batch.sequencePadding.shape[1]) }
+            let length = tokens.shape[1]
+            var out = [Int32](repeating: -1, count: b * length)
+            for r in 0..<b {
+                for p in 0..<min(Int(batch.sequenceLengths[r]), length) {
+                    let v = tokens.values[r * length + p]
+                    if v > Vocabulary.missing { out[r * length + p] = v }
+                }
+            }
+            return out
+        case let .eventFloatBucket(_, column, edges):
+            let f = batch.sequenceFloats, length = f.shape[1], width = f.shape[2], x = f.pointer
+            var out = [Int32](repeating: -1, count: b * length)
+            for r in 0..<b {
+                for p in 0..<min(Int(batch.sequenceLengths[r]), length) {
+                    if let missing = batch.sequenceFloatMissing, missing[(r * length + p) * width + column] != 0 { continue }
+                    let v = x[(r * length + p) * width + column]
+                    var bucket: Int32 = 0
+                    for e in edges where v > e { bucket += 1 }
+                    out[r * length + p] = bucket
+                }
+            }
+            return out
         case let .categorical(m, column, _, _):
             guard let c = m == .profile ? batch.profileCategorical : batch.attributeCategorical else { return Array(repeating: -1, count: b) }
             let width = c.shape[1]
@@ -64,9 +104,21 @@ public enum ConsistencyTarget: Sendable, Hashable {
         }
     }
 
-    /// Resolves `sequence.last.<field>`, `profile.<column>` or `attributes.<column>` against a dataset.
+    /// Resolves `sequence.last.<field>`, `sequence.events.<field>`, `profile.<column>` or
+    /// `attributes.<column>` against a dataset.
     static func parse(_ text: String, schema: DatasetSchema, path: String) throws(ConfigError) -> ConsistencyTarget {
         let parts = text.split(separator: ".", maxSplits: 2).map(String.init)
+        if parts.count == 3, parts[0] == "sequence", parts[1] == "events" {
+            if let field = schema.sequenceTokens.first(where: { $0.name == parts[2] }) { return .eventToken(field: field.name, size: field.size) }
+            // Floats without spread have no edges, hence one class: nothing to predict.
+            let edges = schema.sequenceFloatEdges ?? []
+            let bucketable = schema.sequenceFloats.indices.filter { $0 < edges.count && !edges[$0].isEmpty }
+            if let k = bucketable.first(where: { schema.sequenceFloats[$0] == parts[2] }) {
+                return .eventFloatBucket(field: parts[2], column: k, edges: edges[k])
+            }
+            let fields = schema.sequenceTokens.map(\.name) + bucketable.map { schema.sequenceFloats[$0] }
+            throw ConfigError(path: path, message: "the events have no field \"\(parts[2])\" to predict; they have \(fields.joined(separator: ", "))")
+        }
         if parts.count == 3, parts[0] == "sequence", parts[1] == "last" {
             guard let field = schema.sequenceTokens.first(where: { $0.name == parts[2] }) else {
                 throw ConfigError(path: path, message: "the sequence has no token field \"\(parts[2])\"; it has \(schema.sequenceTokens.map(\.name).joined(separator: ", "))")
@@ -74,7 +126,7 @@ public enum ConsistencyTarget: Sendable, Hashable {
             return .lastEvent(field: field.name, size: field.size)
         }
         guard parts.count == 2, let m = Modality(rawValue: parts[0]), m == .profile || m == .attributes else {
-            throw ConfigError(path: path, message: "\"\(text)\" is not a target; write profile.<column>, attributes.<column> or sequence.last.<field>")
+            throw ConfigError(path: path, message: "\"\(text)\" is not a target; write profile.<column>, attributes.<column>, sequence.last.<field> or sequence.events.<field>")
         }
         guard let table = m == .profile ? schema.profile : schema.attributes else {
             throw ConfigError(path: path, message: "the dataset has no \(m.rawValue) table")

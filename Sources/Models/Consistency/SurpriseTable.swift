@@ -1,7 +1,8 @@
 import Datasets
 
-/// Per-sample consistency surprises, `−log p(field | other modality)`, one column per head,
-/// for every sample of a prepared dataset (`[samples × heads]`, row-major). Training samples'
+/// Per-sample consistency surprises, `−log p(field | other modality)`, one column per head (two
+/// for a per-event head: see `SurpriseColumn`; `heads` names the columns), for every sample of a
+/// prepared dataset (`[samples × columns]`, row-major). Training samples'
 /// values come from heads that did not see them (cross-fitting), so the classifier learns
 /// from surprises as honest as the ones it will meet on new data. Batches carry them in their
 /// opaque extra-features slot (`features`).
