@@ -41,7 +41,7 @@ public struct DataBench {
         var options = DataOptions()
         options.maxLength = maxLength
         options.eventTokenColumns = ["device", "region"]
-        options.eventFloatColumns = ["dwell"]
+        options.eventFloatColumns = ["dwell", "rating"]
         return options
     }
 

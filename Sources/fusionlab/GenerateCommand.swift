@@ -7,7 +7,7 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Write the built-in synthetic shop dataset (events, users, items, labels, product images).",
         discussion: """
         Presets: tiny (~400 samples, for tests), small (5,000 samples, the default), medium (50,000 samples), \
-        large (250,000 users, about 15 million events, shared images; for data benchmarks). The same options \
+        large (250,000 users, about 16 million events, shared images; for data benchmarks). The same options \
         always write the same bytes. Anomaly types: \(ShopGeneration.anomalyTypeNames.joined(separator: ", ")).
         """)
 

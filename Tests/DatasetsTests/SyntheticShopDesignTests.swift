@@ -22,6 +22,14 @@ struct ShopProbe: Sendable {
         var cartBuyOrFav: Bool
         var leftUsualDeviceOrRegion: Bool
         var boughtOutsidePreferences: Bool
+        /// The user's review ratings, oldest first.
+        var ratings: [Double]
+        /// Mean |rating − the item's mean over other users' ratings| (0 without ratings).
+        var ratingDeviation: Double
+        var lastEventIsReview: Bool
+        var lastEventIsView: Bool
+        /// Reviews not preceded by the user's purchase of the item at least three days before.
+        var unboughtReviews: Int
     }
 
     let shop: SyntheticShop
@@ -40,6 +48,22 @@ struct ShopProbe: Sendable {
         let users = (0..<config.userCount).map { shop.user($0) }
         var frequency = [Double](repeating: 0, count: config.itemCount)
         for u in users { for e in u.events where e.item >= 0 { frequency[Int(e.item)] += 1 } }
+        // Every user's ratings per item, for leave-one-out item means shrunk toward the overall
+        // mean by one pseudo-rating, as the population features do.
+        var ratingSum = [Double](repeating: 0, count: config.itemCount), ratingCount = ratingSum
+        for u in users { for e in u.events where e.kind == .review { ratingSum[Int(e.item)] += Double(e.rating); ratingCount[Int(e.item)] += 1 } }
+        let overallRating = ratingSum.reduce(0, +) / max(1, ratingCount.reduce(0, +))
+        func deviation(_ reviews: [ShopEvent]) -> Double {
+            guard !reviews.isEmpty else { return 0 }
+            var own: [Int32: (sum: Double, count: Double)] = [:]
+            for e in reviews { own[e.item, default: (0, 0)].sum += Double(e.rating); own[e.item, default: (0, 0)].count += 1 }
+            let deviations = reviews.map { e -> Double in
+                let j = Int(e.item), mine = own[e.item]!
+                let mean = (ratingSum[j] - mine.sum + overallRating) / (ratingCount[j] - mine.count + 1)
+                return abs(Double(e.rating) - mean)
+            }
+            return deviations.reduce(0, +) / Double(deviations.count)
+        }
         samples = users.map { u in
             let lastSession = u.events.last!.session
             let last = u.events.filter { $0.session == lastSession }
@@ -58,7 +82,13 @@ struct ShopProbe: Sendable {
                 lastCategories: Double(Set(last.map(\.category)).count),
                 cartBuyOrFav: last.contains { $0.kind == .cart || $0.kind == .buy || $0.kind == .fav },
                 leftUsualDeviceOrRegion: last.contains { Int($0.device) != u.profile.device || Int($0.region) != u.profile.region },
-                boughtOutsidePreferences: last.contains { $0.kind == .buy && !u.profile.preferredCategories.contains(Int($0.category)) })
+                boughtOutsidePreferences: last.contains { $0.kind == .buy && !u.profile.preferredCategories.contains(Int($0.category)) },
+                ratings: u.events.filter { $0.kind == .review }.map { Double($0.rating) },
+                ratingDeviation: deviation(u.events.filter { $0.kind == .review }),
+                lastEventIsReview: u.events.last!.kind == .review, lastEventIsView: u.events.last!.kind == .view,
+                unboughtReviews: u.events.filter { r in
+                    r.kind == .review && !u.events.contains { $0.kind == .buy && $0.item == r.item && $0.timeMillis <= r.timeMillis - 259_200_000 }
+                }.count)
         }
         self.shop = shop
     }
@@ -200,6 +230,46 @@ func separation(_ positives: [Double], _ negatives: [Double]) -> Double {
         }
         // Normal samples never end on a bad listing, so that the listing decides the label.
         #expect(normal.allSatisfy { world.items[Int($0.target)].role == .normal })
+    }
+
+    /// Per-user features a model could compute without other users' ratings. Those marked
+    /// `rated` aggregate the user's ratings and are compared with normal users who have rated
+    /// something (without ratings they are undefined, and whether a user rates at all is the
+    /// number of reviews' business).
+    static let ratingFeatures: [(name: String, rated: Bool, value: @Sendable (ShopProbe.Sample) -> Double)] = [
+        ("mean rating", true, { $0.ratings.reduce(0, +) / Double($0.ratings.count) }),
+        ("share of 5s", true, { fraction($0.ratings) { $0 == 5 } }),
+        ("share of 1s or 5s", true, { fraction($0.ratings) { $0 == 1 || $0 == 5 } }),
+        ("last rating", true, { $0.ratings.last! }),
+        ("last rating is 5", true, { $0.ratings.last == 5 ? 1 : 0 }),
+        ("rating std", true, { s in
+            let m = s.ratings.reduce(0, +) / Double(s.ratings.count)
+            return (s.ratings.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(s.ratings.count)).squareRoot()
+        }),
+        ("number of reviews", false, { Double($0.ratings.count) }),
+        ("last event is a review", false, { $0.lastEventIsReview ? 1 : 0 }),
+        ("account age", false, { $0.accountAge }), ("sequence length", false, { $0.historyLength }),
+        ("target item frequency", false, { $0.targetFrequency }),
+    ]
+
+    @Test func ratingManipulationIsOddOnlyAgainstOtherUsersRatings() {
+        let shills = probe.of(.ratingManipulation)
+        let raters = normal.filter { !$0.ratings.isEmpty }
+        #expect(shills.count >= 80)
+        // Every shill ends on an extreme rating of its target; normal samples end on reviews too.
+        #expect(shills.allSatisfy { $0.ratings.last == 5 || $0.ratings.last == 1 })
+        #expect(fraction(normal) { $0.lastEventIsReview } > 0.08)
+        // Everyone reviews only what they bought at least three days before.
+        #expect(probe.samples.allSatisfy { $0.unboughtReviews == 0 })
+        for (name, rated, feature) in Self.ratingFeatures {
+            let auc = separation(shills.map(feature), (rated ? raters : normal).map(feature))
+            #expect(auc < 0.75, "\(name) separates rating manipulation with AUC \(auc)")
+        }
+        // Against the item's mean over other users' ratings, the shill's ratings stand out.
+        let deviation = separation(shills.map(\.ratingDeviation), normal.map(\.ratingDeviation))
+        let againstRaters = separation(shills.map(\.ratingDeviation), raters.map(\.ratingDeviation))
+        #expect(deviation >= 0.85, "item-relative deviation separates rating manipulation with AUC \(deviation)")
+        #expect(againstRaters >= 0.78, "item-relative deviation against normal users with ratings: AUC \(againstRaters)")
     }
 
     @Test func noTrivialFeatureGivesTheLabelAway() {

@@ -61,9 +61,21 @@ func tinyShopConfig(seed: UInt64 = 0, users: Int? = nil) -> ShopConfig {
             #expect(raw.sampleCount == config.userCount)
             #expect(raw.events.rowCount == summary.events)
             #expect(raw.items?.rowCount == config.itemCount)
+            // Reviews carry a whole number of stars, 1…5; every other event an empty rating.
+            let kinds = raw.events.column("event_type")!, ratings = raw.events.column("rating")!.floatValues!
+            var reviews = 0
+            for r in 0..<raw.events.rowCount {
+                if kinds.tokens.string(kinds.tokenIDs![r]) == "review" {
+                    reviews += 1
+                    #expect((1...5).contains(ratings[r]) && ratings[r] == ratings[r].rounded())
+                } else {
+                    #expect(ratings[r].isNaN)
+                }
+            }
+            #expect(reviews > 100)
             var options = DataOptions()
             options.eventTokenColumns = ["device", "region"]
-            options.eventFloatColumns = ["dwell"]
+            options.eventFloatColumns = ["dwell", "rating"]
             options.missingEntityPolicy = .error
             let prepared = try PreparedDataset.prepare(raw, options: options)
             #expect(prepared.report.droppedEvents == 0)
@@ -100,11 +112,13 @@ func tinyShopConfig(seed: UInt64 = 0, users: Int? = nil) -> ShopConfig {
             let meta = try JSONDecoder().decode(ShopSummary.self, from: Data(contentsOf: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("meta.json"))))
             #expect(meta == summary)
         }
-        // Uneven splits give the remainder to the first types.
+        // Uneven splits give the remainder to the first types: 10 anomalous samples over the
+        // seven types (rating_manipulation last).
         config.userCount = 103
         config.anomalyTypes = AnomalyType.allCases
         config.anomalyRate = 0.1
-        #expect(config.anomalyCounts.map(\.count) == [2, 2, 2, 2, 1, 1])
+        #expect(config.anomalyCounts.map(\.count) == [2, 2, 2, 1, 1, 1, 1])
+        #expect(config.anomalyCounts.last?.type == .ratingManipulation)
         #expect(throws: ShopConfigError.unknownAnomalyType("phishing")) { try AnomalyType.parseList("brushing,phishing") }
         config.anomalyRate = 0.9
         #expect(throws: ShopConfigError.self) { try SyntheticShop(config: config) }

@@ -22,13 +22,14 @@ func scratchDirectory() -> String {
     return d
 }
 
-/// A small, fast experiment on the tiny shop.
+/// A small, fast experiment on the tiny shop, with the event floats of the shipped shop configs
+/// (Configs/datasets/synthetic-small.json: dwell and the reviews' ratings).
 func tinyConfig(_ output: String, _ overrides: [String] = []) throws -> JSONValue {
     let path = (output as NSString).appendingPathComponent("experiment.json")
     try """
     {
       "name": "tiny",
-      "data": {"path": "\(tinyShop)", "event_float_columns": ["dwell"], "images": {"size": 16}},
+      "data": {"path": "\(tinyShop)", "event_float_columns": ["dwell", "rating"], "images": {"size": 16}},
       "model": {"dimension": 16,
                 "encoders": {"sequence": {"layers": 1, "heads": 2, "feedforward": 32}, "image": {"channels": [4, 8]},
                              "profile": {"hidden": [16]}, "attributes": {"hidden": [16]}},

@@ -123,9 +123,12 @@ import Models
 /// training labels only.
 @Suite(.serialized) struct EvidenceTrainingTests {
     // No image head and no image modality: the runs need no image store, so the warm start can be
-    // repeated here with the same batches.
+    // repeated here with the same batches. The evidence is always kept: these tests are about its
+    // weights, and validation on the tiny shop may prefer the model without it (then no evidence
+    // is saved to compare).
     static let heads = #"model.consistency.heads={"device_vs_profile": {"from": "profile", "predict": "sequence.last.device"}, "price_in_listing": {"from": ["attributes.category_id", "attributes.brand"], "predict": "attributes.price"}}"#
     static let options = [heads, "model.modalities=[\"sequence\",\"profile\",\"attributes\"]", "model.consistency.folds=2", "model.consistency.epochs=2", "model.consistency.evidence_warmup_steps=50",
+                          "model.consistency.evidence_selection=\"always\"",
                           "data.event_token_columns=[\"device\", \"region\"]", "training.epochs=2"]
 
     /// The evidence parameters right after the warm start, before the model trains.

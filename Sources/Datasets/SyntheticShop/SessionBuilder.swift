@@ -20,6 +20,8 @@ struct ShopEvent: Sendable {
     var kind: EventKind
     var device: UInt8
     var region: UInt8
+    /// Stars 1…5 of a review; 0 for every other event.
+    var rating: UInt8 = 0
 }
 
 /// Typical timings (seconds): how long an event lasts and the pause before the next one.
@@ -62,8 +64,13 @@ struct SessionBuilder {
     /// The listing a victim's last session must end on (counterfeit, manipulated price).
     var assignedTarget: Int32?
     var purchases: [(item: Int32, time: Double, reviewed: Bool)] = []
+    /// Rates the user's reviews.
+    var rater: Rater
 
-    init(world: ShopWorld) { self.world = world }
+    init(world: ShopWorld, rater: Rater) {
+        self.world = world
+        self.rater = rater
+    }
 
     mutating func startSession(at time: Double, device: Int, region: Int) {
         session += 1
@@ -76,7 +83,8 @@ struct SessionBuilder {
     mutating func emit(_ kind: EventKind, item: Int32?, category: Int, dwell: Double, pause: Double) {
         events.append(ShopEvent(timeMillis: Int64((clock * 1000).rounded()), item: item ?? -1, session: session,
                                 dwellTenths: Int32((dwell * 10).rounded()), category: Int8(category), kind: kind,
-                                device: UInt8(device), region: UInt8(region)))
+                                device: UInt8(device), region: UInt8(region),
+                                rating: kind == .review && item != nil ? rater.rate(item!, world: world) : 0))
         if kind == .buy, let item { purchases.append((item, clock, false)) }
         clock += dwell + pause
     }
@@ -101,9 +109,11 @@ struct SessionBuilder {
     /// The item of the last event that has one.
     var lastItem: Int32? { events.last { $0.item >= 0 }?.item }
 
-    /// Sometimes opens a session with a review of something bought at least three days ago.
+    /// Often opens a session with a review of something bought at least three days ago (often
+    /// enough that popular items collect many ratings, from which their typical rating is learnt).
     mutating func maybeReview(_ g: inout RandomGenerator) {
-        guard let k = purchases.firstIndex(where: { !$0.reviewed && $0.time < clock - 3 * 86_400 }), g.bernoulli(0.3) else { return }
+        guard let k = purchases.firstIndex(where: { !$0.reviewed && $0.time < clock - 3 * 86_400 }), g.bernoulli(0.55),
+              rater.reviewsLeft != 0 else { return }
         purchases[k].reviewed = true
         emit(.review, item: purchases[k].item, &g)
     }

@@ -14,6 +14,11 @@ public enum AnomalyType: String, CaseIterable, Sendable, Codable, CustomStringCo
     case counterfeitListing = "counterfeit_listing"
     /// Attributes: a price far outside its category's distribution.
     case priceManipulation = "price_manipulation"
+    /// Sequence × population: a shill account rates a target item at an extreme (5 on a poor
+    /// item, sometimes 1 on a good one) among filler ratings; odd only against other users' ratings.
+    /// Listed last, so that the other types keep their places in `allCases` (the order roles are
+    /// handed out in, and of per-type tables).
+    case ratingManipulation = "rating_manipulation"
 
     public var description: String { rawValue }
 
@@ -38,7 +43,7 @@ public enum ShopPreset: String, CaseIterable, Sendable, Codable {
     case small
     /// About 50,000 samples.
     case medium
-    /// About 15 million events (15,202,700 for seed 0), for data-pipeline benchmarks (images shared among items).
+    /// About 16 million events (15,870,035 for seed 0), for data-pipeline benchmarks (images shared among items).
     case large
 }
 

@@ -4,7 +4,7 @@ import Tensor
 /// What a random stream is used for. Every entity draws from its own stream, keyed by
 /// (seed, purpose, index), so adding a user or an item does not reshuffle the others.
 enum StreamPurpose: UInt64 {
-    case brand = 1, seller, item, itemImage, sharedImage, pixels, role, user, history, lastSession, imageNames, victims
+    case brand = 1, seller, item, itemImage, sharedImage, pixels, role, user, history, lastSession, imageNames, victims, ratings
 }
 
 extension RandomGenerator {

@@ -1,7 +1,7 @@
 /// The CSV rows of the shop's tables, in the format of docs/DATASETS.md. Tokens are encoded
 /// once; rows are appended to byte buffers.
 struct ShopTables: Sendable {
-    static let eventsHeader = "user_id:token,session_id:token,timestamp:float,event_type:token,item_id:token,category_id:token,dwell:float,device:token,region:token\n"
+    static let eventsHeader = "user_id:token,session_id:token,timestamp:float,event_type:token,item_id:token,category_id:token,dwell:float,rating:float,device:token,region:token\n"
     static let usersHeader = "user_id:token,age_band:token,gender:token,region:token,account_age_days:float,device:token,preferred_categories:token_seq,past_orders:float,active_hour_mean:float,active_hours_bucket:token\n"
     static let itemsHeader = "item_id:token,category_id:token,brand:token,seller_id:token,seller_age_days:float,seller_rating:float,price:float,review_count:float,review_score:float,image:token\n"
     static let labelsHeader = "sample_id:token,user_id:token,target_item_id:token,cutoff:float,label:float,anomaly_type:token\n"
@@ -30,7 +30,7 @@ struct ShopTables: Sendable {
         anomalyNames = AnomalyType.allCases.map { CSVBuffer.field($0.rawValue) }
     }
 
-    /// `u<user>,s<user>_<session>,<seconds.millis>,<type>,i<item>|empty,<category>,<dwell>,<device>,<region>`
+    /// `u<user>,s<user>_<session>,<seconds.millis>,<type>,i<item>|empty,<category>,<dwell>,<stars>|empty,<device>,<region>`
     func appendEvents(of user: Int, _ events: [ShopEvent], to out: inout CSVBuffer) {
         for e in events {
             out.id(UInt8(ascii: "u"), user); out.comma()
@@ -41,6 +41,8 @@ struct ShopTables: Sendable {
             out.comma()
             out.raw(categories[Int(e.category)]); out.comma()
             out.fixed(units: Int64(e.dwellTenths), decimals: 1); out.comma()
+            if e.rating > 0 { out.int(Int(e.rating)) }
+            out.comma()
             out.raw(devices[Int(e.device)]); out.comma()
             out.raw(regions[Int(e.region)]); out.newline()
         }

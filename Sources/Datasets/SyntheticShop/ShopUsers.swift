@@ -29,6 +29,11 @@ enum UserArchetype: Int, CaseIterable, Sendable {
         }
     }
 
+    /// Chance that a history session ends in a purchase: higher than in the last session, so
+    /// that most users with a history have bought (and so can review) something; a shill
+    /// reviewing is then no rarer than a normal user doing so.
+    var historyBuyPropensity: Double { min(0.9, 0.1 + 1.5 * buyPropensity) }
+
     /// Median sessions per 30 days.
     var sessionsPerMonth: Double {
         switch self {

@@ -55,6 +55,8 @@ struct Item: Sendable {
     let reviewScore: Double
     /// Relative traffic the item draws.
     let popularity: Double
+    /// Hidden centre of the item's ratings (see `ItemQuality`); not in items.csv.
+    let quality: Double
     let role: ItemRole
     let clearance: Bool
     let image: ImageKey
@@ -116,8 +118,10 @@ extension Item {
         let reviewCount = (g.logNormal(median: 1 + 20 * pow(popularity, 0.7) * maturity, sigma: 0.9)).rounded(.down)
         let reviewScore = min(5, max(1, s.rating + g.normal(mean: 0, std: 0.25)))
         let variant = sharedImageVariants.map { g.nextInt(below: $0) } ?? index
+        // Drawn last, so that every earlier attribute (and items.csv) stays as it was.
+        let quality = ItemQuality.draw(&g)
         return Item(category: c, brand: brand, seller: seller, price: price, reviewCount: reviewCount,
-                    reviewScore: (reviewScore * 100).rounded() / 100, popularity: popularity, role: role,
+                    reviewScore: (reviewScore * 100).rounded() / 100, popularity: popularity, quality: quality, role: role,
                     clearance: clearance, image: ImageKey(shapeCategory: shape, paletteBrand: palette, variant: variant))
     }
 }
@@ -134,6 +138,9 @@ struct ShopWorld: Sendable {
     let highValueItemsByCategory: [WeightedSampler]
     let counterfeitItems: WeightedSampler
     let manipulatedItems: WeightedSampler
+    /// Normal listings a shill pushes (poor quality) or nukes (good quality).
+    let pushableItems: WeightedSampler
+    let nukableItems: WeightedSampler
     /// Cheap items of new sellers (what brushing buys; normal users buy them too).
     let cheapNewSellerItems: WeightedSampler
     /// Normal items of each seller.
@@ -163,6 +170,11 @@ struct ShopWorld: Sendable {
         }
         counterfeitItems = sampler { $0.role == .counterfeit }
         manipulatedItems = sampler { $0.role == .priceManipulated }
+        // The fallbacks keep tiny shops working: any normal listing.
+        let pushable = sampler { $0.role == .normal && $0.quality < ItemQuality.pushedBelow }
+        let nukable = sampler { $0.role == .normal && $0.quality > ItemQuality.nukedAbove }
+        pushableItems = pushable.isEmpty ? sampler { $0.role == .normal } : pushable
+        nukableItems = nukable.isEmpty ? sampler { $0.role == .normal } : nukable
         // The fallback keeps tiny shops working: cheap normal items of any seller.
         let cheapNew = sampler({ $0.role == .normal && sellers[$0.seller].isNew && $0.priceZ < -0.2 }, weight: { _ in 1 })
         let cheap = cheapNew.isEmpty ? sampler { $0.role == .normal && $0.priceZ < 0 } : cheapNew

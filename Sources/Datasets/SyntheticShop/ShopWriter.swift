@@ -17,7 +17,8 @@ public struct ShopSummary: Sendable, Codable, Equatable {
         public var historyScale: Double
     }
     public var generator = "fusionlab synthetic shop"
-    public var formatVersion = 1
+    /// 2: events.csv has `rating` (reviews' stars) and the shop the `rating_manipulation` type.
+    public var formatVersion = 2
     public var options: Options
     public var samples = 0
     public var events = 0

@@ -12,7 +12,7 @@ public struct SyntheticShop: Sendable {
     let world: ShopWorld
     /// The anomaly planted in each user's last session (nil: normal).
     let roles: [AnomalyType?]
-    /// The listing each counterfeit or price-manipulation victim ends on.
+    /// The listing each counterfeit or price-manipulation victim ends on, or each shill rates.
     let victimItems: [Int32?]
 
     public init(config: ShopConfig) throws(ShopConfigError) {
@@ -31,6 +31,16 @@ public struct SyntheticShop: Sendable {
             let order = world.victimOrder(pool, seed: seed)
             var next = 0
             for user in roles.indices where roles[user] == type {
+                items[user] = order[next % order.count]
+                next += 1
+            }
+        }
+        // Shills take pushable or nukable listings the same way, by their attack style.
+        let styles = roles.indices.map { roles[$0] == .ratingManipulation ? Rater(seed: seed, user: $0).style : nil }
+        for nuke in [false, true] {
+            let order = world.victimOrder(nuke ? world.nukableItems : world.pushableItems, seed: seed)
+            var next = 0
+            for user in roles.indices where styles[user]?.nuke == nuke {
                 items[user] = order[next % order.count]
                 next += 1
             }

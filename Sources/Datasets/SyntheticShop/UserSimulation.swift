@@ -28,6 +28,17 @@ protocol UserScript {
     /// Starts the last session on `day` (unix seconds of midnight) and fills it. The session's
     /// last item event is the sample's target item.
     static func lastSession(_ b: inout SessionBuilder, user: UserProfile, day: Double, _ g: inout RandomGenerator)
+    /// Fills the sessions before the last one, which starts on `day` (unix seconds of midnight).
+    static func history(_ b: inout SessionBuilder, user: UserProfile, plan: HistoryPlan, day: Double, scale: Double,
+                        _ g: inout RandomGenerator)
+}
+
+extension UserScript {
+    /// The account's ordinary history, up to the last session.
+    static func history(_ b: inout SessionBuilder, user: UserProfile, plan: HistoryPlan, day: Double, scale: Double,
+                        _ g: inout RandomGenerator) {
+        b.world.simulateHistory(&b, user: user, plan: plan, before: day + user.activeHourMean * 3_600, scale: scale, &g)
+    }
 }
 
 /// What one user contributes to the shop.
@@ -53,6 +64,7 @@ extension ShopWorld {
         case .accountTakeover?: AccountTakeover.self
         case .counterfeitListing?: CounterfeitListing.self
         case .priceManipulation?: PriceManipulation.self
+        case .ratingManipulation?: RatingManipulation.self
         }
         var profileStream = RandomGenerator.stream(seed: config.seed, .user, index)
         var historyStream = RandomGenerator.stream(seed: config.seed, .history, index)
@@ -61,10 +73,11 @@ extension ShopWorld {
 
         let lastDay = (ShopTimeline.windowEnd / ShopTimeline.day).rounded(.down) * ShopTimeline.day
             - Double(1 + lastStream.nextInt(below: ShopTimeline.lastSessionDays)) * ShopTimeline.day
-        var b = SessionBuilder(world: self)
+        var rater = Rater(seed: config.seed, user: index)
+        if role == .ratingManipulation { rater.target = victimItem }
+        var b = SessionBuilder(world: self, rater: rater)
         b.assignedTarget = victimItem
-        simulateHistory(&b, user: profile, plan: plan, before: lastDay + profile.activeHourMean * 3_600,
-                        scale: config.historyScale, &historyStream)
+        script.history(&b, user: profile, plan: plan, day: lastDay, scale: config.historyScale, &historyStream)
         let purchasesBefore = b.purchases.count
         script.lastSession(&b, user: profile, day: lastDay, &lastStream)
         let target = b.events.last { $0.session == b.session && $0.item >= 0 }?.item
@@ -100,7 +113,7 @@ extension ShopWorld {
             b.maybeReview(&g)
             let kind = NormalSessionKind.pick(for: user.archetype, &g)
             b.normalSession(kind, user: user, category: user.sessionCategory(&g, world: self),
-                            buyProbability: user.archetype.buyPropensity, &g)
+                            buyProbability: user.archetype.historyBuyPropensity, &g)
             if b.clock >= end - 3_600 { break }
         }
     }
@@ -121,8 +134,13 @@ enum NormalUser: UserScript {
         return (UserProfile.generate(archetype: archetype, g: &g), plan)
     }
 
+    /// Share of normal last sessions that end by reviewing an earlier purchase (when there is
+    /// one), so that ending on a review is not what marks a rating manipulation.
+    static let reviewEndingShare = 0.9
+
     static func lastSession(_ b: inout SessionBuilder, user: UserProfile, day: Double, _ g: inout RandomGenerator) {
         ordinaryLastSession(&b, user: user, day: day, finalItem: nil, &g)
+        if g.bernoulli(reviewEndingShare), let item = b.reviewablePurchase(&g) { b.reviewEnding(item, &g) }
     }
 
     /// A normal last session; with `finalItem` it ends on that item, in its category.
