@@ -25,17 +25,10 @@ extension ExperimentRunner {
                                             maxImagePixels: images.maxPixels)
         var consistency: ConsistencyFit?
         if modelOptions.classicalReadsSurprises {
-            let store = schema.available.contains(.image)
-                ? try ImageStore(dataset: dataset, imageSize: images.size, normalization: images.channelNormalization,
-                                 policy: images.missingPolicy, maxPixels: images.maxPixels)
-                : nil
-            guard let fit = try consistencyFit(modelOptions: modelOptions, modelConfig: modelConfig, modalities: schema.available, schema: schema,
-                                               builder: BatchBuilder(dataset: dataset, images: store), seed: seed, fold: fold, reporter: reporter) else {
+            guard let fit = try surpriseFeatures(modelOptions: modelOptions, modelConfig: modelConfig, schema: schema, dataset: dataset, seed: seed,
+                                                 fold: fold, reporter: reporter, into: &table) else {
                 throw ConfigError(path: "model.classical_inputs.consistency_surprises",
                                   message: "the classical model is to read the consistency heads' surprises, but no head is declared (model.consistency.heads) or none applies to this dataset")
-            }
-            table.columns += fit.raw.heads.indices.map { j in
-                FeatureColumn("surprise_" + fit.raw.heads[j], numbers: (0..<dataset.sampleCount).map { fit.raw.value(sample: $0, head: j).map(Double.init) ?? .nan })
             }
             consistency = fit
         }
@@ -68,5 +61,23 @@ extension ExperimentRunner {
         return RunResult(variant: variant, seed: seed, fold: fold, directory: files.directory, valid: evaluation.validMetrics, test: metrics,
                          bestEpoch: 0, parameterCount: 0, trainingSeconds: trainingSeconds,
                          scoringSecondsPerSample: evaluation.test.secondsPerSample)
+    }
+
+    /// The heads' cross-fitted surprises appended to `table` as `surprise_<column>` features
+    /// (out-of-fold for training rows; empty where a head could not judge), and the fit; nil when
+    /// no head applies to the dataset.
+    func surpriseFeatures(modelOptions: ModelOptions, modelConfig: JSONValue, schema: DatasetSchema, dataset: PreparedDataset, seed: Int, fold: Int?,
+                          reporter: ProgressReporter, into table: inout FeatureTable) throws -> ConsistencyFit? {
+        let images = options.images
+        let store = schema.available.contains(.image)
+            ? try ImageStore(dataset: dataset, imageSize: images.size, normalization: images.channelNormalization,
+                             policy: images.missingPolicy, maxPixels: images.maxPixels)
+            : nil
+        guard let fit = try consistencyFit(modelOptions: modelOptions, modelConfig: modelConfig, modalities: schema.available, schema: schema,
+                                           builder: BatchBuilder(dataset: dataset, images: store), seed: seed, fold: fold, reporter: reporter) else { return nil }
+        table.columns += fit.raw.heads.indices.map { j in
+            FeatureColumn("surprise_" + fit.raw.heads[j], numbers: (0..<dataset.sampleCount).map { fit.raw.value(sample: $0, head: j).map(Double.init) ?? .nan })
+        }
+        return fit
     }
 }

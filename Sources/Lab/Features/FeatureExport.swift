@@ -1,5 +1,6 @@
 import Foundation
 import Datasets
+import Models
 import Support
 
 public enum FeatureExportError: Error, CustomStringConvertible, Equatable {
@@ -50,7 +51,16 @@ public enum FeatureExport {
         let prepared = try runner.dataset(fold: fold ?? (folds != nil ? 0 : nil))
         let raw = try RawDataset.load(folder: prepared.folder)
         let images = runner.options.images
-        return try table(raw: raw, prepared: prepared, imageSize: images.size, imagePolicy: images.missingPolicy, maxImagePixels: images.maxPixels)
+        var features = try table(raw: raw, prepared: prepared, imageSize: images.size, imagePolicy: images.missingPolicy, maxImagePixels: images.maxPixels)
+        // With consistency heads, their out-of-fold surprises (the first seed's fit, as a run makes it).
+        let modelOptions = ModelOptions(section: config["model"]!)
+        if !modelOptions.consistency.heads.isEmpty {
+            let schema = prepared.schema(imageSize: images.size)
+            _ = try runner.surpriseFeatures(modelOptions: modelOptions, modelConfig: config["model"]!, schema: schema, dataset: prepared,
+                                            seed: runner.seeds.first ?? 0, fold: fold ?? (folds != nil ? 0 : nil),
+                                            reporter: ProgressReporter(logPath: nil, logEvery: .max, interactive: false), into: &features)
+        }
+        return features
     }
 
     /// The features of `prepared` (prepared from `raw` with `DataOptions.keepSampleEvents`, so the
