@@ -267,6 +267,25 @@ private func parseCSV(_ path: String) -> (header: [String], rows: [String: [Stri
         #expect(Set(features.values.map { $0[1] }) == ["train", "valid", "test"])
     }
 
+    /// With heads in the config, the export carries their surprises — the run's out-of-fold ones.
+    @Test func headsAddTheirOutOfFoldSurprises() throws {
+        let out = scratchDirectory()
+        let heads = #"model.consistency.heads={"price_in_listing": {"from": ["attributes.category_id", "attributes.brand"], "predict": "attributes.price"}}"#
+        let config = try tinyConfig(out, [heads, "model.consistency.folds=2", "model.consistency.epochs=2"])
+        let table = try FeatureExport.table(config: config, reporter: { _ in })
+        let column = try #require(table.column("surprise_price_in_listing")?.numbers)
+        // The same seed's run fits the same heads: its predictions.csv holds the same surprises.
+        let runner = ExperimentRunner(config: config.setting(["training", "epochs"], to: 1), reporter: { _ in })
+        runner.interactive = false
+        let result = try runner.run(seed: 0, fold: nil, resume: false)
+        let predictions = parseCSV(result.directory + "/predictions.csv").rows
+        for (k, id) in table.sampleIDs.enumerated() {
+            let fromRun = Double(predictions[id]!.last!) ?? .nan
+            #expect(fromRun.isNaN ? column[k].isNaN : Swift.abs(fromRun - column[k]) < 1e-6, "\(id)")
+        }
+        #expect(try FeatureExport.table(config: tinyConfig(scratchDirectory()), reporter: { _ in }).column("surprise_price_in_listing") == nil)
+    }
+
     @Test func priceStatisticsComeFromTrainingSamplesOnly() throws {
         func features(_ folder: String) throws -> FeatureTable {
             try FeatureExport.table(config: try FeatureExport.config(path: folder, overrides: []), reporter: { _ in })
