@@ -185,7 +185,7 @@ import Tensor
         }
         let options = try #require(LogisticRegression.definition.decode(
             try ConfigType.object(LogisticRegression.definition.fields).validate(.object([("class_weight", "none"), ("c", 0.5)]), path: ""))
-            as? LogisticRegression.Options)
+            as? LinearClassifier.Options)
         #expect(options == .init(c: 0.5, maxIterations: 200, classWeight: .unweighted))
     }
 

@@ -49,7 +49,7 @@ import TestSupport
     @Test(arguments: 0..<4)
     func logisticRegressionMatchesScikitLearn(index: Int) throws {
         let r = Self.reference, want = r.logistic[index]
-        let model = LogisticRegression(options: .init(c: want.c, maxIterations: 1000, classWeight: ClassWeight(rawValue: want.class_weight)!))
+        let model = LogisticRegression.make(options: .init(c: want.c, maxIterations: 1000, classWeight: ClassWeight(rawValue: want.class_weight)!))
         try model.fit(r.matrix(r.train), labels: r.labels, valid: nil)
         let probabilities = maxAbsoluteDifference(model.score(r.matrix(r.score)), want.probabilities!)
         let coefficients = maxAbsoluteDifference(model.coefficients + [model.intercept], want.coefficients + [want.intercept])
@@ -61,7 +61,7 @@ import TestSupport
     @Test(arguments: 0..<4)
     func linearSVMMatchesLinearSVC(index: Int) throws {
         let r = Self.reference, want = r.linear_svc[index]
-        let model = LinearSVM(options: .init(c: want.c, classWeight: ClassWeight(rawValue: want.class_weight)!))
+        let model = LinearSVM.make(options: .init(c: want.c, maxIterations: 1000, classWeight: ClassWeight(rawValue: want.class_weight)!))
         try model.fit(r.matrix(r.train), labels: r.labels, valid: nil)
         let decisions = maxAbsoluteDifference(model.score(r.matrix(r.score)), want.decision_values!)
         let coefficients = maxAbsoluteDifference(model.coefficients + [model.intercept], want.coefficients + [want.intercept])
