@@ -19,7 +19,7 @@ build: deps
 	swift build -c release --product fusionlab
 
 run: build
-	.build/release/fusionlab run Experiments/modality-ablation.json
+	.build/release/fusionlab run Experiments/auto.json
 
 # Serial: OpenBLAS's thread count is process-wide, so training tests running side by side would
 # change each other's GEMM threading and break the byte-identical checks.

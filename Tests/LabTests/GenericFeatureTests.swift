@@ -53,9 +53,12 @@ import Support
         #expect(near(try number(t, "dwell_vs_item_mean", "s1"), 1.0 / 3))
         #expect(near(try number(t, "dwell_vs_item_abs_mean", "s1"), 4.0 / 3))
         #expect(try number(t, "dwell_vs_item_abs_max", "s1") == 2.5)
+        // The latest event with an item and a value: i2's 3 → −1.
+        #expect(try number(t, "dwell_vs_item_last", "s1") == -1)
         // s2 (test) adds i3's 2 at 5000, not counted: against (4 + 4 + 4) / 3 → −2.
         #expect(near(try number(t, "dwell_vs_item_mean", "s2"), -1.0 / 4))
         #expect(try number(t, "dwell_vs_item_abs_mean", "s2") == 1.5)
+        #expect(try number(t, "dwell_vs_item_last", "s2") == -2)
         // s3: each of u2's 4s against the other and the pseudo-event (4 + 4) / 2 → 0.
         #expect(try number(t, "dwell_vs_item_abs_max", "s3") == 0)
         // s4 (valid): i4 has no training event, so its mean is the column's: 1 − 4.
