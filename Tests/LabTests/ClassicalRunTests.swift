@@ -62,13 +62,26 @@ import Models
         #expect(throws: ConfigError.self) { try run(["model.type=gbdt", "model.classical_inputs.consistency_surprises=true"]) }
     }
 
-    @Test func ablatingAClassicalModelIsAClearError() throws {
-        let runner = ExperimentRunner(config: try tinyConfig(scratchDirectory(), ["model.type=logistic_regression"]), reporter: { _ in })
-        do {
-            _ = try runner.run(modalities: [.sequence], seed: 1, fold: nil, resume: false)
-            Issue.record("ablation of a classical model ran")
-        } catch let error as ConfigError {
-            #expect(error.path == "model.type" && error.message.contains("needs the neural model"))
-        }
+    /// A classical model's modality ablation drops the features of the modalities it leaves out
+    /// (and, for the hybrid, the heads that need them).
+    @Test func ablatingAClassicalModelDropsThoseModalitiesFeatures() throws {
+        let heads = #"model.consistency.heads={"price_in_listing": {"from": ["attributes.category_id", "attributes.brand"], "predict": "attributes.price"}, "device_vs_profile": {"from": "profile", "predict": "sequence.last.device"}}"#
+        let runner = ExperimentRunner(config: try tinyConfig(scratchDirectory(), ["model.type=gbdt", "model.classical_inputs.consistency_surprises=true", heads,
+                                                                                  "model.consistency.folds=2", "model.consistency.epochs=2",
+                                                                                  "data.event_token_columns=[\"device\"]"]),
+                                     reporter: { _ in })
+        runner.interactive = false
+        let full = try runner.run(seed: 1, fold: nil, resume: false)
+        let sequenceOnly = try runner.run(modalities: [.sequence], seed: 1, fold: nil, resume: false)
+        let profileAndSequence = try runner.run(modalities: [.sequence, .profile], seed: 1, fold: nil, resume: false)
+        func metrics(_ r: RunResult) throws -> JSONValue { try JSONParser.parse(read(r.directory + "/metrics.json")) }
+        let counts = try [full, sequenceOnly, profileAndSequence].map { try metrics($0)["features"]?.intValue ?? 0 }
+        #expect(counts[1] < counts[2] && counts[2] < counts[0], "\(counts)")
+        #expect(try metrics(sequenceOnly)["modalities"] == ["sequence"])
+        #expect(read(sequenceOnly.directory + "/log.txt").contains("features of left-out modalities dropped"))
+        // Without attributes the listing head cannot run; with profile and sequence the device head can.
+        let header = { (r: RunResult) in String(read(r.directory + "/predictions.csv").split(separator: "\n")[0]) }
+        #expect(header(full).hasSuffix("surprise_price_in_listing,surprise_device_vs_profile"))
+        #expect(header(profileAndSequence).hasSuffix("predicted,surprise_device_vs_profile"))
     }
 }

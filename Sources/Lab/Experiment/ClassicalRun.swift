@@ -15,6 +15,8 @@ extension ExperimentRunner {
                         schema: DatasetSchema, dataset: PreparedDataset, variant: String, seed: Int, fold: Int?,
                         files: RunFiles, reporter: ProgressReporter) throws -> RunResult {
         let type = choice.definition.name
+        // The modalities this run reads: the model's (an ablation leaves some out) the dataset has.
+        let modalities = modelOptions.modalities.filter { schema.available.contains($0) }
         reporter.log("run \(name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): \(type) on the per-sample features")
         try files.writeJSON(resolved, "config.json")
         let began = Date()
@@ -25,13 +27,19 @@ extension ExperimentRunner {
                                             maxImagePixels: images.maxPixels)
         var consistency: ConsistencyFit?
         if modelOptions.classicalReadsSurprises {
-            guard let fit = try surpriseFeatures(modelOptions: modelOptions, modelConfig: modelConfig, schema: schema, dataset: dataset, seed: seed,
-                                                 fold: fold, reporter: reporter, into: &table) else {
+            guard !modelOptions.consistency.heads.filter(\.enabled).isEmpty else {
                 throw ConfigError(path: "model.classical_inputs.consistency_surprises",
-                                  message: "the classical model is to read the consistency heads' surprises, but no head is declared (model.consistency.heads) or none applies to this dataset")
+                                  message: "the classical model is to read the consistency heads' surprises, but no head is declared (model.consistency.heads)")
             }
-            consistency = fit
+            consistency = try surpriseFeatures(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema, dataset: dataset,
+                                               seed: seed, fold: fold, reporter: reporter, into: &table)
+            if consistency == nil {
+                reporter.log("note: no consistency head applies to \(modalities.map(\.rawValue).joined(separator: " + ")): the model reads no surprises")
+            }
         }
+        let all = table.columns.count
+        table.columns = table.columns.filter { $0.modalities.isSubset(of: modalities) }
+        if table.columns.count < all { reporter.log("\(type): \(all - table.columns.count) features of left-out modalities dropped") }
         let matrix = FeatureCoding.matrix(table, training: dataset.roles.map { $0 == .train })
         reporter.log("\(type): \(matrix.columns) features (\(matrix.cardinalities.compactMap { $0 }.count) categorical) over \(matrix.rows) samples")
 
@@ -51,7 +59,7 @@ extension ExperimentRunner {
         let evaluation = Evaluator.evaluate(train: scored(train), valid: scored(valid), test: scored(test), dataset: dataset, options: options.evaluation)
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
-        let facts = TrainedModelFacts(classical: type, modalities: schema.available, summary: model.summary, features: matrix.columns)
+        let facts = TrainedModelFacts(classical: type, modalities: modalities, summary: model.summary, features: matrix.columns)
         try RunWriter(files: files).write(identity, model: facts, dataset: dataset, evaluation: evaluation, explanations: cutoffs,
                                           trainingSeconds: trainingSeconds, checkpoint: nil)
         let metrics = evaluation.testMetrics
@@ -66,18 +74,21 @@ extension ExperimentRunner {
     /// The heads' cross-fitted surprises appended to `table` as `surprise_<column>` features
     /// (out-of-fold for training rows; empty where a head could not judge), and the fit; nil when
     /// no head applies to the dataset.
-    func surpriseFeatures(modelOptions: ModelOptions, modelConfig: JSONValue, schema: DatasetSchema, dataset: PreparedDataset, seed: Int, fold: Int?,
-                          reporter: ProgressReporter, into table: inout FeatureTable) throws -> ConsistencyFit? {
+    func surpriseFeatures(modelOptions: ModelOptions, modelConfig: JSONValue, modalities: [Modality], schema: DatasetSchema, dataset: PreparedDataset,
+                          seed: Int, fold: Int?, reporter: ProgressReporter, into table: inout FeatureTable) throws -> ConsistencyFit? {
         let images = options.images
-        let store = schema.available.contains(.image)
+        let store = modalities.contains(.image)
             ? try ImageStore(dataset: dataset, imageSize: images.size, normalization: images.channelNormalization,
                              policy: images.missingPolicy, maxPixels: images.maxPixels)
             : nil
-        guard let fit = try consistencyFit(modelOptions: modelOptions, modelConfig: modelConfig, modalities: schema.available, schema: schema,
+        guard let fit = try consistencyFit(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema,
                                            builder: BatchBuilder(dataset: dataset, images: store), seed: seed, fold: fold, reporter: reporter) else { return nil }
+        let columns = fit.columns
         table.columns += fit.raw.heads.indices.map { j in
             FeatureColumn("surprise_" + fit.raw.heads[j], numbers: (0..<dataset.sampleCount).map { fit.raw.value(sample: $0, head: j).map(Double.init) ?? .nan })
+                .reading(fit.specs[columns[j].head].modalities)
         }
+
         return fit
     }
 }

@@ -88,9 +88,6 @@ public final class ExperimentRunner {
         modelConfig = modelConfig.setting(["modalities"], to: .array(chosen.map { .string($0.rawValue) }))
         let modelOptions = ModelOptions(section: modelConfig)
         let classical = modelOptions.classical
-        if let classical, chosen != full {
-            throw ConfigError(path: "model.type", message: "modality ablation needs the neural model; \(classical.definition.name) reads the features of every modality")
-        }
         // A classical model reads the feature export, which needs each sample's events.
         let dataset = try dataset(fold: fold, keepingEvents: classical != nil)
         try dataset.checkTrainable()

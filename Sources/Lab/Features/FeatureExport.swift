@@ -56,7 +56,7 @@ public enum FeatureExport {
         let modelOptions = ModelOptions(section: config["model"]!)
         if !modelOptions.consistency.heads.isEmpty {
             let schema = prepared.schema(imageSize: images.size)
-            _ = try runner.surpriseFeatures(modelOptions: modelOptions, modelConfig: config["model"]!, schema: schema, dataset: prepared,
+            _ = try runner.surpriseFeatures(modelOptions: modelOptions, modelConfig: config["model"]!, modalities: schema.available, schema: schema, dataset: prepared,
                                             seed: runner.seeds.first ?? 0, fold: fold ?? (folds != nil ? 0 : nil),
                                             reporter: ProgressReporter(logPath: nil, logEvery: .max, interactive: false), into: &features)
         }
@@ -82,19 +82,24 @@ public enum FeatureExport {
             .map { column in var c = column; c.name = "window_" + column.name; return c }
         columns += PopulationAggregates.columns(events: raw.events, histories: histories, training: training)
         columns += TargetAndLastEvent.lastEventColumns(events: raw.events, histories: histories, taken: Set(columns.map(\.name)))
-        if let users = raw.users { columns += EntityColumns.columns(users, idColumn: "user_id", prefix: "user_", rows: histories.userRows) }
-        columns.append(TargetAndLastEvent.targetItem(prepared.targetItems))
+        // Everything so far (and the history's items below) reads the behaviour sequence only.
+        if let users = raw.users {
+            columns += EntityColumns.columns(users, idColumn: "user_id", prefix: "user_", rows: histories.userRows).map { $0.reading([.profile]) }
+        }
+        columns.append(TargetAndLastEvent.targetItem(prepared.targetItems).reading([.attributes]))
         if let items = raw.items {
-            columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows)
+            columns += EntityColumns.columns(items, idColumn: "item_id", prefix: "item_", rows: histories.itemRows).map { $0.reading([.attributes]) }
             columns += EntityColumns.zWithinCategory(items, rows: histories.itemRows, training: training, categoryColumn: category)
+                .map { $0.reading([.attributes]) }
             columns += HistoryItemColumns.columns(events: raw.events, items: items, histories: histories,
                                                   itemColumns: windowItemColumns ?? ItemColumnJoin.columnNames(items: items, options: prepared.options))
             if let users = raw.users {
                 columns += EntityColumns.targetInProfileLists(users: users, userRows: histories.userRows, items: items, itemRows: histories.itemRows)
+                    .map { $0.reading([.profile, .attributes]) }
             }
         }
         columns += try ImageStatistics.columns(folder: prepared.folder, imagePaths: prepared.imagePaths, targetItems: prepared.targetItems,
-                                               imageSize: imageSize, policy: imagePolicy, maxPixels: maxImagePixels)
+                                               imageSize: imageSize, policy: imagePolicy, maxPixels: maxImagePixels).map { $0.reading([.image]) }
         return FeatureTable(sampleIDs: prepared.sampleIDs, roles: prepared.roles, labels: prepared.labels,
                             anomalyTypes: prepared.anomalyTypes.map { $0.isEmpty ? "normal" : $0 }, columns: uniquelyNamed(columns))
     }

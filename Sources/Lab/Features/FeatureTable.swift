@@ -12,9 +12,15 @@ public struct FeatureColumn: Sendable {
 
     public var name: String
     public var values: Values
+    /// The modalities the feature reads (a modality ablation of a classical model drops the
+    /// features of the modalities it leaves out); set by the export per group of columns.
+    public var modalities: Set<Modality> = [.sequence]
 
     public init(_ name: String, numbers: [Double]) { self.name = name; values = .numbers(numbers) }
     public init(_ name: String, tokens: [String]) { self.name = name; values = .tokens(tokens) }
+
+    /// The column, marked as reading `modalities`.
+    func reading(_ modalities: Set<Modality>) -> FeatureColumn { var c = self; c.modalities = modalities; return c }
 
     public var numbers: [Double]? { if case let .numbers(v) = values { v } else { nil } }
     public var tokens: [String]? { if case let .tokens(v) = values { v } else { nil } }
