@@ -134,5 +134,10 @@ import Testing
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("model: sequence + profile + attributes + image, ") && r.out.contains("  encoders.sequence: "), "\(r.out)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/Results"), "a dry run wrote results")
+        // A classical model is described by what it reads, not by a neural model it will not build.
+        let classical = try fusionlab(["run", config, "--dry-run", "--threads", "1", "--set", "model.type=gbdt"])
+        #expect(classical.status == 0, "\(classical.err)")
+        #expect(classical.out.contains("model: gbdt on the per-sample features of sequence + profile + attributes + image")
+                && !classical.out.contains("encoders.sequence: "), "\(classical.out)")
     }
 }
