@@ -49,19 +49,19 @@ extension ExperimentRunner {
         options.consistency.surpriseInput = false
         let (model, _) = try MultimodalModel.build(options: options, schema: schema, seed: UInt64(seed))
         let key = TrainedModelCache.key(config: config, model: modelConfig.setting(["consistency", "surprise_input"], to: false), seed: seed, fold: fold)
-        if let hit = trainedModelCache?.lookup(key) {
-            TrainedModelCache.copyWeights(from: hit.model, into: model)
-            reporter.log("evidence selection: the same model without the consistency evidence was trained in this study already (best epoch \(hit.outcome.bestEpoch)); reused")
-            return (model, hit.outcome)
+        let cache = trainedModelCache ?? TrainedModelCache()
+        let (outcome, reused) = try cache.trainOrReuse(key, model: model) {
+            reporter.log("evidence selection: training the same model without the consistency evidence (\(model.parameterCount) parameters)")
+            let trainer = Trainer(model: model, builder: builder, training: self.options.training,
+                                  lossWeights: .init(anomalyTypeHead: self.options.modelTypeHeadWeight, consistencyHeads: self.options.consistencyJointWeight),
+                                  extra: nil, seed: UInt64(seed), reporter: reporter,
+                                  state: self.options.output.saveCheckpoints
+                                    ? .init(path: files.path("state-without-evidence.safetensors"), configFingerprint: configFingerprint) : nil)
+            return try trainer.fit(resume: resume)
         }
-        reporter.log("evidence selection: training the same model without the consistency evidence (\(model.parameterCount) parameters)")
-        let trainer = Trainer(model: model, builder: builder, training: self.options.training,
-                              lossWeights: .init(anomalyTypeHead: self.options.modelTypeHeadWeight, consistencyHeads: self.options.consistencyJointWeight),
-                              extra: nil, seed: UInt64(seed), reporter: reporter,
-                              state: self.options.output.saveCheckpoints
-                                ? .init(path: files.path("state-without-evidence.safetensors"), configFingerprint: configFingerprint) : nil)
-        let outcome = try trainer.fit(resume: resume)
-        trainedModelCache?.store(key, model: model, outcome: outcome)
+        if reused {
+            reporter.log("evidence selection: the same model without the consistency evidence was trained in this study already (best epoch \(outcome.bestEpoch)); reused")
+        }
         return (model, outcome)
     }
 }

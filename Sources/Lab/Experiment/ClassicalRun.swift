@@ -43,20 +43,24 @@ extension ExperimentRunner {
         let matrix = FeatureCoding.matrix(table, training: dataset.roles.map { $0 == .train })
         reporter.log("\(type): \(matrix.columns) features (\(matrix.cardinalities.compactMap { $0 }.count) categorical) over \(matrix.rows) samples")
 
-        let train = dataset.indices(.train), valid = dataset.indices(.valid), test = dataset.indices(.test)
-        func labels(_ rows: [Int]) -> [Float] { rows.map { dataset.labels[$0] } }
+        // Each split's rows copied out once, for fitting and for scoring.
+        let splits = [SplitRole.train, .valid, .test].map { role in
+            let rows = dataset.indices(role)
+            return (rows: rows, features: matrix.selecting(rows: rows), labels: rows.map { dataset.labels[$0] })
+        }
+        let (train, valid) = (splits[0], splits[1])
         let model = choice.build(seed: UInt64(seed), threads: ComputeThreads.count)
-        try model.fit(matrix.selecting(rows: train), labels: labels(train), valid: valid.isEmpty ? nil : (matrix.selecting(rows: valid), labels(valid)))
+        try model.fit(train.features, labels: train.labels, valid: valid.rows.isEmpty ? nil : (valid.features, valid.labels))
         let trainingSeconds = Date().timeIntervalSince(began)
         reporter.log("\(type): \(model.summary)")
 
-        func scored(_ rows: [Int]) -> ScoredSamples {
+        let scored = splits.map { split in
             let start = Date()
-            let scores = model.score(matrix.selecting(rows: rows)).map(Double.init)
-            return ScoredSamples(samples: rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
-                                 secondsPerSample: Date().timeIntervalSince(start) / Double(max(rows.count, 1)))
+            let scores = model.score(split.features).map(Double.init)
+            return ScoredSamples(samples: split.rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
+                                 secondsPerSample: Date().timeIntervalSince(start) / Double(max(split.rows.count, 1)))
         }
-        let evaluation = Evaluator.evaluate(train: scored(train), valid: scored(valid), test: scored(test), dataset: dataset, options: options.evaluation)
+        let evaluation = Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation)
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
         let facts = TrainedModelFacts(classical: type, modalities: modalities, summary: model.summary, features: matrix.columns)

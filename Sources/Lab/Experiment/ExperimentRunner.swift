@@ -165,16 +165,11 @@ public final class ExperimentRunner {
                               extra: surprises, seed: UInt64(seed), reporter: reporter,
                               state: saveCheckpoints ? .init(path: files.path("state.safetensors"), configFingerprint: resolved.fingerprint) : nil)
         trainer.interruptAfterEpoch = interruptAfterEpoch
-        let cacheKey = TrainedModelCache.key(config: config, model: modelConfig, seed: seed, fold: fold)
-        var outcome: TrainingOutcome
-        if let hit = trainedModelCache?.lookup(cacheKey) {
-            TrainedModelCache.copyWeights(from: hit.model, into: model)
-            outcome = hit.outcome
-            reporter.log("reusing this study's training of the same model, data, recipe and seed (best epoch \(outcome.bestEpoch))")
-        } else {
-            outcome = try trainer.fit(resume: resume)
-            trainedModelCache?.store(cacheKey, model: model, outcome: outcome)
+        let cache = trainedModelCache ?? TrainedModelCache()
+        var (outcome, reused) = try cache.trainOrReuse(TrainedModelCache.key(config: config, model: modelConfig, seed: seed, fold: fold), model: model) {
+            try trainer.fit(resume: resume)
         }
+        if reused { reporter.log("reusing this study's training of the same model, data, recipe and seed (best epoch \(outcome.bestEpoch))") }
         var model = model
         var selection: EvidenceSelection?
         if prepared != nil, model.consistencyEvidence != nil, options.evidence.selectsOnValidation {

@@ -49,7 +49,8 @@ public enum FeatureExport {
         let folds = runner.options.folds
         if let fold, folds.map({ fold < 0 || fold >= $0 }) ?? true { throw FeatureExportError.noSuchFold(fold: fold, folds: folds) }
         let prepared = try runner.dataset(fold: fold ?? (folds != nil ? 0 : nil))
-        let raw = try RawDataset.load(folder: prepared.folder)
+        // The tables the runner's cache read to prepare the dataset (not a second read of the files).
+        guard let raw = runner.datasetCache?.raw(path: runner.options.dataPath) else { preconditionFailure("the dataset was prepared through the runner's cache") }
         let images = runner.options.images
         var features = try table(raw: raw, prepared: prepared, imageSize: images.size, imagePolicy: images.missingPolicy, maxImagePixels: images.maxPixels)
         // With consistency heads, their out-of-fold surprises (the first seed's fit, as a run makes it).

@@ -36,18 +36,21 @@ public final class TrainedModelCache {
         return kept.oneLine + "\nseed \(seed) fold \(fold.map(String.init) ?? "-")"
     }
 
-    func lookup(_ key: String?) -> Entry? {
-        guard let key, let hit = entries[key] else { return nil }
-        hits += 1
-        return hit
-    }
-
-    func store(_ key: String?, model: MultimodalModel, outcome: TrainingOutcome) {
+    /// `model` trained by `train`, or — when this study trained the same one already — given those
+    /// weights and that outcome instead (`reused`). A nil key (a model reading evidence) always trains.
+    func trainOrReuse(_ key: String?, model: MultimodalModel, train: () throws -> TrainingOutcome) rethrows -> (outcome: TrainingOutcome, reused: Bool) {
+        if let key, let hit = entries[key] {
+            hits += 1
+            Self.copyWeights(from: hit.model, into: model)
+            return (hit.outcome, true)
+        }
+        let outcome = try train()
         if let key { entries[key] = Entry(model: model, outcome: outcome) }
+        return (outcome, false)
     }
 
     /// Copies a cached model's weights into `model`, built from the same options and seed.
-    static func copyWeights(from cached: MultimodalModel, into model: MultimodalModel) {
+    private static func copyWeights(from cached: MultimodalModel, into model: MultimodalModel) {
         let source = Dictionary(uniqueKeysWithValues: cached.namedParameters().map { ($0.0, $0.1) })
         for (name, tensor) in model.namedParameters() {
             guard let value = source[name], value.shape == tensor.shape else { preconditionFailure("a cached model and its reuse are built from the same options: \(name)") }

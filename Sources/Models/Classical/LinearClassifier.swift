@@ -52,15 +52,18 @@ public final class LinearClassifier: ClassicalModel {
         return linearSummary(name, fitted, features: decision.preprocessing.width)
     }
 
-    /// The fields both linear models share, with the iteration default of each.
-    static func fields(maxIterations: Int) -> [ConfigField] {
-        [
-            ConfigField("c", .number(min: 0, exclusiveMinimum: true), default: 1.0,
-                        "Inverse regularisation strength, as scikit-learn's C: larger fits the training rows more closely."),
-            ConfigField("max_iterations", .integer(min: 1), default: .number(Double(maxIterations)), "L-BFGS iterations at most."),
-            ClassWeight.field,
-            FeaturePreprocessing.minFrequencyField,
-        ]
+    /// A registered linear model: its loss, doc and iteration default; the other fields are shared.
+    static func definition(name: String, loss: LinearObjective.Loss, doc: String, maxIterations: Int) -> ClassicalModelDefinition {
+        ClassicalModelDefinition(
+            name: name, doc: doc,
+            fields: [
+                ConfigField("c", .number(min: 0, exclusiveMinimum: true), default: 1.0,
+                            "Inverse regularisation strength, as scikit-learn's C: larger fits the training rows more closely."),
+                ConfigField("max_iterations", .integer(min: 1), default: .number(Double(maxIterations)), "L-BFGS iterations at most."),
+                ClassWeight.field,
+                FeaturePreprocessing.minFrequencyField,
+            ],
+            options: Options.self, build: { o, _, _ in LinearClassifier(name: name, loss: loss, options: o) })
     }
 }
 
@@ -71,12 +74,10 @@ public enum LogisticRegression {
 
     public static func make(options: LinearClassifier.Options) -> LinearClassifier { LinearClassifier(name: name, loss: .logistic, options: options) }
 
-    public static let definition = ClassicalModelDefinition(
-        name: name,
+    public static let definition = LinearClassifier.definition(
+        name: name, loss: .logistic,
         doc: "L2-regularised logistic regression (as scikit-learn's LogisticRegression, L-BFGS) on standardised, imputed and "
-            + "one-hot features; score = predicted probability of anomaly.",
-        fields: LinearClassifier.fields(maxIterations: 200), options: LinearClassifier.Options.self,
-        build: { o, _, _ in make(options: o) })
+            + "one-hot features; score = predicted probability of anomaly.", maxIterations: 200)
 }
 
 /// A linear support vector machine with the squared hinge `max(0, 1 − t z)²` (t = ±1), scikit-learn's
@@ -89,10 +90,8 @@ public enum LinearSVM {
 
     public static func make(options: LinearClassifier.Options) -> LinearClassifier { LinearClassifier(name: name, loss: .squaredHinge, options: options) }
 
-    public static let definition = ClassicalModelDefinition(
-        name: name,
+    public static let definition = LinearClassifier.definition(
+        name: name, loss: .squaredHinge,
         doc: "Linear SVM with the squared hinge loss (as scikit-learn's LinearSVC, primal L-BFGS) on standardised, imputed and "
-            + "one-hot features; score = decision value x·w + b (positive on the anomalous side).",
-        fields: LinearClassifier.fields(maxIterations: 1000), options: LinearClassifier.Options.self,
-        build: { o, _, _ in make(options: o) })
+            + "one-hot features; score = decision value x·w + b (positive on the anomalous side).", maxIterations: 1000)
 }
