@@ -8,5 +8,9 @@ enum StudyReport {
         Swift.print("table: \(outcome.tablePath)")
         Swift.print("per-run summary: \(outcome.summaryPath)")
         if let m = outcome.maskedTablePath { Swift.print("masked-modality table: \(m)") }
+        if let ablation = outcome.selectedAblation {
+            Swift.print("\nModality ablation of \(ablation.variant), the variant selected for most seeds:")
+            print(ablation.outcome)
+        }
     }
 }

@@ -47,7 +47,10 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
 @Suite(.serialized) struct EndToEndTests {
     @Test func aRunWritesEveryResultFileAndLearns() throws {
         let out = scratchDirectory()
-        let runner = ExperimentRunner(config: try tinyConfig(out, ["training.epochs=10"]), reporter: { _ in })
+        // Enough steps to learn from 280 training samples (batch 64 × 10 epochs is 50 steps and
+        // barely moves the loss): 15 epochs of 18 steps.
+        let runner = ExperimentRunner(config: try tinyConfig(out, ["training.epochs=15", "training.batch_size=16", "training.optimizer.lr=0.003"]),
+                                      reporter: { _ in })
         runner.interactive = false
         let result = try runner.run(seed: 1, fold: nil, resume: false)
         let dir = result.directory
@@ -58,7 +61,7 @@ func read(_ path: String) -> String { (try? String(contentsOfFile: path, encodin
         let predictions = read(dir + "/predictions.csv").split(separator: "\n")
         #expect(predictions.count == 401)
         #expect(predictions.first == "sample_id,split,label,anomaly_type,score,predicted")
-        #expect(read(dir + "/history.csv").split(separator: "\n").count == 11)
+        #expect(read(dir + "/history.csv").split(separator: "\n").count == 16)
         let auc = try #require(result.test.rocAUC)
         #expect(auc > 0.6, "test ROC-AUC \(auc) on the tiny shop")
         // The resolved config was saved and is itself a valid config.

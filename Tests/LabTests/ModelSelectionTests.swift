@@ -27,13 +27,27 @@ import Support
         #expect(table.header == ["seed", "fold", "selected", "valid_average_precision_a", "valid_average_precision_b"])
     }
 
+    @Test func theVariantChosenMostOftenWinsAndTiesGoToTheBetterMeanValidation() {
+        func choice(_ seed: Int, _ variant: String, _ a: Double, _ b: Double, _ c: Double) -> ModelSelection.Choice {
+            ModelSelection.Choice(seed: seed, fold: nil, variant: variant, candidates: [("a", a), ("b", b), ("c", c)])
+        }
+        let selection = ModelSelection(metric: "average_precision")
+        let order = ["a", "b", "c"]
+        #expect(selection.mostOftenSelected([choice(0, "b", 0.1, 0.5, 0.2), choice(1, "c", 0.1, 0.2, 0.6), choice(2, "b", 0.1, 0.5, 0.2)], order: order) == "b")
+        // One each for b and c: c's mean validation (0.5) beats b's (0.4).
+        #expect(selection.mostOftenSelected([choice(0, "b", 0.1, 0.6, 0.4), choice(1, "c", 0.1, 0.2, 0.6)], order: order) == "c")
+        // Equal counts and equal means: the variant listed first.
+        #expect(selection.mostOftenSelected([choice(0, "b", 0.1, 0.6, 0.4), choice(1, "c", 0.1, 0.4, 0.6)], order: order) == "b")
+        #expect(selection.mostOftenSelected([], order: order) == nil)
+    }
+
     @Test func aStudyWithSelectGainsASelectedRow() throws {
         let out = scratchDirectory()
         let path = (out as NSString).appendingPathComponent("study.json")
         try """
         {"extends": "experiment.json", "name": "selecting", "seeds": [0, 1],
          "variants": {"neural": ["training.epochs=2"], "gbdt": ["model.type=gbdt"], "knn": ["model.type=knn"]},
-         "select": {"metric": "roc_auc"}}
+         "select": {"metric": "roc_auc", "ablate": {"mode": ["leave-one-out"], "seeds": [0]}}}
         """.write(toFile: path, atomically: true, encoding: .utf8)
         _ = try tinyConfig(out)   // writes experiment.json beside it
         let loaded = try ConfigLoader.loadAll(path: path, schema: ExperimentSchema.root)
@@ -52,5 +66,18 @@ import Support
         }
         let summary = read(directory + "/summary.csv")
         #expect(summary.contains("\nselected,0,") && summary.contains("\nselected,1,"))
+
+        // select.ablate: the variant chosen most often, ablated over seed 0 in its own folder;
+        // its full model is that variant's own seed-0 run, metric for metric.
+        let chosen = try #require(outcome.mostOftenSelected)
+        let ablation = try #require(outcome.selectedAblation)
+        #expect(ablation.variant == chosen)
+        #expect(ablation.outcome.tablePath == directory + "/ablation-of-selected/ablation.csv")
+        #expect(ablation.outcome.table.rows.map { $0[0] }.first == "full")
+        #expect(ablation.outcome.table.rows.count == 5, "full and four leave-one-out sets: \(ablation.outcome.table.rows.map { $0[0] })")
+        #expect(ablation.outcome.results.allSatisfy { $0.seed == 0 })
+        let full = try RunRecord.read(directory: ablation.outcome.results[0].directory)
+        let original = try #require(records.first { $0.variant == chosen && $0.seed == 0 })
+        #expect(full.test["roc_auc"] == original.test["roc_auc"] && full.test["average_precision"] == original.test["average_precision"])
     }
 }

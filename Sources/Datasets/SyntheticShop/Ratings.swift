@@ -5,14 +5,19 @@ import Tensor
 /// keeps its seller-driven `review_score`), so an item's typical rating can only be learnt from
 /// other users' reviews — which is what makes a rating odd or ordinary.
 enum ItemQuality {
-    /// Most items are good (mean 4.3); one in seventeen falls below 3.2, a third lie above 4.6.
+    /// Most items are good (mean 4.3, a sixth above 4.8); one in twelve is a lemon (a defect, a
+    /// poor copy) that honest buyers rate 1 or 2.
     static func draw(_ g: inout RandomGenerator) -> Double {
-        min(5.2, max(1.2, g.normal(mean: 4.3, std: 0.7)))
+        let lemon = g.bernoulli(0.08)
+        return min(5.2, max(1.2, lemon ? g.normal(mean: 1.8, std: 0.4) : g.normal(mean: 4.3, std: 0.7)))
     }
 
-    /// Items a shill pushes to 5 (poor ones, where a 5 stands out) or nukes to 1 (good ones).
-    static let pushedBelow = 3.2
-    static let nukedAbove = 4.6
+    /// Items a shill pushes to 5 (lemons, where a 5 stands out) or nukes to 1 (very good ones).
+    static let pushedBelow = 2.6
+    static let nukedAbove = 4.8
+    /// Shills' targets are handed out most popular first (weights popularity³): a rating attack
+    /// is worth its trouble on listings people see.
+    static let targetPopularityPower = 3.0
 
     /// Stars for a satisfaction score. The steps are J-shaped like real shops' ratings: the
     /// satisfied give 5 (half of all ratings), the disappointed go straight to 1 or 2, few give
@@ -53,7 +58,7 @@ struct Rater: Sendable {
     init(seed: UInt64, user: Int) {
         g = RandomGenerator.stream(seed: seed, .ratings, user)
         bias = g.normal(mean: 0, std: 0.5)
-        style = AttackStyle(nuke: g.bernoulli(0.3), randomFillerRatings: g.bernoulli(0.5), randomFillerItems: g.bernoulli(0.5),
+        style = AttackStyle(nuke: g.bernoulli(0.1), randomFillerRatings: g.bernoulli(0.5), randomFillerItems: g.bernoulli(0.5),
                             fillers: [0, 1, 2, 3, 4][g.weighted([0.4, 0.25, 0.15, 0.1, 0.1])])
     }
 
@@ -72,8 +77,8 @@ struct Rater: Sendable {
             return style.randomFillerRatings ? UInt8(min(5, max(1, g.normal(mean: 4, std: 1.2).rounded())))
                 : ItemQuality.stars(g.normal(mean: quality, std: 0.3))
         }
-        // One purchase in sixteen disappoints (a defect, a late delivery) whatever the item.
-        let letdown = g.bernoulli(0.06) ? 2.5 : 0
+        // One purchase in thirty-three disappoints (a defect, a late delivery) whatever the item.
+        let letdown = g.bernoulli(0.03) ? 2.5 : 0
         return ItemQuality.stars(quality + bias + g.normal(mean: 0, std: 0.6) - letdown)
     }
 }

@@ -171,8 +171,8 @@ struct ShopWorld: Sendable {
         counterfeitItems = sampler { $0.role == .counterfeit }
         manipulatedItems = sampler { $0.role == .priceManipulated }
         // The fallbacks keep tiny shops working: any normal listing.
-        let pushable = sampler { $0.role == .normal && $0.quality < ItemQuality.pushedBelow }
-        let nukable = sampler { $0.role == .normal && $0.quality > ItemQuality.nukedAbove }
+        let pushable = sampler { $0.role == .normal && $0.quality < ItemQuality.pushedBelow && $0.popularity > 2.5 }
+        let nukable = sampler { $0.role == .normal && $0.quality > ItemQuality.nukedAbove && $0.popularity > 1.5 }
         pushableItems = pushable.isEmpty ? sampler { $0.role == .normal } : pushable
         nukableItems = nukable.isEmpty ? sampler { $0.role == .normal } : nukable
         // The fallback keeps tiny shops working: cheap normal items of any seller.
@@ -206,10 +206,10 @@ struct ShopWorld: Sendable {
 
     /// Listings of `pool` in a popularity-weighted random order (each item's key from its own
     /// stream), for handing them out to victims without repeats.
-    func victimOrder(_ pool: WeightedSampler, seed: UInt64) -> [Int32] {
+    func victimOrder(_ pool: WeightedSampler, seed: UInt64, popularityPower: Double = 1) -> [Int32] {
         let keyed = pool.values.map { j -> (Double, Int32) in
             var g = RandomGenerator.stream(seed: seed, .victims, Int(j))
-            return (log(max(g.nextDouble(), 1e-300)) / items[Int(j)].popularity, j)
+            return (log(max(g.nextDouble(), 1e-300)) / pow(items[Int(j)].popularity, popularityPower), j)
         }
         return keyed.sorted { ($0.0, $0.1) > ($1.0, $1.1) }.map(\.1)
     }

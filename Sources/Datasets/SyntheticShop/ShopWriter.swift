@@ -16,9 +16,10 @@ public struct ShopSummary: Sendable, Codable, Equatable {
         public var sharedImageVariants: Int?
         public var historyScale: Double
     }
-    public var generator = "fusionlab synthetic shop"
-    /// 2: events.csv has `rating` (reviews' stars) and the shop the `rating_manipulation` type.
-    public var formatVersion = 2
+    public static let generatorName = "fusionlab synthetic shop"
+    public var generator = ShopSummary.generatorName
+    /// `SyntheticShop.formatVersion` of the generator that wrote the folder.
+    public var formatVersion = SyntheticShop.formatVersion
     public var options: Options
     public var samples = 0
     public var events = 0

@@ -38,7 +38,7 @@ public struct SyntheticShop: Sendable {
         // Shills take pushable or nukable listings the same way, by their attack style.
         let styles = roles.indices.map { roles[$0] == .ratingManipulation ? Rater(seed: seed, user: $0).style : nil }
         for nuke in [false, true] {
-            let order = world.victimOrder(nuke ? world.nukableItems : world.pushableItems, seed: seed)
+            let order = world.victimOrder(nuke ? world.nukableItems : world.pushableItems, seed: seed, popularityPower: ItemQuality.targetPopularityPower)
             var next = 0
             for user in roles.indices where styles[user]?.nuke == nuke {
                 items[user] = order[next % order.count]

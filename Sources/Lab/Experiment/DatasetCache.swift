@@ -19,9 +19,7 @@ public final class DatasetCache {
         let key = path + "\n" + String(describing: options)
         if let d = prepared[key] { return d }
         if raw[path] == nil {
-            if !FileManager.default.fileExists(atPath: path), let generate {
-                try DatasetGeneration.generate(preset: generate.preset, seed: generate.seed, into: path, log: reporter)
-            }
+            if let generate { try DatasetGeneration.generateIfNeeded(preset: generate.preset, seed: generate.seed, into: path, log: reporter) }
             raw[path] = try RawDataset.load(folder: path)
         }
         let d = try PreparedDataset.prepare(raw[path]!, options: options)
@@ -36,13 +34,22 @@ public final class DatasetCache {
     }
 }
 
-/// Generates the synthetic shop when a config's dataset folder is absent.
+/// Generates the synthetic shop when a config's dataset folder is absent, or holds a shop this
+/// generator would not write for the config (an older format after an upgrade, another preset or
+/// seed) — a stale shop would otherwise give results the code no longer produces.
 public enum DatasetGeneration {
-    public static func generate(preset: String, seed: Int, into path: String, log: (String) -> Void) throws {
+    public static func generateIfNeeded(preset: String, seed: Int, into path: String, log: (String) -> Void) throws {
         guard let p = ShopPreset(rawValue: preset) else { throw ConfigError(path: "data.generate.preset", message: "unknown preset \(preset)") }
-        log("data: \(path) not found; generating the synthetic shop (preset \(preset), seed \(seed))")
+        var overwrite = false
+        if FileManager.default.fileExists(atPath: path) {
+            guard let stale = SyntheticShop.staleness(of: path, preset: p, seed: UInt64(seed)) else { return }
+            log("data: \(path) \(stale); generating it again")
+            overwrite = true
+        } else {
+            log("data: \(path) not found; generating the synthetic shop (preset \(preset), seed \(seed))")
+        }
         let began = Date()
-        let summary = try SyntheticShop(config: ShopConfig(preset: p, seed: UInt64(seed))).write(to: path)
+        let summary = try SyntheticShop(config: ShopConfig(preset: p, seed: UInt64(seed))).write(to: path, overwrite: overwrite)
         log(String(format: "data: wrote %d samples in %.1fs", summary.samples, Date().timeIntervalSince(began)))
     }
 }

@@ -20,6 +20,12 @@ public enum ExperimentSchema {
                 ConfigField("metric", .choice(MetricRegistry.scalars.map(\.name)), default: "average_precision",
                             "The validation metric the variants are compared on."),
                 ConfigField("split", .choice(["valid"]), default: "valid", "Where the choice is made: validation only; the test split never chooses."),
+                ConfigField("ablate", .optional(.object([
+                    ConfigField("mode", .list(.choice(AblationMode.allCases.map(\.rawValue))), default: ["leave-one-out"],
+                                "Modality sets to train besides the selected variant's full model."),
+                    ConfigField("masked", .bool, default: false, "Also score the full model with each modality masked."),
+                    ConfigField("seeds", .optional(.oneOrList(.integer(min: 0))), "Seeds of the ablation (default: the study's)."),
+                ])), "After selection, a modality ablation of the variant chosen for most seeds (ties: the better mean validation metric), in <study>/ablation-of-selected/ — so the ablation shows what the model to use rests on."),
             ])), "Model selection over `variants`: per seed (and fold), the variant best on validation joins the table as `selected`, reported on test; selection.csv lists each choice."),
             ConfigField("ablation", ablation, "Modality ablation, run by `fusionlab ablate` or when `ablation.mode` is set."),
             ConfigField("output", .object([

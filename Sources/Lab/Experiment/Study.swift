@@ -57,6 +57,17 @@ public struct Study {
         public var tablePath: String
         public var table: CSVTable
         public var maskedTablePath: String?
+        /// With `select`: the variant chosen for most seeds (what `select.ablate` ablates).
+        public var mostOftenSelected: String?
+        /// With `select.ablate`: the modality ablation of `mostOftenSelected`.
+        public var selectedAblation: SelectedAblation?
+    }
+
+    /// A study nested in another (a class, so that `Outcome` can hold one).
+    public final class SelectedAblation {
+        public let variant: String
+        public let outcome: Outcome
+        init(variant: String, outcome: Outcome) { self.variant = variant; self.outcome = outcome }
     }
 
     /// Runs each named variant of the config (`variants`), each over all seeds and folds.
@@ -88,7 +99,25 @@ public struct Study {
                 }
             }
         }
-        return try Study(runner: base!, modes: [], masked: false, resume: resume).writeTables(results, order: variants.map(\.0))
+        var outcome = try Study(runner: base!, modes: [], masked: false, resume: resume).writeTables(results, order: variants.map(\.0))
+        if let ablation = base!.options.selection?.ablation, let chosen = outcome.mostOftenSelected,
+           let variant = resolvedVariants.first(where: { $0.name == chosen }) {
+            // The chosen variant's own config, as a study of its own inside this one's folder;
+            // the caches make its full model (and the heads of every seed already fitted) a reuse.
+            var config = variant.config.resolved.removing("select")
+                .setting(["output", "directory"], to: .string(base!.experimentDirectory))
+                .setting(["name"], to: .string("ablation-of-selected"))
+                .setting(["description"], to: .string("Modality ablation of \(chosen), the variant \(base!.options.name) selected for most seeds."))
+            if let seeds = ablation.seeds { config = config.setting(["seeds"], to: .array(seeds.map { .number(Double($0)) })) }
+            let runner = ExperimentRunner(config: config, reporter: reporter)
+            runner.consistencyCache = cache
+            runner.trainedModelCache = trained
+            runner.datasetCache = datasets
+            reporter("ablating the modalities of \(chosen), selected for most seeds (select.ablate)")
+            outcome.selectedAblation = SelectedAblation(
+                variant: chosen, outcome: try Study(runner: runner, modes: ablation.modes, masked: ablation.masked, resume: resume).run())
+        }
+        return outcome
     }
 
     /// Variant `name` of a loaded config: its overrides laid over the merged config before
@@ -129,8 +158,10 @@ public struct Study {
         let directory = runner.experimentDirectory
         var records = try results.map { try RunRecord.read(directory: $0.directory) }
         var order = order
+        var mostOftenSelected: String?
         if let selection = runner.options.selection, order.count > 1 {
             let (choices, selected) = selection.select(records, order: order)
+            mostOftenSelected = selection.mostOftenSelected(choices, order: order)
             try selection.table(choices, order: order).write(to: (directory as NSString).appendingPathComponent("selection.csv"))
             records += selected
             order.append("selected")
@@ -162,6 +193,7 @@ public struct Study {
             maskedPath = (directory as NSString).appendingPathComponent("ablation-masked.csv")
             try ResultTables.aggregate(records, order: variants).write(to: maskedPath!)
         }
-        return Outcome(results: results, summaryPath: summaryPath, tablePath: tablePath, table: table, maskedTablePath: maskedPath)
+        return Outcome(results: results, summaryPath: summaryPath, tablePath: tablePath, table: table, maskedTablePath: maskedPath,
+                       mostOftenSelected: mostOftenSelected)
     }
 }

@@ -47,7 +47,14 @@ public struct ExperimentOptions: Sendable {
         training = ConfigDecoding.decode(TrainingOptions.self, from: config["training"]!)
         evaluation = ConfigDecoding.decode(EvaluationOptions.self, from: config["evaluation"]!)
         output = ConfigDecoding.decode(OutputOptions.self, from: config["output"]!)
-        selection = config["select"].flatMap { $0 == .null ? nil : ModelSelection(metric: $0.string("metric")) }
+        selection = config["select"].flatMap { select -> ModelSelection? in
+            guard select != .null else { return nil }
+            let ablation = select["ablate"].flatMap { a -> ModelSelection.Ablation? in
+                a == .null ? nil : ModelSelection.Ablation(modes: a.strings("mode").compactMap(AblationMode.init(rawValue:)),
+                                                           masked: a.bool("masked"), seeds: a["seeds"]?.arrayValue?.compactMap(\.intValue))
+            }
+            return ModelSelection(metric: select.string("metric"), ablation: ablation)
+        }
         let model = config["model"]!
         fit = ConfigDecoding.decode(ConsistencyFitOptions.self, from: model["consistency"]!)
         evidence = ConfigDecoding.decode(EvidenceOptions.self, from: model["consistency"]!)

@@ -6,8 +6,33 @@ import Support
 /// to the variant listed first; a variant whose validation metric is undefined cannot be chosen.
 public struct ModelSelection: Sendable {
     public var metric: String
+    /// A modality ablation of the variant selected most often (`select.ablate`); nil: none.
+    public var ablation: Ablation?
 
-    public init(metric: String) { self.metric = metric }
+    public struct Ablation: Sendable, Equatable {
+        public var modes: [AblationMode]
+        public var masked: Bool
+        /// nil: the study's seeds.
+        public var seeds: [Int]?
+    }
+
+    public init(metric: String, ablation: Ablation? = nil) { self.metric = metric; self.ablation = ablation }
+
+    /// The variant chosen for most seeds and folds; a tie goes to the better mean validation
+    /// metric over the choices, then to the variant listed first. Nil without choices.
+    public func mostOftenSelected(_ choices: [Choice], order: [String]) -> String? {
+        let better = MetricRegistry.named(metric)?.higherIsBetter ?? true
+        func meanValid(_ v: String) -> Double {
+            let values = choices.compactMap { c in c.candidates.first { $0.variant == v }?.valid }
+            return values.isEmpty ? (better ? -.infinity : .infinity) : values.reduce(0, +) / Double(values.count)
+        }
+        let counts = Dictionary(grouping: choices, by: \.variant).mapValues(\.count)
+        return order.filter { counts[$0] != nil }.min { a, b in
+            if counts[a]! != counts[b]! { return counts[a]! > counts[b]! }
+            let (ma, mb) = (meanValid(a), meanValid(b))
+            return ma != mb && (better ? ma > mb : ma < mb)
+        }
+    }
 
     public struct Choice: Sendable {
         public var seed: Int

@@ -4,8 +4,10 @@ import Tensor
 /// Rating manipulation (needs the sequence against the population): a shill account with an
 /// ordinary profile and history (any archetype, its usual devices and hours) that bought its
 /// target listing 4–25 days before and whose last session, an ordinary one, ends by reviewing
-/// it at an extreme — 5 on a poor item (quality below 3.2), or, for 30 %, 1 on a good one (above
-/// 4.6); each listing the target of one sample while there are enough, popular ones first. Its
+/// it at an extreme — 5 on a lemon (quality below 2.6), or, for 10 %, 1 on a very good item
+/// (above 4.8); only listings popular enough to be worth pushing (popularity above 2.5 for a
+/// lemon, 1.5 for a nuked item), each the target of one sample while there are enough, the most
+/// popular first — so other users' ratings of the target exist to tell the shill apart. Its
 /// 0–4 other reviews are filler: for half the accounts near each item's usual rating (average
 /// attack), for the rest at random around the shop-wide mean (random attack); half also bought
 /// one or two random listings to rate, the rest rate their ordinary, popularity-drawn purchases.
