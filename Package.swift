@@ -63,7 +63,8 @@ let package = Package(
         // Tests
         .target(name: "TestSupport", dependencies: ["Tensor", "NN"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"]),
+        // Fixtures are read from the source tree (#filePath), not bundled.
+        .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "NN", "Tensor", "Support", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Models", "Datasets", "Support", "TestSupport"]),
