@@ -2,8 +2,9 @@
 # Both first install the system libraries when pkg-config cannot find them.
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# pkg-config name:Debian package. libxgboost-dev (1.7.4 on Debian 12) ships xgboost.pc.
-PKGS := openblas:libopenblas-dev libpng16:libpng-dev libjpeg:libjpeg-dev xgboost:libxgboost-dev
+# pkg-config name:Debian package. libxgboost-dev (1.7.4 on Debian 12) ships xgboost.pc; libopenmpi-dev
+# ships ompi.pc and brings mpirun (data-parallel training).
+PKGS := openblas:libopenblas-dev libpng16:libpng-dev libjpeg:libjpeg-dev xgboost:libxgboost-dev ompi:libopenmpi-dev
 
 .PHONY: deps run test build bench clean
 
@@ -27,6 +28,7 @@ test: deps
 	swift test --no-parallel
 	swift build -c release --product fusionlab
 	Tests/Integration/kill-and-resume.sh
+	Tests/Integration/mpi-training.sh
 
 bench: build
 	.build/release/fusionlab bench engine

@@ -30,6 +30,10 @@ let package = Package(
             name: "CLibJPEG", path: "Sources/CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(
             name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
+        .systemLibrary(
+            name: "COpenMPI", path: "Sources/COpenMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        // MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM are macros Swift cannot import: plain functions over them.
+        .target(name: "CDistributed", dependencies: ["COpenMPI"]),
         // JPEG/PNG decoding with setjmp error handling, so a bad file is an error, not an abort.
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
 
@@ -47,7 +51,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["COpenBLAS", "CXGBoost", "Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
 
         // Lab: configs, trainer, metrics, ablation, tables, shop generation
-        .target(name: "Lab", dependencies: ["Tensor", "NN", "Datasets", "Models", "Support"], swiftSettings: optimise),
+        .target(name: "Lab", dependencies: ["CDistributed", "Tensor", "NN", "Datasets", "Models", "Support"], swiftSettings: optimise),
 
         // Bench: the performance measurements behind `fusionlab bench` (raw cblas_sgemm included)
         .target(

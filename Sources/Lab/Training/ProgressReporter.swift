@@ -8,7 +8,9 @@ public final class ProgressReporter {
     public let logEvery: Int
     private let logFile: FileHandle?
     private var lastDraw = 0.0
-    public var quiet = false
+    /// Nothing on the console (the log file still gets every line). A data-parallel rank other
+    /// than 0 is quiet: one rank speaks for the job.
+    public var quiet = !ProcessGroup.active.isLeader
 
     /// With `append`, an existing log is continued (a resumed run keeps its earlier epochs).
     public init(logPath: String?, logEvery: Int, interactive: Bool? = nil, append: Bool = false) {

@@ -103,6 +103,7 @@ public final class Trainer {
         let positiveWeight = Self.positiveWeight(labels: dataset.labels, samples: train)
         let metric = options.earlyStopping.metric, patience = options.earlyStopping.patience
         let scorer = Scorer(model: model, builder: builder, batchSize: max(batchSize, 256), extra: extra)
+        let group = ProcessGroup.active
 
         var state = ResumeState(bestValues: Storage(count: parameters.count))
         state.bestValues.pointer.update(from: parameters.values.pointer, count: parameters.count)
@@ -125,28 +126,26 @@ public final class Trainer {
             let order = epochOrder(train, epoch: epoch, balanced: options.imbalance == .balancedSampling)
             var lossSum = 0.0
             for (k, start) in stride(from: 0, to: order.count, by: batchSize).enumerated() {
-                let batch = try builder.batch(Array(order[start..<min(start + batchSize, order.count)]), extra: extra)
-                let out = model(batch)
-                var loss: Tensor
-                switch options.imbalance {
-                case .posWeight: loss = binaryCrossEntropyWithLogits(out.logit, batch.labels, positiveWeight: positiveWeight)
-                case .focal: loss = focalLoss(out.logit, batch.labels, alpha: Float(options.focal.alpha), gamma: Float(options.focal.gamma))
-                case .balancedSampling, .none: loss = binaryCrossEntropyWithLogits(out.logit, batch.labels)
+                let global = order[start..<min(start + batchSize, order.count)]
+                // Data parallel: this rank's share of the global batch; its mean loss weighted by
+                // the share's size, so the summed gradients are the global batch's mean.
+                let local = group.share(of: global)
+                optimizer.zeroGrad()
+                var value = 0.0
+                if !local.isEmpty {
+                    var loss = try batchLoss(Array(local), positiveWeight: positiveWeight)
+                    if group.size > 1 { loss = loss * (Float(local.count) / Float(global.count)) }
+                    value = Double(loss.item)
+                    loss.backward()
                 }
-                if let typeLogits = out.anomalyTypeLogits {
-                    let weight = Float(lossWeights.anomalyTypeHead)
-                    loss = loss + softmaxCrossEntropy(typeLogits, labels: batch.anomalyClasses, ignoreIndex: -1) * weight
+                if group.size > 1 {
+                    try group.sum(parameters.gradients, count: parameters.count)
+                    value = try group.sum(value)
                 }
-                if let consistencyLoss = out.consistencyLoss, lossWeights.consistencyHeads > 0 {
-                    loss = loss + consistencyLoss * Float(lossWeights.consistencyHeads)
-                }
-                let value = Double(loss.item)
                 guard value.isFinite else {
                     throw TrainingError.nonFiniteLoss(epoch: epoch + 1, step: k + 1,
                                                       lastCheckpoint: statePath.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil })
                 }
-                optimizer.zeroGrad()
-                loss.backward()
                 if let clip = options.maxGradientNorm { _ = clipGradientNorm(parameters, maxNorm: Float(clip)) }
                 optimizer.learningRate = schedule.learningRate(atStep: step)
                 optimizer.step()
@@ -201,6 +200,27 @@ public final class Trainer {
     /// Stops (as if killed) once this many epochs are complete and saved: for resume tests.
     public var interruptAfterEpoch: Int?
 
+
+    /// The training loss of one batch: the classifier's (weighted as `training.imbalance` says),
+    /// plus the anomaly-type head's and the joint consistency heads' where configured.
+    func batchLoss(_ samples: [Int], positiveWeight: Float) throws -> Tensor {
+        let batch = try builder.batch(samples, extra: extra)
+        let out = model(batch)
+        var loss: Tensor
+        switch options.imbalance {
+        case .posWeight: loss = binaryCrossEntropyWithLogits(out.logit, batch.labels, positiveWeight: positiveWeight)
+        case .focal: loss = focalLoss(out.logit, batch.labels, alpha: Float(options.focal.alpha), gamma: Float(options.focal.gamma))
+        case .balancedSampling, .none: loss = binaryCrossEntropyWithLogits(out.logit, batch.labels)
+        }
+        if let typeLogits = out.anomalyTypeLogits {
+            let weight = Float(lossWeights.anomalyTypeHead)
+            loss = loss + softmaxCrossEntropy(typeLogits, labels: batch.anomalyClasses, ignoreIndex: -1) * weight
+        }
+        if let consistencyLoss = out.consistencyLoss, lossWeights.consistencyHeads > 0 {
+            loss = loss + consistencyLoss * Float(lossWeights.consistencyHeads)
+        }
+        return loss
+    }
 
     func makeOptimizer(_ parameters: ParameterBuffer) throws -> any Optimizer {
         switch options.optimizer {
