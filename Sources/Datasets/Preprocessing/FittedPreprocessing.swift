@@ -6,6 +6,8 @@ import Foundation
 /// a run folder's `preprocessing.json`; every number keeps its bits through JSON (shortest
 /// round-trip decimals).
 public struct FittedPreprocessing: Sendable, Codable, Equatable {
+    /// `session_id` or `user_id`: what the training data keyed its sequences by.
+    public var sequenceKey: String
     public var sequence: FittedSequence
     public var profile: FittedTable?
     public var attributes: FittedTable?

@@ -5,7 +5,7 @@ import Foundation
 /// indexed by sequence key and time. Training prepares every sample from one context; scoring
 /// builds one per dataset and prepares its samples chunk by chunk (`PreparedDataset.apply`).
 public struct PreparationContext: Sendable {
-    public let raw: RawDataset
+    public private(set) var raw: RawDataset
     public let options: DataOptions
     /// The event counts of the report (`events`, unknown users and items, dropped).
     var report: PreparationReport
@@ -60,6 +60,20 @@ public struct PreparationContext: Sendable {
         index = EventIndex(keys: keys, keyCount: eventKey.tokens.count, timestamps: timestamps)
         population = fitted?.sequence.population.map { PopulationStatistics(fitted: $0, events: events, sequenceKey: raw.sequenceKey) }
     }
+
+    /// The same events, users and items with other samples (a request's, say): the labels
+    /// table replaced, nothing recomputed.
+    public func with(samples: AtomicTable) -> PreparationContext {
+        var copy = self
+        copy.raw.labels = samples
+        return copy
+    }
+
+    /// Events left out because their user or item has no row (`missing_entities: drop`).
+    public var droppedEvents: Int { report.droppedEvents }
+
+    /// The samples' table (labels.csv, or the file of samples to score).
+    public var samples: AtomicTable { raw.labels }
 
     /// Per sample (rows of the labels table): its key, cutoff, window, whole visible history,
     /// user and target item.

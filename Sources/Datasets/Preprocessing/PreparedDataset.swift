@@ -30,6 +30,8 @@ public struct PreparedDataset: Sendable {
     /// What preparation learned from the training samples (or was given, by `apply`): what a
     /// run folder saves so that new samples are encoded the same way.
     public var fitted: FittedPreprocessing?
+    /// Whether the samples came with labels (a file of samples to score may have none: 0 then).
+    public var labelled = true
 
     public var sampleCount: Int { labels.count }
 
@@ -166,7 +168,8 @@ extension PreparedDataset {
                 ? SampleEvents(index: context.index, windows: histories, histories: anchors.visible, historyLengths: anchors.historyLengths,
                                userRows: userRows, itemRows: itemRows) : nil,
             labelsFile: labels.file, splitStrategy: strategy, report: report)
-        prepared.fitted = fitted ?? FittedPreprocessing(sequence: fittedSequence, profile: profile?.fit, attributes: attributes?.fit, anomalyClassNames: classNames)
+        prepared.labelled = labels.hasColumn("label")
+        prepared.fitted = fitted ?? FittedPreprocessing(sequenceKey: raw.sequenceKey, sequence: fittedSequence, profile: profile?.fit, attributes: attributes?.fit, anomalyClassNames: classNames)
         return prepared
     }
 
