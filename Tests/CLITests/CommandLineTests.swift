@@ -140,4 +140,13 @@ import Testing
         #expect(classical.out.contains("model: gbdt on the per-sample features of sequence + profile + attributes + image")
                 && !classical.out.contains("encoders.sequence: "), "\(classical.out)")
     }
+
+    @Test func scoreNamesAFolderThatIsNotARunAndRefusesABadSplit() throws {
+        let dir = try scratch()
+        let missing = try fusionlab(["score", dir + "/no-run", dir, "--out", dir + "/scores.csv"])
+        #expect(missing.status != 0 && missing.err.contains("\(dir)/no-run is not a published run folder"), "\(missing.err)")
+        let split = try fusionlab(["score", dir, dir, "--out", dir + "/scores.csv", "--split", "holdout"])
+        #expect(split.status == 64 && split.err.contains("--split must be train, valid or test"), "\(split.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/scores.csv"))
+    }
 }

@@ -18,8 +18,9 @@ public struct RawDataset: Sendable {
     public var eventTypeAdded = false
 
     /// Reads `events`, `labels`, and optional `users`, `items` (`.csv`, or RecBole's `.inter`,
-    /// `.user`, `.item`).
-    public static func load(folder: String) throws(DatasetError) -> RawDataset {
+    /// `.user`, `.item`). With `samples` (a labels.csv-shaped file anywhere, scoring), the
+    /// samples come from that file instead, and their `label` column is optional.
+    public static func load(folder: String, samples: String? = nil) throws(DatasetError) -> RawDataset {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .missingFile(path: folder, hint: "A dataset is a folder with events.csv and labels.csv (see docs/DATASETS.md); `fusionlab generate` writes one.")
@@ -33,7 +34,15 @@ public struct RawDataset: Sendable {
             events.columns.append(Column(spec: ColumnSpec(name: "event_type", type: .token), values: .tokens([Int32](repeating: id, count: events.rowCount)),
                                          tokens: tokens, firstMissing: nil, firstInfinite: nil))
         }
-        let labels = try readTable(folder, "labels", recBoleSuffix: nil, required: true)!
+        let labels: AtomicTable
+        if let samples {
+            guard FileManager.default.fileExists(atPath: samples) else {
+                throw .missingFile(path: samples, hint: "The samples to score: a labels.csv-shaped file (sample_id and the sequence key; label optional).")
+            }
+            labels = try AtomicTable.read(path: samples)
+        } else {
+            labels = try readTable(folder, "labels", recBoleSuffix: nil, required: true)!
+        }
         let users = try readTable(folder, "users", recBoleSuffix: "user", required: false)
         let items = try readTable(folder, "items", recBoleSuffix: "item", required: false)
 
@@ -41,7 +50,7 @@ public struct RawDataset: Sendable {
             _ = try events.require(name, type: type)
         }
         _ = try labels.require("sample_id", type: .token)
-        _ = try labels.require("label", type: .float)
+        if samples == nil || labels.hasColumn("label") { _ = try labels.require("label", type: .float) }
         let key = labels.hasColumn("session_id") && events.hasColumn("session_id") ? "session_id" : "user_id"
         _ = try labels.require(key, type: .token)
         if let users { _ = try users.require("user_id", type: .token) }
@@ -52,13 +61,13 @@ public struct RawDataset: Sendable {
         try ValueRules.checkHasRows(events, what: "event")
         try ValueRules.check(events, required: ["user_id", "timestamp", "event_type", key])
         try ValueRules.checkHasRows(labels, what: "sample")
-        try ValueRules.check(labels, required: ["sample_id", "label", key])
+        try ValueRules.check(labels, required: Set(["sample_id", key] + (labels.hasColumn("label") ? ["label"] : [])))
         if let users { try ValueRules.checkHasRows(users, what: "user (or leave the file out)"); try ValueRules.check(users, required: ["user_id"]) }
         if let items { try ValueRules.checkHasRows(items, what: "item (or leave the file out)"); try ValueRules.check(items, required: ["item_id"]) }
         if let users { try checkUnique(users, "user_id") }
         if let items { try checkUnique(items, "item_id") }
         try checkUnique(labels, "sample_id")
-        try checkLabels(labels)
+        if labels.hasColumn("label") { try checkLabels(labels) }
         if let items { try checkImagePaths(items, folder: folder) }
         return RawDataset(folder: folder, events: events, labels: labels, users: users, items: items, sequenceKey: key, eventTypeAdded: eventTypeAdded)
     }

@@ -79,25 +79,28 @@ public struct ItemColumnJoin {
     /// The statistics are those of the training samples' history events — each view of an item
     /// counts, as for events.csv float columns — so they describe the input the model is trained
     /// on and nothing held out moves them. An event without an item (or value) gets the training
-    /// mean, 0; its `item_id` field is `<missing>`, which tells the model so.
+    /// mean, 0; its `item_id` field is `<missing>`, which tells the model so. With `fitted` (a
+    /// run's), that standardiser is used instead. Returns the standardiser used.
+    @discardableResult
     func writeStandardized(_ column: Column, feature f: Int, width: Int, length: Int, order: [Int32],
-                           histories: [Range<Int>], training: [Bool], into floats: inout [Float]) {
+                           histories: [Range<Int>], training: [Bool], into floats: inout [Float], fitted: Standardizer? = nil) -> Standardizer {
         let values = column.floatValues!
         let valueOfItem = rowOfItem.map { $0 >= 0 ? values[Int($0)] : .nan }
-        valueOfItem.withUnsafeBufferPointer { valueOfItem in
+        return valueOfItem.withUnsafeBufferPointer { valueOfItem in
             itemIDs.withUnsafeBufferPointer { items in
                 order.withUnsafeBufferPointer { order in
                     @inline(__always) func value(_ p: Int) -> Double {
                         let item = items[Int(order[p])]
                         return item >= 0 ? valueOfItem[Int(item)] : .nan
                     }
-                    let standardize = Standardizer(values: histories.indices.lazy.filter { training[$0] }.flatMap { histories[$0] }.map(value))
+                    let standardize = fitted ?? Standardizer(values: histories.indices.lazy.filter { training[$0] }.flatMap { histories[$0] }.map(value))
                     floats.withUnsafeMutableBufferPointer { out in
                         for (i, h) in histories.enumerated() {
                             var k = (i * length) * width + f
                             for p in h { out[k] = standardize(value(p)); k += width }
                         }
                     }
+                    return standardize
                 }
             }
         }

@@ -16,14 +16,16 @@ struct PopulationFeatures {
         [prefix + "item_log_count", prefix + "item_popularity_rank"] + eventFloatColumns.map { prefix + $0 + "_vs_item" }
     }
 
-    /// Writes the features into `floats` (`[samples × length × width]`) from feature `first` on.
-    static func write(events: AtomicTable, floatColumns: [String], order: [Int32], histories: [Range<Int>], training: [Bool],
-                      length: Int, width: Int, first: Int, into floats: inout [Float]) {
-        let statistics = PopulationStatistics(events: events, floatColumns: floatColumns, order: order, ranges: histories, training: training)
-        let rows = events.rowCount, itemOfRow = statistics.itemOfRow, counted = statistics.counted
+    /// Writes the features into `floats` (`[samples × length × width]`) from feature `first` on,
+    /// from `statistics` (with a fitted run's `logCount` and `seen` counts when scoring; nil:
+    /// taken from `statistics`' counted events). Returns the log-count standardiser used.
+    @discardableResult
+    static func write(statistics: PopulationStatistics, logCount fittedLogCount: Standardizer? = nil, seen fittedSeen: [Double]? = nil,
+                      order: [Int32], histories: [Range<Int>], length: Int, width: Int, first: Int, into floats: inout [Float]) -> Standardizer {
+        let rows = statistics.itemOfRow.count, itemOfRow = statistics.itemOfRow, counted = statistics.counted
         // Items seen in training, by count: the catalogue a rank is taken in.
-        let seen = statistics.count.filter { $0 > 0 }.sorted()
-        let logCount = Standardizer(values: (0..<rows).lazy.filter { counted[$0] && itemOfRow[$0] >= 0 }
+        let seen = fittedSeen ?? statistics.count.filter { $0 > 0 }.sorted()
+        let logCount = fittedLogCount ?? Standardizer(values: (0..<rows).lazy.filter { counted[$0] && itemOfRow[$0] >= 0 }
             .map { Foundation.log1p(statistics.countExcludingSelf($0)) })
 
         floats.withUnsafeMutableBufferPointer { out in
@@ -43,6 +45,7 @@ struct PopulationFeatures {
                 }
             }
         }
+        return logCount
     }
 
     /// How many of `sorted` are at most `value` (binary search): the most popular item ranks 1.

@@ -92,3 +92,55 @@ extension PopulationStatistics.Column {
         return v - mean
     }
 }
+
+extension PopulationStatistics {
+    /// The statistics a training run fitted (`fitted`), laid over the rows of another events
+    /// table of the same format: items by id, an event counted when the fit counted it.
+    public init(fitted: FittedPopulation, events: AtomicTable, sequenceKey: String) {
+        let item = events.column("item_id")!
+        let itemOfRow = item.tokenIDs!
+        var fittedOfRaw = [Int](repeating: -1, count: item.tokens.count)
+        var position: [String: Int] = [:]
+        for (k, id) in fitted.items.enumerated() { position[id] = k }
+        for raw in 0..<item.tokens.count { fittedOfRaw[raw] = position[item.tokens.string(Int32(raw))] ?? -1 }
+        count = fittedOfRaw.map { $0 >= 0 ? fitted.count[$0] : 0 }
+        columns = fitted.columns.map { c in
+            Column(name: c.name, values: events.column(c.name)?.floatValues ?? [Double](repeating: .nan, count: events.rowCount),
+                   sum: fittedOfRaw.map { $0 >= 0 ? c.sum[$0] : 0 }, finite: fittedOfRaw.map { $0 >= 0 ? c.finite[$0] : 0 }, overall: c.overall)
+        }
+        let hashes = fitted.countedHashes()
+        var counted = [Bool](repeating: false, count: events.rowCount)
+        if !hashes.isEmpty {
+            for r in 0..<events.rowCount where itemOfRow[r] >= 0 && fittedOfRaw[Int(itemOfRow[r])] >= 0 {
+                counted[r] = Self.contains(hashes, Self.identity(events, row: r, sequenceKey: sequenceKey))
+            }
+        }
+        self.itemOfRow = itemOfRow
+        self.counted = counted
+    }
+
+    /// What a run saves of these statistics: items with counted events, and the counted events' identities.
+    func fitted(events: AtomicTable, sequenceKey: String, logCount: Standardizer) -> FittedPopulation {
+        let item = events.column("item_id")!
+        let kept = count.indices.filter { count[$0] > 0 }
+        let hashes = counted.indices.filter { counted[$0] && itemOfRow[$0] >= 0 }.map { Self.identity(events, row: $0, sequenceKey: sequenceKey) }.sorted()
+        return FittedPopulation(items: kept.map { item.tokens.string(Int32($0)) }, count: kept.map { count[$0] },
+                                columns: columns.map { c in .init(name: c.name, sum: kept.map { c.sum[$0] }, finite: kept.map { c.finite[$0] }, overall: c.overall) },
+                                logCount: logCount, countedEvents: FittedPopulation.encode(hashes))
+    }
+
+    static func identity(_ events: AtomicTable, row r: Int, sequenceKey: String) -> UInt64 {
+        func token(_ name: String) -> String {
+            guard let c = events.column(name), let id = c.tokenIDs?[r], id >= 0 else { return "" }
+            return c.tokens.string(id)
+        }
+        return EventIdentity.hash(key: token(sequenceKey), timestamp: events.column("timestamp")?.floatValues?[r] ?? 0,
+                                  eventType: token("event_type"), item: token("item_id"))
+    }
+
+    static func contains(_ sorted: [UInt64], _ value: UInt64) -> Bool {
+        var lo = 0, hi = sorted.count
+        while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] < value { lo = mid + 1 } else { hi = mid } }
+        return lo < sorted.count && sorted[lo] == value
+    }
+}

@@ -27,6 +27,11 @@ public struct PreparedDataset: Sendable {
     /// The split strategy used (what `auto` became).
     public var splitStrategy: SplitStrategy
     public var report: PreparationReport
+    /// What preparation learned from the training samples (or was given, by `apply`): what a
+    /// run folder saves so that new samples are encoded the same way.
+    public var fitted: FittedPreprocessing?
+    /// Whether the samples came with labels (a file of samples to score may have none: 0 then).
+    public var labelled = true
 
     public var sampleCount: Int { labels.count }
 
@@ -67,126 +72,67 @@ public struct PreparationReport: Sendable, Equatable {
 
 extension PreparedDataset {
     public static func prepare(_ raw: RawDataset, options: DataOptions) throws(DatasetError) -> PreparedDataset {
-        var report = PreparationReport()
-        let events = raw.events, labels = raw.labels
-        let n = labels.rowCount
-        report.events = events.rowCount
-        let eventKey = try events.require(raw.sequenceKey, type: .token)
-        let eventUser = try events.require("user_id", type: .token)
-        let eventItem = try events.require("item_id", type: .token)
-        let eventType = try events.require("event_type", type: .token)
-        let timestamps = try events.require("timestamp", type: .float).floatValues!
-        let eventItems = eventItem.tokenIDs!
+        let context = try PreparationContext(raw: raw, options: options)
+        let rows = Array(0..<raw.labels.rowCount)
+        let anchors = context.anchors(rows: rows)
+        var report = context.report
+        report.samplesWithoutEvents = anchors.samplesWithoutEvents
+        report.truncatedSequences = anchors.truncatedSequences
+        let (roles, strategy) = try context.split(anchors, rows: rows, report: &report)
+        return try encode(context, anchors: anchors, rows: rows, roles: roles, strategy: strategy, fitted: nil, report: report)
+    }
 
-        // Join events to users/items rows, by raw id (one string lookup per distinct id).
-        let userRowOfEventUser = raw.users.map { joinRows(from: eventUser.tokens, to: $0, idColumn: "user_id") }
-        let itemRowOfEventItem = raw.items.map { joinRows(from: eventItem.tokens, to: $0, idColumn: "item_id") }
-        var keys = eventKey.tokenIDs!
-        let eventUsers = eventUser.tokenIDs!
-        for row in 0..<events.rowCount {
-            var unknown = false
-            if let map = userRowOfEventUser, case let u = eventUsers[row], u >= 0, map[Int(u)] < 0 {
-                report.eventsWithUnknownUser += 1; unknown = true
-                if options.missingEntityPolicy == .error {
-                    throw .csv(file: events.file, line: Int(events.lines[row]), column: columnNumber(events, "user_id"),
-                               message: "user \"\(eventUser.tokens.string(u))\" has no row in \(raw.users!.file) (missing_entities: error; set \"drop\" to skip such events)")
-                }
-            }
-            if let map = itemRowOfEventItem, eventItems[row] >= 0, map[Int(eventItems[row])] < 0 {
-                report.eventsWithUnknownItem += 1; unknown = true
-                if options.missingEntityPolicy == .error {
-                    throw .csv(file: events.file, line: Int(events.lines[row]), column: columnNumber(events, "item_id"),
-                               message: "item \"\(eventItem.tokens.string(eventItems[row]))\" has no row in \(raw.items!.file) (missing_entities: error; set \"drop\" to skip such events)")
-                }
-            }
-            if unknown { keys[row] = -1; report.droppedEvents += 1 }
-        }
-        let index = EventIndex(keys: keys, keyCount: eventKey.tokens.count, timestamps: timestamps)
+    /// Rows `rows` of `context`'s labels table, encoded with a training run's `fitted`
+    /// vocabularies and statistics (nothing is fitted here): each sample gets exactly the inputs
+    /// the run gave it, whatever else the dataset holds. `roles` says what the samples are
+    /// called (default: test, the role of samples the run never saw).
+    public static func apply(_ fitted: FittedPreprocessing, context: PreparationContext, rows: [Int],
+                             roles: [SplitRole]? = nil) throws(DatasetError) -> PreparedDataset {
+        let anchors = context.anchors(rows: rows)
+        var report = context.report
+        report.samplesWithoutEvents = anchors.samplesWithoutEvents
+        report.truncatedSequences = anchors.truncatedSequences
+        return try encode(context, anchors: anchors, rows: rows, roles: roles ?? [SplitRole](repeating: .test, count: rows.count),
+                          strategy: context.options.split, fitted: fitted, report: report)
+    }
 
-        // Per sample: its key, cutoff, history, user and target item.
-        let labelKey = try labels.require(raw.sequenceKey, type: .token)
-        let keyOfSample = labelKey.tokenIDs!.map { $0 >= 0 ? (eventKey.tokens.lookup(labelKey.tokens.string($0)) ?? -1) : -1 }
-        let declaredCutoffs = labels.column("cutoff")?.floatValues
-        var cutoffs = [Double](repeating: 0, count: n)
-        var histories = [Range<Int>](repeating: 0..<0, count: n), historyLengths = [Int](repeating: 0, count: n)
-        var visible = [Range<Int>](repeating: 0..<0, count: n)
-        for i in 0..<n {
-            let all = index.all(key: keyOfSample[i])
-            let cutoff = declaredCutoffs.flatMap { $0[i].isFinite ? $0[i] : nil }
-                ?? (all.isEmpty ? 0 : timestamps[Int(index.order[all.upperBound - 1])])
-            cutoffs[i] = cutoff
-            let history = index.history(key: keyOfSample[i], cutoff: cutoff)
-            if history.isEmpty { report.samplesWithoutEvents += 1 }
-            if history.count > options.maxLength { report.truncatedSequences += 1 }
-            historyLengths[i] = history.count
-            visible[i] = history
-            histories[i] = max(history.lowerBound, history.upperBound - options.maxLength)..<history.upperBound
-        }
-
-        // Users: the labels' user_id, else the user of the key's latest event.
-        let labelUsers = labels.column("user_id")
-        var userOfSample = [String?](repeating: nil, count: n)
-        for i in 0..<n {
-            if let c = labelUsers, let id = c.tokenIDs?[i], id >= 0 { userOfSample[i] = c.tokens.string(id); continue }
-            let all = index.all(key: keyOfSample[i])
-            if let last = all.last, let u = eventUser.tokenIDs?[Int(index.order[last])], u >= 0 { userOfSample[i] = eventUser.tokens.string(u) }
-        }
-        // Target item: labels' target_item_id, else the item of the last event seen.
-        let labelTargets = labels.column("target_item_id")
-        var targetOfSample = [String](repeating: "", count: n)
-        for i in 0..<n {
-            if let c = labelTargets, let id = c.tokenIDs?[i], id >= 0 { targetOfSample[i] = c.tokens.string(id); continue }
-            for p in histories[i].reversed() where eventItems[Int(index.order[p])] >= 0 {
-                targetOfSample[i] = eventItem.tokens.string(eventItems[Int(index.order[p])]); break
-            }
-        }
-
-        // Split.
-        let labelValues = labels.column("label")!.floatValues!.map(Float.init)
-        let userGroups = TokenGroups(userOfSample.map { $0 ?? "" })
-        let declared: [SplitRole?]? = labels.column("split").map { c in
-            c.tokenIDs!.map { id in id < 0 ? nil : SplitRole.allCases.first { $0.description == c.tokens.string(id) } }
-        }
-        let splitInputs = SplitInputs(labels: labelValues, cutoffs: cutoffs, groups: userGroups.ids, declared: declared)
-        var strategy = options.split
-        if strategy == .auto {
-            let (resolved, reason) = SplitStrategy.resolvingAuto(splitInputs)
-            strategy = resolved
-            if !reason.isEmpty { report.notes.append(reason) }
-        }
-        if let declared, strategy == .column, let bad = declared.firstIndex(where: { $0 == nil }) {
-            let c = labels.column("split")!, id = c.tokenIDs![bad]
-            throw .csv(file: labels.file, line: Int(labels.lines[bad]), column: columnNumber(labels, "split"),
-                       message: "split must be train, valid or test, found \(id < 0 ? "an empty field" : "\"\(c.tokens.string(id))\"")")
-        }
-        let roles = try Splitter.assign(splitInputs, strategy: strategy, fractions: options.fractions, seed: options.seed, fold: options.fold)
-        let training = roles.map { $0 == .train }
-        for r in SplitRole.allCases { report.splitCounts[r.description] = roles.filter { $0 == r }.count }
-
+    /// The inputs of samples `rows`: fitted on the training ones when `fitted` is nil, else with `fitted`.
+    static func encode(_ context: PreparationContext, anchors: PreparationContext.Anchors, rows: [Int], roles: [SplitRole], strategy: SplitStrategy,
+                       fitted: FittedPreprocessing?, report: PreparationReport) throws(DatasetError) -> PreparedDataset {
+        var report = report
+        let raw = context.raw, options = context.options, labels = raw.labels, n = rows.count
+        let itemRowOfEventItem = context.itemRowOfEventItem
+        let (histories, targetOfSample, userOfSample) = (anchors.histories, anchors.targetOfSample, anchors.userOfSample)
+        let training = fitted == nil ? roles.map { $0 == .train } : [Bool](repeating: false, count: n)
         let itemJoin = try ItemColumnJoin.resolve(raw: raw, itemRowOfEventItem: itemRowOfEventItem, options: options)
         if let note = itemJoin?.note(itemsFile: raw.items!.file) { report.notes.append(note) }
-        let sequence = try encodeSequences(raw: raw, index: index, keys: keyOfSample, histories: histories, training: training,
-                                           itemRowOfEventItem: itemRowOfEventItem, itemJoin: itemJoin, options: options)
+        let (sequence, fittedSequence) = try encodeSequences(raw: raw, index: context.index, keys: anchors.keyOfSample, histories: histories,
+                                                             training: training, itemRowOfEventItem: itemRowOfEventItem, itemJoin: itemJoin,
+                                                             options: options, fitted: fitted?.sequence, population: context.population)
 
         // Profile and attribute rows of each sample.
         var profile: TabularFeatures?, attributes: TabularFeatures?
         var imagePaths = [String?](repeating: nil, count: n)
         var userRows = [Int32](repeating: -1, count: n), itemRows = [Int32](repeating: -1, count: n)
-        if let users = raw.users {
+        if let users = raw.users, fitted == nil || fitted?.profile != nil {
             let ids = users.column("user_id")!
             userRows = userOfSample.map { u in u.flatMap { ids.tokens.lookup($0) }.map { rowOf(ids, $0) } ?? -1 }
-            profile = TabularFeatures(table: users, idColumn: "user_id", rows: userRows, training: training, minFrequency: options.minFrequency)
+            profile = try TabularFeatures(table: users, idColumn: "user_id", rows: userRows, training: training, minFrequency: options.minFrequency,
+                                          fitted: fitted?.profile)
             report.ignoredColumns += profile!.ignoredColumns.map { "\(users.file):\($0)" }
+        } else if let fit = fitted?.profile {
+            profile = TabularFeatures(absent: fit, count: n)
         }
         report.notes += categoryColumnNotes(raw, options: options)
         if raw.eventTypeAdded {
             report.notes.append("\(raw.events.file) has no event_type column (as RecBole's .inter files): every event is one type, \"interaction\"; "
                                 + "add an event_type:token column to tell views from purchases")
         }
-        if let items = raw.items {
+        if let items = raw.items, fitted == nil || fitted?.attributes != nil {
             let ids = items.column("item_id")!
             itemRows = targetOfSample.map { t in ids.tokens.lookup(t).map { rowOf(ids, $0) } ?? -1 }
-            attributes = TabularFeatures(table: items, idColumn: "item_id", rows: itemRows, training: training, minFrequency: options.minFrequency)
+            attributes = try TabularFeatures(table: items, idColumn: "item_id", rows: itemRows, training: training, minFrequency: options.minFrequency,
+                                             fitted: fitted?.attributes)
             report.ignoredColumns += attributes!.ignoredColumns.map { "\(items.file):\($0)" }
             if let image = items.column("image"), let imageIDs = image.tokenIDs {
                 for i in 0..<n where itemRows[i] >= 0 {
@@ -194,31 +140,37 @@ extension PreparedDataset {
                     if raw >= 0 { imagePaths[i] = image.tokens.string(raw) }
                 }
             }
+        } else if let fit = fitted?.attributes {
+            attributes = TabularFeatures(absent: fit, count: n)
         }
 
         // Anomaly types: raw strings, and classes for an auxiliary head from training types.
         var typeStrings = [String](repeating: "", count: n)
         if let c = labels.column("anomaly_type"), let ids = c.tokenIDs {
-            for i in 0..<n where ids[i] >= 0 {
-                let t = c.tokens.string(ids[i])
+            for i in 0..<n where ids[rows[i]] >= 0 {
+                let t = c.tokens.string(ids[rows[i]])
                 typeStrings[i] = t == "normal" ? "" : t
             }
         }
         let trainingTypes = Set((0..<n).filter { training[$0] && !typeStrings[$0].isEmpty }.map { typeStrings[$0] }).sorted()
-        let classNames = ["normal"] + trainingTypes
+        let classNames = fitted?.anomalyClassNames ?? ["normal"] + trainingTypes
         let classOf = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($0.element, Int32($0.offset)) })
         let classes = typeStrings.map { $0.isEmpty ? Int32(0) : (classOf[$0] ?? -1) }
 
         let sampleIDColumn = labels.column("sample_id")!
-        return PreparedDataset(
+        var prepared = PreparedDataset(
             options: options, folder: raw.folder,
-            sampleIDs: sampleIDColumn.tokenIDs!.map { sampleIDColumn.tokens.string($0) },
-            labels: labelValues, anomalyTypes: typeStrings, anomalyClasses: classes, anomalyClassNames: classNames,
+            sampleIDs: rows.map { sampleIDColumn.tokens.string(sampleIDColumn.tokenIDs![$0]) },
+            labels: context.labelValues(rows: rows), anomalyTypes: typeStrings, anomalyClasses: classes, anomalyClassNames: classNames,
             roles: roles, sequence: sequence, profile: profile, attributes: attributes,
             imagePaths: imagePaths, targetItems: targetOfSample,
             events: options.keepSampleEvents
-                ? SampleEvents(index: index, windows: histories, histories: visible, historyLengths: historyLengths, userRows: userRows, itemRows: itemRows) : nil,
+                ? SampleEvents(index: context.index, windows: histories, histories: anchors.visible, historyLengths: anchors.historyLengths,
+                               userRows: userRows, itemRows: itemRows) : nil,
             labelsFile: labels.file, splitStrategy: strategy, report: report)
+        prepared.labelled = labels.hasColumn("label")
+        prepared.fitted = fitted ?? FittedPreprocessing(sequenceKey: raw.sequenceKey, sequence: fittedSequence, profile: profile?.fit, attributes: attributes?.fit, anomalyClassNames: classNames)
+        return prepared
     }
 
     /// For each raw id of `tokens`, the row of `table` with that id (−1 if none).

@@ -2,9 +2,11 @@ import Tensor
 
 extension PreparedDataset {
     /// Builds the per-event index arrays. Vocabularies count the events inside training
-    /// samples' histories only; the gap is measured to the previous event of the same history.
+    /// samples' histories only (or are `fitted`'s); the gap is measured to the previous event of
+    /// the same history. Returns what was fitted (or given) beside the features.
     static func encodeSequences(raw: RawDataset, index: EventIndex, keys: [Int32], histories: [Range<Int>], training: [Bool],
-                                itemRowOfEventItem: [Int32]?, itemJoin: ItemColumnJoin?, options: DataOptions) throws(DatasetError) -> SequenceFeatures {
+                                itemRowOfEventItem: [Int32]?, itemJoin: ItemColumnJoin?, options: DataOptions,
+                                fitted: FittedSequence? = nil, population fittedStatistics: PopulationStatistics? = nil) throws(DatasetError) -> (SequenceFeatures, FittedSequence) {
         let events = raw.events
         let n = histories.count, length = options.maxLength
 
@@ -41,6 +43,10 @@ extension PreparedDataset {
             sources.append((name, itemJoin!.itemIDs, itemJoin!.tokenIDsOfItems(c), c.tokens, false))
         }
 
+        if let fitted, let missing = sources.first(where: { !$0.hashed && fitted.vocabularies[$0.name] == nil }) {
+            throw .invalid(file: events.file, message: "the sequence field \"\(missing.name)\" was not part of the trained run's inputs; "
+                           + "the dataset must have the columns the run was trained with")
+        }
         // Vocabularies from training histories, one token field per task, and the time features
         // beside them: the tasks share nothing but read-only inputs.
         var encoded = [SequenceFeatures.TokenField?](repeating: nil, count: sources.count)
@@ -55,13 +61,16 @@ extension PreparedDataset {
                         } else {
                             let s = sources[task]
                             results.value.0[task] = encodeTokens(name: s.name, ids: s.ids, through: s.through, tokens: s.tokens, hashed: s.hashed, index: index,
-                                                                 histories: histories, training: training, options: options)
+                                                                 histories: histories, training: training, options: options,
+                                                                 fitted: fitted.map { $0.vocabularies[s.name] ?? [] })
                         }
                     }
                 }
             }
         }
         var fields = encoded.map { $0! }
+        var vocabularies: [String: [String]] = [:]
+        for (source, field) in zip(sources, fields) where !source.hashed { vocabularies[source.name] = field.tokens }
         let (gaps, hours, lengths) = time
         fields.append(.init(name: "gap", size: options.gapBuckets, values: gaps))
         fields.append(.init(name: "hour", size: 25, values: hours, tokens: ["<pad>"] + (0..<24).map { ($0 < 10 ? "0" : "") + "\($0):00 UTC" }))
@@ -80,9 +89,14 @@ extension PreparedDataset {
             guard let c = events.column(name), let values = c.floatValues else {
                 throw .missingColumn(file: events.file, column: name, hint: "It is listed in the config's event float columns and must be :float.")
             }
-            var trainingValues: [Double] = []
-            for i in 0..<n where training[i] { for p in histories[i] { trainingValues.append(values[Int(index.order[p])]) } }
-            let standardize = Standardizer(values: trainingValues)
+            let standardize: Standardizer
+            if let fitted {
+                standardize = try fitted.standardizer(name, file: events.file)
+            } else {
+                var trainingValues: [Double] = []
+                for i in 0..<n where training[i] { for p in histories[i] { trainingValues.append(values[Int(index.order[p])]) } }
+                standardize = Standardizer(values: trainingValues)
+            }
             standardizers[f] = standardize
             for i in 0..<n {
                 for (k, p) in histories[i].enumerated() {
@@ -92,27 +106,47 @@ extension PreparedDataset {
                 }
             }
         }
+        var floatStandardizers: [String: Standardizer] = [:]
+        for (f, name) in options.eventFloatColumns.enumerated() { floatStandardizers[name] = standardizers[f] }
         for (k, c) in itemFloats.enumerated() {
-            itemJoin!.writeStandardized(c, feature: options.eventFloatColumns.count + k, width: width, length: length, order: index.order,
-                                        histories: histories, training: training, into: &floats)
+            let name = ItemColumnJoin.fieldName(c.name)
+            var given: Standardizer?
+            if let fitted { given = try fitted.standardizer(name, file: raw.items!.file) }
+            floatStandardizers[name] = itemJoin!.writeStandardized(c, feature: options.eventFloatColumns.count + k, width: width, length: length, order: index.order,
+                                                                   histories: histories, training: training, into: &floats,
+                                                                   fitted: given)
             itemJoin!.markMissing(c, feature: options.eventFloatColumns.count + k, width: width, length: length, order: index.order,
                                   histories: histories, into: &missing)
         }
+        var fittedPopulation = fitted?.population
         if !population.isEmpty {
-            PopulationFeatures.write(events: events, floatColumns: options.eventFloatColumns, order: index.order, histories: histories, training: training,
-                                     length: length, width: width, first: width - population.count, into: &floats)
+            let (statistics, logCount, seen): (PopulationStatistics, Standardizer?, [Double]?)
+            if let fit = fitted?.population {
+                (statistics, logCount, seen) = (fittedStatistics ?? PopulationStatistics(fitted: fit, events: events, sequenceKey: raw.sequenceKey),
+                                                fit.logCount, fit.count.filter { $0 > 0 }.sorted())
+            } else {
+                (statistics, logCount, seen) = (PopulationStatistics(events: events, floatColumns: options.eventFloatColumns, order: index.order, ranges: histories,
+                                                                     training: training), nil, nil)
+            }
+            let usedLogCount = PopulationFeatures.write(statistics: statistics, logCount: logCount, seen: seen, order: index.order, histories: histories,
+                                                        length: length, width: width, first: width - population.count, into: &floats)
+            if fitted == nil { fittedPopulation = statistics.fitted(events: events, sequenceKey: raw.sequenceKey, logCount: usedLogCount) }
         }
-        let (edges, ranges) = SequenceFeatures.bucketEdges(floats: floats, missing: missing, lengths: lengths, training: training, length: length, width: width)
-        return SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields, floatNames: floatNames, floats: floats,
-                                floatEdges: edges, floatBucketRanges: ranges, floatStandardizers: standardizers,
-                                floatMissing: missing.contains(1) ? missing : [])
+        let (edges, ranges) = fitted.map { ($0.floatEdges, $0.bucketRanges) }
+            ?? SequenceFeatures.bucketEdges(floats: floats, missing: missing, lengths: lengths, training: training, length: length, width: width)
+        let features = SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields, floatNames: floatNames, floats: floats,
+                                        floatEdges: edges, floatBucketRanges: ranges, floatStandardizers: standardizers,
+                                        floatMissing: missing.contains(1) ? missing : [])
+        let fit = fitted ?? FittedSequence(vocabularies: vocabularies, floatStandardizers: floatStandardizers, population: fittedPopulation,
+                                           floatEdges: edges, floatBucketRanges: ranges.map { $0.map { [$0.lowerBound, $0.upperBound] } })
+        return (features, fit)
     }
 
     /// One token field: its vocabulary (or hash buckets) and its `[samples × length]` indices.
     /// With `through`, event row e's raw token is `through[ids[e]]`: counts and the index table are
     /// taken per distinct id and composed, so no per-event array is built.
     static func encodeTokens(name: String, ids: [Int32], through: [Int32]? = nil, tokens: TokenInterner, hashed: Bool, index: EventIndex,
-                             histories: [Range<Int>], training: [Bool], options: DataOptions) -> SequenceFeatures.TokenField {
+                             histories: [Range<Int>], training: [Bool], options: DataOptions, fitted: [String]? = nil) -> SequenceFeatures.TokenField {
         // Raw id → embedding index, so each event costs one table lookup.
         let size: Int, table: [Int32]
         var names: [String]?
@@ -124,13 +158,18 @@ extension PreparedDataset {
                 return Int32(h % UInt64(buckets)) + Int32(Vocabulary.reserved)
             }
         } else {
-            var counts = countTokens(ids: ids, order: index.order, histories: histories, training: training, tokenCount: through?.count ?? tokens.count)
-            if let through {
-                var direct = [Int](repeating: 0, count: tokens.count)
-                for (key, raw) in through.enumerated() where raw >= 0 { direct[Int(raw)] += counts[key] }
-                counts = direct
+            let vocabulary: Vocabulary
+            if let fitted {
+                vocabulary = Vocabulary(tokens: fitted, interner: tokens)
+            } else {
+                var counts = countTokens(ids: ids, order: index.order, histories: histories, training: training, tokenCount: through?.count ?? tokens.count)
+                if let through {
+                    var direct = [Int](repeating: 0, count: tokens.count)
+                    for (key, raw) in through.enumerated() where raw >= 0 { direct[Int(raw)] += counts[key] }
+                    counts = direct
+                }
+                vocabulary = Vocabulary(counts: counts, interner: tokens, minFrequency: options.minFrequency)
             }
-            let vocabulary = Vocabulary(counts: counts, interner: tokens, minFrequency: options.minFrequency)
             size = vocabulary.size
             table = through.map { $0.map { $0 >= 0 ? vocabulary.indexOfRaw[Int($0)] : Vocabulary.missing } } ?? vocabulary.indexOfRaw
             names = vocabulary.tokens

@@ -24,39 +24,74 @@ public struct TabularFeatures: Sendable {
 
     public var floatWidth: Int { floatNames.count }
 
+    /// What was fitted on training rows (or given): what a run saves to encode new rows alike.
+    public var fit: FittedTable
+
     /// Encodes `rows[i]` (−1 = no row) of `table`, with vocabularies and statistics from the
-    /// rows of training samples only.
-    init(table: AtomicTable, idColumn: String, rows: [Int32], training: [Bool], minFrequency: Int) {
+    /// rows of training samples only — or, given a run's `fitted` encoding, with those (its
+    /// columns, in its order, must be in `table`).
+    init(table: AtomicTable, idColumn: String, rows: [Int32], training: [Bool], minFrequency: Int, fitted: FittedTable? = nil) throws(DatasetError) {
         var floatNames: [String] = [], categoricalNames: [String] = [], sizes: [Int] = [], ignored: [String] = []
         var floatColumns: [(Standardizer, [Double], Bool)] = []
         var tokenColumns: [(Vocabulary, [Int32])] = []
         var bagColumns: [(name: String, vocabulary: Vocabulary, offsets: [Int32], ids: [Int32])] = []
         for column in table.columns where column.name != idColumn && column.name != "image" {
-            switch column.values {
-            case let .floats(values):
-                let trainingValues = rows.indices.lazy.filter { training[$0] && rows[$0] >= 0 }.map { values[Int(rows[$0])] }
-                let hasMissing = trainingValues.contains { !$0.isFinite }
-                floatColumns.append((Standardizer(values: trainingValues), values, hasMissing))
-                floatNames.append(column.name)
-            case let .tokens(ids):
-                var counts = [Int](repeating: 0, count: column.tokens.count)
-                for i in rows.indices where training[i] && rows[i] >= 0 {
-                    let raw = ids[Int(rows[i])]
-                    if raw >= 0 { counts[Int(raw)] += 1 }
+            if case .floatSequences = column.values { ignored.append(column.name) }
+        }
+        if let fitted {
+            func require(_ name: String, _ type: ColumnType) throws(DatasetError) -> Column {
+                guard let c = table.column(name) else {
+                    throw .missingColumn(file: table.file, column: name, hint: "The trained run read it; a dataset to score needs the columns it was trained with.")
                 }
-                let vocabulary = Vocabulary(counts: counts, interner: column.tokens, minFrequency: minFrequency)
-                tokenColumns.append((vocabulary, ids))
-                categoricalNames.append(column.name)
+                guard c.spec.type == type else {
+                    throw .invalid(file: table.file, message: "column \"\(name)\" must be of type \(type.rawValue), as in the trained run's data; found \(c.spec.type.rawValue)")
+                }
+                return c
+            }
+            for f in fitted.floats {
+                floatColumns.append((f.standardizer, try require(f.name, .float).floatValues!, f.hasMissing))
+                floatNames.append(f.name)
+            }
+            for t in fitted.categorical {
+                let c = try require(t.name, .token)
+                let vocabulary = Vocabulary(tokens: t.tokens, interner: c.tokens)
+                tokenColumns.append((vocabulary, c.tokenIDs!))
+                categoricalNames.append(t.name)
                 sizes.append(vocabulary.size)
-            case let .tokenSequences(offsets, ids):
-                var counts = [Int](repeating: 0, count: column.tokens.count)
-                for i in rows.indices where training[i] && rows[i] >= 0 {
-                    let r = Int(rows[i])
-                    for raw in ids[Int(offsets[r])..<Int(offsets[r + 1])] where raw >= 0 { counts[Int(raw)] += 1 }
+            }
+            for b in fitted.bags {
+                let c = try require(b.name, .tokenSequence)
+                guard case let .tokenSequences(offsets, ids) = c.values else { continue }
+                bagColumns.append((b.name, Vocabulary(tokens: b.tokens, interner: c.tokens), offsets, ids))
+            }
+        } else {
+            for column in table.columns where column.name != idColumn && column.name != "image" {
+                switch column.values {
+                case let .floats(values):
+                    let trainingValues = rows.indices.lazy.filter { training[$0] && rows[$0] >= 0 }.map { values[Int(rows[$0])] }
+                    let hasMissing = trainingValues.contains { !$0.isFinite }
+                    floatColumns.append((Standardizer(values: trainingValues), values, hasMissing))
+                    floatNames.append(column.name)
+                case let .tokens(ids):
+                    var counts = [Int](repeating: 0, count: column.tokens.count)
+                    for i in rows.indices where training[i] && rows[i] >= 0 {
+                        let raw = ids[Int(rows[i])]
+                        if raw >= 0 { counts[Int(raw)] += 1 }
+                    }
+                    let vocabulary = Vocabulary(counts: counts, interner: column.tokens, minFrequency: minFrequency)
+                    tokenColumns.append((vocabulary, ids))
+                    categoricalNames.append(column.name)
+                    sizes.append(vocabulary.size)
+                case let .tokenSequences(offsets, ids):
+                    var counts = [Int](repeating: 0, count: column.tokens.count)
+                    for i in rows.indices where training[i] && rows[i] >= 0 {
+                        let r = Int(rows[i])
+                        for raw in ids[Int(offsets[r])..<Int(offsets[r + 1])] where raw >= 0 { counts[Int(raw)] += 1 }
+                    }
+                    bagColumns.append((column.name, Vocabulary(counts: counts, interner: column.tokens, minFrequency: minFrequency), offsets, ids))
+                case .floatSequences:
+                    break
                 }
-                bagColumns.append((column.name, Vocabulary(counts: counts, interner: column.tokens, minFrequency: minFrequency), offsets, ids))
-            case .floatSequences:
-                ignored.append(column.name)
             }
         }
         let indicatorNames = zip(floatNames, floatColumns).filter { $0.1.2 }.map { $0.0 + ":missing" }
@@ -97,13 +132,43 @@ public struct TabularFeatures: Sendable {
         self.categorical = categorical
         self.present = rows.map { $0 >= 0 }
         self.ignoredColumns = ignored
-        var edges: [[Float]] = []
-        for k in 0..<floatColumns.count {
-            var values = [Float]()
-            for (i, row) in rows.enumerated() where training[i] && row >= 0 && floatColumns[k].1[Int(row)].isFinite { values.append(floats[i * width + k]) }
-            values.sort()
-            edges.append(values.isEmpty ? [] : Self.quantileLevels.map { values[min(values.count - 1, Int($0 * Double(values.count)))] })
+        if let fitted {
+            self.quantileEdges = fitted.quantileEdges
+        } else {
+            var edges: [[Float]] = []
+            for k in 0..<floatColumns.count {
+                var values = [Float]()
+                for (i, row) in rows.enumerated() where training[i] && row >= 0 && floatColumns[k].1[Int(row)].isFinite { values.append(floats[i * width + k]) }
+                values.sort()
+                edges.append(values.isEmpty ? [] : Self.quantileLevels.map { values[min(values.count - 1, Int($0 * Double(values.count)))] })
+            }
+            self.quantileEdges = edges + Array(repeating: [], count: indicatorNames.count + bagNames.count)
         }
-        self.quantileEdges = edges + Array(repeating: [], count: indicatorNames.count + bagNames.count)
+        self.fit = fitted ?? FittedTable(
+            floats: zip(floatNames, floatColumns).map { .init(name: $0.0, standardizer: $0.1.0, hasMissing: $0.1.2) },
+            categorical: zip(categoricalNames, tokenColumns).map { .init(name: $0.0, tokens: $0.1.0.tokens) },
+            bags: bagColumns.map { .init(name: $0.name, tokens: $0.vocabulary.tokens) }, quantileEdges: quantileEdges)
+    }
+}
+
+extension TabularFeatures {
+    /// A table the dataset to score does not have: every sample without a row (its modality
+    /// masked), laid out as the run's `fit`.
+    init(absent fit: FittedTable, count n: Int) {
+        let indicators = fit.floats.filter(\.hasMissing).map { $0.name + ":missing" }
+        let bags = fit.bags.flatMap { b in b.tokens.dropFirst(Vocabulary.reserved).map { "\(b.name)=\($0)" } }
+        let width = fit.floats.count + indicators.count + bags.count
+        var floats = [Float](repeating: 0, count: n * width)
+        for i in 0..<n { for k in fit.floats.count..<(fit.floats.count + indicators.count) { floats[i * width + k] = 1 } }
+        self.floatNames = fit.floats.map(\.name) + indicators + bags
+        self.floats = floats
+        categoricalNames = fit.categorical.map(\.name)
+        categoricalSizes = fit.categorical.map(\.tokens.count)
+        categoricalTokens = fit.categorical.map(\.tokens)
+        categorical = [Int32](repeating: Vocabulary.missing, count: n * fit.categorical.count)
+        present = [Bool](repeating: false, count: n)
+        ignoredColumns = []
+        quantileEdges = fit.quantileEdges
+        self.fit = fit
     }
 }

@@ -26,6 +26,8 @@ public struct Vocabulary: Sendable {
         self.tokens = tokens
     }
 
+    init(indexOfRaw: [Int32], tokens: [String]) { self.indexOfRaw = indexOfRaw; self.tokens = tokens }
+
     @inline(__always)
     public func index(ofRaw raw: Int32) -> Int32 {
         raw < 0 ? Vocabulary.missing : indexOfRaw[Int(raw)]
@@ -38,7 +40,7 @@ public struct Vocabulary: Sendable {
 
 /// Mean and standard deviation of a float column over training rows (missing values skipped),
 /// used to standardise every split and to impute missing values with the training mean.
-public struct Standardizer: Sendable, Equatable {
+public struct Standardizer: Sendable, Equatable, Codable {
     public var mean: Double
     public var std: Double
 

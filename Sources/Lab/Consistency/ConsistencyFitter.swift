@@ -28,6 +28,9 @@ public struct ConsistencyFit {
     /// heads): the window position of the sample's most surprising event, and how many events were judged.
     public var worstEvent: [Int32] = []
     public var judgedEvents: [Int32] = []
+    /// The model fitted on the whole training split, which judged every other sample: what a
+    /// run folder saves (`consistency.safetensors`) to judge new samples (nil for a fit made by hand).
+    public var fullModel: ConsistencyModel?
 
     /// The surprise columns, in `raw`'s order.
     public var columns: [SurpriseColumn] { specs.surpriseColumns }
@@ -107,6 +110,7 @@ public struct ConsistencyFitter {
         var order = train
         order.shuffle(using: &g)
         let began = Date()
+        var fullModel: ConsistencyModel?
         for fold in 0...k {
             // Folds 0..<k hold out a part of training; fold k is the model for everything else.
             let (fitOn, scoreOn): ([Int], [Int]) = fold < k
@@ -118,6 +122,7 @@ public struct ConsistencyFitter {
             if fold < k {
                 try score(model, scoreOn, into: &table, probabilities: &heldOut, events: &events)
             } else {
+                fullModel = model
                 var none: [[Float]] = specs.map { _ in [] }
                 var noEvents: [EventRecords]? = nil
                 try score(model, scoreOn, into: &table, probabilities: &none, events: &noEvents)
@@ -131,6 +136,7 @@ public struct ConsistencyFitter {
         var fit = ConsistencyFit(specs: specs, raw: SurpriseTable(heads: columns.map(\.name), values: values, present: present),
                                  trainingSurprises: sortedTraining, likeliest: table.likeliest)
         if specs.contains(where: \.target.isPerEvent) { fit.worstEvent = table.worstEvent; fit.judgedEvents = table.judgedEvents }
+        fit.fullModel = fullModel
         // Per head, then copied to each of its columns (a per-event head's mean and max share them).
         let gains = specs.indices.map { j in
             specs[j].target.isPerEvent ? HeadWorth.eventGain(events![j], classes: specs[j].target.classes)
@@ -186,8 +192,8 @@ public struct ConsistencyFitter {
     /// Each judged sample's surprise(s) and likeliest class per head, and — where `probabilities[j]`
     /// is not empty — its class probabilities (`[samples × classes]`); with `events`, a per-event
     /// head's judged events (held-out folds: what `HeadWorth` measures per event).
-    private func score(_ model: ConsistencyModel, _ samples: [Int], into table: inout ScoreTable, probabilities: inout [[Float]],
-                       events: inout [EventRecords]?) throws {
+    func score(_ model: ConsistencyModel, _ samples: [Int], into table: inout ScoreTable, probabilities: inout [[Float]],
+               events: inout [EventRecords]?) throws {
         model.eval()
         defer { model.train(true) }
         let columns = specs.surpriseColumns, h = columns.count

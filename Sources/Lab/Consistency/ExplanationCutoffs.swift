@@ -19,6 +19,11 @@ struct ExplanationCutoffs {
         normalTraining = fit.raw.heads.indices.map { j in normal.compactMap { fit.raw.value(sample: $0, head: j) }.sorted() }
     }
 
+    /// Cut-offs a run saved (`RunArtefacts`), over the surprises of other samples (`fit`).
+    init(fit: ConsistencyFit, quantile: Double, normalTraining: [[Float]]) {
+        self.fit = fit; self.quantile = quantile; self.normalTraining = normalTraining
+    }
+
     /// The share of normal training samples a surprise exceeds (0…1).
     func percentile(_ value: Float, head: Int) -> Double { ConsistencyFit.share(below: value, in: normalTraining[head]) }
 

@@ -198,6 +198,12 @@ public final class ExperimentRunner {
                                                          evaluation: evaluation, explanations: cutoffs, evidence: (evidenceRead, selection),
                                                          trainingSeconds: trainingSeconds,
                                                          checkpoint: saveCheckpoints ? (schema, { [model] in try model.save(to: $0, metadata: metadata) }) : nil)
+        if saveCheckpoints {
+            // What scoring new samples needs beside the model (`RunScorer`).
+            try RunArtefacts(dataset: dataset, schema: schema, threshold: evaluation.threshold, model: model, fold: fold, cutoffs: cutoffs,
+                             droppedFromEvidence: prepared?.droppedFromEvidence ?? [], fedToModel: surprises != nil).write(to: files)
+            try consistency?.fullModel?.save(to: files.path(RunArtefacts.consistencyWeights))
+        }
         // Each run has its own tensor sizes: hand the cached buffers back rather than let the
         // pool grow to the union of every variant's sizes.
         BufferPool.shared.trim()

@@ -9,29 +9,36 @@ extension RunFiles {
     /// first, with a sentence a reviewer can act on (for a per-event head, about the event that
     /// disagreed most).
     func writeExplanations(_ dataset: PreparedDataset, scored: [ScoredSamples], threshold: Double, cutoffs: ExplanationCutoffs) throws {
-        let fit = cutoffs.fit, columns = fit.columns, h = fit.raw.heads.count
         var t = CSVTable(header: ["sample_id", "split", "label", "anomaly_type", "score", "predicted", "failed_checks", "explanation"])
         for s in scored {
             for (k, i) in s.samples.enumerated() {
-                let failed = cutoffs.failed(sample: i)
-                let checks = failed.map { String(format: "%@ (p%.1f)", fit.raw.heads[$0.head], 100 * $0.percentile) }.joined(separator: "; ")
-                let sentence = failed.first.map { f in
-                    let column = columns[f.head], spec = fit.specs[column.head], likeliest = fit.likeliest[i * h + f.head]
-                    guard column.aggregate != .sample else {
-                        return String(format: "%@ (surprise %.2f nats, above %.1f%% of normal training samples)",
-                                      Self.mismatch(spec, sample: i, likeliest: likeliest, dataset: dataset), f.surprise, 100 * f.percentile)
-                    }
-                    let events = Int(fit.judgedEvents[i * h + f.head])
-                    return String(format: "%@ (%@ surprise %.2f nats over %d event%@, above %.1f%% of normal training samples)",
-                                  Self.eventMismatch(spec, sample: i, position: Int(fit.worstEvent[i * h + f.head]), likeliest: likeliest, dataset: dataset),
-                                  column.aggregate == .mean ? "mean" : "max", f.surprise, events, events == 1 ? "" : "s", 100 * f.percentile)
-                } ?? ""
+                let (checks, sentence) = Self.explain(sample: i, cutoffs: cutoffs, dataset: dataset)
                 t.append([dataset.sampleIDs[i], dataset.roles[i].description, CSVTable.number(Double(dataset.labels[i])),
                           dataset.anomalyTypes[i].isEmpty ? "normal" : dataset.anomalyTypes[i], CSVTable.number(s.scores[k]),
                           s.scores[k] >= threshold ? "1" : "0", checks, sentence])
             }
         }
         try t.write(to: path("explanations.csv"))
+    }
+
+    /// Sample `i`'s failed checks ("head (p99.5); …") and the sentence about the first of them
+    /// ("" when none failed).
+    static func explain(sample i: Int, cutoffs: ExplanationCutoffs, dataset: PreparedDataset) -> (checks: String, sentence: String) {
+        let fit = cutoffs.fit, columns = fit.columns, h = fit.raw.heads.count
+        let failed = cutoffs.failed(sample: i)
+        let checks = failed.map { String(format: "%@ (p%.1f)", fit.raw.heads[$0.head], 100 * $0.percentile) }.joined(separator: "; ")
+        let sentence = failed.first.map { f in
+            let column = columns[f.head], spec = fit.specs[column.head], likeliest = fit.likeliest[i * h + f.head]
+            guard column.aggregate != .sample else {
+                return String(format: "%@ (surprise %.2f nats, above %.1f%% of normal training samples)",
+                              Self.mismatch(spec, sample: i, likeliest: likeliest, dataset: dataset), f.surprise, 100 * f.percentile)
+            }
+            let events = Int(fit.judgedEvents[i * h + f.head])
+            return String(format: "%@ (%@ surprise %.2f nats over %d event%@, above %.1f%% of normal training samples)",
+                          Self.eventMismatch(spec, sample: i, position: Int(fit.worstEvent[i * h + f.head]), likeliest: likeliest, dataset: dataset),
+                          column.aggregate == .mean ? "mean" : "max", f.surprise, events, events == 1 ? "" : "s", 100 * f.percentile)
+        } ?? ""
+        return (checks, sentence)
     }
 }
 
