@@ -161,7 +161,7 @@ import Tensor
 
     @Test func registryNamesEveryModelOnceWithDocumentedOptions() throws {
         let names = ClassicalModelRegistry.all.map(\.name)
-        #expect(names == ["gbdt", "logistic_regression", "linear_svm", "knn", "isolation_forest"])
+        #expect(names == ["gbdt", "logistic_regression", "linear_svm", "knn", "isolation_forest", "knn_distance", "ecod"])
         #expect(ClassicalModelRegistry.definition("isolation_forest")?.usesLabels == false)
         #expect(ClassicalModelRegistry.all.filter(\.usesLabels).count == 4)
         #expect(ClassicalModelRegistry.definition("xgboost_typo") == nil)

@@ -7,6 +7,8 @@ public enum ClassicalModelRegistry {
         LinearSVM.definition,
         NearestNeighbours.definition,
         IsolationForest.definition,
+        NearestNeighbourDistance.definition,
+        ECOD.definition,
     ]
 
     public static func definition(_ name: String) -> ClassicalModelDefinition? {

@@ -75,60 +75,67 @@ public final class NearestNeighbours: ClassicalModel {
 
     public func score(_ x: FeatureMatrix) -> [Float] {
         guard let preprocessing else { preconditionFailure("\(Self.name) scored before it was fitted") }
-        let d = preprocessing.width, n = labels.count, m = x.rows
-        let query = preprocessing.transform(x)
+        let labels = labels, distanceWeighted = options.weights == .distance
+        return Self.scoreByNeighbours(preprocessing.transform(x), rows: x.rows, design: design, norms: norms, columns: preprocessing.width,
+                                      k: options.k) { squared, indices in
+            labels.withUnsafeBufferPointer { Self.vote(squared, indices, labels: $0, distanceWeighted: distanceWeighted) }
+        }
+    }
+
+    /// Scores each query row from its k nearest training rows (`design`, `norms` its squared row
+    /// norms): `reduce` gets their squared distances, ascending, and their training indices. A
+    /// query matrix equal to the training matrix is scored leave-one-out.
+    static func scoreByNeighbours(_ query: [Float], rows m: Int, design: [Float], norms: [Float], columns d: Int, k wanted: Int,
+                                  reduce: @escaping @Sendable (ArraySlice<Float>, ArraySlice<Int>) -> Float) -> [Float] {
+        let n = norms.count
         let leaveOneOut = m == n && query.withUnsafeBytes { q in
             design.withUnsafeBytes { q.count == 0 || memcmp(q.baseAddress!, $0.baseAddress!, q.count) == 0 }
         }
-        let k = min(options.k, n - (leaveOneOut ? 1 : 0))
+        let k = min(wanted, n - (leaveOneOut ? 1 : 0))
         var scores = [Float](repeating: 0, count: m)
         guard k > 0, m > 0 else { return scores }
         let queryNorms = Self.squaredNorms(query, rows: m, columns: d)
         let blocks = (m + Self.queryBlock - 1) / Self.queryBlock
-        let distanceWeighted = options.weights == .distance
         scores.withUnsafeMutableBufferPointer { out in
             query.withUnsafeBufferPointer { q in
                 design.withUnsafeBufferPointer { t in
                     queryNorms.withUnsafeBufferPointer { qn in
                         norms.withUnsafeBufferPointer { tn in
-                            labels.withUnsafeBufferPointer { y in
-                                let out = UncheckedSendable(out)
-                                parallelChunksWithSerialBLAS(blocks) { first, last in
-                                    // Scratch per thread, allocated once: distances, and each row's k best so far.
-                                    var products = [Float](repeating: 0, count: Self.queryBlock * Self.trainBlock)
-                                    var bestDistance = [Float](repeating: 0, count: Self.queryBlock * k)
-                                    var bestIndex = [Int](repeating: 0, count: Self.queryBlock * k)
-                                    var filled = [Int](repeating: 0, count: Self.queryBlock)
-                                    for block in first..<last {
-                                        let q0 = block * Self.queryBlock, rows = min(Self.queryBlock, m - q0)
-                                        for i in 0..<rows { filled[i] = 0 }
-                                        var t0 = 0
-                                        while t0 < n {
-                                            let columns = min(Self.trainBlock, n - t0)
-                                            products.withUnsafeMutableBufferPointer { p in
-                                                if d > 0 {
-                                                    sgemm(transposeA: false, transposeB: true, m: rows, n: columns, k: d, alpha: -2,
-                                                          a: q.baseAddress! + q0 * d, lda: d, b: t.baseAddress! + t0 * d, ldb: d,
-                                                          beta: 0, c: p.baseAddress!, ldc: columns)
-                                                } else {
-                                                    for e in 0..<(rows * columns) { p[e] = 0 }
-                                                }
-                                                for i in 0..<rows {
-                                                    for j in 0..<columns {
-                                                        let row = t0 + j
-                                                        if leaveOneOut && row == q0 + i { continue }
-                                                        let squared = max(0, qn[q0 + i] + tn[row] + p[i * columns + j])
-                                                        Self.insert(squared, row, k: k, at: i * k, filled: &filled[i],
-                                                                    distances: &bestDistance, indices: &bestIndex)
-                                                    }
+                            let out = UncheckedSendable(out)
+                            parallelChunksWithSerialBLAS(blocks) { first, last in
+                                // Scratch per thread, allocated once: distances, and each row's k best so far.
+                                var products = [Float](repeating: 0, count: Self.queryBlock * Self.trainBlock)
+                                var bestDistance = [Float](repeating: 0, count: Self.queryBlock * k)
+                                var bestIndex = [Int](repeating: 0, count: Self.queryBlock * k)
+                                var filled = [Int](repeating: 0, count: Self.queryBlock)
+                                for block in first..<last {
+                                    let q0 = block * Self.queryBlock, rows = min(Self.queryBlock, m - q0)
+                                    for i in 0..<rows { filled[i] = 0 }
+                                    var t0 = 0
+                                    while t0 < n {
+                                        let columns = min(Self.trainBlock, n - t0)
+                                        products.withUnsafeMutableBufferPointer { p in
+                                            if d > 0 {
+                                                sgemm(transposeA: false, transposeB: true, m: rows, n: columns, k: d, alpha: -2,
+                                                      a: q.baseAddress! + q0 * d, lda: d, b: t.baseAddress! + t0 * d, ldb: d,
+                                                      beta: 0, c: p.baseAddress!, ldc: columns)
+                                            } else {
+                                                for e in 0..<(rows * columns) { p[e] = 0 }
+                                            }
+                                            for i in 0..<rows {
+                                                for j in 0..<columns {
+                                                    let row = t0 + j
+                                                    if leaveOneOut && row == q0 + i { continue }
+                                                    let squared = max(0, qn[q0 + i] + tn[row] + p[i * columns + j])
+                                                    Self.insert(squared, row, k: k, at: i * k, filled: &filled[i],
+                                                                distances: &bestDistance, indices: &bestIndex)
                                                 }
                                             }
-                                            t0 += columns
                                         }
-                                        for i in 0..<rows {
-                                            out.value[q0 + i] = Self.vote(bestDistance[(i * k)..<(i * k + k)], bestIndex[(i * k)..<(i * k + k)],
-                                                                          labels: y, distanceWeighted: distanceWeighted)
-                                        }
+                                        t0 += columns
+                                    }
+                                    for i in 0..<rows {
+                                        out.value[q0 + i] = reduce(bestDistance[(i * k)..<(i * k + k)], bestIndex[(i * k)..<(i * k + k)])
                                     }
                                 }
                             }
