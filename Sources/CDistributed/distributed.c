@@ -19,23 +19,17 @@ int fl_mpi_rank(int *rank) { return MPI_Comm_rank(MPI_COMM_WORLD, rank); }
 int fl_mpi_size(int *size) { return MPI_Comm_size(MPI_COMM_WORLD, size); }
 
 // MPI counts are ints: buffers past INT_MAX elements go in pieces.
-int fl_mpi_allreduce_sum_float(float *buffer, long count) {
+static int allreduce_sum(void *buffer, long count, MPI_Datatype type, size_t element) {
     for (long start = 0; start < count; start += INT_MAX) {
         long n = count - start < INT_MAX ? count - start : INT_MAX;
-        int rc = MPI_Allreduce(MPI_IN_PLACE, buffer + start, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        int rc = MPI_Allreduce(MPI_IN_PLACE, (char *)buffer + start * element, (int)n, type, MPI_SUM, MPI_COMM_WORLD);
         if (rc != MPI_SUCCESS) return rc;
     }
     return MPI_SUCCESS;
 }
 
-int fl_mpi_allreduce_sum_double(double *buffer, long count) {
-    for (long start = 0; start < count; start += INT_MAX) {
-        long n = count - start < INT_MAX ? count - start : INT_MAX;
-        int rc = MPI_Allreduce(MPI_IN_PLACE, buffer + start, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-        if (rc != MPI_SUCCESS) return rc;
-    }
-    return MPI_SUCCESS;
-}
+int fl_mpi_allreduce_sum_float(float *buffer, long count) { return allreduce_sum(buffer, count, MPI_FLOAT, sizeof(float)); }
+int fl_mpi_allreduce_sum_double(double *buffer, long count) { return allreduce_sum(buffer, count, MPI_DOUBLE, sizeof(double)); }
 
 int fl_mpi_allreduce_max_int(int *value) {
     return MPI_Allreduce(MPI_IN_PLACE, value, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);

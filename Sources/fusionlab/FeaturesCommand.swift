@@ -41,12 +41,7 @@ struct FeaturesCommand: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
-        // Checked before the data is read, so a typo costs no wait.
-        let folder = (out as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            throw ValidationError("--out \(out): the folder \(folder) does not exist")
-        }
+        try checkOutputFolder(out)
     }
 
     func run() throws {

@@ -41,11 +41,7 @@ struct ScoreCommand: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
-        let folder = (out as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            throw ValidationError("--out \(out): the folder \(folder) does not exist")
-        }
+        try checkOutputFolder(out)
         if let split, !["train", "valid", "test"].contains(split) { throw ValidationError("--split must be train, valid or test, got \"\(split)\"") }
         if split != nil && samples != nil { throw ValidationError("--split re-makes the run's split of DATA's labels.csv; it cannot be used with --samples") }
     }
