@@ -85,6 +85,16 @@ import Support
         #expect(merge.missingReport() == nil)
         let (records, order) = try merge.records()
         #expect(ResultTables.aggregate(records, order: order).text == read(directory + "/table.csv"))
+        // Without any plan (the run folders alone), the folders' recorded `select` still gives the
+        // selected row: the same choices, rows in name order.
+        let found = try RunRecord.findRuns(under: directory + "/runs").complete.map { try RunRecord.read(directory: $0) }
+        let recorded = try #require(ModelSelection.recorded(in: found))
+        #expect(recorded.selection.metric == "average_precision" && recorded.order == ["attention", "concat"])
+        let (withSelected, rows) = recorded.selection.adding(to: found, order: recorded.order)
+        let rebuilt = ResultTables.aggregate(withSelected, order: rows)
+        let written = try #require(second.stages[0].tables?.table)
+        #expect(rebuilt.rows.map { $0[0] } == ["attention", "concat", "selected"])
+        #expect(rebuilt.rows.last == written.rows.last)
     }
 
     @Test func selectAblateRunsItsShareOnceTheFirstStageIsComplete() throws {
