@@ -11,7 +11,7 @@ struct TableCommand: ParsableCommand {
     @Argument(help: "Run folders, folders to search for them, or per-run tables in summary.csv's format (a study's summary.csv, a baseline's trees.csv).")
     var paths: [String] = []
 
-    @Option(help: "The study's config: read its folder (the one path given, or the config's) against its plan, rows in its order, missing runs named.")
+    @Option(help: "The study's config: read its folder (the one path given, or the config's) against its plan — rows in its order, the selected row, missing runs named — as a study folder given alone is against the plan.json it records.")
     var config: String?
 
     @Flag(help: "Write the study's own tables into its folder (summary.csv, table.csv or ablation.csv, selection.csv, …) from its complete runs, as its last shard does.")
