@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # ships ompi.pc and brings mpirun (data-parallel training).
 PKGS := openblas:libopenblas-dev libpng16:libpng-dev libjpeg:libjpeg-dev xgboost:libxgboost-dev ompi:libopenmpi-dev
 
-.PHONY: deps run test build bench clean
+.PHONY: deps run test test-slurm build bench clean
 
 deps:
 	@missing=""; for p in $(PKGS); do pc=$${p%%:*}; deb=$${p##*:}; \
@@ -29,6 +29,12 @@ test: deps
 	swift build -c release --product fusionlab
 	Tests/Integration/kill-and-resume.sh
 	Tests/Integration/mpi-training.sh
+	Tests/Integration/slurm-study.sh
+
+# A sharded study as Slurm job arrays on a single-node Slurm started on localhost (root; installs
+# slurm-wlm and munge when absent); its tables must equal a single-process run's byte for byte.
+test-slurm: build
+	Tests/Integration/slurm-study.sh
 
 bench: build
 	.build/release/fusionlab bench engine

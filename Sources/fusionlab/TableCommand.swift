@@ -9,7 +9,13 @@ struct TableCommand: ParsableCommand {
         abstract: "Rebuild a results table from run folders (or folders holding them, e.g. Results/default) and per-run CSV files.")
 
     @Argument(help: "Run folders, folders to search for them, or per-run tables in summary.csv's format (a study's summary.csv, a baseline's trees.csv).")
-    var paths: [String]
+    var paths: [String] = []
+
+    @Option(help: "The study's config: read its folder (the one path given, or the config's) against its plan — rows in its order, the selected row, missing runs named — as a study folder given alone is against the plan.json it records.")
+    var config: String?
+
+    @Flag(help: "Write the study's own tables into its folder (summary.csv, table.csv or ablation.csv, selection.csv, …) from its complete runs, as its last shard does.")
+    var write = false
 
     @Option(help: "csv or markdown.")
     var format: String = "markdown"
@@ -28,13 +34,25 @@ struct TableCommand: ParsableCommand {
 
     func validate() throws {
         guard ["csv", "markdown"].contains(format) else { throw ValidationError("--format must be csv or markdown, got \(format)") }
+        if paths.isEmpty && config == nil { throw ValidationError("give run folders or per-run tables, or --config") }
     }
 
     func run() throws {
         try reportingErrors {
+            // A study read against its plan (--config, or the plan.json its folder records).
+            let loaded = try config.map { try ConfigLoader.loadAll(path: $0, schema: ExperimentSchema.root) }
+            let study = try StudyMerge.forTable(paths: paths, config: loaded, modes: loaded.map { RunCommand.ablationModes($0.resolved) } ?? [],
+                                                masked: loaded?.resolved.at("ablation.masked")?.boolValue ?? false)
+            if let missing = study?.missingReport() { FileHandle.standardError.write(Data((missing + "\n").utf8)) }
+            if write {
+                guard let study else { throw CommandError("--write needs the study's plan: give its folder alone (with a plan.json) or --config") }
+                _ = try study.write(partial: true, reporter: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+                FileHandle.standardError.write(Data("wrote the tables of \(study.plan.directory)\n".utf8))
+            }
+            var order: [String]?
             var directories: [String] = [], fromFiles: [RunRecord] = []
             var skipped: [(folder: String, why: String)] = []
-            for p in paths {
+            for p in study == nil ? paths : [] {
                 if p.hasSuffix(".csv") { fromFiles += try RunRecord.readSummary(path: p); continue }
                 let found = RunRecord.findRuns(under: p)
                 skipped += found.incomplete
@@ -48,8 +66,15 @@ struct TableCommand: ParsableCommand {
                 let lines = ["skipped \(skipped.count) incomplete run folder(s):"] + skipped.map { "  \($0.folder): \($0.why)" }
                 FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             }
-            let records = try directories.map { try RunRecord.read(directory: $0) } + fromFiles
+            var records = try directories.map { try RunRecord.read(directory: $0) } + fromFiles
+            if let study {
+                (records, order) = try study.records()
+                if records.isEmpty { throw CommandError("\(study.plan.directory): none of the plan's \(study.plan.runs.count) runs is complete") }
+            } else if let recorded = ModelSelection.recorded(in: records) {
+                (records, order) = recorded.selection.adding(to: records, order: recorded.order)
+            }
             if attribution {
+                records.removeAll { $0.variant == "selected" }
                 var order: [String] = []
                 for r in records where !order.contains(r.variant) { order.append(r.variant) }
                 guard let table = try ModalityAttribution.aggregate(records.map { ($0.variant, $0.directory) }, order: order) else {
@@ -60,7 +85,7 @@ struct TableCommand: ParsableCommand {
                 return
             }
             let wanted = metrics?.split(separator: ",").map(String.init)
-            var table = perRun ? ResultTables.perRun(records, metrics: wanted) : ResultTables.aggregate(records, metrics: wanted)
+            var table = perRun ? ResultTables.perRun(records, metrics: wanted) : ResultTables.aggregate(records, metrics: wanted, order: order)
             if format == "markdown" && !perRun { table = ResultTables.readable(table) }
             let text = format == "csv" ? table.text : table.markdown
             if let out { try DurableFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }

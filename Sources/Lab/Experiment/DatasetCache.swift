@@ -40,6 +40,13 @@ public final class DatasetCache {
 public enum DatasetGeneration {
     public static func generateIfNeeded(preset: String, seed: Int, into path: String, log: (String) -> Void) throws {
         guard let p = ShopPreset(rawValue: preset) else { throw ConfigError(path: "data.generate.preset", message: "unknown preset \(preset)") }
+        if FileManager.default.fileExists(atPath: path), SyntheticShop.staleness(of: path, preset: p, seed: UInt64(seed)) == nil { return }
+        // Shards of a study starting together on a shared filesystem: one generates, the others
+        // wait for it and then find the shop written.
+        let parent = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+        let lock = try DirectoryLock.acquire(parent.isEmpty ? "." : parent, file: ".\(name).generating.lock", waiting: .seconds(3600),
+                                             hint: "it has been generating \(path) for an hour; is it stuck?")
+        defer { lock.release() }
         var overwrite = false
         if FileManager.default.fileExists(atPath: path) {
             guard let stale = SyntheticShop.staleness(of: path, preset: p, seed: UInt64(seed)) else { return }

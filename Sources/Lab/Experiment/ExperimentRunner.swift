@@ -35,6 +35,9 @@ public final class ExperimentRunner {
     /// Held from the first run until the runner goes away, so a study's tables are written
     /// under the same lock as its runs (other runners of this process share it).
     private var experimentLock: DirectoryLock?
+    /// How the experiment folder is locked: exclusively for the whole study, or shared with
+    /// each run folder locked while it is written (a shard of the study).
+    public var locking: StudyLocking = .wholeStudy
 
     public init(config: JSONValue, reporter: @escaping (String) -> Void = { print($0) }) {
         self.config = config
@@ -69,8 +72,24 @@ public final class ExperimentRunner {
     /// files a killed writer left in it.
     func holdExperimentLock() throws {
         guard experimentLock == nil else { return }
-        experimentLock = try DirectoryLock.acquire(experimentDirectory)
-        DurableFile.removeStaleTemporaryFiles(in: experimentDirectory)
+        switch locking {
+        case .wholeStudy:
+            experimentLock = try DirectoryLock.acquire(experimentDirectory)
+            DurableFile.removeStaleTemporaryFiles(in: experimentDirectory)
+        case .perRun:
+            // Other shards may be writing tables here: their temporary files are not stale.
+            experimentLock = try DirectoryLock.acquire(experimentDirectory, mode: .shared,
+                                                       hint: "a shard cannot work beside a whole-study run; wait for it to finish, or shard that study too")
+        }
+    }
+
+    /// A shard's lock on one run folder while it writes it (nil for a whole-study run, whose
+    /// experiment lock covers its runs).
+    func lockRunFolder(_ folder: RunFolder) throws -> DirectoryLock? {
+        guard locking == .perRun else { return nil }
+        let parent = (folder.final as NSString).deletingLastPathComponent, name = (folder.final as NSString).lastPathComponent
+        return try DirectoryLock.acquire(parent, file: ".\(name).lock",
+                                         hint: "another shard is running \(folder.final); do two tasks have the same --shard i/N?")
     }
 
     public static func variantName(_ modalities: [Modality], full: [Modality]) -> String {
@@ -101,6 +120,8 @@ public final class ExperimentRunner {
         let resolved = config.setting(["model"], to: modelConfig).setting(["seeds"], to: [.number(Double(seed))])
         try holdExperimentLock()
         let folder = RunFolder(final: directory)
+        let runLock = try lockRunFolder(folder)
+        defer { runLock?.release() }
         if resume {
             // A publish killed between its two renames left the complete run in staging.
             if !folder.isComplete && RunFolder.isComplete(folder.staging) { try folder.publish() }

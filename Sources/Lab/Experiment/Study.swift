@@ -76,48 +76,38 @@ public struct Study {
         guard let variants = config["variants"]?.objectPairs, !variants.isEmpty else {
             return try Study(runner: ExperimentRunner(config: config, reporter: reporter), modes: [], masked: false, resume: resume).run()
         }
+        let plan = try StudyPlan(config: loaded, modes: [], masked: false)
+        let runners = try StudyRunners(config: loaded, reporter: reporter)
         var results: [RunResult] = []
-        var base: ExperimentRunner?
-        let cache = ConsistencyCache(), datasets = DatasetCache(), trained = TrainedModelCache()
-        // Every variant is checked before the first trains: a typo in the last one should not
-        // surface an hour into the study.
-        let resolvedVariants = try variants.map { (name: $0.0, config: try variantConfig(loaded, $0.0)) }
-        for (name, variant) in resolvedVariants {
-            for note in variant.notes { reporter("note: [\(name)] \(note)") }
-            let resolved = variant.resolved
-            let runner = ExperimentRunner(config: resolved, reporter: reporter)
-            runner.variantLabel = name
-            runner.consistencyCache = cache
-            runner.trainedModelCache = trained
-            runner.datasetCache = datasets
-            if base == nil { base = runner }
-            let study = Study(runner: runner, modes: [], masked: false, resume: resume)
-            for seed in runner.seeds {
-                for fold in runner.folds {
-                    reporter("[\(name)] seed \(seed)\(fold.map { " fold \($0)" } ?? "")")
-                    results.append(try runner.run(seed: seed, fold: fold, resume: study.resume))
-                }
-            }
+        for run in plan.runs {
+            reporter("[\(run.row)] seed \(run.seed)\(run.fold.map { " fold \($0)" } ?? "")")
+            results.append(try runners.run(run, resume: resume))
         }
-        var outcome = try Study(runner: base!, modes: [], masked: false, resume: resume).writeTables(results, order: variants.map(\.0))
-        if let ablation = base!.options.selection?.ablation, let chosen = outcome.mostOftenSelected,
-           let variant = resolvedVariants.first(where: { $0.name == chosen }) {
+        try plan.write()
+        var outcome = try plan.tables.write(results, reporter: reporter)
+        if let ablation = plan.selectedAblation, let chosen = outcome.mostOftenSelected {
             // The chosen variant's own config, as a study of its own inside this one's folder;
             // the caches make its full model (and the heads of every seed already fitted) a reuse.
-            var config = variant.config.resolved.removing("select")
-                .setting(["output", "directory"], to: .string(base!.experimentDirectory))
-                .setting(["name"], to: .string("ablation-of-selected"))
-                .setting(["description"], to: .string("Modality ablation of \(chosen), the variant \(base!.options.name) selected for most seeds."))
-            if let seeds = ablation.seeds { config = config.setting(["seeds"], to: .array(seeds.map { .number(Double($0)) })) }
-            let runner = ExperimentRunner(config: config, reporter: reporter)
-            runner.consistencyCache = cache
-            runner.trainedModelCache = trained
-            runner.datasetCache = datasets
+            let runner = runners.runner(config: try selectedAblationConfig(loaded, chosen: chosen, ablation: ablation), locking: .wholeStudy)
             reporter("ablating the modalities of \(chosen), selected for most seeds (select.ablate)")
             outcome.selectedAblation = SelectedAblation(
                 variant: chosen, outcome: try Study(runner: runner, modes: ablation.modes, masked: ablation.masked, resume: resume).run())
         }
         return outcome
+    }
+
+    /// The config of `select.ablate`'s study: the chosen variant's own, in `ablation-of-selected/`
+    /// inside the study's folder, without `select`, over the ablation's seeds.
+    static func selectedAblationConfig(_ loaded: ConfigLoader.Loaded, chosen: String, ablation: ModelSelection.Ablation) throws -> JSONValue {
+        let variant = try variantConfig(loaded, chosen).resolved
+        let options = ExperimentOptions(variant)
+        let directory = StudyPlan.directory(options)
+        var config = variant.removing("select")
+            .setting(["output", "directory"], to: .string(directory))
+            .setting(["name"], to: .string(StudyPlan.selectedAblationFolder))
+            .setting(["description"], to: .string("Modality ablation of \(chosen), the variant \(options.name) selected for most seeds."))
+        if let seeds = ablation.seeds { config = config.setting(["seeds"], to: .array(seeds.map { .number(Double($0)) })) }
+        return config
     }
 
     /// Variant `name` of a loaded config: its overrides laid over the merged config before
@@ -134,66 +124,18 @@ public struct Study {
         }
     }
 
-    public func run() throws -> Outcome {
-        var results: [RunResult] = []
-        let sets = modalitySets
-        let full = runner.configuredModalities
-        let total = sets.count * runner.seeds.count * runner.folds.count
-        var k = 0
-        for set in sets {
-            for seed in runner.seeds {
-                for fold in runner.folds {
-                    k += 1
-                    runner.reporter("[\(k)/\(total)] \(ExperimentRunner.variantName(set, full: full)) seed \(seed)\(fold.map { " fold \($0)" } ?? "")")
-                    results.append(try runner.run(modalities: set, seed: seed, fold: fold, resume: resume, masked: masked && set == full))
-                }
-            }
-        }
-        return try writeTables(results, order: sets.map { ExperimentRunner.variantName($0, full: full) })
-    }
+    /// The plan of this study: its modality sets × seeds × folds.
+    public var plan: StudyPlan { StudyPlan(options: runner.options, modes: modes, masked: masked) }
 
-    /// summary.csv (a row per run of this study) and the aggregate table (a row per modality
-    /// set: mean and std over seeds and folds): ablation.csv when ablating, table.csv otherwise.
-    func writeTables(_ results: [RunResult], order: [String]) throws -> Outcome {
-        let directory = runner.experimentDirectory
-        var records = try results.map { try RunRecord.read(directory: $0.directory) }
-        var order = order
-        var mostOftenSelected: String?
-        if let selection = runner.options.selection, order.count > 1 {
-            let (choices, selected) = selection.select(records, order: order)
-            mostOftenSelected = selection.mostOftenSelected(choices, order: order)
-            try selection.table(choices, order: order).write(to: (directory as NSString).appendingPathComponent("selection.csv"))
-            records += selected
-            order.append("selected")
-            let counts = Dictionary(grouping: choices, by: \.variant).map { "\($0.key) \($0.value.count)" }.sorted()
-            runner.reporter("selected on validation \(selection.metric), per seed: \(counts.joined(separator: ", ")) (selection.csv)")
+    public func run() throws -> Outcome {
+        let plan = self.plan
+        let runners = StudyRunners(runner: runner)
+        var results: [RunResult] = []
+        for (k, run) in plan.runs.enumerated() {
+            runner.reporter("[\(k + 1)/\(plan.runs.count)] \(run.row) seed \(run.seed)\(run.fold.map { " fold \($0)" } ?? "")")
+            results.append(try runners.run(run, resume: resume))
         }
-        let summaryPath = (directory as NSString).appendingPathComponent("summary.csv")
-        try ResultTables.perRun(records).write(to: summaryPath)
-        let table = ResultTables.aggregate(records, order: order)
-        let tablePath = (directory as NSString).appendingPathComponent(modes.isEmpty ? "table.csv" : "ablation.csv")
-        try table.write(to: tablePath)
-        // Attribution per anomaly type, averaged over seeds (keeps rows in the table's order).
-        if let attribution = try ModalityAttribution.aggregate(results.map { ($0.variant, $0.directory) }, order: order) {
-            try attribution.write(to: (directory as NSString).appendingPathComponent("attribution.csv"))
-        }
-        var maskedPath: String?
-        let maskedResults = results.filter { !$0.maskedTest.isEmpty }
-        if !maskedResults.isEmpty {
-            // One trained full model per seed, scored with each modality masked.
-            var records: [RunRecord] = []
-            for r in maskedResults {
-                for (m, metrics) in r.maskedTest {
-                    records.append(RunRecord(directory: r.directory, variant: "full, \(m.rawValue) masked", seed: r.seed, fold: r.fold,
-                                             test: RunRecord.flatten(metrics.json)))
-                }
-                records.append(RunRecord(directory: r.directory, variant: "full", seed: r.seed, fold: r.fold, test: RunRecord.flatten(r.test.json)))
-            }
-            let variants = ["full"] + runner.configuredModalities.map { "full, \($0.rawValue) masked" }
-            maskedPath = (directory as NSString).appendingPathComponent("ablation-masked.csv")
-            try ResultTables.aggregate(records, order: variants).write(to: maskedPath!)
-        }
-        return Outcome(results: results, summaryPath: summaryPath, tablePath: tablePath, table: table, maskedTablePath: maskedPath,
-                       mostOftenSelected: mostOftenSelected)
+        try plan.write()
+        return try plan.tables.write(results, reporter: runner.reporter)
     }
 }

@@ -4,7 +4,7 @@ import Support
 /// whose run scores best on the validation split; its test metrics become the `selected` row.
 /// Only validation metrics are read to choose — the test split reports, never decides. Ties go
 /// to the variant listed first; a variant whose validation metric is undefined cannot be chosen.
-public struct ModelSelection: Sendable {
+public struct ModelSelection: Sendable, Equatable {
     public var metric: String
     /// A modality ablation of the variant selected most often (`select.ablate`); nil: none.
     public var ablation: Ablation?
