@@ -95,7 +95,7 @@ import Testing
     @Test func usageErrorsExitWith64() throws {
         let dir = try scratch()
         let format = try fusionlab(["table", dir, "--format", "xml"])
-        #expect(format.status == 64 && format.err.contains("--format must be csv or markdown, got xml"), "\(format.err)")
+        #expect(format.status == 64 && format.err.contains("--format must be csv, markdown or latex, got xml"), "\(format.err)")
         let threads = try fusionlab(["run", try writeConfig(dir), "--threads", "0"])
         #expect(threads.status == 64 && threads.err.contains("--threads must be at least 1, got 0"), "\(threads.err)")
         let mode = try fusionlab(["ablate", try writeConfig(dir), "--mode", "leave-two-out"])
