@@ -120,7 +120,8 @@ public struct BarChart: Sendable {
         svg.path(grid, stroke: Palette.grid)
         svg.labels(tickLabels, anchor: horizontal ? .middle : .end)
         let base = l.value.map(valueAxis.kind == .linear ? max(l.value.domain.lower, min(0, l.value.domain.upper)) : l.value.domain.lower) ?? 0
-        let inner = l.slotLength - (horizontal ? 10 : max(4, l.slotLength * 0.2))
+        // Bars no thicker than 48 px: a few categories should not make slabs.
+        let inner = min(l.slotLength - (horizontal ? 10 : max(4, l.slotLength * 0.2)), 48 * Double(max(1, groups.count)))
         let bar = inner / Double(max(1, groups.count))
         for (c, category) in categories.enumerated() {
             let start = l.slotStarts[c] + (l.slotLength - inner) / 2

@@ -125,6 +125,16 @@ import Testing
         #expect(nothing.status != 0 && nothing.err.contains("no complete run folders (with complete.json) found"), "\(nothing.err)")
     }
 
+    @Test func reportNamesAFolderWithoutRuns() throws {
+        let dir = try scratch()
+        let missing = try fusionlab(["report", dir + "/no-such-study"])
+        #expect(missing.status == 1 && missing.err.contains("error: \(dir)/no-such-study: no such folder"), "\(missing.err)")
+        let empty = try fusionlab(["report", dir])
+        #expect(empty.status == 1 && empty.err.contains("error: \(dir): no complete run folders (with complete.json) below it"), "\(empty.err)")
+        let latex = try fusionlab(["table", dir, "--format", "latex", "--per-run"])
+        #expect(latex.status == 64 && latex.err.contains("--format latex shows mean ± std per variant"), "\(latex.err)")
+    }
+
     @Test func dryRunBuildsTheModelAndWritesNothing() throws {
         let dir = try scratch()
         let generated = try fusionlab(["generate", "--preset", "tiny", "--out", dir + "/shop"])
