@@ -27,6 +27,7 @@ test: deps
 	swift test --no-parallel
 	swift build -c release --product fusionlab
 	Tests/Integration/kill-and-resume.sh
+	Tests/Integration/report-in-browser.sh
 
 bench: build
 	.build/release/fusionlab bench engine
