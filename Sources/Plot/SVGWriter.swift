@@ -100,11 +100,12 @@ public struct SVGWriter: Sendable {
                              "stroke-dasharray": dash, "stroke-linejoin": "round"])
     }
 
-    /// A closed filled polygon (bands, histogram areas), outlined when `stroke` is given.
+    /// A closed filled polygon (bands, histogram areas), outlined when `stroke` is given. Its
+    /// corners are whole pixels: a fill's edge needs no finer place, and bands are the bulk of a page.
     public mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double, stroke: String = "none", strokeWidth: Double = 1.5) {
-        let points = Self.simplified(points)
+        let points = Self.simplified(points.map { ($0.0.rounded(), $0.1.rounded()) })
         guard points.count > 2 else { return }
-        let text = points.map { "\(Self.number($0.0)),\(Self.number($0.1))" }.joined(separator: " ")
+        let text = points.map { "\(Int($0.0)),\(Int($0.1))" }.joined(separator: " ")
         element("polygon", ["points": text, "fill": fill, "fill-opacity": String(format: "%.2f", opacity), "stroke": stroke,
                             "stroke-width": stroke == "none" ? "" : Self.number(strokeWidth), "stroke-linejoin": stroke == "none" ? "" : "round"])
     }

@@ -34,30 +34,30 @@ enum ProvenanceSection {
 
     static func html(_ inputs: ReportInputs) -> String {
         let runs = inputs.allRuns
-        var facts: [[String]] = []
+        var facts: [(String, String)] = []
         if let data = runs.first?.config?["data"] {
             let generate = data["generate"].flatMap { g -> String? in
                 guard let preset = g["preset"]?.stringValue else { return nil }
                 return "generated shop, preset \(preset), seed \(g["seed"]?.intValue.map(String.init) ?? "?")"
             }
-            facts.append(["data", (data["path"]?.stringValue ?? "?") + (generate.map { " (\($0))" } ?? "")])
+            facts.append(("data", (data["path"]?.stringValue ?? "?") + (generate.map { " (\($0))" } ?? "")))
             if let split = data["split"] {
-                facts.append(["split", "\(split["strategy"]?.stringValue ?? "?") \(split["train"]?.doubleValue ?? 0)/\(split["valid"]?.doubleValue ?? 0)/\(split["test"]?.doubleValue ?? 0), seed \(split["seed"]?.intValue.map(String.init) ?? "?")"])
+                facts.append(("split", "\(split["strategy"]?.stringValue ?? "?") \(split["train"]?.doubleValue ?? 0)/\(split["valid"]?.doubleValue ?? 0)/\(split["test"]?.doubleValue ?? 0), seed \(split["seed"]?.intValue.map(String.init) ?? "?")"))
             }
         }
         let fingerprints = Set(runs.map(sampleFingerprint))
-        facts.append(["scored samples", fingerprints.count == 1
+        facts.append(("scored samples", fingerprints.count == 1
             ? "all \(runs.count) run(s) scored the same validation and test samples (fingerprint \(fingerprints.first!))"
-            : "\(fingerprints.count) different sample sets across \(runs.count) runs: \(fingerprints.sorted().joined(separator: ", "))"])
+            : "\(fingerprints.count) different sample sets across \(runs.count) runs: \(fingerprints.sorted().joined(separator: ", "))"))
         let training = runs.compactMap { $0.timing?["training_seconds"]?.doubleValue }
-        if !training.isEmpty { facts.append(["training time", String(format: "%.0f s over %d run(s)", training.reduce(0, +), training.count)]) }
+        if !training.isEmpty { facts.append(("training time", String(format: "%.0f s over %d run(s)", training.reduce(0, +), training.count))) }
         let threads = Set(runs.compactMap { $0.timing?["threads"]?.intValue })
-        if !threads.isEmpty { facts.append(["threads", threads.sorted().map(String.init).joined(separator: ", ")]) }
-        facts.append(["repository when reported", repositoryCommit(inputs.directory) ?? "not a git work tree"])
-        facts.append(["report written", ISO8601DateFormatter().string(from: Date())])
-        facts.append(["not recorded", "run folders do not record the commit, compiler or library versions they were made with; the repository line is the checkout at report time"])
+        if !threads.isEmpty { facts.append(("threads", threads.sorted().map(String.init).joined(separator: ", "))) }
+        facts.append(("repository when reported", repositoryCommit(inputs.directory) ?? "not a git work tree"))
+        facts.append(("report written", ISO8601DateFormatter().string(from: Date())))
+        facts.append(("not recorded", "run folders do not record the commit, compiler or library versions they were made with; the repository line is the checkout at report time"))
         if !inputs.skipped.isEmpty {
-            facts.append(["left out", "\(inputs.skipped.count) unfinished run folder(s): " + inputs.skipped.prefix(5).map(\.folder).joined(separator: ", ")])
+            facts.append(("left out", "\(inputs.skipped.count) unfinished run folder(s): " + inputs.skipped.prefix(5).map(\.folder).joined(separator: ", ")))
         }
         var perRun: [[String]] = []
         for run in runs {
@@ -69,7 +69,7 @@ enum ProvenanceSection {
                            run.timing?["scoring_seconds_per_sample"]?.doubleValue.map { String(format: "%.3f", $0 * 1000) } ?? "—",
                            run.config.map { $0.removing("seeds").fingerprint } ?? "—"])
         }
-        return ReportPage.table(["", ""], facts)
+        return ReportPage.facts(facts)
             + "<h3>Runs</h3>\n"
             + ReportPage.table(["variant", "run", "best epoch", "parameters", "threads", "training s", "scoring ms / sample", "config fingerprint (seed aside)"],
                                perRun, numeric: [3, 4, 5, 6])

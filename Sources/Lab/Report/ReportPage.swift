@@ -44,13 +44,18 @@ struct ReportPage {
         "<details\(open ? " open" : "")><summary>\(escape(summary))</summary>\n\(body)</details>\n"
     }
 
-    /// A table of escaped cells; `numeric` columns are right-aligned.
+    /// A table of escaped cells, scrolling sideways when wider than the page; `numeric` columns are right-aligned.
     static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
-        var out = "<table><thead><tr>" + header.enumerated().map { "<th\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\(escape($0.element))</th>" }.joined() + "</tr></thead><tbody>\n"
+        var out = "<div class=\"scroll\"><table><thead><tr>" + header.enumerated().map { "<th\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\(escape($0.element))</th>" }.joined() + "</tr></thead><tbody>\n"
         for row in rows {
             out += "<tr>" + row.enumerated().map { "<td\(numeric.contains($0.offset) ? " class=\"num\"" : "")>\(escape($0.element))</td>" }.joined() + "</tr>\n"
         }
-        return out + "</tbody></table>\n"
+        return out + "</tbody></table></div>\n"
+    }
+
+    /// Name–value pairs, the names as row headings.
+    static func facts(_ pairs: [(String, String)]) -> String {
+        "<table>" + pairs.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n") + "</table>\n"
     }
 
     var html: String {
@@ -81,7 +86,7 @@ struct ReportPage {
     section{margin:18px 0 28px}.note{color:#555;font-size:13px;max-width:1000px;margin:4px 0 10px}
     .row{display:flex;flex-wrap:wrap;gap:12px 20px;align-items:flex-start}
     figure{margin:0;background:#fff;border:1px solid #e4e4e4;border-radius:4px;padding:6px}
-    figure svg{display:block;max-width:100%;height:auto}.pair{display:flex;gap:4px}figcaption{font-size:12px;color:#555;margin:4px 2px 0;max-width:620px}
+    figure svg{display:block;max-width:100%;height:auto}.pair{display:flex;gap:4px}.figure-title{font-weight:600;font-size:14px;margin:2px 4px 0}.scroll{overflow-x:auto;max-width:100%}figcaption{font-size:12px;color:#555;margin:4px 2px 0;max-width:620px}
     table{border-collapse:collapse;font-size:13px;background:#fff;margin:6px 0 10px}
     th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f0f0f0}
     td.num,th.num,table.numbers td{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}table.numbers td:first-child{text-align:left}

@@ -11,8 +11,8 @@ enum TrainingSection {
             let runs = inputs.runs(variant).filter { !$0.history.isEmpty }
             guard !runs.isEmpty else { continue }
             let metric = runs[0].earlyStoppingMetric
-            var loss = Chart(width: 316, height: 270, title: "\(variant): loss", x: Axis("epoch"), y: Axis("loss (binary cross-entropy)"))
-            var watched = Chart(width: 316, height: 270, title: "\(variant): validation \(PaperTable.heading(metric))", x: Axis("epoch"),
+            var loss = Chart(width: 316, height: 270, title: "loss", x: Axis("epoch"), y: Axis("loss (binary cross-entropy)"))
+            var watched = Chart(width: 316, height: 270, title: "validation \(PaperTable.heading(metric))", x: Axis("epoch"),
                                 y: Axis("validation \(PaperTable.heading(metric))"))
             loss.legendPlacement = .below; watched.legendPlacement = .below
             for (k, run) in runs.enumerated() {
@@ -39,7 +39,7 @@ enum TrainingSection {
                 : runs.enumerated().map { LegendEntry($1.label, color: Palette.series($0), symbol: .swatch) }
             loss.legend = [LegendEntry("train", color: "#444444", symbol: .line(dash: "")), LegendEntry("validation", color: "#444444", symbol: .line(dash: "5 3"))] + seeds
             watched.legend = seeds + [LegendEntry("best epoch", color: "#444444", symbol: .point)]
-            figures.append(ReportPage.figure("<div class=\"pair\">" + loss.svg() + watched.svg() + "</div>"))
+            figures.append(ReportPage.figure("<div class=\"figure-title\">\(ReportPage.escape(variant))</div><div class=\"pair\">" + loss.svg() + watched.svg() + "</div>"))
         }
         guard !figures.isEmpty else { return ReportPage.note("No run here recorded a per-epoch history (history.csv); classical models train without epochs.") }
         let metric = inputs.allRuns.first { !$0.history.isEmpty }?.earlyStoppingMetric ?? "average_precision"
