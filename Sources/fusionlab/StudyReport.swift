@@ -9,8 +9,12 @@ enum StudyReport {
         Swift.print("table: \(outcome.tablePath)")
         Swift.print("per-run summary: \(outcome.summaryPath)")
         if let m = outcome.maskedTablePath { Swift.print("masked-modality table: \(m)") }
-        // The study's results stand without the report: a failure to draw it is a warning.
-        do { Swift.print("report: \(try HTMLReport.write((outcome.tablePath as NSString).deletingLastPathComponent).path)") } catch {
+        // The study's results stand without these: a failure to write them is a warning.
+        let directory = (outcome.tablePath as NSString).deletingLastPathComponent
+        do { try StudyProvenance.write(directory: directory) } catch {
+            FileHandle.standardError.write(Data("warning: no \(StudyProvenance.fileName): \(error)\n".utf8))
+        }
+        do { Swift.print("report: \(try HTMLReport.write(directory).path)") } catch {
             FileHandle.standardError.write(Data("warning: no report.html: \(error)\n".utf8))
         }
     }

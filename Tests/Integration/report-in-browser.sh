@@ -47,6 +47,7 @@ JSON
 "$bin" run "$work/study.json" --threads 2 > "$work/study.log" 2>&1 || { tail -20 "$work/study.log"; echo "FAIL: the study did not run"; exit 1; }
 study="$work/Results/browser"
 grep -q "^report: $study/report.html" "$work/study.log" || { tail -5 "$work/study.log"; echo "FAIL: the study did not print its report's path"; exit 1; }
+[ -s "$study/provenance.json" ] || { echo "FAIL: the study wrote no provenance.json"; exit 1; }
 "$bin" report "$study/runs/heads/seed-1" > /dev/null
 echo "study and reports made in $(( $(date +%s) - began ))s"
 

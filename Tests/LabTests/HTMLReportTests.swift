@@ -83,6 +83,16 @@ import FoundationXML
         #expect(html.contains("<td><strong>0.730 ± 0.007</strong></td>"), "summary")
     }
 
+    @Test func provenanceComesFromTheStudysRecordWhenThereIsOne() throws {
+        let dir = try study()
+        #expect(try HTMLReport.render(dir).html.contains("no provenance.json here"))
+        try StudyProvenance.write(directory: dir)
+        let recorded = try #require(StudyProvenance.read(directory: dir))
+        #expect(recorded["compiler"]?.stringValue?.hasPrefix("Swift 6") == true && recorded["finished"] != nil && recorded["command"] != nil)
+        let html = try HTMLReport.render(dir).html
+        #expect(html.contains("<th>versions</th><td>Swift 6") && html.contains("<th>study finished</th>") && !html.contains("no provenance.json here"))
+    }
+
     @Test func aRunFolderGetsASmallerPage() throws {
         let run = try writeRun(scratchDirectory() + "/one", variant: "wide", seed: 3, separation: 0.5, explanations: true)
         let html = try HTMLReport.render(run).html

@@ -2,7 +2,8 @@ import Foundation
 import Support
 
 /// Where the numbers come from: the data and samples the runs scored, each run's config
-/// fingerprint, threads and wall times, and the repository commit when the report was written.
+/// fingerprint, threads and wall times; the commit, versions and machine of the study
+/// (provenance.json, when it wrote one) and the checkout when the report was written.
 enum ProvenanceSection {
     /// 64-bit FNV-1a of the scored samples (id, split, label, type): runs with equal
     /// fingerprints scored the same samples with the same labels.
@@ -15,21 +16,6 @@ enum ProvenanceSection {
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-
-    /// The commit checked out where the results live, if it is a git work tree.
-    static func repositoryCommit(_ directory: String) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", directory, "log", "-1", "--format=%h %cs %s"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return process.terminationStatus == 0 && !text.isEmpty ? text : nil
     }
 
     static func html(_ inputs: ReportInputs) -> String {
@@ -53,9 +39,19 @@ enum ProvenanceSection {
         if !training.isEmpty { facts.append(("training time", String(format: "%.0f s over %d run(s)", training.reduce(0, +), training.count))) }
         let threads = Set(runs.compactMap { $0.timing?["threads"]?.intValue })
         if !threads.isEmpty { facts.append(("threads", threads.sorted().map(String.init).joined(separator: ", "))) }
-        facts.append(("repository when reported", repositoryCommit(inputs.directory) ?? "not a git work tree"))
+        if let p = StudyProvenance.read(directory: inputs.directory) {
+            let commit = p["commit"]?.stringValue.map { $0 + (p["local_changes"]?.boolValue == true ? " (with local changes)" : "") }
+            facts.append(("study ran at commit", commit ?? "not recorded (not a git checkout)"))
+            let libraries = (p["libraries"]?.objectPairs ?? []).map { "\($0.0) \($0.1.stringValue ?? "?")" }
+            facts.append(("versions", ([p["compiler"]?.stringValue] + [libraries.isEmpty ? nil : libraries.joined(separator: ", ")]).compactMap { $0 }.joined(separator: "; ")))
+            facts.append(("machine", "\(p["os"]?.stringValue ?? "?"), \(p["processors"]?.intValue.map(String.init) ?? "?") processors"))
+            facts.append(("command", p["command"]?.stringValue ?? "?"))
+            facts.append(("study finished", p["finished"]?.stringValue ?? "?"))
+        } else {
+            facts.append(("not recorded", "no \(StudyProvenance.fileName) here (studies write it when they finish): the commit, compiler and library versions the runs were made with are unknown"))
+        }
+        facts.append(("checkout when reported", StudyProvenance.commit(inputs.directory) ?? "not a git work tree"))
         facts.append(("report written", ISO8601DateFormatter().string(from: Date())))
-        facts.append(("not recorded", "run folders do not record the commit, compiler or library versions they were made with; the repository line is the checkout at report time"))
         if !inputs.skipped.isEmpty {
             facts.append(("left out", "\(inputs.skipped.count) unfinished run folder(s): " + inputs.skipped.prefix(5).map(\.folder).joined(separator: ", ")))
         }
