@@ -93,6 +93,20 @@ import FoundationXML
         #expect(html.contains("<th>versions</th><td>Swift 6") && html.contains("<th>study finished</th>") && !html.contains("no provenance.json here"))
     }
 
+    @Test func aMaskedAblationTableBecomesSortedBars() throws {
+        let dir = try study()
+        #expect(!(try HTMLReport.render(dir).html.contains("<section id=\"masked\">")))
+        try "variant,runs,roc_auc_mean,roc_auc_std,average_precision_mean,average_precision_std\nfull,2,0.8,0.01,0.5,0.02\n\"full, image masked\",2,0.7,0.02,0.4,0.01\n\"full, sequence masked\",2,0.75,,0.45,\n"
+            .write(toFile: dir + "/ablation-masked.csv", atomically: true, encoding: .utf8)
+        let html = try HTMLReport.render(dir).html
+        #expect(html.contains("<section id=\"masked\">"))
+        // Sorted best first, the full model in vermillion.
+        let section = String(html[html.range(of: "<section id=\"masked\">")!.lowerBound...].prefix(while: { $0 != "§" }))
+        let order = ["full: 0.800 ± 0.010", "full, sequence masked: 0.750", "full, image masked: 0.700 ± 0.020"].map { section.range(of: $0)?.lowerBound }
+        #expect(order.allSatisfy { $0 != nil } && order[0]! < order[1]! && order[1]! < order[2]!, "\(section.prefix(2000))")
+        #expect(section.contains("fill=\"#D55E00\""))
+    }
+
     @Test func aRunFolderGetsASmallerPage() throws {
         let run = try writeRun(scratchDirectory() + "/one", variant: "wide", seed: 3, separation: 0.5, explanations: true)
         let html = try HTMLReport.render(run).html

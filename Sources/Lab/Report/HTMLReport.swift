@@ -24,6 +24,7 @@ public enum HTMLReport {
         page.add("summary", "Test metrics", summary(inputs))
         page.add("curves", "ROC and precision–recall", CurvesSection.html(inputs, style))
         page.add("variants", inputs.isAblation ? "Modality ablation" : "Variants compared", VariantBarsSection.html(inputs, style))
+        page.add("masked", "Modalities masked at test time", MaskedAblationSection.html(inputs))
         page.add("types", "Anomaly types", AnomalyTypeSection.html(inputs, style))
         page.add("confusion", "Confusion at the threshold", ConfusionSection.html(inputs))
         page.add("attribution", "Attribution by modality", AttributionSection.html(inputs))
