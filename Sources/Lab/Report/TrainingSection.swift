@@ -43,8 +43,10 @@ enum TrainingSection {
         }
         guard !figures.isEmpty else { return ReportPage.note("No run here recorded a per-epoch history (history.csv); classical models train without epochs.") }
         let metric = inputs.allRuns.first { !$0.history.isEmpty }?.earlyStoppingMetric ?? "average_precision"
+        let without = inputs.variants.filter { v in inputs.runs(v).allSatisfy(\.history.isEmpty) }
         return ReportPage.note("Per epoch, from each run's history.csv. Solid: training loss; dashed: validation loss. "
-                               + "Dots mark the best epoch by validation \(PaperTable.heading(metric)) — the weights the run kept.")
+                               + "Dots mark the best epoch by validation \(PaperTable.heading(metric)) — the weights the run kept."
+                               + (without.isEmpty ? "" : " No per-epoch history (classical models train without epochs): \(without.joined(separator: ", "))."))
             + ReportPage.row(figures)
     }
 }
