@@ -11,10 +11,12 @@ public struct BarChart: Sendable {
         public var errors: [Double?]
         /// Per-bar colours overriding `color` (to set one bar apart, e.g. the full model).
         public var barColors: [String]?
+        /// Per-bar text written after the value when `showValues` is on (e.g. a difference).
+        public var notes: [String]?
 
-        public init(_ name: String, color: String, values: [Double?], errors: [Double?]? = nil, barColors: [String]? = nil) {
+        public init(_ name: String, color: String, values: [Double?], errors: [Double?]? = nil, barColors: [String]? = nil, notes: [String]? = nil) {
             self.name = name; self.color = color; self.values = values
-            self.errors = errors ?? values.map { _ in nil }; self.barColors = barColors
+            self.errors = errors ?? values.map { _ in nil }; self.barColors = barColors; self.notes = notes
         }
     }
 
@@ -52,8 +54,8 @@ public struct BarChart: Sendable {
 
     var legendEntries: [LegendEntry] { showLegend ? groups.map { LegendEntry($0.name, color: $0.color) } : [] }
 
-    func valueText(_ v: Double, _ e: Double?) -> String {
-        String(format: valueFormat, v) + (e.map { $0 > 0 ? " ± " + String(format: valueFormat, $0) : "" } ?? "")
+    func valueText(_ v: Double, _ e: Double?, note: String? = nil) -> String {
+        String(format: valueFormat, v) + (e.map { $0 > 0 ? " ± " + String(format: valueFormat, $0) : "" } ?? "") + (note.flatMap { $0.isEmpty ? nil : "  " + $0 } ?? "")
     }
 
     public func layout() -> Layout {
@@ -68,7 +70,9 @@ public struct BarChart: Sendable {
             let left = labelWidth + 16
             var right = 16.0
             if showValues {
-                right += groups.flatMap { g in zip(g.values, g.errors).compactMap { v, e in v.map { Typography.width(valueText($0, e), size: 10) } } }.max() ?? 0
+                right += groups.flatMap { g in g.values.indices.compactMap { i in
+                    g.values[i].map { Typography.width(valueText($0, g.errors[i], note: g.notes?[i]), size: 10) }
+                } }.max() ?? 0
             }
             let slot = barThickness * Double(max(1, groups.count)) + 10
             var legendRows: [[LegendEntry]] = []
@@ -139,20 +143,18 @@ public struct BarChart: Sendable {
                 }
                 var end = p
                 if let e = error, e > 0, let a = l.value.map(v - e), let b = l.value.map(v + e) {
+                    // Whisker and caps in one path.
                     let mid = offset + thickness / 2, cap = min(4, thickness / 2)
-                    if horizontal {
-                        svg.line(x1: a, y1: mid, x2: b, y2: mid, stroke: "#222", width: 1.2)
-                        svg.line(x1: a, y1: mid - cap, x2: a, y2: mid + cap, stroke: "#222", width: 1.2)
-                        svg.line(x1: b, y1: mid - cap, x2: b, y2: mid + cap, stroke: "#222", width: 1.2)
-                    } else {
-                        svg.line(x1: mid, y1: a, x2: mid, y2: b, stroke: "#222", width: 1.2)
-                        svg.line(x1: mid - cap, y1: a, x2: mid + cap, y2: a, stroke: "#222", width: 1.2)
-                        svg.line(x1: mid - cap, y1: b, x2: mid + cap, y2: b, stroke: "#222", width: 1.2)
-                    }
+                    let d = horizontal
+                        ? SVGWriter.move(a, mid) + SVGWriter.lineTo(b, mid) + SVGWriter.move(a, mid - cap) + SVGWriter.lineTo(a, mid + cap)
+                            + SVGWriter.move(b, mid - cap) + SVGWriter.lineTo(b, mid + cap)
+                        : SVGWriter.move(mid, a) + SVGWriter.lineTo(mid, b) + SVGWriter.move(mid - cap, a) + SVGWriter.lineTo(mid + cap, a)
+                            + SVGWriter.move(mid - cap, b) + SVGWriter.lineTo(mid + cap, b)
+                    svg.path(d, stroke: "#222", width: 1.2)
                     end = horizontal ? max(p, b) : min(p, b)
                 }
                 if showValues {
-                    if horizontal { svg.text(valueText(v, error), x: end + 4, y: offset + thickness / 2 + 4, size: 10, fill: Palette.axis) }
+                    if horizontal { svg.text(valueText(v, error, note: group.notes?[c]), x: end + 4, y: offset + thickness / 2 + 4, size: 10, fill: Palette.axis) }
                     else { svg.text(String(format: valueFormat, v), x: offset + thickness / 2, y: end - 4, anchor: .middle, size: 10, fill: Palette.axis) }
                 }
             }

@@ -16,11 +16,23 @@ import Testing
         #expect(close(bars[0].number("x"), l.left) && close(bars[0].number("width"), plotWidth * 0.5))
         #expect(close(bars[1].number("width"), plotWidth * 0.8))
         #expect((bars[0].number("y") ?? 0) < (bars[1].number("y") ?? 0), "categories top to bottom in order")
-        let whisker = try #require(elements.first { $0.name == "line" && $0.attributes["stroke"] == "#222" && $0.number("y1") == $0.number("y2") })
-        #expect(close(whisker.number("x1"), l.left + plotWidth * 0.4) && close(whisker.number("x2"), l.left + plotWidth * 0.6))
+        // The whisker: a path from mean − error to mean + error at the bar's middle, then its two caps.
+        let whisker = try #require(elements.first { $0.name == "path" && $0.attributes["stroke"] == "#222" })
+        let moves = (whisker.attributes["d"] ?? "").split(separator: "M").map { $0.split(whereSeparator: { $0 == " " || $0 == "L" }).compactMap { Double($0) } }
+        #expect(moves.count == 3 && moves.allSatisfy { $0.count == 4 }, "\(moves)")
+        #expect(close(moves[0][0], l.left + plotWidth * 0.4) && close(moves[0][2], l.left + plotWidth * 0.6) && moves[0][1] == moves[0][3])
+        #expect(close(moves[1][0], l.left + plotWidth * 0.4) && close(moves[2][0], l.left + plotWidth * 0.6))
         let texts = elements.filter { $0.name == "text" }.map(\.text)
         #expect(texts.contains("0.500 ± 0.100") && texts.contains("0.800"), "\(texts)")
         #expect(elements.contains { $0.name == "title" && $0.text == "full: 0.500 ± 0.100" })
+    }
+
+    @Test func notesFollowTheValues() throws {
+        var chart = BarChart(categories: ["full", "image"], groups: [BarChart.Group("", color: "#0072B2", values: [0.7, 0.6], errors: [0.01, nil], notes: ["", "−0.100"])],
+                             orientation: .horizontal, valueAxis: Axis("AUC", domain: (0.5, 1)))
+        chart.showValues = true
+        let texts = try SVGElements.parse(chart.svg()).filter { $0.name == "text" }.map(\.text)
+        #expect(texts.contains("0.600  −0.100") && texts.contains("0.700 ± 0.010"), "\(texts)")
     }
 
     @Test func groupedVerticalBarsShareTheirCategorySlot() throws {

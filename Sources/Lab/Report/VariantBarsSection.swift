@@ -11,6 +11,13 @@ enum VariantBarsSection {
         ("recall_at_1pct_fpr", "test recall at 1% false-positive rate", 0),
     ]
 
+    /// "(−0.012)": the difference from the full model, shown beside each ablated bar.
+    static func differenceNote(_ value: Double, from reference: Double?, same: Bool) -> String {
+        guard let reference, !same else { return "" }
+        let d = value - reference
+        return "(" + (d < 0 ? "−" : "+") + String(format: "%.3f", Swift.abs(d)) + ")"
+    }
+
     static func html(_ inputs: ReportInputs, _ style: ReportStyle) -> String? {
         guard inputs.variants.count > 1 else { return nil }
         let reference = inputs.isAblation ? inputs.variants.first : nil
@@ -30,7 +37,8 @@ enum VariantBarsSection {
             let highlight = Palette.okabeIto[5], others = Palette.okabeIto[0]
             var chart = BarChart(categories: rows.map(\.variant),
                                  groups: [BarChart.Group(reference == nil ? "" : "ablated", color: others, values: rows.map(\.mean), errors: rows.map(\.std),
-                                                         barColors: rows.map { $0.variant == reference ? highlight : others })],
+                                                         barColors: rows.map { $0.variant == reference ? highlight : others },
+                                                         notes: rows.map { row in differenceNote(row.mean, from: rows.first { $0.variant == reference }?.mean, same: row.variant == reference) })],
                                  orientation: .horizontal, valueAxis: Axis(metric.axis, domain: (metric.lower, upper)),
                                  title: PaperTable.heading(metric.name), width: 620)
             chart.showValues = true
@@ -39,7 +47,7 @@ enum VariantBarsSection {
             figures.append(ReportPage.figure(chart.svg()))
         }
         guard !figures.isEmpty else { return nil }
-        let intro = reference.map { "Modality ablation: every modality set, sorted best first; the full model (\($0)) in vermillion. " } ?? "Variants sorted best first. "
+        let intro = reference.map { "Modality ablation: every modality set, sorted best first; the full model (\($0)) in vermillion, each other set's difference from it in brackets. " } ?? "Variants sorted best first. "
         return ReportPage.note(intro + "Bars are means over seeds, whiskers ± one standard deviation; the numbers are written beside each bar.")
             + ReportPage.row(figures)
     }
