@@ -5,8 +5,8 @@
 #  - hold only well-formed SVG (every <svg> parses as XML) and nothing fetched from the network;
 #  - load in headless Chromium without a single console message (the page has no script, so any
 #    message is an error), and show every chart with a non-empty box;
-# and a screenshot of the study's page is kept. Chromium (Debian's `chromium`) is installed with
-# apt when absent.
+# and a screenshot of the study's page is kept. Chromium (Debian's `chromium`) and python3 are
+# installed with apt when absent (sudo only when not root).
 # Usage: Tests/Integration/report-in-browser.sh   (FUSIONLAB=path/to/fusionlab; KEEP=1 keeps the work folder)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -19,11 +19,14 @@ mkdir -p "$shots"
 began=$(date +%s)
 
 browser="$(command -v chromium || command -v chromium-browser || true)"
-if [ -z "$browser" ]; then
+missing=""
+[ -n "$browser" ] || missing="chromium"
+command -v python3 > /dev/null || missing="$missing python3"   # parses the SVGs as XML
+if [ -n "$missing" ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  echo "installing chromium (apt)"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium > /dev/null
-  browser="$(command -v chromium)"
+  echo "installing$missing (apt)"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing > /dev/null
+  browser="$(command -v chromium || command -v chromium-browser)"
 fi
 # A throwaway profile; no sandbox (containers and root have none to give), no GPU.
 chrome() { "$browser" --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars --user-data-dir="$work/profile" "$@"; }
