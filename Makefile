@@ -30,6 +30,7 @@ test: deps
 	Tests/Integration/kill-and-resume.sh
 	Tests/Integration/mpi-training.sh
 	Tests/Integration/slurm-study.sh
+	Tests/Integration/report-in-browser.sh
 
 # A sharded study as Slurm job arrays on a single-node Slurm started on localhost (root; installs
 # slurm-wlm and munge when absent); its tables must equal a single-process run's byte for byte.

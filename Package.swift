@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // FusionLab — multimodal anomaly detection for e-commerce, on its own tensor engine.
 // Targets are layered: C shims → Support → Tensor → NN → Datasets → Models → Lab → Bench → fusionlab CLI.
+// Plot (SVG charts) depends on Support only; Lab uses it for the HTML reports.
 // A target depends only on the ones below it; the CLI parses arguments and calls Lab and Bench.
 import PackageDescription
 
@@ -40,6 +41,9 @@ let package = Package(
         // Utilities every layer may use: JSON configs with a schema, atomic file writes.
         .target(name: "Support"),
 
+        // SVG charts (axes, lines, bands, bars, histograms, heatmaps) for the HTML reports.
+        .target(name: "Plot", dependencies: ["Support"]),
+
         // Engine and layers
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: optimise),
         .target(name: "NN", dependencies: ["Tensor", "Support"], swiftSettings: optimise),
@@ -50,8 +54,8 @@ let package = Package(
         // Models: encoders, fusion, heads, classical models (cblas on their design matrices; gradient-boosted trees via XGBoost)
         .target(name: "Models", dependencies: ["COpenBLAS", "CXGBoost", "Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
 
-        // Lab: configs, trainer, metrics, ablation, tables, shop generation
-        .target(name: "Lab", dependencies: ["CDistributed", "Tensor", "NN", "Datasets", "Models", "Support"], swiftSettings: optimise),
+        // Lab: configs, trainer (data-parallel over MPI), metrics, ablation, tables, HTML reports, shop generation
+        .target(name: "Lab", dependencies: ["CDistributed", "Tensor", "NN", "Datasets", "Models", "Support", "Plot"], swiftSettings: optimise),
 
         // Bench: the performance measurements behind `fusionlab bench` (raw cblas_sgemm included)
         .target(
@@ -73,6 +77,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "NN", "Tensor", "Support", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Models", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         // Runs the built `fusionlab` as a subprocess (found beside the test bundle).
         .testTarget(name: "CLITests", dependencies: []),
     ],

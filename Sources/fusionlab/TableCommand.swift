@@ -17,11 +17,14 @@ struct TableCommand: ParsableCommand {
     @Flag(help: "Write the study's own tables into its folder (summary.csv, table.csv or ablation.csv, selection.csv, …) from its complete runs, as its last shard does.")
     var write = false
 
-    @Option(help: "csv or markdown.")
+    @Option(help: "csv, markdown or latex (markdown and latex: mean ± std, the best mean per column in bold).")
     var format: String = "markdown"
 
     @Option(help: "Metrics to show, comma-separated (default: the main metrics and per-type recall).")
     var metrics: String?
+
+    @Option(help: "Like --metrics, and a name may end in * (roc_auc,average_precision,recall_*).")
+    var columns: String?
 
     @Flag(help: "A row per run instead of mean and std per variant.")
     var perRun = false
@@ -33,7 +36,11 @@ struct TableCommand: ParsableCommand {
     var out: String?
 
     func validate() throws {
-        guard ["csv", "markdown"].contains(format) else { throw ValidationError("--format must be csv or markdown, got \(format)") }
+        guard ["csv", "markdown", "latex"].contains(format) else { throw ValidationError("--format must be csv, markdown or latex, got \(format)") }
+        if metrics != nil && columns != nil { throw ValidationError("give --metrics or --columns, not both") }
+        if format == "latex" && (perRun || attribution) {
+            throw ValidationError("--format latex shows mean ± std per variant; it does not combine with --per-run or --attribution")
+        }
         if paths.isEmpty && config == nil { throw ValidationError("give run folders or per-run tables, or --config") }
     }
 
@@ -84,10 +91,22 @@ struct TableCommand: ParsableCommand {
                 if let out { try DurableFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }
                 return
             }
-            let wanted = metrics?.split(separator: ",").map(String.init)
-            var table = perRun ? ResultTables.perRun(records, metrics: wanted) : ResultTables.aggregate(records, metrics: wanted, order: order)
-            if format == "markdown" && !perRun { table = ResultTables.readable(table) }
-            let text = format == "csv" ? table.text : table.markdown
+            var wanted = metrics?.split(separator: ",").map(String.init)
+            if let columns {
+                let available = ResultTables.availableMetrics(records)
+                let (chosen, unmatched) = PaperTable.select(columns.split(separator: ",").map(String.init), from: available)
+                guard unmatched.isEmpty else {
+                    throw CommandError("--columns: no metric matches \(unmatched.joined(separator: ", ")); these runs have \(available.joined(separator: ", "))")
+                }
+                wanted = chosen
+            }
+            let table = perRun ? ResultTables.perRun(records, metrics: wanted) : ResultTables.aggregate(records, metrics: wanted, order: order)
+            let text: String
+            switch format {
+            case "csv": text = table.text
+            case "latex": text = PaperTable(aggregate: table).latex
+            default: text = perRun ? table.markdown : PaperTable(aggregate: table).markdown
+            }
             if let out { try DurableFile.write(text, to: out); print("wrote \(out)") } else { print(text, terminator: "") }
         }
     }

@@ -95,7 +95,7 @@ import Testing
     @Test func usageErrorsExitWith64() throws {
         let dir = try scratch()
         let format = try fusionlab(["table", dir, "--format", "xml"])
-        #expect(format.status == 64 && format.err.contains("--format must be csv or markdown, got xml"), "\(format.err)")
+        #expect(format.status == 64 && format.err.contains("--format must be csv, markdown or latex, got xml"), "\(format.err)")
         let threads = try fusionlab(["run", try writeConfig(dir), "--threads", "0"])
         #expect(threads.status == 64 && threads.err.contains("--threads must be at least 1, got 0"), "\(threads.err)")
         let mode = try fusionlab(["ablate", try writeConfig(dir), "--mode", "leave-two-out"])
@@ -123,6 +123,16 @@ import Testing
 
         let nothing = try fusionlab(["table", partial])
         #expect(nothing.status != 0 && nothing.err.contains("no complete run folders (with complete.json) found"), "\(nothing.err)")
+    }
+
+    @Test func reportNamesAFolderWithoutRuns() throws {
+        let dir = try scratch()
+        let missing = try fusionlab(["report", dir + "/no-such-study"])
+        #expect(missing.status == 1 && missing.err.contains("error: \(dir)/no-such-study: no such folder"), "\(missing.err)")
+        let empty = try fusionlab(["report", dir])
+        #expect(empty.status == 1 && empty.err.contains("error: \(dir): no complete run folders (with complete.json) below it"), "\(empty.err)")
+        let latex = try fusionlab(["table", dir, "--format", "latex", "--per-run"])
+        #expect(latex.status == 64 && latex.err.contains("--format latex shows mean ± std per variant"), "\(latex.err)")
     }
 
     @Test func dryRunBuildsTheModelAndWritesNothing() throws {

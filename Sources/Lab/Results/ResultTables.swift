@@ -92,6 +92,16 @@ public enum ResultTables {
         return defaultMetrics + types
     }
 
+    /// Every metric these runs have, in table order: the registry's, precision@k by k, then
+    /// per-type recall by type.
+    public static func availableMetrics(_ records: [RunRecord]) -> [String] {
+        let keys = Set(records.flatMap { $0.test.keys })
+        let scalars = MetricRegistry.scalars.map(\.name).filter(keys.contains)
+        let atK = keys.filter { $0.hasPrefix("precision_at_") }.sorted { (Int($0.dropFirst(13)) ?? 0) < (Int($1.dropFirst(13)) ?? 0) }
+        let types = keys.filter { $0.hasPrefix("recall_") && !scalars.contains($0) }.sorted()
+        return scalars + atK + types
+    }
+
     /// A row per run: variant, seed, fold, then each metric (empty where undefined).
     public static func perRun(_ records: [RunRecord], metrics: [String]? = nil) -> CSVTable {
         let cols = columns(records, metrics: metrics)
