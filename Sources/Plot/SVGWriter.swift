@@ -46,29 +46,22 @@ public struct SVGWriter: Sendable {
     }
 
     public mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String = "", opacity: Double? = nil, title: String? = nil) {
-        let attributes: KeyValuePairs<String, String> = [
+        shape("rect", [
             "x": Self.number(x), "y": Self.number(y), "width": Self.number(max(0, width)), "height": Self.number(max(0, height)),
-            "fill": fill, "stroke": stroke, "fill-opacity": opacity.map { String(format: "%.2f", $0) } ?? ""]
-        if let title {
-            body += "<g>"
-            element("rect", attributes)
-            element("title", [:], content: title)
-            body += "</g>\n"
-        } else {
-            element("rect", attributes)
-        }
+            "fill": fill, "stroke": stroke, "fill-opacity": opacity.map { String(format: "%.2f", $0) } ?? ""], title: title)
     }
 
     public mutating func circle(cx: Double, cy: Double, r: Double, fill: String, stroke: String = "", title: String? = nil) {
-        let attributes: KeyValuePairs<String, String> = ["cx": Self.number(cx), "cy": Self.number(cy), "r": Self.number(r), "fill": fill, "stroke": stroke]
-        if let title {
-            body += "<g>"
-            element("circle", attributes)
-            element("title", [:], content: title)
-            body += "</g>\n"
-        } else {
-            element("circle", attributes)
-        }
+        shape("circle", ["cx": Self.number(cx), "cy": Self.number(cy), "r": Self.number(r), "fill": fill, "stroke": stroke], title: title)
+    }
+
+    /// An element with a hover title (a `<title>` child inside a group), or without one.
+    private mutating func shape(_ name: String, _ attributes: KeyValuePairs<String, String>, title: String?) {
+        guard let title else { return element(name, attributes) }
+        body += "<g>"
+        element(name, attributes)
+        element("title", [:], content: title)
+        body += "</g>\n"
     }
 
     /// `points` without those a reader cannot see: repeats at the written precision and points

@@ -1,4 +1,5 @@
 import Foundation
+import Plot
 import Support
 
 /// The HTML around the charts: one self-contained page (inline CSS and SVG, no script, no
@@ -15,19 +16,8 @@ struct ReportPage {
         sections.append(Section(id: id, heading: heading, body: body))
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// HTML text and attribute escaping is SVG's.
+    static func escape(_ text: String) -> String { SVGWriter.escape(text) }
 
     /// A paragraph of explanatory text (escaped).
     static func note(_ text: String) -> String { "<p class=\"note\">\(escape(text))</p>\n" }
