@@ -33,6 +33,29 @@ import Models
         }
     }
 
+    /// Attribution by masking, as for the neural model: per modality (and the surprises as
+    /// `consistency` for the hybrid), in logits for probability scores, in score units otherwise.
+    @Test func classicalRunsAttributeByMaskingEachModality() throws {
+        let heads = #"model.consistency.heads={"price_in_listing": {"from": ["attributes.category_id", "attributes.brand"], "predict": "attributes.price"}}"#
+        for (overrides, method, columns) in [
+            (["model.type=gbdt"], "masking_logit_drop", ["sequence", "profile", "attributes", "image"]),
+            (["model.type=isolation_forest"], "masking_score_drop", ["sequence", "profile", "attributes", "image"]),
+            (["model.type=gbdt", "model.classical_inputs.consistency_surprises=true", heads], "masking_logit_drop",
+             ["sequence", "profile", "attributes", "image", "consistency"]),
+        ] {
+            let (result, _, _) = try run(overrides)
+            let rows = read(result.directory + "/attribution_by_type.csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            #expect(rows.first == ["anomaly_type", "samples", "method"] + columns, "\(overrides)")
+            let all = rows.filter { $0.first == "all" }
+            #expect(all.map { $0[2] } == [method, "masking_share"], "\(overrides)")
+            // Each sample's shares sum to 1 (or 0 when nothing moved it): their means sum to at most 1.
+            let shares = all.last!.dropFirst(3).compactMap { Double($0) }
+            #expect(shares.count == columns.count && shares.allSatisfy { $0 >= 0 } && shares.reduce(0, +) <= 1 + 1e-9 && shares.reduce(0, +) > 0.5)
+            // Masking something moves the scores.
+            #expect(all.first!.dropFirst(3).contains { (Double($0) ?? 0) != 0 })
+        }
+    }
+
     @Test func theSameSeedGivesTheSamePredictions() throws {
         let a = try run(["model.type=gbdt"]).2, b = try run(["model.type=gbdt"]).2
         #expect(a == b)

@@ -35,15 +35,22 @@ public struct ModalityAttribution {
             drops.append(zip(full.logits, without.logits).map { $0 - $1 })
             columns.append("consistency")
         }
-        let gates = model.fusion.weightsAreAttribution ? full.modalityWeights : nil
+        let gates = model.fusion.weightsAreAttribution ? full.modalityWeights.map { (values: $0, modalities: model.modalities) } : nil
+        return summarise(drops: drops, columns: columns, samples: samples, dataset: dataset, method: "masking_logit_drop", gates: gates)
+    }
+
+    /// Per anomaly type (and over all samples), the mean drop of each column (`method`), each
+    /// sample's absolute drops as shares of their sum (`masking_share`), and the fusion's gates
+    /// (`gate`) when given — `values` is `[samples × modalities]`.
+    static func summarise(drops: [[Double]], columns: [String], samples: [Int], dataset: PreparedDataset, method: String,
+                          gates: (values: [Float], modalities: [Modality])?) -> ModalityAttribution {
         let types = samples.map { dataset.anomalyTypes[$0].isEmpty ? "normal" : dataset.anomalyTypes[$0] }
         var rows: [Row] = []
         for type in ["all"] + Array(Set(types)).sorted() {
             let members = types.indices.filter { type == "all" || types[$0] == type }
             guard !members.isEmpty else { continue }
             func mean(_ f: (Int) -> Double) -> Double { members.reduce(0) { $0 + f($1) } / Double(members.count) }
-            rows.append(Row(anomalyType: type, samples: members.count, method: "masking_logit_drop",
-                            values: drops.map { d in mean { d[$0] } }))
+            rows.append(Row(anomalyType: type, samples: members.count, method: method, values: drops.map { d in mean { d[$0] } }))
             // Each sample's absolute drops as shares of their sum: comparable across samples.
             rows.append(Row(anomalyType: type, samples: members.count, method: "masking_share", values: drops.indices.map { c in
                 mean { i in
@@ -52,10 +59,10 @@ public struct ModalityAttribution {
                 }
             }))
             if let gates {
-                let m = model.modalities.count
+                let m = gates.modalities.count
                 rows.append(Row(anomalyType: type, samples: members.count, method: "gate", values: columns.map { name in
-                    guard let k = model.modalities.firstIndex(where: { $0.rawValue == name }) else { return nil }
-                    return mean { Double(gates[$0 * m + k]) }
+                    guard let k = gates.modalities.firstIndex(where: { $0.rawValue == name }) else { return nil }
+                    return mean { Double(gates.values[$0 * m + k]) }
                 }))
             }
         }

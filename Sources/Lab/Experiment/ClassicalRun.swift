@@ -60,7 +60,11 @@ extension ExperimentRunner {
             return ScoredSamples(samples: split.rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
                                  secondsPerSample: Date().timeIntervalSince(start) / Double(max(split.rows.count, 1)))
         }
-        let evaluation = Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation)
+        var evaluation = Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation)
+        let surprises = Set(table.columns.indices.filter { table.columns[$0].name.hasPrefix("surprise_") })
+        evaluation.attribution = ModalityAttribution.measure(
+            classical: model, test: splits[2].features, full: scored[2], columnModalities: table.columns.map(\.modalities), surprises: surprises,
+            modalities: modalities, probabilities: choice.definition.scoresAreProbabilities, dataset: dataset)
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
         let facts = TrainedModelFacts(classical: type, modalities: modalities, summary: model.summary, features: matrix.columns)

@@ -60,12 +60,15 @@ public struct ClassicalModelDefinition: Sendable {
     public var fields: [ConfigField]
     /// Unsupervised models never read labels (isolation forest).
     public var usesLabels: Bool
+    /// Scores are probabilities of the anomalous class (attribution then measures logit drops).
+    public var scoresAreProbabilities: Bool
     public var decode: @Sendable (_ section: JSONValue) -> any ClassicalModelOptions
     public var build: @Sendable (_ options: any ClassicalModelOptions, _ seed: UInt64, _ threads: Int) -> any ClassicalModel
 
-    public init<Options: ClassicalModelOptions>(name: String, doc: String, fields: [ConfigField], usesLabels: Bool = true, options: Options.Type,
+    public init<Options: ClassicalModelOptions>(name: String, doc: String, fields: [ConfigField], usesLabels: Bool = true,
+                                                scoresAreProbabilities: Bool = false, options: Options.Type,
                                                 build: @escaping @Sendable (Options, UInt64, Int) -> any ClassicalModel) {
-        self.name = name; self.doc = doc; self.fields = fields; self.usesLabels = usesLabels
+        self.name = name; self.doc = doc; self.fields = fields; self.usesLabels = usesLabels; self.scoresAreProbabilities = scoresAreProbabilities
         decode = { ConfigDecoding.decode(Options.self, from: $0) }
         // The registry pairs each definition with options it decoded itself, so the cast holds.
         self.build = { o, seed, threads in build(o as! Options, seed, threads) }

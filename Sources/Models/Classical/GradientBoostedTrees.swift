@@ -59,6 +59,7 @@ public final class GradientBoostedTrees: ClassicalModel {
                         "A categorical column with at most this many categories splits one category against the rest; "
                         + "one with more splits any subset of categories against the rest."),
         ],
+        scoresAreProbabilities: true,
         options: Options.self,
         build: { o, seed, threads in GradientBoostedTrees(options: o, seed: seed, threads: threads) })
 

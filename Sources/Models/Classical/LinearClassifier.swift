@@ -63,7 +63,7 @@ public final class LinearClassifier: ClassicalModel {
                 ClassWeight.field,
                 FeaturePreprocessing.minFrequencyField,
             ],
-            options: Options.self, build: { o, _, _ in LinearClassifier(name: name, loss: loss, options: o) })
+            scoresAreProbabilities: loss == .logistic, options: Options.self, build: { o, _, _ in LinearClassifier(name: name, loss: loss, options: o) })
     }
 }
 

@@ -44,6 +44,7 @@ public final class NearestNeighbours: ClassicalModel {
                         "uniform counts each neighbour once; distance weighs each by 1 / its distance."),
             FeaturePreprocessing.minFrequencyField,
         ],
+        scoresAreProbabilities: true,
         options: Options.self,
         build: { o, _, _ in NearestNeighbours(options: o) })
 
