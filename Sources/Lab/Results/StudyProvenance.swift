@@ -47,7 +47,11 @@ public enum StudyProvenance {
         var fields: [(String, JSONValue)] = []
         if let commit = output(["git", "-C", cwd, "rev-parse", "HEAD"]) {
             fields.append(("commit", .string(commit)))
-            fields.append(("local_changes", .bool(!(output(["git", "-C", cwd, "status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty)))
+            // Changes to the code, configs or data rules — not to results the studies themselves
+            // (re)write into tracked tables under the results folder.
+            var status = ["git", "-C", cwd, "status", "--porcelain", "--untracked-files=no"]
+            if let results = resultsRoot(directory, cwd: cwd) { status += ["--", ".", ":(exclude)\(results)"] }
+            fields.append(("local_changes", .bool(!(output(status) ?? "").isEmpty)))
         }
         fields.append(("compiler", .string(compiler)))
         let libraries = ["openblas", "xgboost", "libpng16", "libjpeg"].compactMap { name in
@@ -59,6 +63,18 @@ public enum StudyProvenance {
         fields.append(("command", .string(CommandLine.arguments.joined(separator: " "))))
         fields.append(("finished", .string(ISO8601DateFormatter().string(from: Date()))))
         return .object(fields)
+    }
+
+    /// The top folder of `directory` below `cwd` (`Results` for `Results/auto`), nil when it is
+    /// not below `cwd`.
+    static func resultsRoot(_ directory: String, cwd: String) -> String? {
+        var relative = directory
+        if directory.hasPrefix("/") {
+            let base = cwd.hasSuffix("/") ? cwd : cwd + "/"
+            guard directory.hasPrefix(base) else { return nil }
+            relative = String(directory.dropFirst(base.count))
+        }
+        return relative.split(separator: "/").first { $0 != "." }.map(String.init)
     }
 
     /// Writes provenance.json into the study folder `directory` (atomically).
