@@ -18,6 +18,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `fusionlab serve`: HTTP server, bearer tokens, Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Already in Hummingbird's graph; named for the logger and the service group (graceful shutdown).
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C shims
@@ -58,10 +65,24 @@ let package = Package(
             name: "Bench", dependencies: ["COpenBLAS", "Tensor", "NN", "Datasets", "Models", "Support"],
             swiftSettings: optimise),
 
-        // CLI: argument parsing only; the work is in Lab and Bench
+        // Serve: `fusionlab serve`, a run folder scoring over HTTP (Hummingbird), micro-batched on one worker
+        .target(
+            name: "Serve",
+            dependencies: [
+                "Lab", "Datasets", "Support",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
+
+        // CLI: argument parsing only; the work is in Lab, Bench and Serve
         .executableTarget(
             name: "fusionlab",
-            dependencies: ["Lab", "Bench", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Lab", "Bench", "Serve", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimise),
 
         // Tests
@@ -73,6 +94,14 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "NN", "Tensor", "Support", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Models", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        // Starts the server in-process on an ephemeral loopback port with a tiny trained run and
+        // talks to it over a plain socket (HummingbirdTesting would bring AsyncHTTPClient and
+        // BoringSSL into every CI build).
+        .testTarget(
+            name: "ServeTests",
+            dependencies: ["Serve", "Lab", "Datasets", "Support",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
         // Runs the built `fusionlab` as a subprocess (found beside the test bundle).
         .testTarget(name: "CLITests", dependencies: []),
     ],
