@@ -32,6 +32,9 @@ final class ScoringWorker: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var previousBatchRequests = 0
+    /// Tests: while held, the worker takes nothing from the queue (to fill it, or to keep a
+    /// request in flight across a shutdown).
+    private var held = false
 
     // Touched only by the worker thread.
     private let scorer: RunScorer
@@ -77,6 +80,16 @@ final class ScoringWorker: @unchecked Sendable {
         condition.unlock()
     }
 
+    func hold() { condition.withLock { held = true } }
+
+    func release() {
+        condition.withLock { held = false }
+        condition.broadcast()
+    }
+
+    /// Requests queued (tests wait for them to arrive).
+    var queuedRequests: Int { condition.withLock { pending } }
+
     private var pending: Int { queue.count - head }
 
     private func popFirst() -> Job {
@@ -92,7 +105,7 @@ final class ScoringWorker: @unchecked Sendable {
     private func nextBatch() -> [Job]? {
         condition.lock()
         defer { condition.unlock() }
-        while pending == 0 && !stopping { condition.wait() }
+        while (pending == 0 || held) && !stopping { condition.wait() }
         guard pending > 0 else { return nil }
         var batch = [popFirst()]
         var count = batch[0].samples.count
