@@ -22,6 +22,9 @@ public final class ScoreServer: Sendable {
     let logger: Logger
     private let state = ServerState()
 
+    /// Per path, the one method it takes.
+    public static let endpoints = ["/v1/score": "POST", "/v1/model": "GET", "/healthz": "GET", "/metrics": "GET"]
+
     /// Loads `runFolder` and the dataset its samples are looked up in (`configuration.dataFolder`,
     /// default the run config's `data.path`).
     public init(runFolder: String, configuration: ServeConfiguration, logger: Logger = Logger(label: "fusionlab.serve")) throws {

@@ -11,8 +11,6 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServeMetrics
     let logger: Logger
     let limits: RequestLimits
-    /// Per path, the one method it takes.
-    static var methods: [String: String] { ["/v1/score": "POST", "/v1/model": "GET", "/healthz": "GET", "/metrics": "GET"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -33,13 +31,13 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
         if let error = error as? any HTTPResponseError {
             switch error.status {
             case .notFound:
-                if let allow = Self.methods[request.uri.path] {
+                if let allow = ScoreServer.endpoints[request.uri.path] {
                     return .methodNotAllowed(request.method.rawValue, path: request.uri.path, allow: allow)
                 }
                 return .notFound(request.uri.path)
             case .contentTooLarge: return .bodyTooLarge(limit: limits.maxBodyBytes)
             case .methodNotAllowed:
-                return .methodNotAllowed(request.method.rawValue, path: request.uri.path, allow: Self.methods[request.uri.path] ?? "GET")
+                return .methodNotAllowed(request.method.rawValue, path: request.uri.path, allow: ScoreServer.endpoints[request.uri.path] ?? "GET")
             default:
                 if (400..<500).contains(error.status.code) {
                     return ServeError(error.status, code: "bad_request", message: "the request was refused (\(error.status.code) \(error.status.reasonPhrase))")
