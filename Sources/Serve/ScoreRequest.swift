@@ -72,8 +72,9 @@ public struct ScoreRequest: Sendable, Equatable {
             }
             guard let s = v.stringValue else { throw .invalidJSON("expected a string, found \(v.found)", path: path + "." + field) }
             guard !s.isEmpty else { throw .invalidJSON("expected a non-empty string", path: path + "." + field) }
-            guard s.count <= limits.maxIDLength else {
-                throw .invalidJSON("\(s.count) characters; an id has at most \(limits.maxIDLength)", path: path + "." + field)
+            // Characters as JSON Schema counts them: code points.
+            guard s.unicodeScalars.count <= limits.maxIDLength else {
+                throw .invalidJSON("\(s.unicodeScalars.count) characters; an id has at most \(limits.maxIDLength)", path: path + "." + field)
             }
             guard !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
                 throw .invalidJSON("an id may not hold control characters", path: path + "." + field)
@@ -87,7 +88,7 @@ public struct ScoreRequest: Sendable, Equatable {
         var cutoff: Double?
         if let v = value["cutoff"], v != .null {
             guard let d = v.doubleValue else { throw .invalidJSON("expected a number (unix seconds), found \(v.found)", path: path + ".cutoff") }
-            guard d >= 0 && d < 1e11 else { throw .invalidJSON("expected unix seconds between 0 and 1e11, found \(CompactJSON.number(d))", path: path + ".cutoff") }
+            guard d >= 0 && d <= 1e11 else { throw .invalidJSON("expected unix seconds between 0 and 1e11, found \(CompactJSON.number(d))", path: path + ".cutoff") }
             cutoff = d
         }
         return Sample(sampleID: sampleID, userID: userID, itemID: itemID, sessionID: sessionID, cutoff: cutoff, path: path)
