@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // FusionLab — multimodal anomaly detection for e-commerce, on its own tensor engine.
 // Targets are layered: C shims → Support → Tensor → NN → Datasets → Models → Lab → Bench → fusionlab CLI.
 // A target depends only on the ones below it; the CLI parses arguments and calls Lab and Bench.
@@ -19,7 +19,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // `fusionlab serve`: HTTP server, bearer tokens, Prometheus metrics.
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // No traits: swift-configuration support and the URL-encoded-form coders are not used, and
+        // leaving them out spares every clean build (CI's) a package.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Already in Hummingbird's graph; named for the logger and the service group (graceful shutdown).

@@ -47,6 +47,7 @@ struct ModelSummary: Sendable {
                 ("max_samples_per_request", .number(Double(limits.maxSamplesPerRequest))),
                 ("max_id_length", .number(Double(limits.maxIDLength))),
                 ("queue_limit", .number(Double(configuration.queueLimit))),
+                ("max_connections", .number(Double(configuration.maxConnections))),
             ])),
             ("batching", .object([
                 ("max_batch", .number(Double(configuration.maxBatch))),

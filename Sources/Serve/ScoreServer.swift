@@ -46,7 +46,8 @@ public final class ScoreServer: Sendable {
         let app = Application(
             router: router(),
             server: .http1(configuration: .init(idleTimeout: .seconds(60))),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+                                 availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
             onServerRunning: { [state] channel in
                 state.listening()
                 await onListening(channel.localAddress?.port ?? 0)

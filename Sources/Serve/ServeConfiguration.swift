@@ -23,6 +23,9 @@ public struct ServeConfiguration: Sendable {
     public var maxWaitMilliseconds = 2.0
     /// Most samples waiting for the worker; past it a request gets 503 with Retry-After.
     public var queueLimit = 4096
+    /// Most connections open at once (further ones wait in the listen backlog): with the body
+    /// limit, it bounds the memory requests can take (`maxConnections × maxBodyBytes`).
+    public var maxConnections = 256
     public var limits = RequestLimits()
     public var unknownIDs = UnknownIDPolicy.reject
     /// Per-modality attribution in every answer (one more forward pass per modality).
@@ -45,6 +48,7 @@ public struct ServeConfiguration: Sendable {
         guard (0...65535).contains(port) else { throw .invalidOption(option: "--port", message: "must be 0…65535, got \(port)") }
         try positive(maxBatch, "--max-batch")
         try positive(queueLimit, "--queue-limit")
+        try positive(maxConnections, "--max-connections")
         try positive(limits.maxBodyBytes, "--max-body-bytes")
         try positive(limits.maxSamplesPerRequest, "--max-samples")
         guard maxWaitMilliseconds >= 0, maxWaitMilliseconds <= 1000, maxWaitMilliseconds.isFinite else {

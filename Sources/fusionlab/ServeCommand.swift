@@ -40,6 +40,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most samples waiting for the scorer; past it requests get 503 with Retry-After.")
     var queueLimit = 4096
 
+    @Option(help: "Most connections open at once (with --max-body-bytes, bounds the memory requests take).")
+    var maxConnections = 256
+
     @Option(help: "Largest request body in bytes (413 past it).")
     var maxBodyBytes = 1 << 20
 
@@ -62,7 +65,7 @@ struct ServeCommand: ParsableCommand {
         try reportingErrors {
             var c = ServeConfiguration()
             c.host = host; c.port = port; c.dataFolder = data; c.tokenFile = tokenFile; c.threads = threadOptions.threads
-            c.maxBatch = maxBatch; c.maxWaitMilliseconds = maxWaitMs; c.queueLimit = queueLimit
+            c.maxBatch = maxBatch; c.maxWaitMilliseconds = maxWaitMs; c.queueLimit = queueLimit; c.maxConnections = maxConnections
             c.limits.maxBodyBytes = maxBodyBytes; c.limits.maxSamplesPerRequest = maxSamples
             c.unknownIDs = UnknownIDPolicy(rawValue: unknownIds)!
             c.attribution = !noAttribution

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import Lab
 import ServiceLifecycle
 import UnixSignals
@@ -82,3 +83,8 @@ func csvFields(_ line: String) -> [String] {
     fields.append(field)
     return fields
 }
+
+/// Every suite of ServeTests, one at a time: servers and scorers in one process share
+/// OpenBLAS's threads, and GEMMs run side by side do not give the same last bits (the equality
+/// tests compare bits).
+@Suite(.serialized) enum ServeSuites {}
