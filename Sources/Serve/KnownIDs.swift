@@ -32,3 +32,13 @@ struct KnownIDs: Sendable {
         }
     }
 }
+
+/// What a sample whose `user_id`, `item_id` (or `session_id`) the loaded dataset lacks gets.
+public enum UnknownIDPolicy: String, Sendable, CaseIterable {
+    /// 404 naming the id and its JSON path; nothing of the request is scored.
+    case reject
+    /// Scored with what is missing masked (a user with no history and no profile: sequence and
+    /// profile masked; an item with no row: attributes and image masked), as `fusionlab score`
+    /// does; the answer's `missing_modalities` says which.
+    case mask
+}

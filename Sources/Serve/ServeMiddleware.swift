@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdAuth
 import Logging
 
 /// The outermost layer of every request: whatever went wrong below becomes a `ServeError`
@@ -46,27 +45,5 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
         return .internalError()
-    }
-}
-
-/// With a token (`--token-file`), every request but `GET /healthz` must carry
-/// `Authorization: Bearer <token>`; otherwise it gets 401 and nothing else is read.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: [UInt8]
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path == "/healthz" { return try await next(request, context) }
-        guard let given = request.headers.bearer?.token, Self.equal(Array(given.utf8), token) else {
-            throw ServeError.unauthorized()
-        }
-        return try await next(request, context)
-    }
-
-    /// Compares in time that depends on the lengths only, not on where the bytes differ.
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for k in a.indices { difference |= a[k] ^ b[k] }
-        return difference == 0
     }
 }
