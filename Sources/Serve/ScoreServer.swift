@@ -11,7 +11,7 @@ import UnixSignals
 /// dataset once (seconds); `run` listens until SIGTERM or SIGINT (or `shutdown()`), then stops
 /// accepting connections, finishes the requests in flight — the worker scores everything
 /// queued — and returns. Endpoints: `POST /v1/score`, `GET /v1/model`, `GET /healthz`,
-/// `GET /metrics` (docs/serve-openapi.yaml).
+/// `GET /metrics` (docs/serve-openapi.json).
 public final class ScoreServer: Sendable {
     public let configuration: ServeConfiguration
     let model: ModelSummary

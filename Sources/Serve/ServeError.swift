@@ -6,7 +6,7 @@ import Support
 /// change; it never carries a stack trace, a file path of the server or an internal type name.
 public struct ServeError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
     public var status: HTTPResponse.Status
-    /// A stable, machine-readable name (`invalid_json`, `unknown_id`, …; docs/serve-openapi.yaml).
+    /// A stable, machine-readable name (`invalid_json`, `unknown_id`, …; docs/serve-openapi.json).
     public var code: String
     public var message: String
     /// Where in the request body (`$.samples[2].user_id`), when the error is about a value.

@@ -13,7 +13,7 @@ struct ServeCommand: ParsableCommand {
         (Prometheus). Concurrent requests share one forward pass (up to --max-batch samples, waiting at most \
         --max-wait-ms under load); a full queue answers 503 with Retry-After. Binds loopback unless --host says \
         otherwise, which then needs --token-file. SIGTERM or SIGINT: stops accepting, finishes what is in flight, exits 0. \
-        The API is described in docs/serve-openapi.yaml.
+        The API is described in docs/serve-openapi.json.
         """)
 
     @Argument(help: "A run folder, e.g. Results/default/runs/full/seed-0.")
