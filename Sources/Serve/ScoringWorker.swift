@@ -96,7 +96,11 @@ final class ScoringWorker: @unchecked Sendable {
         let job = queue[head]
         head += 1
         queuedSamples -= job.samples.count
-        if head > 1024, head * 2 > queue.count { queue.removeFirst(head); head = 0 }
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true); head = 0
+        } else if head > 1024, head * 2 > queue.count {
+            queue.removeFirst(head); head = 0
+        }
         return job
     }
 
