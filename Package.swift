@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // FusionLab — multimodal anomaly detection for e-commerce, on its own tensor engine.
 // Targets are layered: C shims → Support → Tensor → NN → Datasets → Models → Lab → Bench → fusionlab CLI.
 // Plot (SVG charts) depends on Support only; Lab uses it for the HTML reports.
@@ -19,6 +19,15 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `fusionlab serve`: HTTP server, bearer tokens, Prometheus metrics.
+        // No traits: swift-configuration support and the URL-encoded-form coders are not used, and
+        // leaving them out spares every clean build (CI's) a package.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Already in Hummingbird's graph; named for the logger and the service group (graceful shutdown).
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // C shims
@@ -62,10 +71,24 @@ let package = Package(
             name: "Bench", dependencies: ["COpenBLAS", "Tensor", "NN", "Datasets", "Models", "Support"],
             swiftSettings: optimise),
 
-        // CLI: argument parsing only; the work is in Lab and Bench
+        // Serve: `fusionlab serve`, a run folder scoring over HTTP (Hummingbird), micro-batched on one worker
+        .target(
+            name: "Serve",
+            dependencies: [
+                "Lab", "Datasets", "Support",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
+
+        // CLI: argument parsing only; the work is in Lab, Bench and Serve
         .executableTarget(
             name: "fusionlab",
-            dependencies: ["Lab", "Bench", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Lab", "Bench", "Serve", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimise),
 
         // Tests
@@ -78,6 +101,14 @@ let package = Package(
         .testTarget(name: "LabTests", dependencies: ["Lab", "Models", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+        // Starts the server in-process on an ephemeral loopback port with a tiny trained run and
+        // talks to it over a plain socket (HummingbirdTesting would bring AsyncHTTPClient and
+        // BoringSSL into every CI build).
+        .testTarget(
+            name: "ServeTests",
+            dependencies: ["Serve", "Lab", "Datasets", "Support",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
         // Runs the built `fusionlab` as a subprocess (found beside the test bundle).
         .testTarget(name: "CLITests", dependencies: []),
     ],

@@ -159,4 +159,14 @@ import Testing
         #expect(split.status == 64 && split.err.contains("--split must be train, valid or test"), "\(split.err)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/scores.csv"))
     }
+
+    @Test func serveRefusesAnOpenAddressWithoutATokenAndAFolderThatIsNotARun() throws {
+        let dir = try scratch()
+        let open = try fusionlab(["serve", dir, "--host", "0.0.0.0"])
+        #expect(open.status == 1 && open.err.contains("--host 0.0.0.0 is not a loopback address") && open.err.contains("--token-file"), "\(open.err)")
+        let missing = try fusionlab(["serve", dir + "/no-run", "--port", "0"])
+        #expect(missing.status == 1 && missing.err.contains("\(dir)/no-run is not a published run folder"), "\(missing.err)")
+        let policy = try fusionlab(["serve", dir, "--unknown-ids", "guess"])
+        #expect(policy.status == 64 && policy.err.contains("--unknown-ids must be reject or mask"), "\(policy.err)")
+    }
 }

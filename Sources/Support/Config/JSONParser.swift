@@ -71,6 +71,8 @@ public enum JSONParser {
         mutating func object(depth: Int) throws(JSONSyntaxError) -> JSONValue {
             i += 1
             var pairs: [(String, JSONValue)] = []
+            // A set beside the pairs: a request body of many keys must not cost n² comparisons.
+            var keys = Set<String>()
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object([]) }
             while true {
@@ -78,7 +80,7 @@ public enum JSONParser {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
                 let keyStart = i
                 let key = try string()
-                if pairs.contains(where: { $0.0 == key }) { i = keyStart; throw error("duplicate key \"\(key)\"") }
+                guard keys.insert(key).inserted else { i = keyStart; throw error("duplicate key \"\(key)\"") }
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected \":\" after key \"\(key)\"") }
                 i += 1
