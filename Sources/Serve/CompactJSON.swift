@@ -13,7 +13,7 @@ enum CompactJSON {
         switch value {
         case .null: out += "null"
         case let .bool(b): out += b ? "true" : "false"
-        case let .number(d): out += d.isFinite ? number(d) : "null"
+        case let .number(d): out += d.isFinite ? JSONValue.format(d) : "null"
         case let .string(s): out += JSONValue.quote(s)
         case let .array(items):
             out += "["
@@ -34,9 +34,4 @@ enum CompactJSON {
         }
     }
 
-    /// Whole numbers without a fraction, others as Swift's shortest round-trip form.
-    static func number(_ d: Double) -> String {
-        if d == d.rounded() && abs(d) < 1e15 { return String(Int(d)) }
-        return d.description
-    }
 }

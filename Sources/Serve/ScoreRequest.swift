@@ -88,7 +88,7 @@ public struct ScoreRequest: Sendable, Equatable {
         var cutoff: Double?
         if let v = value["cutoff"], v != .null {
             guard let d = v.doubleValue else { throw .invalidJSON("expected a number (unix seconds), found \(v.found)", path: path + ".cutoff") }
-            guard d >= 0 && d <= 1e11 else { throw .invalidJSON("expected unix seconds between 0 and 1e11, found \(CompactJSON.number(d))", path: path + ".cutoff") }
+            guard d >= 0 && d <= 1e11 else { throw .invalidJSON("expected unix seconds between 0 and 1e11, found \(JSONValue.format(d))", path: path + ".cutoff") }
             cutoff = d
         }
         return Sample(sampleID: sampleID, userID: userID, itemID: itemID, sessionID: sessionID, cutoff: cutoff, path: path)

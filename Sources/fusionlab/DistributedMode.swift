@@ -14,10 +14,9 @@ enum DistributedMode: String, ExpressibleByArgument, CaseIterable {
         let useMPI = self == .mpi || (self == .auto && ProcessGroup.launchedByMPI)
         let group = useMPI ? try ProcessGroup.joinMPI() : .single
         defer { group.finish() }
-        guard group.size > 1 else { return try ProcessGroup.$active.withValue(group) { try body(group) } }
         do {
             try ProcessGroup.$active.withValue(group) { try body(group) }
-        } catch let error as ExitCode {
+        } catch where group.size == 1 || error is ExitCode {
             throw error
         } catch {
             FileHandle.standardError.write(Data("error: rank \(group.rank) of \(group.size): \(error)\n".utf8))

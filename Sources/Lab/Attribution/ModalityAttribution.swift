@@ -86,22 +86,14 @@ extension ModalityAttribution {
         var sums: [Key: (count: Int, samples: Double, values: [String: (Double, Int)])] = [:]
         var keys: [Key] = []
         for (variant, directory) in runs {
-            let path = (directory as NSString).appendingPathComponent("attribution_by_type.csv")
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-            guard let header = lines.first, header.starts(with: ["anomaly_type", "samples", "method"]) else {
-                throw ResultFileError(path: path, line: 1, "expected a header starting anomaly_type,samples,method")
-            }
-            for (k, row) in lines.dropFirst().enumerated() {
-                guard row.count == header.count, let samples = Double(row[1]) else {
-                    throw ResultFileError(path: path, line: k + 2, "expected \(header.count) fields")
-                }
-                let key = Key(variant: variant, type: row[0], method: row[2])
+            guard let run = try read((directory as NSString).appendingPathComponent("attribution_by_type.csv")) else { continue }
+            for row in run.rows {
+                let key = Key(variant: variant, type: row.anomalyType, method: row.method)
                 if sums[key] == nil { keys.append(key); sums[key] = (0, 0, [:]) }
                 sums[key]!.count += 1
-                sums[key]!.samples += samples
-                for (name, text) in zip(header.dropFirst(3), row.dropFirst(3)) {
-                    guard let v = Double(text) else { continue }
+                sums[key]!.samples += Double(row.samples)
+                for (name, value) in zip(run.columns, row.values) {
+                    guard let v = value else { continue }
                     let (s, n) = sums[key]!.values[name] ?? (0, 0)
                     sums[key]!.values[name] = (s + v, n + 1)
                 }

@@ -89,15 +89,12 @@ extension RunArtefacts {
         try DurableFile.write(String(decoding: try encoder.encode(self), as: UTF8.self) + "\n", to: files.path(Self.file))
     }
 
-    /// Reads the artefacts of run folder `folder`, refusing a folder that is unpublished, too
-    /// old, of another format or incomplete, by the missing file's name.
+    /// Reads the artefacts of the published run folder `folder`, refusing one that is too old,
+    /// of another format or incomplete, by the missing file's name.
     static func read(folder: String) throws -> RunArtefacts {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         let fm = FileManager.default
-        guard RunFolder.isComplete(folder) else { throw RunArtefactError.notARunFolder(folder: folder) }
-        guard fm.fileExists(atPath: path("config.json")) else {
-            throw RunArtefactError.incomplete(folder: folder, missing: "config.json", hint: "A run folder records the config it ran; this one was altered.")
-        }
+        // The caller (`RunScorer`) has checked the folder is published and read its config.json.
         guard let data = fm.contents(atPath: path(Self.file)) else {
             throw RunArtefactError.incomplete(folder: folder, missing: Self.file, hint: Self.tooOld)
         }

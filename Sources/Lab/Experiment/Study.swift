@@ -43,13 +43,8 @@ public struct Study {
         if runner.trainedModelCache == nil { runner.trainedModelCache = TrainedModelCache() }
     }
 
-    /// The modality sets to train, full model first, without repeats.
-    public var modalitySets: [[Modality]] {
-        let full = runner.configuredModalities
-        var sets = [full]
-        for mode in modes { for s in mode.sets(full) where !sets.contains(s) { sets.append(s) } }
-        return sets
-    }
+    /// The modality sets to train, full model first, without repeats (the plan's).
+    public var modalitySets: [[Modality]] { StudyPlan.modalitySets(full: runner.configuredModalities, modes: modes) }
 
     public struct Outcome {
         public var results: [RunResult]

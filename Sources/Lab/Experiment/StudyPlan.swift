@@ -80,11 +80,17 @@ public struct StudyPlan: Sendable, Equatable {
                   selectedAblation: options.selection?.ablation)
     }
 
+    /// The modality sets an ablation trains: the full model first, then each mode's, without repeats.
+    public static func modalitySets(full: [Modality], modes: [AblationMode]) -> [[Modality]] {
+        var sets = [full]
+        for mode in modes { for s in mode.sets(full) where !sets.contains(s) { sets.append(s) } }
+        return sets
+    }
+
     /// The plan of one config without variants: its modality sets × seeds × folds.
     public init(options: ExperimentOptions, modes: [AblationMode], masked: Bool) {
         let full = options.modalities
-        var sets = [full]
-        for mode in modes { for s in mode.sets(full) where !sets.contains(s) { sets.append(s) } }
+        let sets = Self.modalitySets(full: full, modes: modes)
         var runs: [PlannedRun] = []
         for set in sets {
             let row = ExperimentRunner.variantName(set, full: full)

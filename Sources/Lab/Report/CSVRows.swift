@@ -13,7 +13,11 @@ struct CSVRows {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let records = parse(String(decoding: data, as: UTF8.self))
         guard let header = records.first, !header.isEmpty else { throw ResultFileError(path: path, line: 1, "empty: no header") }
-        return CSVRows(header: header, rows: Array(records.dropFirst().filter { $0.count == header.count }), path: path)
+        // Record k + 2 (line numbers count records: a quoted field may span lines).
+        for (k, record) in records.dropFirst().enumerated() where record.count != header.count {
+            throw ResultFileError(path: path, line: k + 2, "expected \(header.count) fields, found \(record.count)")
+        }
+        return CSVRows(header: header, rows: Array(records.dropFirst()), path: path)
     }
 
     func column(_ name: String) -> Int? { header.firstIndex(of: name) }

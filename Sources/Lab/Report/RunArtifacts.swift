@@ -95,8 +95,9 @@ extension ModalityAttribution {
         guard t.header.starts(with: ["anomaly_type", "samples", "method"]) else {
             throw ResultFileError(path: path, line: 1, "expected a header starting anomaly_type,samples,method")
         }
-        return ModalityAttribution(columns: Array(t.header.dropFirst(3)), rows: t.rows.map { r in
-            Row(anomalyType: r[0], samples: Int(r[1]) ?? 0, method: r[2], values: r.dropFirst(3).map { Double($0) })
+        return ModalityAttribution(columns: Array(t.header.dropFirst(3)), rows: try t.rows.enumerated().map { k, r in
+            guard let samples = Int(r[1]) else { throw ResultFileError(path: path, line: k + 2, "samples is not a count: \(r[1])") }
+            return Row(anomalyType: r[0], samples: samples, method: r[2], values: r.dropFirst(3).map { Double($0) })
         })
     }
 }

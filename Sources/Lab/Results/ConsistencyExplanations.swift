@@ -62,7 +62,7 @@ extension RunFiles {
         case let .floatBucket(m, column, _, edges, _):
             guard let t = m == .profile ? dataset.profile : dataset.attributes else { return nil }
             let v = t.floats[i * t.floatWidth + column]
-            return Int32(edges.filter { v > $0 }.count)
+            return Int32(ConsistencyTarget.bucket(v, edges: edges))
         case let .lastEvent(field, _):
             guard let f = dataset.sequence.field(field) else { return nil }
             let n = Int(dataset.sequence.lengths[i])
@@ -120,7 +120,7 @@ extension RunFiles {
             if column < sequence.floatStandardizers.count, let s = sequence.floatStandardizers[column] {
                 declared = number(Double(z) * s.std + s.mean)
             } else {
-                declared = "in " + bucketRange(column: column, bucket: Int(edges.filter { z > $0 }.count), buckets: edges.count + 1, dataset)
+                declared = "in " + bucketRange(column: column, bucket: ConsistencyTarget.bucket(z, edges: edges), buckets: edges.count + 1, dataset)
             }
             suggested = bucketRange(column: column, bucket: Int(likeliest), buckets: edges.count + 1, dataset)
         default:

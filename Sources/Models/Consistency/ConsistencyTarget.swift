@@ -71,9 +71,7 @@ public enum ConsistencyTarget: Sendable, Hashable {
                 for p in 0..<min(Int(batch.sequenceLengths[r]), length) {
                     if let missing = batch.sequenceFloatMissing, missing[(r * length + p) * width + column] != 0 { continue }
                     let v = x[(r * length + p) * width + column]
-                    var bucket: Int32 = 0
-                    for e in edges where v > e { bucket += 1 }
-                    out[r * length + p] = bucket
+                    out[r * length + p] = Int32(ConsistencyTarget.bucket(v, edges: edges))
                 }
             }
             return out
@@ -87,10 +85,7 @@ public enum ConsistencyTarget: Sendable, Hashable {
             let width = f.shape[1], p = f.pointer
             return (0..<b).map { r in
                 if let missingColumn, p[r * width + missingColumn] != 0 { return -1 }
-                let v = p[r * width + column]
-                var bucket: Int32 = 0
-                for e in edges where v > e { bucket += 1 }
-                return bucket
+                return Int32(ConsistencyTarget.bucket(p[r * width + column], edges: edges))
             }
         case let .lastEvent(field, _):
             guard let tokens = batch.sequenceTokens[field] else { return Array(repeating: -1, count: b) }
@@ -142,5 +137,14 @@ public enum ConsistencyTarget: Sendable, Hashable {
         }
         let columns = table.categorical.map(\.name) + bucketable.map { table.floatNames[$0] }
         throw ConfigError(path: path, message: "\(m.rawValue) has no column \"\(parts[1])\"; it has \(columns.joined(separator: ", "))")
+    }
+}
+
+extension ConsistencyTarget {
+    /// The bucket of `value` among ascending `edges`: how many edges it exceeds.
+    public static func bucket(_ value: Float, edges: [Float]) -> Int {
+        var k = 0
+        for e in edges where value > e { k += 1 }
+        return k
     }
 }
