@@ -113,24 +113,24 @@ final class ScoringWorker: @unchecked Sendable {
         guard pending > 0 else { return nil }
         var batch = [popFirst()]
         var count = batch[0].samples.count
+        // Queued jobs join the batch, in order, while they fit.
+        func takeFitting() {
+            while pending > 0, count + queue[head].samples.count <= maxBatch {
+                let job = popFirst()
+                count += job.samples.count
+                batch.append(job)
+            }
+        }
         let underLoad = previousBatchRequests > 1 || pending > 0
         if maxWait > 0, maxBatch > 1, underLoad, !stopping {
             let deadline = batch[0].enqueued.addingTimeInterval(maxWait)
             while count < maxBatch && !stopping {
-                while pending > 0, count + queue[head].samples.count <= maxBatch {
-                    let job = popFirst()
-                    count += job.samples.count
-                    batch.append(job)
-                }
+                takeFitting()
                 if count >= maxBatch || (pending > 0 && count + queue[head].samples.count > maxBatch) { break }
                 if !condition.wait(until: deadline) { break }
             }
         }
-        while pending > 0, count + queue[head].samples.count <= maxBatch {
-            let job = popFirst()
-            count += job.samples.count
-            batch.append(job)
-        }
+        takeFitting()
         previousBatchRequests = batch.count
         metrics.queuedSamples.set(Double(queuedSamples))
         return batch

@@ -12,7 +12,7 @@ public struct DirectoryLockError: Error, CustomStringConvertible, Equatable {
     public var reason: String
     public var description: String { "\(directory): \(reason)" }
     /// Refused because another holder has the lock (not because the file cannot be made).
-    var isHeldElsewhere: Bool { reason.hasPrefix("another fusionlab process") }
+    var isHeldElsewhere = false
 }
 
 /// An advisory lock on a folder (`flock` on `<folder>/.lock`, or another file in it), so that two
@@ -82,7 +82,8 @@ public final class DirectoryLock: @unchecked Sendable {
                 return .failure(DirectoryLockError(
                     directory: directory,
                     reason: "another fusionlab process is writing \(file == ".lock" ? "this folder" : "here (\(file))") "
-                        + "(\(holder.flatMap { $0.isEmpty ? nil : $0 } ?? "holder unknown")); \(hint)"))
+                        + "(\(holder.flatMap { $0.isEmpty ? nil : $0 } ?? "holder unknown")); \(hint)",
+                    isHeldElsewhere: true))
             }
             let host = ProcessInfo.processInfo.hostName
             let started = ISO8601DateFormatter().string(from: Date())

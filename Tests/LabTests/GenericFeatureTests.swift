@@ -34,7 +34,6 @@ import Support
         let (_, d) = try prepared(try handMadeShop())
         let h = try #require(d.events)
         for i in 0..<d.sampleCount {
-            #expect(h.histories[i].count == h.historyLengths[i])
             #expect(h.windows[i].upperBound == h.histories[i].upperBound && h.windows[i].lowerBound >= h.histories[i].lowerBound)
             #expect(h.windows[i].count == min(3, h.histories[i].count))
         }

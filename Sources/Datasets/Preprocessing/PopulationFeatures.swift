@@ -37,7 +37,7 @@ struct PopulationFeatures {
                     guard it >= 0 else { continue }   // no item (a search): every feature at 0, the mean
                     let n = statistics.countExcludingSelf(r)
                     out[k] = logCount(Foundation.log1p(n))
-                    out[k + 1] = seen.isEmpty ? 0 : Float(Double(countAtMost(n, seen)) / Double(seen.count))
+                    out[k + 1] = seen.isEmpty ? 0 : Float(Double(seen.countAtMost(n)) / Double(seen.count))
                     for (c, column) in statistics.columns.enumerated() {
                         let d = statistics.deviation(column: c, row: r)
                         if d.isFinite { out[k + 2 + c] = Float(d / column.overall.std) }
@@ -48,10 +48,4 @@ struct PopulationFeatures {
         return logCount
     }
 
-    /// How many of `sorted` are at most `value` (binary search): the most popular item ranks 1.
-    static func countAtMost(_ value: Double, _ sorted: [Double]) -> Int {
-        var lo = 0, hi = sorted.count
-        while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] <= value { lo = mid + 1 } else { hi = mid } }
-        return lo
-    }
 }

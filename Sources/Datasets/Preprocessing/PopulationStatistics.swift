@@ -111,8 +111,9 @@ extension PopulationStatistics {
         let hashes = fitted.countedHashes()
         var counted = [Bool](repeating: false, count: events.rowCount)
         if !hashes.isEmpty {
+            let identity = EventIdentities(events, sequenceKey: sequenceKey)
             for r in 0..<events.rowCount where itemOfRow[r] >= 0 && fittedOfRaw[Int(itemOfRow[r])] >= 0 {
-                counted[r] = Self.contains(hashes, Self.identity(events, row: r, sequenceKey: sequenceKey))
+                counted[r] = hashes.sortedContains(identity.hash(row: r))
             }
         }
         self.itemOfRow = itemOfRow
@@ -123,24 +124,31 @@ extension PopulationStatistics {
     func fitted(events: AtomicTable, sequenceKey: String, logCount: Standardizer) -> FittedPopulation {
         let item = events.column("item_id")!
         let kept = count.indices.filter { count[$0] > 0 }
-        let hashes = counted.indices.filter { counted[$0] && itemOfRow[$0] >= 0 }.map { Self.identity(events, row: $0, sequenceKey: sequenceKey) }.sorted()
+        let identity = EventIdentities(events, sequenceKey: sequenceKey)
+        let hashes = counted.indices.filter { counted[$0] && itemOfRow[$0] >= 0 }.map { identity.hash(row: $0) }.sorted()
         return FittedPopulation(items: kept.map { item.tokens.string(Int32($0)) }, count: kept.map { count[$0] },
                                 columns: columns.map { c in .init(name: c.name, sum: kept.map { c.sum[$0] }, finite: kept.map { c.finite[$0] }, overall: c.overall) },
                                 logCount: logCount, countedEvents: FittedPopulation.encode(hashes))
     }
 
-    static func identity(_ events: AtomicTable, row r: Int, sequenceKey: String) -> UInt64 {
-        func token(_ name: String) -> String {
-            guard let c = events.column(name), let id = c.tokenIDs?[r], id >= 0 else { return "" }
-            return c.tokens.string(id)
-        }
-        return EventIdentity.hash(key: token(sequenceKey), timestamp: events.column("timestamp")?.floatValues?[r] ?? 0,
-                                  eventType: token("event_type"), item: token("item_id"))
+}
+
+/// Each event row's identity (sequence key, time, type, item — `EventIdentity.hash`), with the
+/// columns looked up once rather than per row.
+struct EventIdentities {
+    let key: Column?, eventType: Column?, item: Column?
+    let timestamps: [Double]?
+
+    init(_ events: AtomicTable, sequenceKey: String) {
+        key = events.column(sequenceKey); eventType = events.column("event_type"); item = events.column("item_id")
+        timestamps = events.column("timestamp")?.floatValues
     }
 
-    static func contains(_ sorted: [UInt64], _ value: UInt64) -> Bool {
-        var lo = 0, hi = sorted.count
-        while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] < value { lo = mid + 1 } else { hi = mid } }
-        return lo < sorted.count && sorted[lo] == value
+    func hash(row r: Int) -> UInt64 {
+        func token(_ c: Column?) -> String {
+            guard let c, let id = c.tokenIDs?[r], id >= 0 else { return "" }
+            return c.tokens.string(id)
+        }
+        return EventIdentity.hash(key: token(key), timestamp: timestamps?[r] ?? 0, eventType: token(eventType), item: token(item))
     }
 }

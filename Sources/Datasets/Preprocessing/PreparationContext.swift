@@ -82,7 +82,6 @@ public struct PreparationContext: Sendable {
         var cutoffs: [Double]
         var histories: [Range<Int>]
         var visible: [Range<Int>]
-        var historyLengths: [Int]
         var userOfSample: [String?]
         var targetOfSample: [String]
         var samplesWithoutEvents = 0
@@ -95,7 +94,7 @@ public struct PreparationContext: Sendable {
         let keyOfSample = rows.map { labelKey.tokenIDs![$0] }.map { $0 >= 0 ? (eventKey.tokens.lookup(labelKey.tokens.string($0)) ?? -1) : -1 }
         let declaredCutoffs = labels.column("cutoff")?.floatValues
         var a = Anchors(keyOfSample: keyOfSample, cutoffs: [Double](repeating: 0, count: n), histories: [Range<Int>](repeating: 0..<0, count: n),
-                        visible: [Range<Int>](repeating: 0..<0, count: n), historyLengths: [Int](repeating: 0, count: n),
+                        visible: [Range<Int>](repeating: 0..<0, count: n),
                         userOfSample: [String?](repeating: nil, count: n), targetOfSample: [String](repeating: "", count: n))
         for i in 0..<n {
             let all = index.all(key: keyOfSample[i])
@@ -105,7 +104,6 @@ public struct PreparationContext: Sendable {
             let history = index.history(key: keyOfSample[i], cutoff: cutoff)
             if history.isEmpty { a.samplesWithoutEvents += 1 }
             if history.count > options.maxLength { a.truncatedSequences += 1 }
-            a.historyLengths[i] = history.count
             a.visible[i] = history
             a.histories[i] = max(history.lowerBound, history.upperBound - options.maxLength)..<history.upperBound
         }

@@ -165,7 +165,7 @@ extension PreparedDataset {
             roles: roles, sequence: sequence, profile: profile, attributes: attributes,
             imagePaths: imagePaths, targetItems: targetOfSample,
             events: options.keepSampleEvents
-                ? SampleEvents(index: context.index, windows: histories, histories: anchors.visible, historyLengths: anchors.historyLengths,
+                ? SampleEvents(index: context.index, windows: histories, histories: anchors.visible,
                                userRows: userRows, itemRows: itemRows) : nil,
             labelsFile: labels.file, splitStrategy: strategy, report: report)
         prepared.labelled = labels.hasColumn("label")

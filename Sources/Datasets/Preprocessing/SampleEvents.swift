@@ -9,8 +9,6 @@ public struct SampleEvents: Sendable {
     /// Positions in `index.order` of each sample's whole visible history: every event of its key
     /// at or before its cutoff, oldest first. Its window is the tail of this range.
     public let histories: [Range<Int>]
-    /// Events at or before each sample's cutoff, before truncation to `maxLength` (`histories[i].count`).
-    public let historyLengths: [Int]
     /// Row of each sample's user in users.csv (−1 when none or no users table).
     public let userRows: [Int32]
     /// Row of each sample's target item in items.csv (−1 when none or no items table).
@@ -19,7 +17,7 @@ public struct SampleEvents: Sendable {
     /// The same samples with each window standing as the history: for summaries of the recent
     /// events the encoder sees, computed by the code that summarises whole histories.
     public var windowsAsHistories: SampleEvents {
-        SampleEvents(index: index, windows: windows, histories: windows, historyLengths: windows.map(\.count), userRows: userRows, itemRows: itemRows)
+        SampleEvents(index: index, windows: windows, histories: windows, userRows: userRows, itemRows: itemRows)
     }
 
     /// Event rows of sample `i`'s window, oldest first.

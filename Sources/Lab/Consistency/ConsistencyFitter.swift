@@ -40,7 +40,7 @@ public struct ConsistencyFit {
 
     /// The fraction of `sorted` below `value` (0 when empty).
     static func share(below value: Float, in sorted: [Float]) -> Double {
-        sorted.isEmpty ? 0 : Double(countBelow(value, sorted)) / Double(sorted.count)
+        sorted.isEmpty ? 0 : Double(sorted.countBelow(value)) / Double(sorted.count)
     }
 
     /// The surprises as the classifier reads them, scaled per head with training samples only.
@@ -58,7 +58,7 @@ public struct ConsistencyFit {
                 case .standard: values[i * h + j] = (v - mean) / std
                 case .tail:
                     // −log of the (add-one smoothed) share of training samples at least as surprising.
-                    let atLeast = Float(sorted.count - Self.countBelow(v, sorted))
+                    let atLeast = Float(sorted.count - sorted.countBelow(v))
                     values[i * h + j] = -log((atLeast + 1) / (n + 1))
                 }
             }
@@ -67,12 +67,6 @@ public struct ConsistencyFit {
         return SurpriseTable(heads: raw.heads, values: values, present: raw.present)
     }
 
-    /// How many of `sorted` are below `value` (binary search).
-    static func countBelow(_ value: Float, _ sorted: [Float]) -> Int {
-        var lo = 0, hi = sorted.count
-        while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] < value { lo = mid + 1 } else { hi = mid } }
-        return lo
-    }
 }
 
 /// Fits consistency models by K-fold cross-fitting over the training split: each training

@@ -68,7 +68,7 @@ public final class ECOD: ClassicalModel {
             var total = 0.0
             for j in 0..<d {
                 let column = sorted[j], n = Double(column.count), v = design[r * d + j]
-                let atMost = Double(Self.countAtMost(v, column)), atLeast = n - Double(Self.countBelow(v, column))
+                let atMost = Double(column.countAtMost(v)), atLeast = n - Double(column.countBelow(v))
                 let left = -log((atMost + 1) / (n + 1)), right = -log((atLeast + 1) / (n + 1))
                 let skewed = skewSign[j] < 0 ? left : skewSign[j] > 0 ? right : left + right
                 total += max(left, right, skewed)
@@ -76,19 +76,6 @@ public final class ECOD: ClassicalModel {
             scores[r] = Float(total)
         }
         return scores
-    }
-
-    /// How many of `sorted` are < value, and ≤ value (binary searches).
-    static func countBelow(_ value: Float, _ sorted: [Float]) -> Int {
-        var lo = 0, hi = sorted.count
-        while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] < value { lo = mid + 1 } else { hi = mid } }
-        return lo
-    }
-
-    static func countAtMost(_ value: Float, _ sorted: [Float]) -> Int {
-        var lo = 0, hi = sorted.count
-        while lo < hi { let mid = (lo + hi) / 2; if sorted[mid] <= value { lo = mid + 1 } else { hi = mid } }
-        return lo
     }
 
     public var summary: String {
