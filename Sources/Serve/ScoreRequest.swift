@@ -100,19 +100,17 @@ public struct ScoreRequest: Sendable, Equatable {
         return plain ? "." + key : "[" + JSONValue.quote(String(key.prefix(100))) + "]"
     }
 
-    /// The body as text, or the offset of its first byte that is not UTF-8.
+    /// The body as text, or the offset of its first byte that is not UTF-8 (looked for only
+    /// when the body is not: the usual body is validated and copied once).
     static func utf8(_ bytes: [UInt8]) throws(ServeError) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
         var decoder = UTF8()
         var iterator = bytes.makeIterator()
         var offset = 0
-        var scalars = String.UnicodeScalarView()
-        scalars.reserveCapacity(bytes.count)
         while true {
             switch decoder.decode(&iterator) {
-            case let .scalarValue(s):
-                scalars.append(s)
-                offset += UTF8.width(s)
-            case .emptyInput: return String(scalars)
+            case let .scalarValue(s): offset += UTF8.width(s)
+            case .emptyInput: return String(decoding: bytes, as: UTF8.self)
             case .error: throw .invalidUTF8(offset: offset)
             }
         }

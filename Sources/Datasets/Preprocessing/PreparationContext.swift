@@ -18,6 +18,10 @@ public struct PreparationContext: Sendable {
     let index: EventIndex
     /// With a run's fitted preprocessing: its population statistics laid over these events, once.
     let population: PopulationStatistics?
+    /// With a run's fitted preprocessing: its vocabularies over these tables, made once (`with(samples:)` shares them).
+    let vocabularies: FittedVocabularies?
+    /// The fitted population's item counts above zero, sorted (what its count feature ranks against), once.
+    let populationSeenCounts: [Double]?
 
     /// `applying`: the fitted preprocessing samples of this context will be encoded with (scoring).
     public init(raw: RawDataset, options: DataOptions, applying fitted: FittedPreprocessing? = nil) throws(DatasetError) {
@@ -59,6 +63,8 @@ public struct PreparationContext: Sendable {
         self.userRowOfEventUser = userRowOfEventUser; self.itemRowOfEventItem = itemRowOfEventItem
         index = EventIndex(keys: keys, keyCount: eventKey.tokens.count, timestamps: timestamps)
         population = fitted?.sequence.population.map { PopulationStatistics(fitted: $0, events: events, sequenceKey: raw.sequenceKey) }
+        vocabularies = fitted == nil ? nil : FittedVocabularies()
+        populationSeenCounts = fitted?.sequence.population.map { $0.count.filter { $0 > 0 }.sorted() }
     }
 
     /// The same events, users and items with other samples (a request's, say): the labels

@@ -108,7 +108,8 @@ extension PreparedDataset {
         if let note = itemJoin?.note(itemsFile: raw.items!.file) { report.notes.append(note) }
         let (sequence, fittedSequence) = try encodeSequences(raw: raw, index: context.index, keys: anchors.keyOfSample, histories: histories,
                                                              training: training, itemRowOfEventItem: itemRowOfEventItem, itemJoin: itemJoin,
-                                                             options: options, fitted: fitted?.sequence, population: context.population)
+                                                             options: options, fitted: fitted?.sequence, population: context.population,
+                                                             vocabularies: context.vocabularies, seenCounts: context.populationSeenCounts)
 
         // Profile and attribute rows of each sample.
         var profile: TabularFeatures?, attributes: TabularFeatures?
@@ -118,7 +119,7 @@ extension PreparedDataset {
             let ids = users.column("user_id")!
             userRows = userOfSample.map { u in u.flatMap { ids.tokens.lookup($0) }.map { rowOf(ids, $0) } ?? -1 }
             profile = try TabularFeatures(table: users, idColumn: "user_id", rows: userRows, training: training, minFrequency: options.minFrequency,
-                                          fitted: fitted?.profile)
+                                          fitted: fitted?.profile, vocabularies: context.vocabularies)
             report.ignoredColumns += profile!.ignoredColumns.map { "\(users.file):\($0)" }
         } else if let fit = fitted?.profile {
             profile = TabularFeatures(absent: fit, count: n)
@@ -132,7 +133,7 @@ extension PreparedDataset {
             let ids = items.column("item_id")!
             itemRows = targetOfSample.map { t in ids.tokens.lookup(t).map { rowOf(ids, $0) } ?? -1 }
             attributes = try TabularFeatures(table: items, idColumn: "item_id", rows: itemRows, training: training, minFrequency: options.minFrequency,
-                                             fitted: fitted?.attributes)
+                                             fitted: fitted?.attributes, vocabularies: context.vocabularies)
             report.ignoredColumns += attributes!.ignoredColumns.map { "\(items.file):\($0)" }
             if let image = items.column("image"), let imageIDs = image.tokenIDs {
                 for i in 0..<n where itemRows[i] >= 0 {

@@ -6,7 +6,8 @@ extension PreparedDataset {
     /// the same history. Returns what was fitted (or given) beside the features.
     static func encodeSequences(raw: RawDataset, index: EventIndex, keys: [Int32], histories: [Range<Int>], training: [Bool],
                                 itemRowOfEventItem: [Int32]?, itemJoin: ItemColumnJoin?, options: DataOptions,
-                                fitted: FittedSequence? = nil, population fittedStatistics: PopulationStatistics? = nil) throws(DatasetError) -> (SequenceFeatures, FittedSequence) {
+                                fitted: FittedSequence? = nil, population fittedStatistics: PopulationStatistics? = nil,
+                                vocabularies cache: FittedVocabularies? = nil, seenCounts: [Double]? = nil) throws(DatasetError) -> (SequenceFeatures, FittedSequence) {
         let events = raw.events
         let n = histories.count, length = options.maxLength
 
@@ -62,7 +63,7 @@ extension PreparedDataset {
                             let s = sources[task]
                             results.value.0[task] = encodeTokens(name: s.name, ids: s.ids, through: s.through, tokens: s.tokens, hashed: s.hashed, index: index,
                                                                  histories: histories, training: training, options: options,
-                                                                 fitted: fitted.map { $0.vocabularies[s.name] ?? [] })
+                                                                 fitted: fitted.map { $0.vocabularies[s.name] ?? [] }, cache: cache)
                         }
                     }
                 }
@@ -123,7 +124,7 @@ extension PreparedDataset {
             let (statistics, logCount, seen): (PopulationStatistics, Standardizer?, [Double]?)
             if let fit = fitted?.population {
                 (statistics, logCount, seen) = (fittedStatistics ?? PopulationStatistics(fitted: fit, events: events, sequenceKey: raw.sequenceKey),
-                                                fit.logCount, fit.count.filter { $0 > 0 }.sorted())
+                                                fit.logCount, seenCounts ?? fit.count.filter { $0 > 0 }.sorted())
             } else {
                 (statistics, logCount, seen) = (PopulationStatistics(events: events, floatColumns: options.eventFloatColumns, order: index.order, ranges: histories,
                                                                      training: training), nil, nil)
@@ -146,7 +147,8 @@ extension PreparedDataset {
     /// With `through`, event row e's raw token is `through[ids[e]]`: counts and the index table are
     /// taken per distinct id and composed, so no per-event array is built.
     static func encodeTokens(name: String, ids: [Int32], through: [Int32]? = nil, tokens: TokenInterner, hashed: Bool, index: EventIndex,
-                             histories: [Range<Int>], training: [Bool], options: DataOptions, fitted: [String]? = nil) -> SequenceFeatures.TokenField {
+                             histories: [Range<Int>], training: [Bool], options: DataOptions, fitted: [String]? = nil,
+                             cache: FittedVocabularies? = nil) -> SequenceFeatures.TokenField {
         // Raw id → embedding index, so each event costs one table lookup.
         let size: Int, table: [Int32]
         var names: [String]?
@@ -160,7 +162,7 @@ extension PreparedDataset {
         } else {
             let vocabulary: Vocabulary
             if let fitted {
-                vocabulary = Vocabulary(tokens: fitted, interner: tokens)
+                vocabulary = cache.vocabulary("sequence/" + name, tokens: fitted, interner: tokens)
             } else {
                 var counts = countTokens(ids: ids, order: index.order, histories: histories, training: training, tokenCount: through?.count ?? tokens.count)
                 if let through {

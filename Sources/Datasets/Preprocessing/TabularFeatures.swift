@@ -30,7 +30,9 @@ public struct TabularFeatures: Sendable {
     /// Encodes `rows[i]` (−1 = no row) of `table`, with vocabularies and statistics from the
     /// rows of training samples only — or, given a run's `fitted` encoding, with those (its
     /// columns, in its order, must be in `table`).
-    init(table: AtomicTable, idColumn: String, rows: [Int32], training: [Bool], minFrequency: Int, fitted: FittedTable? = nil) throws(DatasetError) {
+    /// `vocabularies`: where the fitted vocabularies over `table`'s interners are kept between calls.
+    init(table: AtomicTable, idColumn: String, rows: [Int32], training: [Bool], minFrequency: Int, fitted: FittedTable? = nil,
+         vocabularies: FittedVocabularies? = nil) throws(DatasetError) {
         var floatNames: [String] = [], categoricalNames: [String] = [], sizes: [Int] = [], ignored: [String] = []
         var floatColumns: [(Standardizer, [Double], Bool)] = []
         var tokenColumns: [(Vocabulary, [Int32])] = []
@@ -54,7 +56,7 @@ public struct TabularFeatures: Sendable {
             }
             for t in fitted.categorical {
                 let c = try require(t.name, .token)
-                let vocabulary = Vocabulary(tokens: t.tokens, interner: c.tokens)
+                let vocabulary = vocabularies.vocabulary(table.file + "/" + t.name, tokens: t.tokens, interner: c.tokens)
                 tokenColumns.append((vocabulary, c.tokenIDs!))
                 categoricalNames.append(t.name)
                 sizes.append(vocabulary.size)
@@ -62,7 +64,7 @@ public struct TabularFeatures: Sendable {
             for b in fitted.bags {
                 let c = try require(b.name, .tokenSequence)
                 guard case let .tokenSequences(offsets, ids) = c.values else { continue }
-                bagColumns.append((b.name, Vocabulary(tokens: b.tokens, interner: c.tokens), offsets, ids))
+                bagColumns.append((b.name, vocabularies.vocabulary(table.file + "/" + b.name, tokens: b.tokens, interner: c.tokens), offsets, ids))
             }
         } else {
             for column in table.columns where column.name != idColumn && column.name != "image" {

@@ -71,7 +71,12 @@ public final class RunScorer {
     /// The columns of `SampleScore.attribution`: each modality (with more than one), then
     /// `consistency` when the model reads the evidence.
     public var attributionColumns: [String] {
-        (model.modalities.count > 1 ? model.modalities.map(\.rawValue) : []) + (readsSurprises ? ["consistency"] : [])
+        attributionViews.map { view in
+            switch view {
+            case let .modality(m): m.rawValue
+            case .withoutSurprises: "consistency"
+            }
+        }
     }
     var readsSurprises: Bool { model.consistencyEvidence != nil && artefacts.consistency?.fedToModel == true }
 
@@ -130,14 +135,7 @@ public final class RunScorer {
         let full = try Scorer(model: model, builder: builder, batchSize: Self.batchSize, extra: extra).score(all)
         var drops: [[Double]] = []
         if attribution {
-            for m in model.modalities where model.modalities.count > 1 {
-                let masked = try Scorer(model: model, builder: builder, batchSize: Self.batchSize, extra: extra, masked: [m]).score(all)
-                drops.append(zip(full.logits, masked.logits).map { $0 - $1 })
-            }
-            if readsSurprises {
-                let without = try Scorer(model: model, builder: builder, batchSize: Self.batchSize, extra: extra, withoutSurprises: true).score(all)
-                drops.append(zip(full.logits, without.logits).map { $0 - $1 })
-            }
+            drops = try maskedLogits(attributionViews, builder: builder, extra: extra).map { masked in zip(full.logits, masked).map { $0 - $1 } }
         }
         model.eval()
         let cutoffs = fit.map { ExplanationCutoffs(fit: $0, quantile: options.evaluation.explanationQuantile, normalTraining: artefacts.consistency!.normalTrainingSurprises) }

@@ -1,0 +1,26 @@
+import Foundation
+
+/// A run's fitted vocabularies laid over one dataset's interners, each made on first use and
+/// kept by the `PreparationContext` for every batch prepared from it: scoring prepares a batch
+/// per request, and laying a vocabulary over an interner costs a string lookup per distinct
+/// token of the dataset (thousands of items), far more than encoding one sample.
+final class FittedVocabularies: @unchecked Sendable {
+    private let lock = NSLock()
+    private var made: [String: Vocabulary] = [:]
+
+    /// The vocabulary `tokens` over `interner`; `key` names the column within the context
+    /// (`sequence/item_id`, `users.csv/gender`): the context's tables never change, so one key is one interner.
+    func vocabulary(_ key: String, tokens: [String], interner: TokenInterner) -> Vocabulary {
+        if let known = lock.withLock({ made[key] }) { return known }
+        let vocabulary = Vocabulary(tokens: tokens, interner: interner)
+        lock.withLock { made[key] = vocabulary }
+        return vocabulary
+    }
+}
+
+extension Optional where Wrapped == FittedVocabularies {
+    /// The cached vocabulary, or one made now without a cache.
+    func vocabulary(_ key: String, tokens: [String], interner: TokenInterner) -> Vocabulary {
+        self?.vocabulary(key, tokens: tokens, interner: interner) ?? Vocabulary(tokens: tokens, interner: interner)
+    }
+}
