@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import NIOCore
 import Datasets
 import Lab
 import Logging
@@ -43,9 +44,10 @@ public final class ScoreServer: Sendable {
     /// gets the bound port (the one asked for, or the free one given for port 0).
     public func run(signals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let address = "\(configuration.host):\(configuration.port)"
+        let grace = TimeAmount.milliseconds(Int64(configuration.drainMilliseconds))
         let app = Application(
             router: router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [DrainingHandler(grace: grace)], idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil,
                                  availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
             onServerRunning: { [state] channel in

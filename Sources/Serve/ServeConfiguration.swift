@@ -26,6 +26,9 @@ public struct ServeConfiguration: Sendable {
     /// Most connections open at once (further ones wait in the listen backlog): with the body
     /// limit, it bounds the memory requests can take (`maxConnections × maxBodyBytes`).
     public var maxConnections = 256
+    /// On a graceful shutdown, how long an idle keep-alive connection stays open for one last
+    /// request (answered with `Connection: close`) before it is closed.
+    public var drainMilliseconds = 1000
     public var limits = RequestLimits()
     public var unknownIDs = UnknownIDPolicy.reject
     /// Per-modality attribution in every answer (one more forward pass per modality).
@@ -51,6 +54,9 @@ public struct ServeConfiguration: Sendable {
         try positive(maxConnections, "--max-connections")
         try positive(limits.maxBodyBytes, "--max-body-bytes")
         try positive(limits.maxSamplesPerRequest, "--max-samples")
+        guard (0...60_000).contains(drainMilliseconds) else {
+            throw .invalidOption(option: "--drain-ms", message: "must be 0…60000, got \(drainMilliseconds)")
+        }
         guard maxWaitMilliseconds >= 0, maxWaitMilliseconds <= 1000, maxWaitMilliseconds.isFinite else {
             throw .invalidOption(option: "--max-wait-ms", message: "must be 0…1000, got \(maxWaitMilliseconds)")
         }

@@ -43,6 +43,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most connections open at once (with --max-body-bytes, bounds the memory requests take).")
     var maxConnections = 256
 
+    @Option(help: "On SIGTERM, how long an idle keep-alive connection stays open for a last request, answered with Connection: close (milliseconds).")
+    var drainMs = 1000
+
     @Option(help: "Largest request body in bytes (413 past it).")
     var maxBodyBytes = 1 << 20
 
@@ -66,6 +69,7 @@ struct ServeCommand: ParsableCommand {
             var c = ServeConfiguration()
             c.host = host; c.port = port; c.dataFolder = data; c.tokenFile = tokenFile; c.threads = threadOptions.threads
             c.maxBatch = maxBatch; c.maxWaitMilliseconds = maxWaitMs; c.queueLimit = queueLimit; c.maxConnections = maxConnections
+            c.drainMilliseconds = drainMs
             c.limits.maxBodyBytes = maxBodyBytes; c.limits.maxSamplesPerRequest = maxSamples
             c.unknownIDs = UnknownIDPolicy(rawValue: unknownIds)!
             c.attribution = !noAttribution

@@ -73,5 +73,24 @@ extension ServeSuites {
             try await server.task.value
             await #expect(throws: (any Error).self) { try await client.get("/healthz") }
         }
+
+        @Test func aShutdownUnderKeepAliveLoadFailsNoRequest() async throws {
+            let server = try await RunningServer.start()
+            let clients = (0..<8).map { KeepAliveClient(port: server.port, json: sampleJSON($0)) }
+            let finished = clients.map { client in
+                let done = DispatchSemaphore(value: 0)
+                Thread { client.run(until: { false }); done.signal() }.start()
+                return done
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            try await server.stop()
+            // Each client sends until the server no longer takes connections.
+            for done in finished { done.wait() }
+            #expect(clients.allSatisfy { $0.refused == 1 })
+            let answered = clients.reduce(into: [Int: Int]()) { total, c in total.merge(c.answered, uniquingKeysWith: +) }
+            #expect(clients.allSatisfy { $0.failed == 0 }, "requests lost at shutdown: \(clients.map(\.failed))")
+            #expect(answered.keys.allSatisfy { $0 == 200 }, "\(answered)")
+            #expect((answered[200] ?? 0) >= 8, "\(answered)")
+        }
     }
 }
