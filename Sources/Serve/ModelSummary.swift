@@ -11,6 +11,7 @@ struct ModelSummary: Sendable {
 
     let threshold: Double
     let sequenceKey: String
+    let readsImages: Bool
     let attributionColumns: [String]
     let surpriseColumns: [String]
     /// `GET /v1/model`'s body, rendered once.
@@ -19,6 +20,7 @@ struct ModelSummary: Sendable {
     init(scorer: RunScorer, configuration: ServeConfiguration) {
         threshold = scorer.threshold
         sequenceKey = scorer.artefacts.data.sequenceKey
+        readsImages = scorer.modalities.contains(.image)
         attributionColumns = scorer.attributionColumns
         surpriseColumns = scorer.surpriseColumns
 
@@ -46,6 +48,7 @@ struct ModelSummary: Sendable {
                 ("max_body_bytes", .number(Double(limits.maxBodyBytes))),
                 ("max_samples_per_request", .number(Double(limits.maxSamplesPerRequest))),
                 ("max_id_length", .number(Double(limits.maxIDLength))),
+                ("max_image_pixels", .number(Double(limits.maxImagePixels))),
                 ("queue_limit", .number(Double(configuration.queueLimit))),
                 ("max_connections", .number(Double(configuration.maxConnections))),
             ])),

@@ -1,10 +1,14 @@
+import Foundation
+import Datasets
 import Support
 
 /// The body of `POST /v1/score`, checked: either one sample object, or `{"samples": [ … ]}`
 /// with 1…`maxSamplesPerRequest` of them. A sample is
-/// `{"sample_id"?: string, "user_id": string, "item_id": string, "session_id"?: string, "cutoff"?: number}`
+/// `{"sample_id"?: string, "user_id": string, "item_id": string, "session_id"?: string, "cutoff"?: number, "image"?: string}`
 /// — `session_id` exactly when the run keyed its sequences by session; `cutoff` in unix
-/// seconds (default: the key's latest event). Anything else is refused with the JSON path of
+/// seconds (default: the key's latest event); `image` a PNG or JPEG in base64, scored in place
+/// of the item's own picture (decoded here, with the pixel limit, so a bad one is refused
+/// before it is queued). Anything else is refused with the JSON path of
 /// the value and the rule it breaks (`$.samples[2].cutoff: expected a number (unix seconds), found a string "noon"`).
 public struct ScoreRequest: Sendable, Equatable {
     public struct Sample: Sendable, Equatable {
@@ -13,17 +17,20 @@ public struct ScoreRequest: Sendable, Equatable {
         public var itemID: String
         public var sessionID: String?
         public var cutoff: Double?
+        /// The image given inline, decoded.
+        public var image: RGBImage?
         /// Where the sample is in the body (`$.samples[3]`, or `$` for a lone sample).
         public var path: String
     }
 
     public var samples: [Sample]
 
-    static let sampleFields = ["sample_id", "user_id", "item_id", "session_id", "cutoff"]
+    static let sampleFields = ["sample_id", "user_id", "item_id", "session_id", "cutoff", "image"]
 
     /// Parses and checks `body` (the raw bytes): UTF-8, JSON syntax (messages with line and
     /// column, as configs get), then the shape above.
-    public static func parse(_ body: [UInt8], limits: RequestLimits, sequenceKey: String) throws(ServeError) -> ScoreRequest {
+    /// `readsImages`: whether the model reads an image (else `image` is refused).
+    public static func parse(_ body: [UInt8], limits: RequestLimits, sequenceKey: String, readsImages: Bool = true) throws(ServeError) -> ScoreRequest {
         guard !body.isEmpty, body.contains(where: { ![32, 9, 10, 13].contains($0) }) else { throw .emptyBody() }
         let text = try utf8(body)
         let json: JSONValue
@@ -48,19 +55,19 @@ public struct ScoreRequest: Sendable, Equatable {
         var samples: [Sample] = []
         samples.reserveCapacity(items.count)
         for (k, (value, path)) in items.enumerated() {
-            samples.append(try sample(value, path: path, index: k, limits: limits, sequenceKey: sequenceKey))
+            samples.append(try sample(value, path: path, index: k, limits: limits, sequenceKey: sequenceKey, readsImages: readsImages))
         }
         return ScoreRequest(samples: samples)
     }
 
-    static func sample(_ value: JSONValue, path: String, index: Int, limits: RequestLimits, sequenceKey: String) throws(ServeError) -> Sample {
+    static func sample(_ value: JSONValue, path: String, index: Int, limits: RequestLimits, sequenceKey: String, readsImages: Bool) throws(ServeError) -> Sample {
         guard let pairs = value.objectPairs else {
             throw .invalidJSON("expected a sample object {\"user_id\": …, \"item_id\": …}, found \(value.found)", path: path)
         }
         let allowed = sequenceKey == "session_id" ? sampleFields : sampleFields.filter { $0 != "session_id" }
         for (key, _) in pairs where !allowed.contains(key) {
             let hint = key == "session_id" ? "this model keys sequences by user_id; leave session_id out"
-                : key == "events" || key == "image" || key == "profile" || key == "attributes"
+                : key == "events" || key == "profile" || key == "attributes"
                 ? "inline \(key) are not supported yet: samples are looked up by id in the dataset the server loaded"
                 : "a sample has only " + allowed.joined(separator: ", ")
             throw .invalidJSON("unknown field \(JSONValue.quote(String(key.prefix(100)))); \(hint)", path: path + member(key))
@@ -91,7 +98,34 @@ public struct ScoreRequest: Sendable, Equatable {
             guard d >= 0 && d <= 1e11 else { throw .invalidJSON("expected unix seconds between 0 and 1e11, found \(JSONValue.format(d))", path: path + ".cutoff") }
             cutoff = d
         }
-        return Sample(sampleID: sampleID, userID: userID, itemID: itemID, sessionID: sessionID, cutoff: cutoff, path: path)
+        var image: RGBImage?
+        if let v = value["image"], v != .null {
+            guard readsImages else { throw .invalidJSON("this model reads no image; leave image out", path: path + ".image") }
+            guard let text = v.stringValue else { throw .invalidJSON("expected the image as base64 text (a PNG or JPEG file), found \(v.found)", path: path + ".image") }
+            image = try decodeInlineImage(text, maxPixels: limits.maxImagePixels, path: path + ".image")
+        }
+        return Sample(sampleID: sampleID, userID: userID, itemID: itemID, sessionID: sessionID, cutoff: cutoff, image: image, path: path)
+    }
+
+    static let base64Alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".unicodeScalars)
+
+    /// A PNG or JPEG file in base64 (RFC 4648's alphabet, padded, no line breaks), decoded to RGB
+    /// by the dataset loader's codecs; its header's width × height at most `maxPixels`.
+    static func decodeInlineImage(_ text: String, maxPixels: Int, path: String) throws(ServeError) -> RGBImage {
+        guard !text.isEmpty else { throw .invalidImage("expected a PNG or JPEG file in base64, found an empty string", path: path) }
+        guard let bytes = Data(base64Encoded: text) else {
+            let scalars = Array(text.unicodeScalars)
+            let why = scalars.firstIndex { !base64Alphabet.contains($0) }.map {
+                "character \($0) (\(JSONValue.quote(String(scalars[$0].escaped(asASCII: true))))) is outside the base64 alphabet A–Z a–z 0–9 + / ="
+            } ?? "its length or padding is wrong (\(scalars.count) characters; base64 comes in padded groups of 4)"
+            throw .invalidImage("not base64: \(why)", path: path)
+        }
+        do { return try decodeImage(data: bytes, maxPixels: maxPixels) } catch {
+            if case let .tooLarge(_, width, height, _) = error {
+                throw .invalidImage("the image is \(width) x \(height) = \(width * height) pixels; at most \(maxPixels) are taken (the server's --max-image-pixels)", path: path)
+            }
+            throw .invalidImage("\(error)", path: path)
+        }
     }
 
     /// `.key`, or `["key"]` for a key that is not a plain name (cut after 100 characters).

@@ -99,10 +99,11 @@ public final class ScoreServer: Sendable {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw ServeError.bodyTooLarge(limit: limit) }
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limit) } catch { throw ServeError.bodyTooLarge(limit: limit) }
-        let parsed = try ScoreRequest.parse(Array(buffer: body), limits: configuration.limits, sequenceKey: model.sequenceKey)
+        let parsed = try ScoreRequest.parse(Array(buffer: body), limits: configuration.limits, sequenceKey: model.sequenceKey,
+                                            readsImages: model.readsImages)
         try known.check(parsed, policy: configuration.unknownIDs)
         let samples = parsed.samples.map { s in
-            SampleInput(sampleID: s.sampleID, key: s.sessionID ?? s.userID, userID: s.userID, targetItemID: s.itemID, cutoff: s.cutoff)
+            SampleInput(sampleID: s.sampleID, key: s.sessionID ?? s.userID, userID: s.userID, targetItemID: s.itemID, cutoff: s.cutoff, image: s.image)
         }
         let scores = try await worker.submit(samples)
         metrics.samplesScored.increment(by: Int64(scores.count))

@@ -54,6 +54,7 @@ public struct ServeConfiguration: Sendable {
         try positive(maxConnections, "--max-connections")
         try positive(limits.maxBodyBytes, "--max-body-bytes")
         try positive(limits.maxSamplesPerRequest, "--max-samples")
+        try positive(limits.maxImagePixels, "--max-image-pixels")
         guard (0...60_000).contains(drainMilliseconds) else {
             throw .invalidOption(option: "--drain-ms", message: "must be 0…60000, got \(drainMilliseconds)")
         }
@@ -78,5 +79,8 @@ public struct RequestLimits: Sendable {
     public var maxSamplesPerRequest = 512
     /// The longest id (`sample_id`, `user_id`, `item_id`, `session_id`) in characters.
     public var maxIDLength = 256
+    /// The most pixels (width × height, from its header) an inline image may have: decoding
+    /// takes 3 bytes a pixel, whatever the file's size.
+    public var maxImagePixels = 4096 * 4096
     public init() {}
 }

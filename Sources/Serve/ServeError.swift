@@ -25,7 +25,7 @@ public struct ServeError: Error, HTTPResponseError, Sendable, CustomStringConver
     public var description: String { "\(status.code) \(code)" + (path.map { " at \($0)" } ?? "") + ": \(message)" }
 
     /// Every `code` an answer may carry (docs/serve-openapi.json lists the same).
-    public static let codes = ["invalid_json", "invalid_utf8", "empty_body", "body_too_large", "unsupported_media_type", "unknown_id", "no_such_endpoint",
+    public static let codes = ["invalid_json", "invalid_image", "invalid_utf8", "empty_body", "body_too_large", "unsupported_media_type", "unknown_id", "no_such_endpoint",
                                "method_not_allowed", "unauthorized", "bad_request", "overloaded", "shutting_down", "internal_error"]
 
     // MARK: the kinds
@@ -33,6 +33,11 @@ public struct ServeError: Error, HTTPResponseError, Sendable, CustomStringConver
     /// The body is not JSON (syntax), or not the JSON the endpoint takes (`path`: where; `message`: the rule).
     static func invalidJSON(_ message: String, path: String? = nil) -> ServeError {
         ServeError(.badRequest, code: "invalid_json", message: message, path: path)
+    }
+
+    /// An inline image that is not base64, not a PNG or JPEG, broken, or too large.
+    static func invalidImage(_ message: String, path: String) -> ServeError {
+        ServeError(.badRequest, code: "invalid_image", message: message, path: path)
     }
 
     static func invalidUTF8(offset: Int) -> ServeError {

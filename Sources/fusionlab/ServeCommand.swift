@@ -52,6 +52,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most samples one request may hold.")
     var maxSamples = 512
 
+    @Option(help: "Most pixels (width x height) of an image given inline in a request.")
+    var maxImagePixels = 4096 * 4096
+
     @Option(help: ArgumentHelp("Samples whose user_id, item_id or session_id the dataset lacks: reject (404 naming the id) or mask (scored with the missing modalities masked).", valueName: "policy"))
     var unknownIds = "reject"
 
@@ -71,6 +74,7 @@ struct ServeCommand: ParsableCommand {
             c.maxBatch = maxBatch; c.maxWaitMilliseconds = maxWaitMs; c.queueLimit = queueLimit; c.maxConnections = maxConnections
             c.drainMilliseconds = drainMs
             c.limits.maxBodyBytes = maxBodyBytes; c.limits.maxSamplesPerRequest = maxSamples
+            c.limits.maxImagePixels = maxImagePixels
             c.unknownIDs = UnknownIDPolicy(rawValue: unknownIds)!
             c.attribution = !noAttribution
             try c.validate()

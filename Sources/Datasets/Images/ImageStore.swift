@@ -21,6 +21,9 @@ public final class ImageStore: ImageProvider {
     /// Samples whose image was missing or unreadable and got masked, with the reason.
     public private(set) var masked: [(sample: Int, reason: String)] = []
     public private(set) var decodedCount = 0
+    /// Pictures given with samples (serving: a request's inline image), by sample: read in
+    /// place of the sample's file, resized and normalised alike.
+    public var given: [Int: RGBImage] = [:]
 
     private var slotOfPath: [String: Int] = [:]
     private var failedPaths: [String: String] = [:]
@@ -40,6 +43,11 @@ public final class ImageStore: ImageProvider {
 
     public func fill(sample i: Int, into destination: UnsafeMutablePointer<Float>) throws -> Bool {
         let plane = 3 * imageSize * imageSize
+        if var image = given[i] {
+            if image.width != imageSize || image.height != imageSize { image = image.resized(width: imageSize, height: imageSize) }
+            image.writeNormalizedCHW(to: destination, normalization: normalization)
+            return true
+        }
         guard let relative = dataset.imagePaths[i] else { return false }
         if let slot = slotOfPath[relative] {
             cache.withUnsafeBufferPointer { destination.update(from: $0.baseAddress! + slot * plane, count: plane) }

@@ -100,7 +100,9 @@ public final class RunScorer {
     /// Scores typed samples against `data` (its events, users and items).
     public func score(_ samples: [SampleInput], in data: PreparationContext, attribution: Bool = true) throws -> [SampleScore] {
         let context = data.with(samples: SampleInput.table(samples, sequenceKey: artefacts.data.sequenceKey))
-        return try score(prepare(Array(0..<samples.count), of: context), attribution: attribution)
+        var given: [Int: RGBImage] = [:]
+        for (i, s) in samples.enumerated() { if let image = s.image { given[i] = image } }
+        return try score(prepare(Array(0..<samples.count), of: context), attribution: attribution, images: given)
     }
 
     /// Rows `rows` of `data`'s samples table prepared as the run prepared its own (`roles`: what to call them).
@@ -118,11 +120,14 @@ public final class RunScorer {
 
     /// Scores every sample of `prepared` (a batch prepared by `prepare`). `surprises`: the
     /// consistency heads' output for these samples when already computed (re-making a run's
-    /// batches); nil: computed here, over the same batch.
-    public func score(_ prepared: PreparedDataset, surprises given: ConsistencyFit? = nil, attribution: Bool = true) throws -> [SampleScore] {
+    /// batches); nil: computed here, over the same batch. `images`: pictures given with samples
+    /// (by index), read in place of their items' files.
+    public func score(_ prepared: PreparedDataset, surprises given: ConsistencyFit? = nil, attribution: Bool = true,
+                      images givenImages: [Int: RGBImage] = [:]) throws -> [SampleScore] {
         let n = prepared.sampleCount
         guard n > 0 else { return [] }
         let images = try images(for: prepared)
+        images?.given = givenImages
         let builder = BatchBuilder(dataset: prepared, images: images)
         let all = Array(0..<n)
         let fit = try given ?? surprises(builder)
@@ -151,7 +156,7 @@ public final class RunScorer {
                 case .sequence: prepared.sequence.lengths[i] == 0
                 case .profile: prepared.profile?.present[i] != true
                 case .attributes: prepared.attributes?.present[i] != true
-                case .image: prepared.imagePaths[i] == nil || maskedImages.contains(i)
+                case .image: (prepared.imagePaths[i] == nil && givenImages[i] == nil) || maskedImages.contains(i)
                 }
             }
             return SampleScore(sampleID: prepared.sampleIDs[i], label: prepared.labelled ? prepared.labels[i] : nil,

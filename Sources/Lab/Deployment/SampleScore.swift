@@ -5,7 +5,8 @@ import Support
 /// One sample to score, as a labels.csv row: its id, the sequence key its events are found by
 /// (`user_id`, or `session_id` when the run keyed sequences by session), and optionally the
 /// user, target item, cutoff (unix seconds; default: the key's latest event) and known label.
-/// Events, users and items come from the data the scorer was given (`ScoringData`).
+/// Events, users and items come from the data the scorer was given (`ScoringData`); `image`,
+/// when given, is scored in place of the target item's picture.
 public struct SampleInput: Sendable, Equatable {
     public var sampleID: String
     public var key: String
@@ -14,11 +15,12 @@ public struct SampleInput: Sendable, Equatable {
     public var cutoff: Double?
     public var label: Float?
     public var anomalyType: String?
+    public var image: RGBImage?
 
     public init(sampleID: String, key: String, userID: String? = nil, targetItemID: String? = nil, cutoff: Double? = nil,
-                label: Float? = nil, anomalyType: String? = nil) {
+                label: Float? = nil, anomalyType: String? = nil, image: RGBImage? = nil) {
         self.sampleID = sampleID; self.key = key; self.userID = userID; self.targetItemID = targetItemID; self.cutoff = cutoff
-        self.label = label; self.anomalyType = anomalyType
+        self.label = label; self.anomalyType = anomalyType; self.image = image
     }
 
     /// The samples as a labels table (what preparation reads), keyed by `sequenceKey`.
