@@ -12,23 +12,28 @@ enum MaskedView: Equatable {
 }
 
 extension RunScorer {
+    /// Rows up to which the views of few samples share one forward pass.
+    static let packedRows = 64
+
     /// The views `attributionColumns` compares the full logits with, in its order.
     var attributionViews: [MaskedView] {
         (model.modalities.count > 1 ? model.modalities.map { .modality($0) } : []) + (readsSurprises ? [.withoutSurprises] : [])
     }
 
     /// Per view, the logit of each sample of `builder` with that view applied. Rows are
-    /// (view, sample) pairs in view-major order, cut into forward passes of at most
-    /// `batchSize` rows: a pass whose rows all mask one modality skips its encoder, so scoring
-    /// many samples costs what one pass per view did.
+    /// (view, sample) pairs in view-major order, cut into forward passes of
+    /// `max(samples, packedRows)` rows (at most `batchSize`): few samples share one pass across
+    /// views; many get a pass per view, which masks one modality for all its rows and so skips
+    /// that encoder. No pass is larger than `packedRows` or the full view's, which bounds the
+    /// memory a server's tensor pool keeps.
     func maskedLogits(_ views: [MaskedView], builder: BatchBuilder, extra: SampleFeatures?) throws -> [[Double]] {
         let n = builder.dataset.sampleCount
         guard n > 0, !views.isEmpty else { return views.map { _ in [] } }
-        let rows = views.count * n
+        let rows = views.count * n, perPass = min(max(n, Self.packedRows), Self.batchSize)
         var logits = [Double](repeating: 0, count: rows)
         model.eval()
-        for start in stride(from: 0, to: rows, by: Self.batchSize) {
-            let end = min(start + Self.batchSize, rows)
+        for start in stride(from: 0, to: rows, by: perPass) {
+            let end = min(start + perPass, rows)
             var batch = try builder.batch((start..<end).map { $0 % n }, extra: extra)
             let modalities = Modality.allCases.count
             let mask = batch.modalityMask.copy()
