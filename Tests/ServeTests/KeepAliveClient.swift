@@ -39,16 +39,9 @@ final class KeepAliveClient: @unchecked Sendable {
     }
 
     private func connectSocket() -> Bool {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        if ok != 0 { close(fd); fd = -1 }
-        return ok == 0
+        guard let connected = try? TestHTTPClient.connectLoopback(port: port, timeoutSeconds: 30) else { return false }
+        fd = connected
+        return true
     }
 
     /// One answer (head and Content-Length body): its status and whether it closes the connection.

@@ -59,18 +59,8 @@ struct TestHTTPClient: Sendable {
 
     /// Sends `head` then `body` in pieces, stopping early if the server answers first; reads the reply to its end.
     func rawBlocking(_ head: [UInt8], body: [UInt8] = []) throws -> Reply {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure.connect(errno) }
+        let fd = try Self.connectLoopback(port: port, timeoutSeconds: 60)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard connected == 0 else { throw Failure.connect(errno) }
         _ = writeAll(fd, head)
         var offset = 0
         while offset < body.count, !readable(fd) {
@@ -86,6 +76,26 @@ struct TestHTTPClient: Sendable {
             received += buffer[0..<n]
         }
         return try Self.parse(received)
+    }
+
+    /// A socket connected to 127.0.0.1:`port`, with send and receive time-outs.
+    static func connectLoopback(port: Int, timeoutSeconds: Int) throws(Failure) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw .connect(errno) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else {
+            let failure = errno
+            close(fd)
+            throw .connect(failure)
+        }
+        return fd
     }
 
     private func readable(_ fd: Int32) -> Bool {
