@@ -59,7 +59,9 @@ public enum RunArtefactError: Error, CustomStringConvertible {
             "\(folder)/\(RunArtefacts.file) has format \(found); this FusionLab reads format \(RunArtefacts.currentFormat). "
                 + (found > RunArtefacts.currentFormat ? "It was written by a newer FusionLab." : "Re-run the run to write it anew.")
         case let .unsupportedModel(folder, type):
-            "\(folder): scoring is not supported yet for model.type \(type) (only neural runs can score new samples)"
+            "\(folder): scoring is not supported yet for model.type \(type): a classical run saves neither its fitted model nor its "
+                + "feature coding, so it cannot score samples anew (its test split's scores are in its predictions.csv); "
+                + "only neural runs save what scoring needs (\(RunArtefacts.file), model.safetensors)"
         case let .unreadable(path, reason): "\(path): \(reason)"
         }
     }
