@@ -97,6 +97,14 @@ struct TableReader {
     /// Reads the records of `b[start..<end]`, which begins at a record start and ends at a record
     /// end or the end of the file; `byteOffset` is the file offset of `b[0]`.
     mutating func read(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, byteOffset: Int) throws(DatasetError) {
+        var start = start
+        // The header alone first (record by record past any blank lines), so that the rest of
+        // the first block can be cut into pieces too: they need its columns.
+        while !table.hasHeader && threads > 1 && start < end {
+            let cut = RecordBoundaries.first(in: b, start: start, from: start, to: end) ?? end
+            line = try reader.scan(b, from: start, to: cut, firstLine: line, byteOffset: byteOffset, into: &table)
+            start = cut
+        }
         var cuts = [start]
         if table.hasHeader && threads > 1 {
             let pieces = min(threads, (end - start) / minimumPieceBytes)
