@@ -50,6 +50,8 @@ let package = Package(
         .target(name: "CDistributed", dependencies: ["COpenMPI"]),
         // JPEG/PNG decoding with setjmp error handling, so a bad file is an error, not an abort.
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
+        // The first stage of the CSV reader: a bitmap of the bytes that can end a field (SSE2).
+        .target(name: "CDelimitedText"),
 
         // Utilities every layer may use: JSON configs with a schema, atomic file writes.
         .target(name: "Support"),
@@ -62,7 +64,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensor", "Support"], swiftSettings: optimise),
 
         // Data: dataset format, loaders, images, synthetic shop
-        .target(name: "Datasets", dependencies: ["Tensor", "Support", "CImageCodecs"], swiftSettings: optimise),
+        .target(name: "Datasets", dependencies: ["Tensor", "Support", "CImageCodecs", "CDelimitedText"], swiftSettings: optimise),
 
         // Models: encoders, fusion, heads, classical models (cblas on their design matrices; gradient-boosted trees via XGBoost)
         .target(name: "Models", dependencies: ["COpenBLAS", "CXGBoost", "Tensor", "NN", "Datasets", "Support"], swiftSettings: optimise),
@@ -103,7 +105,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         // Fixtures are read from the source tree (#filePath), not bundled.
         .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CDelimitedText", "Support", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Datasets", "NN", "Tensor", "Support", "TestSupport"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Models", "Datasets", "Support", "TestSupport"]),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),

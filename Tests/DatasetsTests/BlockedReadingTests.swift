@@ -1,3 +1,4 @@
+import CDelimitedText
 import Foundation
 import Testing
 @testable import Datasets
@@ -110,6 +111,25 @@ import Testing
         }
     }
 
+    /// The reader's first stage against a byte loop: every length around the 16- and 64-byte
+    /// strides, every stop byte and its neighbours, and the sentinel bits past the end.
+    @Test func stopBitmapMarksExactlyTheStopBytes() {
+        var r = Random(state: 7)
+        let alphabet: [UInt8] = Array(",\t\n\r\"a0".utf8) + [0x2B, 0x2D, 0x21, 0x23, 0x0B, 0x0C, 0x0E, 0x80, 0xFF]
+        for delimiter in [UInt8(ascii: ","), UInt8(ascii: "\t")] {
+            for n in 0..<300 {
+                let bytes = (0..<n).map { _ in r.pick(alphabet) }
+                var bits = [UInt64](repeating: 0xDEAD_BEEF, count: n / 64 + 1)
+                bytes.withUnsafeBufferPointer { b in fl_delimited_stops(b.baseAddress, n, delimiter, &bits) }
+                for j in 0..<(bits.count * 64) {
+                    let marked = bits[j / 64] >> UInt64(j % 64) & 1 == 1
+                    let expected = j >= n || [delimiter, 10, 13, 34].contains(bytes[j])
+                    if marked != expected { Issue.record("length \(n), byte \(j) (\(j < n ? bytes[j] : 0)): marked \(marked)"); return }
+                }
+            }
+        }
+    }
+
     /// Found by the CSV fuzzer: a space before a combining mark is one Character to Swift, but
     /// sequences split at the space byte (and numbers trim it), in the reader and the reference alike.
     @Test func aSpaceBeforeACombiningMarkStillSeparates() throws {
@@ -141,7 +161,7 @@ import Testing
                      "123456789012345678", "1234567890123456789", "12345678901234567890", "0.0000000000000000000001",
                      "1702047045.275", "4.3", "-", ".", "1.2.3", "1e5", "", "+", "-.5"]
         for _ in 0..<20_000 {
-            let digits = (0..<(1 + r.below(18))).map { _ in String(r.below(10)) }.joined()
+            let digits = (0..<(1 + r.below(21))).map { _ in String(r.below(10)) }.joined()
             let point = r.below(digits.count + 1)
             texts.append((r.chance(0.3) ? "-" : "") + digits.prefix(point) + (r.chance(0.8) ? "." : "") + digits.dropFirst(point))
         }
@@ -155,7 +175,7 @@ import Testing
         }
         // The forms it must take (the common ones) and leave to strtod (the rest).
         #expect(Array("1702047045.275".utf8).withUnsafeBufferPointer { DecimalParsing.parse($0.baseAddress!, count: $0.count) } == 1702047045.275)
-        for slow in ["1e5", "nan", "inf", "12345678901234567890", "1.2.3", ".", "-"] {
+        for slow in ["1e5", "nan", "inf", "12345678901234567890", "1.2.3", ".", "-", "1234567a", "12345678x", "1234567890123456789a"] {
             #expect(Array(slow.utf8).withUnsafeBufferPointer { DecimalParsing.parse($0.baseAddress!, count: $0.count) } == nil, "\(slow)")
         }
     }

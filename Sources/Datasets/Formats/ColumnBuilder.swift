@@ -23,18 +23,118 @@ struct ColumnBuilder {
     /// over the values and quote the text.
     private(set) var firstMissing: FieldSite?
     private(set) var firstInfinite: FieldSite?
+    /// Whether `firstMissing` is set: a Bool test per empty field, where testing the optional
+    /// struct goes through its value witnesses.
+    private var missingNoted = false
 
     init(spec: ColumnSpec, file: String) { self.spec = spec; self.file = file }
+
+    /// Appends this column's field of each record of a batch (`fields[r]` is record r's, on
+    /// line `lines[r]`; the builder is column `k` of the header). On a faulty field it stops and
+    /// returns its record and error: the read then fails, so what was appended no longer matters.
+    mutating func append(column k: Int, fields: UnsafeBufferPointer<FieldRange>, lines: UnsafeBufferPointer<Int32>,
+                         bytes b: UnsafeBufferPointer<UInt8>) -> (row: Int, error: DatasetError)? {
+        switch spec.type {
+        case .token: return appendTokens(column: k, fields: fields, lines: lines, bytes: b)
+        case .float: return appendFloats(column: k, fields: fields, lines: lines, bytes: b)
+        case .tokenSequence, .floatSequence:
+            for r in fields.indices {
+                do throws(DatasetError) { try append(fields[r], b, line: Int(lines[r]), column: k + 1) } catch { return (r, error) }
+            }
+            return nil
+        }
+    }
+
+    /// The token loop, writing ids into room made once (an append per field would check the
+    /// array's uniqueness and capacity each time).
+    private mutating func appendTokens(column k: Int, fields: UnsafeBufferPointer<FieldRange>, lines: UnsafeBufferPointer<Int32>,
+                                       bytes b: UnsafeBufferPointer<UInt8>) -> (row: Int, error: DatasetError)? {
+        let rows = fields.count
+        let base = ids.count
+        var out = ids
+        ids = []  // `out` is now the only reference, and `self` may be mutated while it is written
+        out.append(contentsOf: repeatElement(-1, count: rows))
+        defer { ids = out }
+        return out.withUnsafeMutableBufferPointer { o in
+            for r in 0..<rows {
+                let f = fields[r]
+                do throws(DatasetError) {
+                    if f.escaped {
+                        o[base &+ r] = try internEscaped(f, b, line: Int(lines[r]), column: k + 1)
+                    } else if f.end == f.start {
+                        if !missingNoted { noteMissing(FieldSite(line: Int(lines[r]), column: k + 1, text: "")) }
+                    } else {
+                        o[base &+ r] = try intern(UnsafeBufferPointer(start: b.baseAddress! + f.start, count: f.end &- f.start),
+                                                  line: Int(lines[r]), column: k + 1)
+                    }
+                } catch {
+                    return (r, error)
+                }
+            }
+            return nil
+        }
+    }
+
+    private mutating func appendFloats(column k: Int, fields: UnsafeBufferPointer<FieldRange>, lines: UnsafeBufferPointer<Int32>,
+                                       bytes b: UnsafeBufferPointer<UInt8>) -> (row: Int, error: DatasetError)? {
+        let rows = fields.count
+        let base = floats.count
+        var out = floats
+        floats = []
+        out.append(contentsOf: repeatElement(.nan, count: rows))
+        defer { floats = out }
+        return out.withUnsafeMutableBufferPointer { o in
+            for r in 0..<rows {
+                let f = fields[r]
+                do throws(DatasetError) {
+                    if f.escaped {
+                        let text = takeCollapsed(f, b)
+                        defer { unquoted = text }
+                        o[base &+ r] = try text.withUnsafeBufferPointer { (t) throws(DatasetError) in try parseFloat(t, line: Int(lines[r]), column: k + 1) }
+                    } else {
+                        o[base &+ r] = try parseFloat(UnsafeBufferPointer(start: b.baseAddress! + f.start, count: f.end &- f.start),
+                                                      line: Int(lines[r]), column: k + 1)
+                    }
+                } catch {
+                    return (r, error)
+                }
+            }
+            return nil
+        }
+    }
+
+    private mutating func internEscaped(_ f: FieldRange, _ b: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) -> Int32 {
+        let text = takeCollapsed(f, b)
+        defer { unquoted = text }
+        return try text.withUnsafeBufferPointer { (t) throws(DatasetError) -> Int32 in
+            if t.isEmpty {
+                if !missingNoted { noteMissing(FieldSite(line: line, column: column, text: "")) }
+                return -1
+            }
+            return try intern(t, line: line, column: column)
+        }
+    }
+
+    /// A quoted field's bytes with its doubled quotes collapsed, in the builder's reused buffer,
+    /// taken out of `self` (so self may be mutated while they are read): give it back to `unquoted`.
+    private mutating func takeCollapsed(_ f: FieldRange, _ b: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var text = unquoted
+        unquoted = []
+        DelimitedReader.collapseQuotes(f, b, into: &text)
+        return text
+    }
+
+    private mutating func noteMissing(_ site: FieldSite) {
+        missingNoted = true
+        firstMissing = site
+    }
 
     @inline(__always)
     mutating func append(_ f: FieldRange, _ b: UnsafeBufferPointer<UInt8>, line: Int, column: Int) throws(DatasetError) {
         if f.escaped {
-            // Swapped out so appendText may mutate self while reading it.
-            var text = unquoted
-            unquoted = []
-            DelimitedReader.collapseQuotes(f, b, into: &text)
+            let text = takeCollapsed(f, b)
             defer { unquoted = text }
-            try text.withUnsafeBufferPointer { (t: UnsafeBufferPointer<UInt8>) throws(DatasetError) in try appendText(t, line: line, column: column) }
+            try text.withUnsafeBufferPointer { (t) throws(DatasetError) in try appendText(t, line: line, column: column) }
         } else {
             try appendText(UnsafeBufferPointer(start: b.baseAddress! + f.start, count: f.end - f.start), line: line, column: column)
         }
@@ -45,7 +145,7 @@ struct ColumnBuilder {
         switch spec.type {
         case .token:
             if t.isEmpty {
-                if firstMissing == nil { firstMissing = FieldSite(line: line, column: column, text: "") }
+                if !missingNoted { noteMissing(FieldSite(line: line, column: column, text: "")) }
                 ids.append(-1)
             } else {
                 ids.append(try intern(t, line: line, column: column))
@@ -100,7 +200,7 @@ struct ColumnBuilder {
         while lo < hi && (t[lo] == 32 || t[lo] == 9) { lo += 1 }
         while hi > lo && (t[hi - 1] == 32 || t[hi - 1] == 9) { hi -= 1 }
         if lo == hi {
-            if firstMissing == nil { firstMissing = FieldSite(line: line, column: column, text: "") }
+            if !missingNoted { noteMissing(FieldSite(line: line, column: column, text: "")) }
             return .nan
         }
         if let value = DecimalParsing.parse(t.baseAddress! + lo, count: hi - lo) { return value }
@@ -124,7 +224,7 @@ struct ColumnBuilder {
             throw .csv(file: file, line: line, column: column,
                        message: "\"\(FieldText.display(t))\" is not a number (column \"\(spec.name)\" is declared :\(spec.type.rawValue); leave the field empty for a missing value)")
         }
-        if value.isNaN && firstMissing == nil { firstMissing = FieldSite(line: line, column: column, text: FieldText.display(t)) }
+        if value.isNaN && !missingNoted { noteMissing(FieldSite(line: line, column: column, text: FieldText.display(t))) }
         if value.isInfinite && firstInfinite == nil { firstInfinite = FieldSite(line: line, column: column, text: FieldText.display(t)) }
         return value
     }
@@ -141,6 +241,7 @@ struct ColumnBuilder {
     /// Forgets the rows read so far but keeps the interner (and its ids) and the capacity.
     mutating func removeRows() {
         firstMissing = nil
+        missingNoted = false
         firstInfinite = nil
         ids.removeAll(keepingCapacity: true)
         floats.removeAll(keepingCapacity: true)
@@ -156,25 +257,32 @@ struct ColumnBuilder {
         func shifted(_ site: FieldSite?) -> FieldSite? { site.map { FieldSite(line: $0.line + lineShift, column: $0.column, text: $0.text) } }
         // Rows arrive in file order, so a field noted here already comes first.
         firstMissing = firstMissing ?? shifted(part.firstMissing)
+        missingNoted = firstMissing != nil
         firstInfinite = firstInfinite ?? shifted(part.firstInfinite)
         if map.count < part.tokens.count { map.append(contentsOf: repeatElement(-1, count: part.tokens.count - map.count)) }
         switch spec.type {
         case .token, .tokenSequence:
             let base = Int32(ids.count)
-            ids.reserveCapacity(ids.count + part.ids.count)
-            part.ids.withUnsafeBufferPointer { source in
-                map.withUnsafeMutableBufferPointer { m in
-                    for raw in source {
-                        guard raw >= 0 else { ids.append(-1); continue }
-                        var id = m[Int(raw)]
-                        if id < 0 {
-                            id = part.tokens.withBytes(of: raw) { tokens.intern($0) }
-                            m[Int(raw)] = id
+            // Room made once and filled through a pointer: an append per id would check the
+            // array's uniqueness and capacity each time.
+            var out = ids
+            ids = []
+            out.append(contentsOf: repeatElement(-1, count: part.ids.count))
+            out.withUnsafeMutableBufferPointer { o in
+                part.ids.withUnsafeBufferPointer { source in
+                    map.withUnsafeMutableBufferPointer { m in
+                        for (r, raw) in source.enumerated() where raw >= 0 {
+                            var id = m[Int(raw)]
+                            if id < 0 {
+                                id = part.tokens.withBytes(of: raw) { tokens.intern($0) }
+                                m[Int(raw)] = id
+                            }
+                            o[Int(base) &+ r] = id
                         }
-                        ids.append(id)
                     }
                 }
             }
+            ids = out
             if spec.type == .tokenSequence { offsets.append(contentsOf: part.offsets.dropFirst().lazy.map { $0 + base }) }
         case .float, .floatSequence:
             let base = Int32(floats.count)

@@ -1,3 +1,4 @@
+import CDelimitedText
 import Foundation
 
 /// Where one field lies in the file's bytes. Quoted fields exclude their quotes; `escaped`
@@ -8,9 +9,30 @@ struct FieldRange {
     var escaped: Bool
 }
 
-/// Receives the records a `DelimitedReader` finds.
+/// Records found by a `DelimitedReader`, a stretch at a time, stored column by column so that
+/// a consumer reads each column's fields in order: field c of record r is `fields[c * stride + r]`.
+struct RecordBatch {
+    let fields: UnsafeBufferPointer<FieldRange>
+    let stride: Int
+    /// The 1-based line of each record.
+    let lines: UnsafeBufferPointer<Int32>
+
+    var rows: Int { lines.count }
+    var width: Int { fields.count / stride }
+
+    /// Column c's fields, record by record.
+    func column(_ c: Int) -> UnsafeBufferPointer<FieldRange> {
+        UnsafeBufferPointer(rebasing: fields[(c * stride)..<(c * stride + rows)])
+    }
+}
+
+/// Receives the records a `DelimitedReader` finds, in file order.
 protocol RecordConsumer {
-    mutating func consume(line: Int, fields: UnsafeBufferPointer<FieldRange>, bytes: UnsafeBufferPointer<UInt8>) throws(DatasetError)
+    /// Fields per record once the header has been consumed; nil before.
+    var width: Int? { get }
+    /// Takes every record of `batch` (the header alone, while `width` is nil), or throws the
+    /// error of the first faulty field in file order.
+    mutating func consume(_ batch: RecordBatch, bytes: UnsafeBufferPointer<UInt8>) throws(DatasetError)
 }
 
 /// A byte-level reader of RFC 4180 delimited text (comma for .csv, tab for RecBole's .inter,
@@ -19,6 +41,9 @@ protocol RecordConsumer {
 struct DelimitedReader {
     let file: String
     let delimiter: UInt8
+    /// Records handed over at a time: enough to make per-batch costs vanish, few enough that
+    /// their field ranges stay in cache.
+    static let batchRecords = 4096
 
     init(file: String, delimiter: UInt8) {
         self.file = file
@@ -30,53 +55,60 @@ struct DelimitedReader {
         return ["inter", "user", "item", "tsv", "kg", "link", "net"].contains(ext) ? UInt8(ascii: "\t") : UInt8(ascii: ",")
     }
 
-    /// Hands every non-blank record of `b[start..<end]` to `consumer`. The range must begin at a
-    /// record start and end at a record end (after a line feed outside quotes) or at the end of
-    /// the file. `firstLine` is the 1-based line at `start`, `byteOffset` the file offset of
-    /// `b[0]` (for messages). Returns the line after the range.
+    /// Hands every non-blank record of `b[start..<end]` to `consumer`, in batches; the first
+    /// record is the header when the consumer has none yet. The range must begin at a record
+    /// start and end at a record end (after a line feed outside quotes) or at the end of the
+    /// file. `firstLine` is the 1-based line at `start`, `byteOffset` the file offset of `b[0]`
+    /// (for messages). Returns the line after the range. A malformed record ends the scan: the
+    /// records before it are consumed first, so a fault in one of their fields, which comes
+    /// earlier in the file, is the error reported.
     func scan<Consumer: RecordConsumer>(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, firstLine: Int,
                                         byteOffset: Int, into consumer: inout Consumer) throws(DatasetError) -> Int {
+        guard start < end else { return firstLine }
         let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r"), delim = delimiter
-        // Bytes that end an unquoted field's run: the delimiter, CR, LF and a (misplaced) quote.
-        var stops = (UInt64(0), UInt64(0))
-        for c in [delim, lf, cr, quote] { if c < 64 { stops.0 |= 1 << UInt64(c) } else if c < 128 { stops.1 |= 1 << UInt64(c - 64) } }
-        @inline(__always) func isStop(_ c: UInt8) -> Bool {
-            c < 64 ? stops.0 >> UInt64(c) & 1 != 0 : (c < 128 && stops.1 >> UInt64(c &- 64) & 1 != 0)
-        }
-        // SWAR: a word's bytes equal to c are the zero bytes of w ^ (c × 0x01…01); the lowest set
-        // bit of the mask below marks the first of them exactly (higher ones may be borrows).
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let delimWord = ones &* UInt64(delim), lfWord = ones &* UInt64(lf), crWord = ones &* UInt64(cr), quoteWord = ones &* UInt64(quote)
-        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & 0x8080_8080_8080_8080 }
-        let base = b.baseAddress!
-        var capacity = 64
-        var fields = UnsafeMutablePointer<FieldRange>.allocate(capacity: capacity)
-        defer { fields.deallocate() }
-        var count = 0
-        @inline(__always) func append(_ f: FieldRange) {
-            if count == capacity {
-                let larger = UnsafeMutablePointer<FieldRange>.allocate(capacity: capacity * 2)
-                larger.moveInitialize(from: fields, count: count)
-                fields.deallocate()
-                fields = larger
-                capacity *= 2
-            }
-            (fields + count).initialize(to: f)
-            count += 1
+        // Stage one: a bit per byte that can end an unquoted field (see CDelimitedText).
+        let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: (end - start) / 64 + 1)
+        defer { bits.deallocate() }
+        fl_delimited_stops(b.baseAddress! + start, end - start, delim, bits)
+        /// The first delimiter, CR, LF or quote at or after `i`, or `end`.
+        @inline(__always) func nextStop(_ i: Int) -> Int {
+            let j = i &- start
+            var w = j >> 6
+            var word = bits[w] >> UInt64(j & 63)
+            if word != 0 { return i &+ word.trailingZeroBitCount }
+            repeat { w += 1; word = bits[w] } while word == 0  // the sentinel bits stop this at `end`
+            return start &+ (w << 6) &+ word.trailingZeroBitCount
         }
 
         let n = end
         var i = start
         if byteOffset + start == 0 && n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { i = 3 }
         var line = firstLine
+        // The batch's storage: column-major fields and lines for `capacity` records, and the
+        // header's fields while there is no header yet.
+        let capacity = Self.batchRecords
+        var width = consumer.width ?? 0
+        var header: [FieldRange] = []
+        var fields: UnsafeMutablePointer<FieldRange>? = width > 0 ? .allocate(capacity: width * capacity) : nil
+        let lines = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        defer { fields?.deallocate(); lines.deallocate() }
+        var rows = 0
+        func batch() -> RecordBatch {
+            RecordBatch(fields: UnsafeBufferPointer(start: fields, count: width * capacity), stride: capacity,
+                        lines: UnsafeBufferPointer(start: lines, count: rows))
+        }
         while i < n {
             let recordLine = line
-            count = 0
             // A blank line ends nothing and holds nothing: skip it.
             if b[i] == lf { line += 1; i += 1; continue }
             if b[i] == cr && i + 1 < n && b[i + 1] == lf { line += 1; i += 2; continue }
-            var atRecordEnd = false
-            while !atRecordEnd {
+            var count = 0
+            @inline(__always) func put(_ f: FieldRange) {
+                if width == 0 { header.append(f) } else if count < width { fields.unsafelyUnwrapped[count &* capacity &+ rows] = f }
+                count += 1
+            }
+            var fault: DatasetError?
+            record: while true {
                 if i < n && b[i] == quote {
                     let open = i
                     i += 1
@@ -84,8 +116,9 @@ struct DelimitedReader {
                     var escaped = false
                     while true {
                         guard i < n else {
-                            throw .csv(file: file, line: recordLine, column: count + 1,
-                                       message: "unterminated quoted field (opened at byte \(byteOffset + open)); close it with a double quote")
+                            fault = .csv(file: file, line: recordLine, column: count + 1,
+                                         message: "unterminated quoted field (opened at byte \(byteOffset + open)); close it with a double quote")
+                            break record
                         }
                         if b[i] == quote {
                             if i + 1 < n && b[i + 1] == quote { escaped = true; i += 2; continue }
@@ -94,37 +127,56 @@ struct DelimitedReader {
                         if b[i] == lf { line += 1 }
                         i += 1
                     }
-                    append(FieldRange(start: fieldStart, end: i, escaped: escaped))
+                    put(FieldRange(start: fieldStart, end: i, escaped: escaped))
                     i += 1  // closing quote
-                    if i < n && b[i] != delim && b[i] != lf && !(b[i] == cr && i + 1 < n && b[i + 1] == lf) && b[i] != cr {
-                        throw .csv(file: file, line: line, column: count,
-                                   message: "unexpected character \"\(Character(Unicode.Scalar(b[i])))\" after a closing quote; a quoted field must end at the delimiter")
+                    if i < n && b[i] != delim && b[i] != lf && b[i] != cr {
+                        fault = .csv(file: file, line: line, column: count,
+                                     message: "unexpected character \"\(Character(Unicode.Scalar(b[i])))\" after a closing quote; a quoted field must end at the delimiter")
+                        break record
                     }
                 } else {
                     let fieldStart = i
-                    // Eight bytes at a time while they last: the lowest byte equal to a stop byte.
-                    while i + 8 <= n {
-                        let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                        let m = zeroBytes(w ^ delimWord) | zeroBytes(w ^ lfWord) | zeroBytes(w ^ crWord) | zeroBytes(w ^ quoteWord)
-                        if m != 0 { i += m.trailingZeroBitCount >> 3; break }
-                        i += 8
-                    }
-                    while i < n && !isStop(b[i]) { i += 1 }
+                    i = nextStop(i)
                     if i < n && b[i] == quote {
-                        throw .csv(file: file, line: line, column: count + 1,
-                                   message: "quote inside an unquoted field; quote the whole field and double the inner quote (\"\"\"\")")
+                        fault = .csv(file: file, line: line, column: count + 1,
+                                     message: "quote inside an unquoted field; quote the whole field and double the inner quote (\"\"\"\")")
+                        break record
                     }
-                    append(FieldRange(start: fieldStart, end: i, escaped: false))
+                    put(FieldRange(start: fieldStart, end: i, escaped: false))
                 }
                 if i < n && b[i] == delim { i += 1; continue }
                 // End of record: LF, CRLF, lone CR, or end of file.
                 if i < n && b[i] == cr { i += 1 }
                 if i < n && b[i] == lf { i += 1 }
                 line += 1
-                atRecordEnd = true
+                break
             }
-            try consumer.consume(line: recordLine, fields: UnsafeBufferPointer(start: fields, count: count), bytes: b)
+            if fault == nil, width > 0, count != width {
+                fault = .csv(file: file, line: recordLine, column: min(count, width) + 1,
+                             message: "expected \(width) fields as in the header, found \(count)")
+            }
+            if let fault {
+                if rows > 0 { try consumer.consume(batch(), bytes: b) }
+                throw fault
+            }
+            if width == 0 {
+                lines[0] = Int32(truncatingIfNeeded: recordLine)
+                try header.withUnsafeBufferPointer { (h) throws(DatasetError) in
+                    try consumer.consume(RecordBatch(fields: h, stride: 1, lines: UnsafeBufferPointer(start: lines, count: 1)), bytes: b)
+                }
+                width = consumer.width ?? 0
+                precondition(width == header.count, "the consumer took a header of \(header.count) fields as \(width)")
+                fields = .allocate(capacity: width * capacity)
+                continue
+            }
+            lines[rows] = Int32(truncatingIfNeeded: recordLine)
+            rows += 1
+            if rows == capacity {
+                try consumer.consume(batch(), bytes: b)
+                rows = 0
+            }
         }
+        if rows > 0 { try consumer.consume(batch(), bytes: b) }
         return line
     }
 

@@ -16,32 +16,37 @@ struct TableBuilder: RecordConsumer {
     }
 
     var hasHeader: Bool { !builders.isEmpty }
+    var width: Int? { builders.isEmpty ? nil : builders.count }
     var rowCount: Int { lines.count }
 
-    mutating func consume(line: Int, fields: UnsafeBufferPointer<FieldRange>, bytes b: UnsafeBufferPointer<UInt8>) throws(DatasetError) {
-        if builders.isEmpty {
-            var seen = Set<String>()
-            for (k, f) in fields.enumerated() {
-                let bytes = UnsafeBufferPointer(rebasing: b[f.start..<f.end])
-                if let bad = FieldText.firstInvalidUTF8(bytes) { throw FieldText.invalidUTF8(bytes, at: bad, file: file, line: line, column: k + 1) }
-                let spec = try ColumnSpec.parse(DelimitedReader.string(f, b).trimmingCharacters(in: .whitespaces), file: file, column: k + 1)
-                guard seen.insert(spec.name).inserted else {
-                    throw .csv(file: file, line: line, column: k + 1, message: "column \"\(spec.name)\" appears twice in the header")
-                }
-                builders.append(ColumnBuilder(spec: spec, file: file))
-            }
-            return
-        }
-        guard fields.count == builders.count else {
-            throw .csv(file: file, line: line, column: min(fields.count, builders.count) + 1,
-                       message: "expected \(builders.count) fields as in the header, found \(fields.count)")
-        }
-        try builders.withUnsafeMutableBufferPointer { (columns: inout UnsafeMutableBufferPointer<ColumnBuilder>) throws(DatasetError) in
-            for k in 0..<fields.count {
-                try columns[k].append(fields[k], b, line: line, column: k + 1)
+    mutating func consume(_ batch: RecordBatch, bytes b: UnsafeBufferPointer<UInt8>) throws(DatasetError) {
+        guard hasHeader else { return try readHeader(batch, bytes: b) }
+        // Column by column (each column's loop keeps its interner hot); the first faulty field in
+        // file order wins: a later column only reads the rows above the earliest fault so far.
+        var fault: (row: Int, error: DatasetError)?
+        builders.withUnsafeMutableBufferPointer { columns in
+            for k in columns.indices {
+                let rows = fault?.row ?? batch.rows
+                let fields = UnsafeBufferPointer(rebasing: batch.column(k)[..<rows])
+                if let found = columns[k].append(column: k, fields: fields, lines: batch.lines, bytes: b) { fault = found }
             }
         }
-        lines.append(Int32(truncatingIfNeeded: line))
+        if let fault { throw fault.error }
+        lines.append(contentsOf: batch.lines)
+    }
+
+    private mutating func readHeader(_ batch: RecordBatch, bytes b: UnsafeBufferPointer<UInt8>) throws(DatasetError) {
+        let line = Int(batch.lines[0])
+        var seen = Set<String>()
+        for (k, f) in batch.fields.enumerated() {
+            let bytes = UnsafeBufferPointer(rebasing: b[f.start..<f.end])
+            if let bad = FieldText.firstInvalidUTF8(bytes) { throw FieldText.invalidUTF8(bytes, at: bad, file: file, line: line, column: k + 1) }
+            let spec = try ColumnSpec.parse(DelimitedReader.string(f, b).trimmingCharacters(in: .whitespaces), file: file, column: k + 1)
+            guard seen.insert(spec.name).inserted else {
+                throw .csv(file: file, line: line, column: k + 1, message: "column \"\(spec.name)\" appears twice in the header")
+            }
+            builders.append(ColumnBuilder(spec: spec, file: file))
+        }
     }
 
     mutating func reserve(rows: Int) {
@@ -92,6 +97,14 @@ struct TableReader {
     /// Reads the records of `b[start..<end]`, which begins at a record start and ends at a record
     /// end or the end of the file; `byteOffset` is the file offset of `b[0]`.
     mutating func read(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, byteOffset: Int) throws(DatasetError) {
+        var start = start
+        // The header alone first (record by record past any blank lines), so that the rest of
+        // the first block can be cut into pieces too: they need its columns.
+        while !table.hasHeader && threads > 1 && start < end {
+            let cut = RecordBoundaries.first(in: b, start: start, from: start, to: end) ?? end
+            line = try reader.scan(b, from: start, to: cut, firstLine: line, byteOffset: byteOffset, into: &table)
+            start = cut
+        }
         var cuts = [start]
         if table.hasHeader && threads > 1 {
             let pieces = min(threads, (end - start) / minimumPieceBytes)

@@ -1,0 +1,13 @@
+#ifndef FUSIONLAB_DELIMITED_TEXT_H
+#define FUSIONLAB_DELIMITED_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Marks the bytes that can end an unquoted field of delimited text: bit j of `bits` (word j / 64,
+/// bit j % 64) is set when b[j] is `delimiter`, '\n', '\r' or '"', for j < n. Every bit from n to
+/// the end of word n / 64 is set too, so a search for the next marked byte from any j <= n stops
+/// at n at the latest. `bits` must hold n / 64 + 1 words.
+void fl_delimited_stops(const uint8_t *b, size_t n, uint8_t delimiter, uint64_t *bits);
+
+#endif
