@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "CDistributed", dependencies: ["COpenMPI"]),
         // JPEG/PNG decoding with setjmp error handling, so a bad file is an error, not an abort.
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
+        // Int8 dynamic quantisation for scoring: the int8 GEMM (AVX-VNNI when the CPU has it), im2row.
+        .target(name: "CQuantization", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
 
         // Utilities every layer may use: JSON configs with a schema, atomic file writes.
         .target(name: "Support"),
@@ -55,7 +57,7 @@ let package = Package(
 
         // Engine and layers
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: optimise),
-        .target(name: "NN", dependencies: ["Tensor", "Support"], swiftSettings: optimise),
+        .target(name: "NN", dependencies: ["Tensor", "Support", "CQuantization"], swiftSettings: optimise),
 
         // Data: dataset format, loaders, images, synthetic shop
         .target(name: "Datasets", dependencies: ["Tensor", "Support", "CImageCodecs"], swiftSettings: optimise),

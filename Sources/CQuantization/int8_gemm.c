@@ -1,0 +1,229 @@
+#include "int8_gemm.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+long fl_int8_packed_size(int n, int k) {
+    long blocks = (n + FL_INT8_BLOCK - 1) / FL_INT8_BLOCK;
+    return blocks * FL_INT8_BLOCK * (long)fl_int8_padded_inputs(k);
+}
+
+void fl_int8_pack_weights(const int8_t *w, int n, int k, int8_t *packed, int32_t *row_sums) {
+    int kp = fl_int8_padded_inputs(k);
+    memset(packed, 0, (size_t)fl_int8_packed_size(n, k));
+    for (int j = 0; j < n; j++) {
+        int block = j / FL_INT8_BLOCK, lane = j % FL_INT8_BLOCK;
+        int8_t *dst = packed + (long)block * FL_INT8_BLOCK * kp;
+        int32_t sum = 0;
+        for (int x = 0; x < k; x++) {
+            int8_t v = w[(long)j * k + x];
+            // Group x/4 holds FL_INT8_BLOCK lanes of 4 inputs each.
+            dst[((long)(x / 4) * FL_INT8_BLOCK + lane) * 4 + x % 4] = v;
+            sum += v;
+        }
+        row_sums[j] = sum;
+    }
+}
+
+void fl_quantize_weights_s8(const float *w, int n, int k, int8_t *q, float *scales) {
+    for (int j = 0; j < n; j++) {
+        const float *row = w + (long)j * k;
+        float largest = 0;
+        for (int x = 0; x < k; x++) largest = fabsf(row[x]) > largest ? fabsf(row[x]) : largest;
+        float s = largest > 0 ? largest / 127.0f : 1.0f;
+        for (int x = 0; x < k; x++) {
+            long v = lrintf(row[x] / s);
+            q[(long)j * k + x] = (int8_t)(v < -127 ? -127 : (v > 127 ? 127 : v));
+        }
+        scales[j] = s;
+    }
+}
+
+static inline void quantize_range(const float *x, long count, float lo, float hi, uint8_t *q, float *scale, int32_t *zero) {
+    lo = lo < 0 ? lo : 0;
+    hi = hi > 0 ? hi : 0;
+    float s = (hi - lo) / 255.0f;
+    if (!(s > 0)) s = 1;  // all zeros: any scale is exact
+    int32_t z = (int32_t)lrintf(-lo / s);
+    z = z < 0 ? 0 : (z > 255 ? 255 : z);
+    float inv = 1.0f / s;
+    for (long i = 0; i < count; i++) {
+        int32_t v = (int32_t)lrintf(x[i] * inv) + z;
+        q[i] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+    }
+    *scale = s;
+    *zero = z;
+}
+
+static inline void min_max(const float *x, long count, float *lo, float *hi) {
+    float a = 0, b = 0;
+    for (long i = 0; i < count; i++) {
+        a = x[i] < a ? x[i] : a;
+        b = x[i] > b ? x[i] : b;
+    }
+    *lo = a;
+    *hi = b;
+}
+
+void fl_quantize_rows_u8(const float *x, int rows, int k, long ld, uint8_t *q, long ldq, float *scales, int32_t *zero_points) {
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + r * ld;
+        float lo, hi;
+        min_max(row, k, &lo, &hi);
+        quantize_range(row, k, lo, hi, q + r * ldq, scales + r, zero_points + r);
+        memset(q + r * ldq + k, 0, (size_t)(ldq - k));
+    }
+}
+
+void fl_quantize_tensor_u8(const float *x, long count, uint8_t *q, float *scale, int32_t *zero_point) {
+    float lo, hi;
+    min_max(x, count, &lo, &hi);
+    quantize_range(x, count, lo, hi, q, scale, zero_point);
+}
+
+// One accumulator row of a block → floats: the only place the int32 sums become floats, shared by
+// both kernels so that their results are identical.
+static inline void dequantize(const int32_t *acc, int columns, float a_scale, int32_t a_zero, const int32_t *row_sums,
+                              const float *w_scales, const float *bias, float *c, long column_stride) {
+    for (int j = 0; j < columns; j++) {
+        float v = a_scale * w_scales[j] * (float)(acc[j] - a_zero * row_sums[j]);
+        c[j * column_stride] = bias ? v + bias[j] : v;
+    }
+}
+
+void fl_int8_gemm_portable(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
+                           const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
+                           float *c, long row_stride, long column_stride) {
+    int groups = fl_int8_padded_inputs(k) / 4;
+    for (int j0 = 0; j0 < n; j0 += FL_INT8_BLOCK) {
+        const int8_t *block = packed + (long)(j0 / FL_INT8_BLOCK) * FL_INT8_BLOCK * groups * 4;
+        int columns = n - j0 < FL_INT8_BLOCK ? n - j0 : FL_INT8_BLOCK;
+        for (int i = 0; i < m; i++) {
+            const uint8_t *row = a + i * lda;
+            int32_t acc[FL_INT8_BLOCK] = {0};
+            for (int g = 0; g < groups; g++) {
+                const uint8_t *x = row + 4 * g;
+                const int8_t *w = block + (long)g * FL_INT8_BLOCK * 4;
+                for (int lane = 0; lane < FL_INT8_BLOCK; lane++) {
+                    acc[lane] += x[0] * w[4 * lane] + x[1] * w[4 * lane + 1] + x[2] * w[4 * lane + 2] + x[3] * w[4 * lane + 3];
+                }
+            }
+            dequantize(acc, columns, a_scales[i], a_zero_points[i], row_sums + j0, w_scales + j0, bias ? bias + j0 : NULL,
+                       c + i * row_stride + j0 * column_stride, column_stride);
+        }
+    }
+}
+
+#if defined(__x86_64__)
+
+// 4 rows × 16 channels per step: 8 accumulators of 8 int32, vpdpbusd adding 4 u8×s8 products
+// per lane (no intermediate saturation, unlike vpmaddubsw). Rows past m repeat the last row and
+// are not stored, so the loop has no remainder branch.
+__attribute__((target("avx2,avxvnni")))
+static void gemm_vnni(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
+                      const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
+                      float *c, long row_stride, long column_stride) {
+    int groups = fl_int8_padded_inputs(k) / 4;
+    for (int j0 = 0; j0 < n; j0 += FL_INT8_BLOCK) {
+        const int8_t *block = packed + (long)(j0 / FL_INT8_BLOCK) * FL_INT8_BLOCK * groups * 4;
+        int columns = n - j0 < FL_INT8_BLOCK ? n - j0 : FL_INT8_BLOCK;
+        for (int i0 = 0; i0 < m; i0 += 4) {
+            const uint8_t *r0 = a + i0 * lda;
+            const uint8_t *r1 = i0 + 1 < m ? r0 + lda : r0;
+            const uint8_t *r2 = i0 + 2 < m ? r0 + 2 * lda : r0;
+            const uint8_t *r3 = i0 + 3 < m ? r0 + 3 * lda : r0;
+            __m256i c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256();
+            __m256i c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256();
+            __m256i c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256();
+            __m256i c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256();
+            for (int g = 0; g < groups; g++) {
+                const int8_t *w = block + (long)g * FL_INT8_BLOCK * 4;
+                __m256i b0 = _mm256_loadu_si256((const __m256i *)w);
+                __m256i b1 = _mm256_loadu_si256((const __m256i *)(w + 32));
+                int32_t x0, x1, x2, x3;
+                memcpy(&x0, r0 + 4 * g, 4);
+                memcpy(&x1, r1 + 4 * g, 4);
+                memcpy(&x2, r2 + 4 * g, 4);
+                memcpy(&x3, r3 + 4 * g, 4);
+                __m256i a0 = _mm256_set1_epi32(x0), a1 = _mm256_set1_epi32(x1);
+                __m256i a2 = _mm256_set1_epi32(x2), a3 = _mm256_set1_epi32(x3);
+                c00 = _mm256_dpbusd_avx_epi32(c00, a0, b0); c01 = _mm256_dpbusd_avx_epi32(c01, a0, b1);
+                c10 = _mm256_dpbusd_avx_epi32(c10, a1, b0); c11 = _mm256_dpbusd_avx_epi32(c11, a1, b1);
+                c20 = _mm256_dpbusd_avx_epi32(c20, a2, b0); c21 = _mm256_dpbusd_avx_epi32(c21, a2, b1);
+                c30 = _mm256_dpbusd_avx_epi32(c30, a3, b0); c31 = _mm256_dpbusd_avx_epi32(c31, a3, b1);
+            }
+            int32_t acc[4][FL_INT8_BLOCK];
+            _mm256_storeu_si256((__m256i *)acc[0], c00); _mm256_storeu_si256((__m256i *)(acc[0] + 8), c01);
+            _mm256_storeu_si256((__m256i *)acc[1], c10); _mm256_storeu_si256((__m256i *)(acc[1] + 8), c11);
+            _mm256_storeu_si256((__m256i *)acc[2], c20); _mm256_storeu_si256((__m256i *)(acc[2] + 8), c21);
+            _mm256_storeu_si256((__m256i *)acc[3], c30); _mm256_storeu_si256((__m256i *)(acc[3] + 8), c31);
+            for (int r = 0; r < 4 && i0 + r < m; r++) {
+                int i = i0 + r;
+                dequantize(acc[r], columns, a_scales[i], a_zero_points[i], row_sums + j0, w_scales + j0, bias ? bias + j0 : NULL,
+                           c + i * row_stride + j0 * column_stride, column_stride);
+            }
+        }
+    }
+}
+
+static int detect_vnni(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return 0;
+    int avx_vnni = (eax >> 4) & 1;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+    int avx2 = (ebx >> 5) & 1;
+    // The OS must save YMM state (OSXSAVE and XCR0 bits 1-2).
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !((ecx >> 27) & 1)) return 0;
+    unsigned lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return avx_vnni && avx2 && (lo & 6) == 6;
+}
+
+int fl_int8_gemm_has_vnni(void) {
+    static int cached = -1;  // a benign race: every thread computes the same value
+    if (cached < 0) cached = detect_vnni();
+    return cached;
+}
+
+#else
+int fl_int8_gemm_has_vnni(void) { return 0; }
+#endif
+
+void fl_int8_gemm(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
+                  const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
+                  float *c, long row_stride, long column_stride) {
+#if defined(__x86_64__)
+    if (fl_int8_gemm_has_vnni()) {
+        gemm_vnni(m, n, k, a, lda, a_scales, a_zero_points, packed, row_sums, w_scales, bias, c, row_stride, column_stride);
+        return;
+    }
+#endif
+    fl_int8_gemm_portable(m, n, k, a, lda, a_scales, a_zero_points, packed, row_sums, w_scales, bias, c, row_stride, column_stride);
+}
+
+void fl_im2row_u8(const uint8_t *image, int channels, int height, int width, int kh, int kw, int sh, int sw, int ph, int pw,
+                  uint8_t pad, uint8_t *rows, long ld) {
+    int ho = (height + 2 * ph - kh) / sh + 1, wo = (width + 2 * pw - kw) / sw + 1;
+    long patch = (long)channels * kh * kw;
+    for (int oy = 0; oy < ho; oy++) {
+        for (int ox = 0; ox < wo; ox++) {
+            uint8_t *dst = rows + ((long)oy * wo + ox) * ld;
+            for (int ch = 0; ch < channels; ch++) {
+                const uint8_t *plane = image + (long)ch * height * width;
+                for (int ki = 0; ki < kh; ki++) {
+                    int iy = oy * sh - ph + ki;
+                    for (int kj = 0; kj < kw; kj++) {
+                        int ix = ox * sw - pw + kj;
+                        *dst++ = (iy >= 0 && iy < height && ix >= 0 && ix < width) ? plane[(long)iy * width + ix] : pad;
+                    }
+                }
+            }
+            memset(dst, 0, (size_t)(ld - patch));
+        }
+    }
+}
