@@ -164,8 +164,21 @@ static void gemm_vnni(int m, int n, int k, const uint8_t *a, long lda, const flo
             _mm256_storeu_si256((__m256i *)acc[3], c30); _mm256_storeu_si256((__m256i *)(acc[3] + 8), c31);
             for (int r = 0; r < 4 && i0 + r < m; r++) {
                 int i = i0 + r;
-                dequantize(acc[r], columns, a_scales[i], a_zero_points[i], row_sums + j0, w_scales + j0, bias ? bias + j0 : NULL,
-                           c + i * row_stride + j0 * column_stride, column_stride);
+                if (columns == FL_INT8_BLOCK && column_stride == 1) {
+                    // The same arithmetic as dequantize, 8 lanes at a time (no contraction into FMA).
+                    __m256 scale = _mm256_set1_ps(a_scales[i]);
+                    __m256i zero = _mm256_set1_epi32(a_zero_points[i]);
+                    for (int h = 0; h < FL_INT8_BLOCK; h += 8) {
+                        __m256i sums = _mm256_loadu_si256((const __m256i *)(row_sums + j0 + h));
+                        __m256i exact = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(acc[r] + h)), _mm256_mullo_epi32(zero, sums));
+                        __m256 v = _mm256_mul_ps(_mm256_mul_ps(scale, _mm256_loadu_ps(w_scales + j0 + h)), _mm256_cvtepi32_ps(exact));
+                        if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j0 + h));
+                        _mm256_storeu_ps(c + i * row_stride + j0 + h, v);
+                    }
+                } else {
+                    dequantize(acc[r], columns, a_scales[i], a_zero_points[i], row_sums + j0, w_scales + j0, bias ? bias + j0 : NULL,
+                               c + i * row_stride + j0 * column_stride, column_stride);
+                }
             }
         }
     }
