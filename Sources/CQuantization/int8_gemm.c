@@ -1,6 +1,7 @@
 #include "int8_gemm.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -44,23 +45,18 @@ void fl_quantize_weights_s8(const float *w, int n, int k, int8_t *q, float *scal
     }
 }
 
-static inline void quantize_range(const float *x, long count, float lo, float hi, uint8_t *q, float *scale, int32_t *zero) {
-    lo = lo < 0 ? lo : 0;
-    hi = hi > 0 ? hi : 0;
-    float s = (hi - lo) / 255.0f;
-    if (!(s > 0)) s = 1;  // all zeros: any scale is exact
-    int32_t z = (int32_t)lrintf(-lo / s);
-    z = z < 0 ? 0 : (z > 255 ? 255 : z);
-    float inv = 1.0f / s;
+static int cpu_has_avx2(void);
+
+// Rounds x·inv to the nearest integer (ties to even, as lrintf in the default rounding mode),
+// adds the zero point and saturates to 0…255.
+static void quantize_span_portable(const float *x, long count, float inv, int32_t z, uint8_t *q) {
     for (long i = 0; i < count; i++) {
         int32_t v = (int32_t)lrintf(x[i] * inv) + z;
         q[i] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
     }
-    *scale = s;
-    *zero = z;
 }
 
-static inline void min_max(const float *x, long count, float *lo, float *hi) {
+static void min_max_portable(const float *x, long count, float *lo, float *hi) {
     float a = 0, b = 0;
     for (long i = 0; i < count; i++) {
         a = x[i] < a ? x[i] : a;
@@ -68,6 +64,71 @@ static inline void min_max(const float *x, long count, float *lo, float *hi) {
     }
     *lo = a;
     *hi = b;
+}
+
+#if defined(__x86_64__)
+// The same results 8 floats at a time (cvtps2dq rounds as lrintf; min and max are exact in any order).
+__attribute__((target("avx2")))
+static void quantize_span_avx2(const float *x, long count, float inv, int32_t z, uint8_t *q) {
+    __m256 scale = _mm256_set1_ps(inv);
+    __m256i zero = _mm256_set1_epi32(z), low = _mm256_setzero_si256(), high = _mm256_set1_epi32(255);
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256i v = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), scale)), zero);
+        v = _mm256_min_epi32(_mm256_max_epi32(v, low), high);
+        __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        _mm_storel_epi64((__m128i *)(q + i), _mm_packus_epi16(words, words));
+    }
+    quantize_span_portable(x + i, count - i, inv, z, q + i);
+}
+
+__attribute__((target("avx2")))
+static void min_max_avx2(const float *x, long count, float *lo, float *hi) {
+    __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        a = _mm256_min_ps(a, v);
+        b = _mm256_max_ps(b, v);
+    }
+    float la[8], hb[8];
+    _mm256_storeu_ps(la, a);
+    _mm256_storeu_ps(hb, b);
+    float tail_lo, tail_hi;
+    min_max_portable(x + i, count - i, &tail_lo, &tail_hi);
+    for (int k = 0; k < 8; k++) {
+        tail_lo = la[k] < tail_lo ? la[k] : tail_lo;
+        tail_hi = hb[k] > tail_hi ? hb[k] : tail_hi;
+    }
+    *lo = tail_lo;
+    *hi = tail_hi;
+}
+#endif
+
+static void quantize_span(const float *x, long count, float inv, int32_t z, uint8_t *q) {
+#if defined(__x86_64__)
+    if (cpu_has_avx2()) { quantize_span_avx2(x, count, inv, z, q); return; }
+#endif
+    quantize_span_portable(x, count, inv, z, q);
+}
+
+static void min_max(const float *x, long count, float *lo, float *hi) {
+#if defined(__x86_64__)
+    if (cpu_has_avx2()) { min_max_avx2(x, count, lo, hi); return; }
+#endif
+    min_max_portable(x, count, lo, hi);
+}
+
+static void quantize_range(const float *x, long count, float lo, float hi, uint8_t *q, float *scale, int32_t *zero) {
+    lo = lo < 0 ? lo : 0;
+    hi = hi > 0 ? hi : 0;
+    float s = (hi - lo) / 255.0f;
+    if (!(s > 0)) s = 1;  // all zeros: any scale is exact
+    int32_t z = (int32_t)lrintf(-lo / s);
+    z = z < 0 ? 0 : (z > 255 ? 255 : z);
+    quantize_span(x, count, 1.0f / s, z, q);
+    *scale = s;
+    *zero = z;
 }
 
 void fl_quantize_rows_u8(const float *x, int rows, int k, long ld, uint8_t *q, long ldq, float *scales, int32_t *zero_points) {
@@ -197,6 +258,12 @@ static int detect_vnni(void) {
     return avx_vnni && avx2 && (lo & 6) == 6;
 }
 
+static int cpu_has_avx2(void) {
+    static int cached = -1;  // a benign race: every thread computes the same value
+    if (cached < 0) cached = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return cached;
+}
+
 int fl_int8_gemm_has_vnni(void) {
     static int cached = -1;  // a benign race: every thread computes the same value
     if (cached < 0) cached = detect_vnni();
@@ -204,6 +271,7 @@ int fl_int8_gemm_has_vnni(void) {
 }
 
 #else
+static int cpu_has_avx2(void) { return 0; }
 int fl_int8_gemm_has_vnni(void) { return 0; }
 #endif
 
@@ -223,20 +291,28 @@ void fl_im2row_u8(const uint8_t *image, int channels, int height, int width, int
                   uint8_t pad, uint8_t *rows, long ld) {
     int ho = (height + 2 * ph - kh) / sh + 1, wo = (width + 2 * pw - kw) / sw + 1;
     long patch = (long)channels * kh * kw;
+    // A bordered copy makes every window read in bounds: no test per byte.
+    int hp = height + 2 * ph, wp = width + 2 * pw;
+    uint8_t stack[16384];
+    long padded_size = (long)channels * hp * wp;
+    uint8_t *padded = padded_size <= (long)sizeof stack ? stack : malloc((size_t)padded_size);
+    memset(padded, pad, (size_t)padded_size);
+    for (int ch = 0; ch < channels; ch++)
+        for (int y = 0; y < height; y++)
+            memcpy(padded + ((long)ch * hp + y + ph) * wp + pw, image + ((long)ch * height + y) * width, (size_t)width);
     for (int oy = 0; oy < ho; oy++) {
         for (int ox = 0; ox < wo; ox++) {
             uint8_t *dst = rows + ((long)oy * wo + ox) * ld;
+            const uint8_t *origin = padded + (long)oy * sh * wp + (long)ox * sw;
             for (int ch = 0; ch < channels; ch++) {
-                const uint8_t *plane = image + (long)ch * height * width;
+                const uint8_t *plane = origin + (long)ch * hp * wp;
                 for (int ki = 0; ki < kh; ki++) {
-                    int iy = oy * sh - ph + ki;
-                    for (int kj = 0; kj < kw; kj++) {
-                        int ix = ox * sw - pw + kj;
-                        *dst++ = (iy >= 0 && iy < height && ix >= 0 && ix < width) ? plane[(long)iy * width + ix] : pad;
-                    }
+                    const uint8_t *src = plane + (long)ki * wp;
+                    for (int kj = 0; kj < kw; kj++) *dst++ = src[kj];
                 }
             }
             memset(dst, 0, (size_t)(ld - patch));
         }
     }
+    if (padded != stack) free(padded);
 }

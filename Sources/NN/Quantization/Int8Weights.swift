@@ -44,13 +44,18 @@ public final class Int8Weights: @unchecked Sendable {
         let px = x.pointer, po = out.pointer, pb = bias?.pointer, ld = rowBytes
         // Rows per thread so that a chunk does at least ~64k multiply-adds.
         parallelChunks(rows, minimumPerThread: Swift.max(1, 65_536 / Swift.max(inputs * outputs, 1))) { start, end in
-            let m = end - start
-            let q = UnsafeMutablePointer<UInt8>.allocate(capacity: m * ld)
-            let aScales = UnsafeMutablePointer<Float>.allocate(capacity: m), zeros = UnsafeMutablePointer<Int32>.allocate(capacity: m)
+            // Blocks of rows small enough that the quantised copy stays in cache (and its buffer
+            // comes from the heap, not from fresh pages every call).
+            let block = Swift.max(4, Swift.min(end - start, 16_384 / Swift.max(ld, 1)))
+            let q = UnsafeMutablePointer<UInt8>.allocate(capacity: block * ld)
+            let aScales = UnsafeMutablePointer<Float>.allocate(capacity: block), zeros = UnsafeMutablePointer<Int32>.allocate(capacity: block)
             defer { q.deallocate(); aScales.deallocate(); zeros.deallocate() }
-            fl_quantize_rows_u8(px + start * inputs, Int32(m), Int32(inputs), inputs, q, ld, aScales, zeros)
-            gemm(rows: m, q, lda: ld, aScales, zeros, bias: pb, into: po + start * outputs, rowStride: outputs, columnStride: 1,
-                 portable: portableKernel)
+            for first in stride(from: start, to: end, by: block) {
+                let m = Swift.min(block, end - first)
+                fl_quantize_rows_u8(px + first * inputs, Int32(m), Int32(inputs), inputs, q, ld, aScales, zeros)
+                gemm(rows: m, q, lda: ld, aScales, zeros, bias: pb, into: po + first * outputs, rowStride: outputs, columnStride: 1,
+                     portable: portableKernel)
+            }
         }
         return out
     }
