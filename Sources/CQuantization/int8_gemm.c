@@ -316,3 +316,14 @@ void fl_im2row_u8(const uint8_t *image, int channels, int height, int width, int
     }
     if (padded != stack) free(padded);
 }
+
+void fl_transpose_f32(const float *src, int rows, int cols, float *dst) {
+    for (int i0 = 0; i0 < rows; i0 += 16) {
+        int i1 = i0 + 16 < rows ? i0 + 16 : rows;
+        for (int j0 = 0; j0 < cols; j0 += 16) {
+            int j1 = j0 + 16 < cols ? j0 + 16 : cols;
+            for (int j = j0; j < j1; j++)
+                for (int i = i0; i < i1; i++) dst[(long)j * rows + i] = src[(long)i * cols + j];
+        }
+    }
+}

@@ -58,4 +58,7 @@ int fl_int8_gemm_has_vnni(void);
 void fl_im2row_u8(const uint8_t *image, int channels, int height, int width, int kh, int kw, int sh, int sw, int ph, int pw,
                   uint8_t pad, uint8_t *rows, long ld);
 
+/// dst[j * rows + i] = src[i * cols + j]: a [rows, cols] matrix transposed, in 16 × 16 tiles.
+void fl_transpose_f32(const float *src, int rows, int cols, float *dst);
+
 #endif

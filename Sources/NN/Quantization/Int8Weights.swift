@@ -62,7 +62,7 @@ public final class Int8Weights: @unchecked Sendable {
 
     /// `[N, C, H, W]` ⊛ this `[O, C, kh, kw]` weight (+ bias `[O]`) → `[N, O, Ho, Wo]`: each
     /// sample quantised, unfolded into one uint8 row per output position, and multiplied by the
-    /// int8 GEMM, which writes its result transposed, straight into NCHW.
+    /// int8 GEMM.
     public func conv2d(_ x: Tensor, bias: Tensor?, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] * kernel.0 * kernel.1 == inputs,
                      "int8 conv2d: input \(x.shape) with kernel \(kernel) does not match \(inputs) inputs per channel")
@@ -76,7 +76,9 @@ public final class Int8Weights: @unchecked Sendable {
         parallelChunks(n, minimumPerThread: Swift.max(1, 65_536 / Swift.max(outputs * inputs * p, 1))) { start, end in
             let image = UnsafeMutablePointer<UInt8>.allocate(capacity: imageSize), patches = UnsafeMutablePointer<UInt8>.allocate(capacity: p * ld)
             let aScales = UnsafeMutablePointer<Float>.allocate(capacity: p), zeros = UnsafeMutablePointer<Int32>.allocate(capacity: p)
-            defer { image.deallocate(); patches.deallocate(); aScales.deallocate(); zeros.deallocate() }
+            // The GEMM writes [positions, channels] rows (its vectorised store), transposed after into NCHW.
+            let rows = UnsafeMutablePointer<Float>.allocate(capacity: p * outputs)
+            defer { image.deallocate(); patches.deallocate(); aScales.deallocate(); zeros.deallocate(); rows.deallocate() }
             for s in start..<end {
                 var scale: Float = 1, zero: Int32 = 0
                 fl_quantize_tensor_u8(px + s * imageSize, imageSize, image, &scale, &zero)
@@ -84,7 +86,8 @@ public final class Int8Weights: @unchecked Sendable {
                 zeros.update(repeating: zero, count: p)
                 fl_im2row_u8(image, Int32(c), Int32(h), Int32(w), Int32(kernel.0), Int32(kernel.1), Int32(stride.0), Int32(stride.1),
                              Int32(padding.0), Int32(padding.1), UInt8(zero), patches, ld)
-                gemm(rows: p, patches, lda: ld, aScales, zeros, bias: pb, into: po + s * outputs * p, rowStride: 1, columnStride: p)
+                gemm(rows: p, patches, lda: ld, aScales, zeros, bias: pb, into: rows, rowStride: outputs, columnStride: 1)
+                fl_transpose_f32(rows, Int32(p), Int32(outputs), po + s * outputs * p)
             }
         }
         return out
