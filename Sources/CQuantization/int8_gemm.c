@@ -147,36 +147,55 @@ void fl_quantize_tensor_u8(const float *x, long count, uint8_t *q, float *scale,
     quantize_range(x, count, lo, hi, q, scale, zero_point);
 }
 
-// One accumulator row of a block → floats: the only place the int32 sums become floats, shared by
-// both kernels so that their results are identical.
-static inline void dequantize(const int32_t *acc, int columns, float a_scale, int32_t a_zero, const int32_t *row_sums,
-                              const float *w_scales, const float *bias, float *c, long column_stride) {
+// The operands of one GEMM call, as fl_int8_gemm documents them.
+struct gemm_args {
+    int m, n, k;
+    const uint8_t *a;
+    long lda;
+    const float *a_scales;
+    const int32_t *a_zero_points;
+    const int8_t *packed;
+    const int32_t *row_sums;
+    const float *w_scales, *bias;
+    float *c;
+    long row_stride, column_stride;
+};
+
+// One accumulator row (row i, channels j0…j0+columns) → floats: the only place the int32 sums
+// become floats, shared by both kernels so that their results are identical.
+static inline void dequantize(const struct gemm_args *g, int i, int j0, int columns, const int32_t *acc) {
+    float a_scale = g->a_scales[i];
+    int32_t a_zero = g->a_zero_points[i];
+    float *c = g->c + i * g->row_stride + j0 * g->column_stride;
     for (int j = 0; j < columns; j++) {
-        float v = a_scale * w_scales[j] * (float)(acc[j] - a_zero * row_sums[j]);
-        c[j * column_stride] = bias ? v + bias[j] : v;
+        float v = a_scale * g->w_scales[j0 + j] * (float)(acc[j] - a_zero * g->row_sums[j0 + j]);
+        c[j * g->column_stride] = g->bias ? v + g->bias[j0 + j] : v;
     }
 }
 
-void fl_int8_gemm_portable(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
-                           const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
-                           float *c, long row_stride, long column_stride) {
-    int groups = fl_int8_padded_inputs(k) / 4;
-    for (int j0 = 0; j0 < n; j0 += FL_INT8_BLOCK) {
-        const int8_t *block = packed + (long)(j0 / FL_INT8_BLOCK) * FL_INT8_BLOCK * groups * 4;
-        int columns = n - j0 < FL_INT8_BLOCK ? n - j0 : FL_INT8_BLOCK;
-        for (int i = 0; i < m; i++) {
-            const uint8_t *row = a + i * lda;
-            int32_t acc[FL_INT8_BLOCK] = {0};
-            for (int g = 0; g < groups; g++) {
-                const uint8_t *x = row + 4 * g;
-                const int8_t *w = block + (long)g * FL_INT8_BLOCK * 4;
-                for (int lane = 0; lane < FL_INT8_BLOCK; lane++) {
-                    acc[lane] += x[0] * w[4 * lane] + x[1] * w[4 * lane + 1] + x[2] * w[4 * lane + 2] + x[3] * w[4 * lane + 3];
-                }
+// Every row against one block of FL_INT8_BLOCK packed channels (`columns` of them real).
+typedef void block_kernel(const struct gemm_args *g, int j0, const int8_t *block, int columns, int groups);
+
+static void for_each_block(const struct gemm_args *g, block_kernel *kernel) {
+    int groups = fl_int8_padded_inputs(g->k) / 4;
+    for (int j0 = 0; j0 < g->n; j0 += FL_INT8_BLOCK) {
+        int columns = g->n - j0 < FL_INT8_BLOCK ? g->n - j0 : FL_INT8_BLOCK;
+        kernel(g, j0, g->packed + (long)(j0 / FL_INT8_BLOCK) * FL_INT8_BLOCK * groups * 4, columns, groups);
+    }
+}
+
+static void block_portable(const struct gemm_args *g, int j0, const int8_t *block, int columns, int groups) {
+    for (int i = 0; i < g->m; i++) {
+        const uint8_t *row = g->a + i * g->lda;
+        int32_t acc[FL_INT8_BLOCK] = {0};
+        for (int q = 0; q < groups; q++) {
+            const uint8_t *x = row + 4 * q;
+            const int8_t *w = block + (long)q * FL_INT8_BLOCK * 4;
+            for (int lane = 0; lane < FL_INT8_BLOCK; lane++) {
+                acc[lane] += x[0] * w[4 * lane] + x[1] * w[4 * lane + 1] + x[2] * w[4 * lane + 2] + x[3] * w[4 * lane + 3];
             }
-            dequantize(acc, columns, a_scales[i], a_zero_points[i], row_sums + j0, w_scales + j0, bias ? bias + j0 : NULL,
-                       c + i * row_stride + j0 * column_stride, column_stride);
         }
+        dequantize(g, i, j0, columns, acc);
     }
 }
 
@@ -186,60 +205,51 @@ void fl_int8_gemm_portable(int m, int n, int k, const uint8_t *a, long lda, cons
 // per lane (no intermediate saturation, unlike vpmaddubsw). Rows past m repeat the last row and
 // are not stored, so the loop has no remainder branch.
 __attribute__((target("avx2,avxvnni")))
-static void gemm_vnni(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
-                      const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
-                      float *c, long row_stride, long column_stride) {
-    int groups = fl_int8_padded_inputs(k) / 4;
-    for (int j0 = 0; j0 < n; j0 += FL_INT8_BLOCK) {
-        const int8_t *block = packed + (long)(j0 / FL_INT8_BLOCK) * FL_INT8_BLOCK * groups * 4;
-        int columns = n - j0 < FL_INT8_BLOCK ? n - j0 : FL_INT8_BLOCK;
-        for (int i0 = 0; i0 < m; i0 += 4) {
-            const uint8_t *r0 = a + i0 * lda;
-            const uint8_t *r1 = i0 + 1 < m ? r0 + lda : r0;
-            const uint8_t *r2 = i0 + 2 < m ? r0 + 2 * lda : r0;
-            const uint8_t *r3 = i0 + 3 < m ? r0 + 3 * lda : r0;
-            __m256i c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256();
-            __m256i c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256();
-            __m256i c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256();
-            __m256i c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256();
-            for (int g = 0; g < groups; g++) {
-                const int8_t *w = block + (long)g * FL_INT8_BLOCK * 4;
-                __m256i b0 = _mm256_loadu_si256((const __m256i *)w);
-                __m256i b1 = _mm256_loadu_si256((const __m256i *)(w + 32));
-                int32_t x0, x1, x2, x3;
-                memcpy(&x0, r0 + 4 * g, 4);
-                memcpy(&x1, r1 + 4 * g, 4);
-                memcpy(&x2, r2 + 4 * g, 4);
-                memcpy(&x3, r3 + 4 * g, 4);
-                __m256i a0 = _mm256_set1_epi32(x0), a1 = _mm256_set1_epi32(x1);
-                __m256i a2 = _mm256_set1_epi32(x2), a3 = _mm256_set1_epi32(x3);
-                c00 = _mm256_dpbusd_avx_epi32(c00, a0, b0); c01 = _mm256_dpbusd_avx_epi32(c01, a0, b1);
-                c10 = _mm256_dpbusd_avx_epi32(c10, a1, b0); c11 = _mm256_dpbusd_avx_epi32(c11, a1, b1);
-                c20 = _mm256_dpbusd_avx_epi32(c20, a2, b0); c21 = _mm256_dpbusd_avx_epi32(c21, a2, b1);
-                c30 = _mm256_dpbusd_avx_epi32(c30, a3, b0); c31 = _mm256_dpbusd_avx_epi32(c31, a3, b1);
-            }
-            int32_t acc[4][FL_INT8_BLOCK];
-            _mm256_storeu_si256((__m256i *)acc[0], c00); _mm256_storeu_si256((__m256i *)(acc[0] + 8), c01);
-            _mm256_storeu_si256((__m256i *)acc[1], c10); _mm256_storeu_si256((__m256i *)(acc[1] + 8), c11);
-            _mm256_storeu_si256((__m256i *)acc[2], c20); _mm256_storeu_si256((__m256i *)(acc[2] + 8), c21);
-            _mm256_storeu_si256((__m256i *)acc[3], c30); _mm256_storeu_si256((__m256i *)(acc[3] + 8), c31);
-            for (int r = 0; r < 4 && i0 + r < m; r++) {
-                int i = i0 + r;
-                if (columns == FL_INT8_BLOCK && column_stride == 1) {
-                    // The same arithmetic as dequantize, 8 lanes at a time (no contraction into FMA).
-                    __m256 scale = _mm256_set1_ps(a_scales[i]);
-                    __m256i zero = _mm256_set1_epi32(a_zero_points[i]);
-                    for (int h = 0; h < FL_INT8_BLOCK; h += 8) {
-                        __m256i sums = _mm256_loadu_si256((const __m256i *)(row_sums + j0 + h));
-                        __m256i exact = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(acc[r] + h)), _mm256_mullo_epi32(zero, sums));
-                        __m256 v = _mm256_mul_ps(_mm256_mul_ps(scale, _mm256_loadu_ps(w_scales + j0 + h)), _mm256_cvtepi32_ps(exact));
-                        if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j0 + h));
-                        _mm256_storeu_ps(c + i * row_stride + j0 + h, v);
-                    }
-                } else {
-                    dequantize(acc[r], columns, a_scales[i], a_zero_points[i], row_sums + j0, w_scales + j0, bias ? bias + j0 : NULL,
-                               c + i * row_stride + j0 * column_stride, column_stride);
-                }
+static void block_vnni(const struct gemm_args *g, int j0, const int8_t *block, int columns, int groups) {
+    int m = g->m;
+    long lda = g->lda;
+    for (int i0 = 0; i0 < m; i0 += 4) {
+        const uint8_t *r0 = g->a + i0 * lda;
+        const uint8_t *r1 = i0 + 1 < m ? r0 + lda : r0;
+        const uint8_t *r2 = i0 + 2 < m ? r0 + 2 * lda : r0;
+        const uint8_t *r3 = i0 + 3 < m ? r0 + 3 * lda : r0;
+        __m256i c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256();
+        __m256i c10 = _mm256_setzero_si256(), c11 = _mm256_setzero_si256();
+        __m256i c20 = _mm256_setzero_si256(), c21 = _mm256_setzero_si256();
+        __m256i c30 = _mm256_setzero_si256(), c31 = _mm256_setzero_si256();
+        for (int q = 0; q < groups; q++) {
+            const int8_t *w = block + (long)q * FL_INT8_BLOCK * 4;
+            __m256i b0 = _mm256_loadu_si256((const __m256i *)w);
+            __m256i b1 = _mm256_loadu_si256((const __m256i *)(w + 32));
+            int32_t x0, x1, x2, x3;
+            memcpy(&x0, r0 + 4 * q, 4);
+            memcpy(&x1, r1 + 4 * q, 4);
+            memcpy(&x2, r2 + 4 * q, 4);
+            memcpy(&x3, r3 + 4 * q, 4);
+            __m256i a0 = _mm256_set1_epi32(x0), a1 = _mm256_set1_epi32(x1);
+            __m256i a2 = _mm256_set1_epi32(x2), a3 = _mm256_set1_epi32(x3);
+            c00 = _mm256_dpbusd_avx_epi32(c00, a0, b0); c01 = _mm256_dpbusd_avx_epi32(c01, a0, b1);
+            c10 = _mm256_dpbusd_avx_epi32(c10, a1, b0); c11 = _mm256_dpbusd_avx_epi32(c11, a1, b1);
+            c20 = _mm256_dpbusd_avx_epi32(c20, a2, b0); c21 = _mm256_dpbusd_avx_epi32(c21, a2, b1);
+            c30 = _mm256_dpbusd_avx_epi32(c30, a3, b0); c31 = _mm256_dpbusd_avx_epi32(c31, a3, b1);
+        }
+        int32_t acc[4][FL_INT8_BLOCK];
+        _mm256_storeu_si256((__m256i *)acc[0], c00); _mm256_storeu_si256((__m256i *)(acc[0] + 8), c01);
+        _mm256_storeu_si256((__m256i *)acc[1], c10); _mm256_storeu_si256((__m256i *)(acc[1] + 8), c11);
+        _mm256_storeu_si256((__m256i *)acc[2], c20); _mm256_storeu_si256((__m256i *)(acc[2] + 8), c21);
+        _mm256_storeu_si256((__m256i *)acc[3], c30); _mm256_storeu_si256((__m256i *)(acc[3] + 8), c31);
+        for (int r = 0; r < 4 && i0 + r < m; r++) {
+            int i = i0 + r;
+            if (columns < FL_INT8_BLOCK || g->column_stride != 1) { dequantize(g, i, j0, columns, acc[r]); continue; }
+            // The same arithmetic as dequantize, 8 lanes at a time (no contraction into FMA).
+            __m256 scale = _mm256_set1_ps(g->a_scales[i]);
+            __m256i zero = _mm256_set1_epi32(g->a_zero_points[i]);
+            for (int h = 0; h < FL_INT8_BLOCK; h += 8) {
+                __m256i sums = _mm256_loadu_si256((const __m256i *)(g->row_sums + j0 + h));
+                __m256i exact = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(acc[r] + h)), _mm256_mullo_epi32(zero, sums));
+                __m256 v = _mm256_mul_ps(_mm256_mul_ps(scale, _mm256_loadu_ps(g->w_scales + j0 + h)), _mm256_cvtepi32_ps(exact));
+                if (g->bias) v = _mm256_add_ps(v, _mm256_loadu_ps(g->bias + j0 + h));
+                _mm256_storeu_ps(g->c + i * g->row_stride + j0 + h, v);
             }
         }
     }
@@ -277,14 +287,15 @@ int fl_int8_gemm_has_vnni(void) { return 0; }
 
 void fl_int8_gemm(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
                   const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
-                  float *c, long row_stride, long column_stride) {
+                  float *c, long row_stride, long column_stride, int portable) {
+    struct gemm_args g = {m, n, k, a, lda, a_scales, a_zero_points, packed, row_sums, w_scales, bias, c, row_stride, column_stride};
 #if defined(__x86_64__)
-    if (fl_int8_gemm_has_vnni()) {
-        gemm_vnni(m, n, k, a, lda, a_scales, a_zero_points, packed, row_sums, w_scales, bias, c, row_stride, column_stride);
+    if (!portable && fl_int8_gemm_has_vnni()) {
+        for_each_block(&g, block_vnni);
         return;
     }
 #endif
-    fl_int8_gemm_portable(m, n, k, a, lda, a_scales, a_zero_points, packed, row_sums, w_scales, bias, c, row_stride, column_stride);
+    for_each_block(&g, block_portable);
 }
 
 void fl_im2row_u8(const uint8_t *image, int channels, int height, int width, int kh, int kw, int sh, int sw, int ph, int pw,

@@ -37,17 +37,12 @@ void fl_quantize_rows_u8(const float *x, int rows, int k, long ld, uint8_t *q, l
 void fl_quantize_tensor_u8(const float *x, long count, uint8_t *q, float *scale, int32_t *zero_point);
 
 /// The int8 GEMM above for rows `m` of `a` (row stride `lda` ≥ fl_int8_padded_inputs(k)) against
-/// `n` packed output channels; y[i][j] is written at c[i * row_stride + j * column_stride] (a
-/// transposed store serves the convolution's NCHW output). `bias` may be NULL.
-/// Uses AVX-VNNI when the CPU has it, else a portable loop.
+/// `n` packed output channels; y[i][j] is written at c[i * row_stride + j * column_stride] (column_stride
+/// 1 is the fast case). `bias` may be NULL. Uses AVX-VNNI when the CPU has it and
+/// `portable` is 0, else a portable loop (tests compare the two; results are identical).
 void fl_int8_gemm(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
                   const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
-                  float *c, long row_stride, long column_stride);
-
-/// The portable loop alone (tests compare it with the vectorised kernel; results are identical).
-void fl_int8_gemm_portable(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
-                           const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
-                           float *c, long row_stride, long column_stride);
+                  float *c, long row_stride, long column_stride, int portable);
 
 /// Whether fl_int8_gemm runs the AVX-VNNI kernel on this CPU.
 int fl_int8_gemm_has_vnni(void);

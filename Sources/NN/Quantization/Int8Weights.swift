@@ -99,9 +99,8 @@ public final class Int8Weights: @unchecked Sendable {
         packed.withUnsafeBufferPointer { w in
             rowSums.withUnsafeBufferPointer { sums in
                 scales.withUnsafeBufferPointer { ws in
-                    let kernel = portable ? fl_int8_gemm_portable : fl_int8_gemm
-                    kernel(Int32(rows), Int32(outputs), Int32(inputs), a, lda, aScales, zeros, w.baseAddress, sums.baseAddress, ws.baseAddress,
-                           bias, c, rowStride, columnStride)
+                    fl_int8_gemm(Int32(rows), Int32(outputs), Int32(inputs), a, lda, aScales, zeros, w.baseAddress, sums.baseAddress, ws.baseAddress,
+                                 bias, c, rowStride, columnStride, portable ? 1 : 0)
                 }
             }
         }
