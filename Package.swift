@@ -52,6 +52,8 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
         // The first stage of the CSV reader: a bitmap of the bytes that can end a field (SSE2).
         .target(name: "CDelimitedText"),
+        // Int8 dynamic quantisation for scoring: the int8 GEMM (AVX-VNNI when the CPU has it), im2row.
+        .target(name: "CQuantization", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
 
         // Utilities every layer may use: JSON configs with a schema, atomic file writes.
         .target(name: "Support"),
@@ -61,7 +63,7 @@ let package = Package(
 
         // Engine and layers
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: optimise),
-        .target(name: "NN", dependencies: ["Tensor", "Support"], swiftSettings: optimise),
+        .target(name: "NN", dependencies: ["Tensor", "Support", "CQuantization"], swiftSettings: optimise),
 
         // Data: dataset format, loaders, images, synthetic shop
         .target(name: "Datasets", dependencies: ["Tensor", "Support", "CImageCodecs", "CDelimitedText"], swiftSettings: optimise),

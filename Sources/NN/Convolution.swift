@@ -6,6 +6,8 @@ public final class Conv2d: Module {
     public let bias: Tensor?
     public let stride: (Int, Int)
     public let padding: (Int, Int)
+    /// Set by `quantizeDynamically` for scoring: the forward pass then runs in int8.
+    public var quantized: Int8Weights?
 
     public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), bias: Bool = true, generator: inout RandomGenerator) {
@@ -26,7 +28,12 @@ public final class Conv2d: Module {
 
     public var parameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if let quantized {
+            return quantized.conv2d(x, bias: bias, kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding)
+        }
+        return conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    }
 }
 
 /// 1-D convolution over `[N, C, L]`, weight `[out, in, k]`.
@@ -35,6 +42,8 @@ public final class Conv1d: Module {
     public let bias: Tensor?
     public let stride: Int
     public let padding: Int
+    /// Set by `quantizeDynamically` for scoring: the forward pass then runs in int8.
+    public var quantized: Int8Weights?
 
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true, generator: inout RandomGenerator) {
@@ -48,7 +57,12 @@ public final class Conv1d: Module {
 
     public var parameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if let quantized {
+            return quantized.conv2d(x.unsqueezed(2), bias: bias, kernel: (1, weight.shape[2]), stride: (1, stride), padding: (0, padding)).squeezed(2)
+        }
+        return conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    }
 }
 
 /// Max pooling over `[N, C, H, W]`.

@@ -5,6 +5,8 @@ import Tensor
 public final class Linear: Module {
     public let weight: Tensor
     public let bias: Tensor?
+    /// Set by `quantizeDynamically` for scoring: the forward pass then runs in int8.
+    public var quantized: Int8Weights?
 
     public init(inputSize: Int, outputSize: Int, bias: Bool = true, generator: inout RandomGenerator) {
         let bound = 1 / Float(inputSize).squareRoot()
@@ -18,6 +20,7 @@ public final class Linear: Module {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == inputSize, "Linear(\(inputSize)→\(outputSize)) applied to \(x.shape)")
+        if let quantized { return quantized.linear(x, bias: bias) }
         return linear(x, weight: weight, bias: bias)
     }
 }

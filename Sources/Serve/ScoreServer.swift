@@ -31,7 +31,7 @@ public final class ScoreServer: Sendable {
     public init(runFolder: String, configuration: ServeConfiguration, logger: Logger = Logger(label: "fusionlab.serve")) throws {
         try configuration.validate()
         token = try configuration.tokenFile.map { path throws(ServeSetupError) in Array(try BearerToken.read(path: path).utf8) }
-        let scorer = try RunScorer(runFolder: runFolder, threads: configuration.threads)
+        let scorer = try RunScorer(runFolder: runFolder, threads: configuration.threads, quantization: configuration.quantization)
         let data = try scorer.data(folder: configuration.dataFolder ?? scorer.options.dataPath)
         self.configuration = configuration
         self.logger = logger

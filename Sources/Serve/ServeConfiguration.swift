@@ -1,4 +1,5 @@
 import Foundation
+import Lab
 
 /// Everything `fusionlab serve` is told: where to listen, how to batch, what a request may hold
 /// and what to do with ids the loaded dataset does not have. `validate()` refuses a setting a
@@ -33,6 +34,8 @@ public struct ServeConfiguration: Sendable {
     public var unknownIDs = UnknownIDPolicy.reject
     /// Per-modality attribution in every answer (one more forward pass per modality).
     public var attribution = true
+    /// The run's weights converted for scoring (`--quantize`; nil: float32, as trained).
+    public var quantization: WeightQuantization?
 
     public init() {}
 

@@ -38,17 +38,21 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Leave out the per-modality attribution (one forward pass per sample instead of one per modality).")
     var noAttribution = false
 
+    @Option(help: ArgumentHelp("Score with the Linear and convolution weights quantised: int8 (per output channel, activations per row; scores move slightly).", valueName: "type"))
+    var quantize: String?
+
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         try checkOutputFolder(out)
+        if let quantize, WeightQuantization.named(quantize) == nil { throw ValidationError("--quantize must be one of \(WeightQuantization.choices), got \"\(quantize)\"") }
         if let split, !["train", "valid", "test"].contains(split) { throw ValidationError("--split must be train, valid or test, got \"\(split)\"") }
         if split != nil && samples != nil { throw ValidationError("--split re-makes the run's split of DATA's labels.csv; it cannot be used with --samples") }
     }
 
     func run() throws {
         try reportingErrors {
-            let scorer = try RunScorer(runFolder: runFolder, threads: threadOptions.threads)
+            let scorer = try RunScorer(runFolder: runFolder, threads: threadOptions.threads, quantization: quantize.flatMap(WeightQuantization.named))
             let part = split.flatMap { s in ScoringJob.part(named: s) }
             let job = ScoringJob(data: data, samples: samples, split: part, output: out, attribution: !noAttribution)
             let terminal = isatty(STDERR_FILENO) != 0

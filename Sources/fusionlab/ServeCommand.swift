@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 import Serve
 
 struct ServeCommand: ParsableCommand {
@@ -61,9 +62,13 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Leave out the per-modality attribution (one forward pass per batch instead of one per modality).")
     var noAttribution = false
 
+    @Option(help: ArgumentHelp("Score with the Linear and convolution weights quantised: int8 (per output channel, activations per row; scores move slightly).", valueName: "type"))
+    var quantize: String?
+
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
+        if let quantize, WeightQuantization.named(quantize) == nil { throw ValidationError("--quantize must be one of \(WeightQuantization.choices), got \"\(quantize)\"") }
         if UnknownIDPolicy(rawValue: unknownIds) == nil { throw ValidationError("--unknown-ids must be reject or mask, got \"\(unknownIds)\"") }
     }
 
@@ -77,6 +82,7 @@ struct ServeCommand: ParsableCommand {
             c.limits.maxImagePixels = maxImagePixels
             c.unknownIDs = UnknownIDPolicy(rawValue: unknownIds)!
             c.attribution = !noAttribution
+            c.quantization = quantize.flatMap(WeightQuantization.named)
             try c.validate()
             let server = try ScoreServer(runFolder: runFolder, configuration: c)
             let host = self.host.contains(":") ? "[\(self.host)]" : self.host

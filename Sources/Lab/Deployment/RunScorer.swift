@@ -17,6 +17,8 @@ public final class RunScorer {
     public let options: ExperimentOptions
     public let artefacts: RunArtefacts
     public var threshold: Double { artefacts.threshold }
+    /// How the weights are held for scoring (nil: float32, as trained).
+    public let quantization: WeightQuantization?
     /// The model's forward batches, as the run's evaluation made them.
     public static let batchSize = 512
 
@@ -26,8 +28,10 @@ public final class RunScorer {
 
     /// Loads `folder` (a published neural run folder), or says by name what is missing.
     /// `threads`: compute threads (default: the run's own `threads`, else all cores).
-    public init(runFolder folder: String, threads: Int? = nil) throws {
+    /// `quantization`: the weights converted after loading (scores then differ from the run's slightly).
+    public init(runFolder folder: String, threads: Int? = nil, quantization: WeightQuantization? = nil) throws {
         self.folder = folder
+        self.quantization = quantization
         guard RunFolder.isComplete(folder) else { throw RunArtefactError.notARunFolder(folder: folder) }
         let configPath = (folder as NSString).appendingPathComponent("config.json")
         guard let saved = try ResultFileError.readJSON(configPath) else {
@@ -60,6 +64,10 @@ public final class RunScorer {
             self.heads = (heads, specs)
         } else {
             heads = nil
+        }
+        if let quantization {
+            quantization.apply(to: model)
+            if let heads { quantization.apply(to: heads.model) }
         }
         model.eval()
     }

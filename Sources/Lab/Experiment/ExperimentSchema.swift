@@ -87,7 +87,7 @@ public enum ExperimentSchema {
     }
 
     static var training: ConfigType {
-        .object([
+        .checked(.object([
             ConfigField("epochs", .integer(min: 1, max: 10_000), default: 20, "Maximum epochs."),
             ConfigField("batch_size", .integer(min: 1, max: 65_536), default: 128, "Samples per step."),
             ConfigField("optimizer", .tagged(key: "type", cases: [
@@ -122,7 +122,33 @@ public enum ExperimentSchema {
                 ConfigField("patience", .integer(min: 1), default: 5, "Epochs without improvement before stopping."),
             ]), "Early stopping; the best epoch's weights are restored."),
             ConfigField("log_every", .integer(min: 1), default: 50, "Steps between log lines when not on a terminal."),
+            ConfigField("pruning", pruning, "Gradual magnitude pruning with fine-tuning (Zhu & Gupta 2017); metrics.json records the sparsity reached under `pruning`."),
+        ]), pruningWithinTraining)
+    }
+
+    static var pruning: ConfigType {
+        .object([
+            ConfigField("target_sparsity", .number(min: 0, max: 0.99), default: 0, off: 0,
+                        "Share of the Linear and convolution weights (not biases, norms, embeddings or recurrent cells) set to zero by magnitude."),
+            ConfigField("start_epoch", .integer(min: 1), default: 1, "The epoch whose first step prunes first."),
+            ConfigField("end_epoch", .optional(.integer(min: 1)),
+                        "The epoch whose last step reaches the target (default: half of `epochs`, rounded up). Later epochs fine-tune at the target; only this epoch and later ones can be the best epoch whose weights are kept, and early stopping counts from it."),
+            ConfigField("schedule", .choice(["cubic", "linear", "one_shot"]), default: "cubic",
+                        "Sparsity from `start_epoch` to `end_epoch`: Zhu & Gupta's cubic ramp s = s_f·(1 − (1 − progress)³), a straight ramp, or all at once at `start_epoch`."),
+            ConfigField("frequency", .integer(min: 1), default: 10, "Steps between mask updates while the sparsity ramps up."),
+            ConfigField("scope", .choice(["layer", "global"]), default: "layer",
+                        "Every layer pruned to the target (`layer`, as Zhu & Gupta), or one magnitude threshold over all of them (`global`: keeps more of the layers that matter, can empty a small one)."),
         ])
+    }
+
+    static let pruningWithinTraining = ConfigRule("`pruning.start_epoch` ≤ `pruning.end_epoch` ≤ `epochs` when `pruning.target_sparsity` > 0.") { training in
+        let pruning = training["pruning"]!
+        guard pruning.double("target_sparsity") > 0 else { return nil }
+        let epochs = training.int("epochs"), start = pruning.int("start_epoch")
+        let end = pruning["end_epoch"]?.intValue ?? (epochs + 1) / 2
+        if end > epochs { return "pruning.end_epoch \(end) is after the last epoch (epochs \(epochs))" }
+        if start > end { return "pruning.start_epoch \(start) is after pruning.end_epoch \(end)" + (pruning["end_epoch"]?.intValue == nil ? " (half of epochs \(epochs), by default)" : "") }
+        return nil
     }
 
     static var evaluation: ConfigType {

@@ -10,6 +10,7 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     public var focal: FocalOptions
     public var earlyStopping: EarlyStoppingOptions
     public var logEvery: Int
+    public var pruning: PruningOptions
 
     /// The global gradient norm steps are clipped to, or nil when `clip_norm` is 0 (off).
     public var maxGradientNorm: Double? { clipNorm > 0 ? clipNorm : nil }

@@ -25,10 +25,12 @@ struct TrainedModelFacts {
     var summary: String?
     /// Classical models: the number of features they read.
     var features: Int?
+    /// What `training.pruning` reached.
+    var pruning: PruningSummary?
 
     init(neural model: MultimodalModel, outcome: TrainingOutcome) {
         type = "neural"; modalities = model.modalities; parameters = model.parameterCount
-        bestEpoch = outcome.bestEpoch; history = outcome.history
+        bestEpoch = outcome.bestEpoch; history = outcome.history; pruning = outcome.pruning
     }
 
     init(classical type: String, modalities: [Modality], summary: String, features: Int) {
@@ -62,6 +64,7 @@ struct RunWriter {
         ]
         if let summary = facts.summary { metrics = metrics.setting(["model_summary"], to: .string(summary)) }
         if let features = facts.features { metrics = metrics.setting(["features"], to: .number(Double(features))) }
+        if let pruning = facts.pruning { metrics = metrics.setting(["pruning"], to: pruning.json) }
         var testCoverage: Double?
         if let consistency, let cutoffs {
             metrics = metrics.setting(["consistency"], to: consistency.metricsJSON(dataset: dataset, valid: e.valid.samples, test: e.test.samples,

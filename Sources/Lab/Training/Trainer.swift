@@ -25,6 +25,8 @@ public struct TrainingOutcome {
     public var bestScore: Double
     public var stoppedEarly: Bool
     public var resumedFromEpoch: Int?
+    /// The sparsity `training.pruning` reached in the restored weights (nil: no pruning).
+    public var pruning: PruningSummary?
 }
 
 public enum TrainingError: Error, CustomStringConvertible {
@@ -114,6 +116,9 @@ public final class Trainer {
             reporter.log("resumed from \(statePath) after epoch \(state.completedEpochs)")
         }
 
+        // After a resume, the masks are the restored weights' zeros.
+        let pruning = options.pruning.isOn
+            ? TrainingPruning(options.pruning, model: model, parameters: parameters, stepsPerEpoch: stepsPerEpoch, epochs: epochs) : nil
         var step = state.completedEpochs * stepsPerEpoch
         let started = Date()
         var stoppedEarly = state.badEpochs >= patience
@@ -130,6 +135,7 @@ public final class Trainer {
                 // Data parallel: this rank's share of the global batch; its mean loss weighted by
                 // the share's size, so the summed gradients are the global batch's mean.
                 let local = group.share(of: global)
+                pruning?.beforeStep(step)
                 optimizer.zeroGrad()
                 var value = 0.0
                 if !local.isEmpty {
@@ -146,9 +152,11 @@ public final class Trainer {
                     throw TrainingError.nonFiniteLoss(epoch: epoch + 1, step: k + 1,
                                                       lastCheckpoint: statePath.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil })
                 }
+                pruning?.beforeUpdate()
                 if let clip = options.maxGradientNorm { _ = clipGradientNorm(parameters, maxNorm: Float(clip)) }
                 optimizer.learningRate = schedule.learningRate(atStep: step)
                 optimizer.step()
+                pruning?.afterUpdate()
                 step += 1
                 lossSum += value
                 let elapsed = Date().timeIntervalSince(epochStart)
@@ -172,12 +180,14 @@ public final class Trainer {
                 : MetricRegistry.named(metric).flatMap { m in m.value(validMetrics).map { m.higherIsBetter ? $0 : -$0 } }
             // An undefined metric (a one-class validation split) falls back to the loss.
             let score = value ?? -record.validLoss
-            if state.history.isEmpty || score > state.bestScore {
+            // While pruning ramps up, an epoch can be neither best nor bad.
+            let eligible = pruning?.isFineTuning(epoch: epoch + 1) ?? true
+            if eligible && (state.bestEpoch == 0 || score > state.bestScore) {
                 state.bestScore = score
                 state.bestEpoch = epoch + 1
                 state.badEpochs = 0
                 state.bestValues.pointer.update(from: parameters.values.pointer, count: parameters.count)
-            } else {
+            } else if eligible {
                 state.badEpochs += 1
             }
             state.history.append(record)
@@ -185,6 +195,8 @@ public final class Trainer {
             reporter.log(String(format: "epoch %d: train loss %.4f, valid loss %.4f, valid ROC-AUC %@, AP %@ (%.1fs)%@",
                                 epoch + 1, record.trainLoss, record.validLoss, Self.text(record.validROCAUC),
                                 Self.text(record.validAveragePrecision), record.seconds, state.bestEpoch == epoch + 1 ? "  best" : ""))
+            if let pruning { reporter.log(String(format: "pruning: sparsity %.4f of the Linear and convolution weights (target %.4f by epoch %d)",
+                                                 pruning.pruner.sparsity, pruning.options.targetSparsity, pruning.lastPruningEpoch)) }
             if let statePath { try state.save(statePath, parameters: parameters, optimizer: optimizer, configFingerprint: configFingerprint) }
             if interruptAfterEpoch == epoch + 1 { throw TrainingError.interrupted(afterEpoch: epoch + 1) }
             stoppedEarly = state.badEpochs >= patience
@@ -194,7 +206,8 @@ public final class Trainer {
         // Restore the best epoch's weights.
         parameters.values.pointer.update(from: state.bestValues.pointer, count: parameters.count)
         reporter.log(String(format: "training done in %.1fs; best epoch %d", Date().timeIntervalSince(started), state.bestEpoch))
-        return TrainingOutcome(history: state.history, bestEpoch: state.bestEpoch, bestScore: state.bestScore, stoppedEarly: stoppedEarly, resumedFromEpoch: resumedFrom)
+        return TrainingOutcome(history: state.history, bestEpoch: state.bestEpoch, bestScore: state.bestScore, stoppedEarly: stoppedEarly,
+                               resumedFromEpoch: resumedFrom, pruning: pruning?.summary)
     }
 
     /// Stops (as if killed) once this many epochs are complete and saved: for resume tests.

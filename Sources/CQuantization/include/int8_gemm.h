@@ -1,0 +1,59 @@
+#ifndef FUSIONLAB_INT8_GEMM_H
+#define FUSIONLAB_INT8_GEMM_H
+
+#include <stdint.h>
+
+// Int8 dynamic quantisation kernels (scoring only): activations are quantised per row to uint8
+// with a zero point, weights per output channel to symmetric int8; products accumulate exactly in
+// int32 and are dequantised with both scales, the bias added in float.
+//
+//   y[i][j] = a_scale[i] * w_scale[j] * (Σ_k a_q[i][k] * w_q[j][k] − a_zero[i] * Σ_k w_q[j][k]) + bias[j]
+//
+// Weights are packed once into blocks of FL_INT8_BLOCK output channels × 4 inputs (the layout
+// vpdpbusd reads: one 32-bit lane per channel holding 4 consecutive inputs), zero-padded to whole
+// blocks, so activation rows must be readable up to `fl_int8_padded_inputs(k)` bytes.
+
+#define FL_INT8_BLOCK 16
+
+/// `k` rounded up to a multiple of 4 (the row length the GEMM reads).
+static inline int fl_int8_padded_inputs(int k) { return (k + 3) & ~3; }
+/// Bytes of the packed weights of `n` outputs × `k` inputs.
+long fl_int8_packed_size(int n, int k);
+
+/// Quantises `n` rows of `k` floats (a weight `[out, in]`) to symmetric int8 per row:
+/// scale = max|w| / 127, q = round(w / scale) in −127…127 (scale 1 for an all-zero row).
+void fl_quantize_weights_s8(const float *w, int n, int k, int8_t *q, float *scales);
+
+/// Packs `w` (`n` rows of `k` int8, row stride `k`) into `packed` (fl_int8_packed_size bytes) and
+/// writes every row's sum into `row_sums` (`n` int32).
+void fl_int8_pack_weights(const int8_t *w, int n, int k, int8_t *packed, int32_t *row_sums);
+
+/// Quantises `rows` rows of `k` floats (row stride `ld`) to uint8 per row: the range
+/// [min(0, min x), max(0, max x)] onto 0…255, so 0 is exact (its zero point). Writes `ldq` bytes
+/// per row (k values, then zeros up to ldq), one scale and one zero point per row.
+void fl_quantize_rows_u8(const float *x, int rows, int k, long ld, uint8_t *q, long ldq, float *scales, int32_t *zero_points);
+
+/// Quantises `count` floats with one scale and zero point (as a row of fl_quantize_rows_u8).
+void fl_quantize_tensor_u8(const float *x, long count, uint8_t *q, float *scale, int32_t *zero_point);
+
+/// The int8 GEMM above for rows `m` of `a` (row stride `lda` ≥ fl_int8_padded_inputs(k)) against
+/// `n` packed output channels; y[i][j] is written at c[i * row_stride + j * column_stride] (column_stride
+/// 1 is the fast case). `bias` may be NULL. Uses AVX-VNNI when the CPU has it and
+/// `portable` is 0, else a portable loop (tests compare the two; results are identical).
+void fl_int8_gemm(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
+                  const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
+                  float *c, long row_stride, long column_stride, int portable);
+
+/// Whether fl_int8_gemm runs the AVX-VNNI kernel on this CPU.
+int fl_int8_gemm_has_vnni(void);
+
+/// Unfolds one quantised image (`channels` × `height` × `width` bytes) into one row per output
+/// position (`ho` × `wo` rows of channels·kh·kw bytes, row stride `ld`, zeros after), `pad` where
+/// the window leaves the image (the zero point: a padded 0.0).
+void fl_im2row_u8(const uint8_t *image, int channels, int height, int width, int kh, int kw, int sh, int sw, int ph, int pw,
+                  uint8_t pad, uint8_t *rows, long ld);
+
+/// dst[j * rows + i] = src[i * cols + j]: a [rows, cols] matrix transposed, in 16 × 16 tiles.
+void fl_transpose_f32(const float *src, int rows, int cols, float *dst);
+
+#endif
