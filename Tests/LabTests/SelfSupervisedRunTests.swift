@@ -176,6 +176,20 @@ import Models
         #expect(SelfSupervisedScores.threshold(trainingScores: (0..<100).map(Double.init), contamination: 0.1) == 89)
     }
 
+    /// The report's label-efficiency chart: a type's average precision against the normal samples.
+    @Test func perTypeAveragePrecisionAgainstTheNormalSamples() throws {
+        let split = ScoredSplit(ids: ["1", "2", "3", "4", "5"], scores: [0.9, 0.8, 0.7, 0.1, 0.6], labels: [true, true, false, false, true],
+                                types: ["a", "b", "normal", "normal", "a"])
+        // a against the normals: a, n, a, n → (1/1 + 2/3) / 2.
+        let a: Double = try #require(LabelEfficiencySection.averagePrecision(split, type: "a"))
+        let expectedA: Double = (1 + 2.0 / 3) / 2
+        #expect(abs(a - expectedA) < 1e-12)
+        // Every anomaly: a, b, n, a, n → (1 + 1 + 3/4) / 3.
+        let all: Double = try #require(LabelEfficiencySection.averagePrecision(split, type: "all"))
+        #expect(abs(all - 2.75 / 3) < 1e-12)
+        #expect(LabelEfficiencySection.averagePrecision(split, type: "c") == nil)
+    }
+
     @Test func crossFittingJudgesEveryTrainingSampleOutOfFold() {
         var fits: [[Int]] = []
         let values: [Int?] = SelfSupervisedScores.crossFitted(training: [0, 2, 4, 6, 8, 10], sampleCount: 12, folds: 3, seed: 1) { fitOn, judge in
