@@ -43,7 +43,7 @@ public struct ModalityAttribution {
     /// sample's absolute drops as shares of their sum (`masking_share`), and the fusion's gates
     /// (`gate`) when given — `values` is `[samples × modalities]`.
     static func summarise(drops: [[Double]], columns: [String], samples: [Int], dataset: PreparedDataset, method: String,
-                          gates: (values: [Float], modalities: [Modality])?) -> ModalityAttribution {
+                          shareMethod: String = "masking_share", gates: (values: [Float], modalities: [Modality])?) -> ModalityAttribution {
         let types = samples.map { dataset.anomalyTypes[$0].isEmpty ? "normal" : dataset.anomalyTypes[$0] }
         var rows: [Row] = []
         for type in ["all"] + Array(Set(types)).sorted() {
@@ -52,7 +52,7 @@ public struct ModalityAttribution {
             func mean(_ f: (Int) -> Double) -> Double { members.reduce(0) { $0 + f($1) } / Double(members.count) }
             rows.append(Row(anomalyType: type, samples: members.count, method: method, values: drops.map { d in mean { d[$0] } }))
             // Each sample's absolute drops as shares of their sum: comparable across samples.
-            rows.append(Row(anomalyType: type, samples: members.count, method: "masking_share", values: drops.indices.map { c in
+            rows.append(Row(anomalyType: type, samples: members.count, method: shareMethod, values: drops.indices.map { c in
                 mean { i in
                     let total = drops.reduce(0) { $0 + Swift.abs($1[i]) }
                     return total > 0 ? Swift.abs(drops[c][i]) / total : 0
@@ -77,7 +77,8 @@ public struct ModalityAttribution {
 }
 
 extension ModalityAttribution {
-    static let columnOrder = Modality.allCases.map(\.rawValue) + ["consistency"]
+    /// Modalities, the consistency evidence, then the self-supervised components beside it.
+    static let columnOrder = Modality.allCases.map(\.rawValue) + ["consistency", "next_event", "reconstruction", "alignment"]
 
     /// Mean over runs (seeds, folds) of each run's attribution_by_type.csv, per variant,
     /// anomaly type and method — the study's attribution.csv. Runs without the file are skipped.

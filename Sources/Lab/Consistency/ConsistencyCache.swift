@@ -34,6 +34,18 @@ public final class ConsistencyCache {
         }
     }
 
+    /// The label-free components of self- and semi-supervised runs, by everything they depend
+    /// on (`ExperimentRunner.selfSupervisedKey`): a study's variants that differ only in the
+    /// label fraction or the classifier pre-train once per seed.
+    private var selfSupervised: [String: (SelfSupervisedScores, ConsistencyFit?)] = [:]
+
+    func selfSupervised(_ key: String, make: () throws -> (SelfSupervisedScores, ConsistencyFit?)) rethrows -> (SelfSupervisedScores, ConsistencyFit?) {
+        if let hit = selfSupervised[key] { hits += 1; return hit }
+        let made = try make()
+        selfSupervised[key] = made
+        return made
+    }
+
     func fit(_ key: Key, make: () throws -> ConsistencyFit) rethrows -> ConsistencyFit {
         if let hit = fits[key] { hits += 1; return hit }
         let fit = try make()

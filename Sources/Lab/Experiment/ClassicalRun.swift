@@ -37,6 +37,11 @@ extension ExperimentRunner {
                 reporter.log("note: no consistency head applies to \(modalities.map(\.rawValue).joined(separator: " + ")): the model reads no surprises")
             }
         }
+        var pretrained: SelfSupervisedScores?
+        if options.training.objective == .semiSupervised {
+            pretrained = try appendSelfSupervisedFeatures(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema, dataset: dataset,
+                                             seed: seed, fold: fold, reporter: reporter, into: &table)
+        }
         let all = table.columns.count
         table.columns = table.columns.filter { $0.modalities.isSubset(of: modalities) }
         if table.columns.count < all { reporter.log("\(type): \(all - table.columns.count) features of left-out modalities dropped") }
@@ -48,26 +53,48 @@ extension ExperimentRunner {
             let rows = dataset.indices(role)
             return (rows: rows, features: matrix.selecting(rows: rows), labels: rows.map { dataset.labels[$0] })
         }
-        let (train, valid) = (splits[0], splits[1])
+        var (train, valid) = (splits[0], splits[1])
+        if options.training.objective == .semiSupervised {
+            // Only the labelled fraction's labels are read; the rest of training served the pre-training alone.
+            let labelled = Set(LabelFraction.sample(train.rows, labels: dataset.labels, fraction: options.training.labelFraction, seed: UInt64(seed)))
+            let kept = train.rows.indices.filter { labelled.contains(train.rows[$0]) }
+            train = (kept.map { train.rows[$0] }, train.features.selecting(rows: kept), kept.map { train.labels[$0] })
+            reporter.log(String(format: "semi-supervised: the classifier reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies)",
+                                kept.count, splits[0].rows.count, options.training.labelFraction, train.labels.filter { $0 == 1 }.count))
+        }
         let model = choice.build(seed: UInt64(seed), threads: ComputeThreads.count)
         try model.fit(train.features, labels: train.labels, valid: valid.rows.isEmpty ? nil : (valid.features, valid.labels))
         let trainingSeconds = Date().timeIntervalSince(began)
         reporter.log("\(type): \(model.summary)")
 
-        let scored = splits.map { split in
+        var scored = splits.map { split in
             let start = Date()
             let scores = model.score(split.features).map(Double.init)
             return ScoredSamples(samples: split.rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
                                  secondsPerSample: Date().timeIntervalSince(start) / Double(max(split.rows.count, 1)))
         }
+        // Semi-supervised: fine-tuning must beat the pre-trained score on validation to be kept.
+        let keepsPretrained = try pretrained.map { try keepsPretrainedScore($0, fineTuned: scored[1], dataset: dataset, reporter: reporter) } ?? false
+        if keepsPretrained, let pretrained {
+            scored = scored.map { s in
+                let values = s.samples.map { pretrained.score(sample: $0) }
+                return ScoredSamples(samples: s.samples, scores: values, logits: values, modalityWeights: nil, modalities: [], loss: .nan, secondsPerSample: 0)
+            }
+        }
         var evaluation = Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation)
         let surprises = Set(table.columns.indices.filter { table.columns[$0].name.hasPrefix("surprise_") })
-        evaluation.attribution = ModalityAttribution.measure(
-            classical: model, test: splits[2].features, full: scored[2], columnModalities: table.columns.map(\.modalities), surprises: surprises,
-            modalities: modalities, probabilities: choice.definition.scoresAreProbabilities, dataset: dataset)
+        if keepsPretrained, let pretrained {
+            evaluation.attribution = pretrained.attribution(test: scored[2].samples, dataset: dataset)
+        } else {
+            evaluation.attribution = ModalityAttribution.measure(
+                classical: model, test: splits[2].features, full: scored[2], columnModalities: table.columns.map(\.modalities), surprises: surprises,
+                modalities: modalities, probabilities: choice.definition.scoresAreProbabilities, dataset: dataset)
+        }
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
-        let facts = TrainedModelFacts(classical: type, modalities: modalities, summary: model.summary, features: matrix.columns)
+        let facts = TrainedModelFacts(classical: type, modalities: modalities,
+                                      summary: model.summary + (keepsPretrained ? "; validation kept the pre-trained self-supervised score instead" : ""),
+                                      features: matrix.columns)
         try RunWriter(files: files).write(identity, model: facts, dataset: dataset, evaluation: evaluation, explanations: cutoffs,
                                           trainingSeconds: trainingSeconds, checkpoint: nil)
         let metrics = evaluation.testMetrics

@@ -107,11 +107,15 @@ public final class ExperimentRunner {
         modelConfig = modelConfig.setting(["modalities"], to: .array(chosen.map { .string($0.rawValue) }))
         let modelOptions = ModelOptions(section: modelConfig)
         let classical = modelOptions.classical
-        // A classical model reads the feature export, which needs each sample's events.
-        let dataset = try dataset(fold: fold, keepingEvents: classical != nil)
-        try dataset.checkTrainable()
+        let objective = options.training.objective
+        try checkObjective(objective, classical: classical)
+        // A classical model and the self-supervised components read the feature export, which needs each sample's events.
+        let dataset = try dataset(fold: fold, keepingEvents: classical != nil || objective == .selfSupervised)
+        // A self-supervised run needs no anomaly in training (and reads no label to check).
+        if objective != .selfSupervised { try dataset.checkTrainable() }
         let schema = dataset.schema(imageSize: options.images.size)
-        let (model, notes) = classical == nil ? try MultimodalModel.build(options: modelOptions, schema: schema, seed: UInt64(seed)) : (nil, [])
+        let (model, notes) = classical == nil && objective != .selfSupervised
+            ? try MultimodalModel.build(options: modelOptions, schema: schema, seed: UInt64(seed)) : (nil, [])
         let variant = variantLabel ?? Self.variantName(chosen, full: full)
         var directory = (experimentDirectory as NSString).appendingPathComponent("runs/\(variant)/seed-\(seed)")
         if let fold { directory += "/fold-\(fold)" }
@@ -139,7 +143,10 @@ public final class ExperimentRunner {
         let reporter = ProgressReporter(logPath: files.path("log.txt"), logEvery: options.training.logEvery,
                                         interactive: interactive, append: resume)
         do {
-            let result = if let model {
+            let result = if objective == .selfSupervised {
+                try trainSelfSupervised(modelOptions: modelOptions, modelConfig: modelConfig, resolved: resolved, schema: schema, dataset: dataset,
+                                        variant: variant, seed: seed, fold: fold, files: files, reporter: reporter)
+            } else if let model {
                 try train(model: model, notes: notes, modelConfig: modelConfig, modelOptions: modelOptions, resolved: resolved, schema: schema, dataset: dataset,
                           variant: variant, seed: seed, fold: fold, resume: resume, masked: masked, files: files, reporter: reporter)
             } else {

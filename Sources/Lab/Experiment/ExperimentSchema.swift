@@ -123,6 +123,22 @@ public enum ExperimentSchema {
             ]), "Early stopping; the best epoch's weights are restored."),
             ConfigField("log_every", .integer(min: 1), default: 50, "Steps between log lines when not on a terminal."),
             ConfigField("pruning", pruning, "Gradual magnitude pruning with fine-tuning (Zhu & Gupta 2017); metrics.json records the sparsity reached under `pruning`."),
+            ConfigField("objective", .choice(TrainingOptions.LabelObjective.allCases.map(\.rawValue)), default: "supervised",
+                        "What the run learns from. supervised: every training label. self_supervised: no anomaly label at all — the labels are "
+                            + "removed from the data before anything is fitted; the score combines label-free components (the consistency heads' "
+                            + "surprises, next-event surprise of the behaviour sequence, reconstruction error of the profile and attribute features, "
+                            + "image–attributes alignment), each turned into −log of its empirical tail share among the training samples (two-sided for "
+                            + "the next-event mean) and averaged (Fisher's combination); the threshold is the training quantile at "
+                            + "`contamination`; validation and test labels are read only to measure. semi_supervised: the self-supervised components are "
+                            + "fitted on every training sample (no labels), then the classifier (`model.type`, a classical one) trains on their scores and "
+                            + "the features of the labelled fraction only (`label_fraction`) and is kept only when its validation average precision "
+                            + "beats the pre-trained score's; early stopping, that choice and the threshold use validation labels as in supervised runs. docs: README's label-efficiency section."),
+            ConfigField("label_fraction", .number(min: 0, max: 1, exclusiveMinimum: true), default: 1.0,
+                        "semi_supervised: the share of training samples whose labels are read, drawn per class (stratified) with the run's seed; "
+                            + "at least one sample per class."),
+            ConfigField("contamination", .number(min: 0, max: 0.5, exclusiveMinimum: true), default: 0.1,
+                        "self_supervised: the expected share of anomalies (as PyOD's `contamination`); the decision threshold is the training "
+                            + "scores' (1 − contamination) quantile, so no label chooses it."),
         ]), pruningWithinTraining)
     }
 

@@ -11,9 +11,21 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     public var earlyStopping: EarlyStoppingOptions
     public var logEvery: Int
     public var pruning: PruningOptions
+    /// What the run learns from: anomaly labels, none, or a labelled fraction (`LabelObjective`).
+    public var objective: LabelObjective
+    /// `training.label_fraction`: the share of training samples whose labels `semi_supervised` reads.
+    public var labelFraction: Double
+    /// `training.contamination`: the expected anomaly share; a label-free threshold is the
+    /// (1 − contamination) quantile of the training scores.
+    public var contamination: Double
 
     /// The global gradient norm steps are clipped to, or nil when `clip_norm` is 0 (off).
     public var maxGradientNorm: Double? { clipNorm > 0 ? clipNorm : nil }
+
+    /// `training.objective`.
+    public enum LabelObjective: String, Codable, Sendable, CaseIterable {
+        case supervised, selfSupervised = "self_supervised", semiSupervised = "semi_supervised"
+    }
 
     public enum Imbalance: String, Codable, Sendable, CaseIterable {
         case posWeight = "pos_weight", focal, balancedSampling = "balanced_sampling", none

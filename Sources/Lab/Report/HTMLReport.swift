@@ -26,6 +26,7 @@ public enum HTMLReport {
         page.add("variants", inputs.isAblation ? "Modality ablation" : "Variants compared", VariantBarsSection.html(inputs, style))
         page.add("masked", "Modalities masked at test time", MaskedAblationSection.html(inputs))
         page.add("types", "Anomaly types", AnomalyTypeSection.html(inputs, style))
+        page.add("labels", "Label efficiency", LabelEfficiencySection.html(inputs))
         page.add("confusion", "Confusion at the threshold", ConfusionSection.html(inputs))
         page.add("attribution", "Attribution by modality", AttributionSection.html(inputs))
         page.add("training", "Training curves", TrainingSection.html(inputs, style))

@@ -1,0 +1,160 @@
+import Foundation
+import Datasets
+import Models
+import Support
+
+extension ExperimentRunner {
+    /// The modalities whose feature-export columns the reconstruction component rebuilds: the
+    /// tabular rows (a sample's profile and its target item's attributes).
+    static let reconstructedModalities: Set<Modality> = [.profile, .attributes]
+    /// Passes of the alignment model over its training pairs.
+    static let alignmentEpochs = 5
+
+    /// Fits every label-free component on `data` — which must be `withoutLabels()`: nothing here
+    /// can read an anomaly label — and returns their surprises for every sample, standardised on
+    /// the training samples (`SelfSupervisedScores`). `table` is the feature export of `data`.
+    func selfSupervisedScores(modelOptions: ModelOptions, modelConfig: JSONValue, modalities: [Modality], schema: DatasetSchema,
+                              data: PreparedDataset, table: FeatureTable, seed: Int, fold: Int?,
+                              reporter: ProgressReporter) throws -> (scores: SelfSupervisedScores, consistency: ConsistencyFit?) {
+        // Everything the components read: the data and image options, the heads and their fit,
+        // the encoders and width, the modalities, the seed and the fold (not the classifier).
+        let key = JSONValue.array([config["data"]!, config["model"]?["consistency"] ?? .null, modelConfig["encoders"] ?? .null,
+                                   modelConfig["dimension"] ?? .null, .array(modalities.map { .string($0.rawValue) }),
+                                   .number(Double(seed)), fold.map { .number(Double($0)) } ?? .null]).rendered()
+        let cache = consistencyCache ?? ConsistencyCache()
+        let hits = cache.hits
+        let made = try cache.selfSupervised(key) {
+            try fitSelfSupervised(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema, data: data, table: table,
+                                  seed: seed, fold: fold, reporter: reporter)
+        }
+        if cache.hits > hits { reporter.log("self-supervised: reusing this study's pre-training for seed \(seed) (same data, heads, encoders and modalities)") }
+        return made
+    }
+
+    private func fitSelfSupervised(modelOptions: ModelOptions, modelConfig: JSONValue, modalities: [Modality], schema: DatasetSchema,
+                                   data: PreparedDataset, table: FeatureTable, seed: Int, fold: Int?,
+                                   reporter: ProgressReporter) throws -> (SelfSupervisedScores, ConsistencyFit?) {
+        precondition(!data.labelled && !data.labels.contains(1), "self-supervised components are fitted on data without labels")
+        let training = data.indices(.train), n = data.sampleCount
+        var columns: [(component: String, name: String, raw: [Float?], twoSided: Bool)] = []
+
+        // Consistency heads: already label-free and cross-fitted; heads that know nothing of their
+        // target (HeadWorth, measured without labels) are left out as the evidence leaves them out.
+        var fit: ConsistencyFit?
+        if !modelOptions.consistency.heads.filter(\.enabled).isEmpty {
+            var scratch = table
+            fit = try surpriseFeatures(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema, dataset: data,
+                                       seed: seed, fold: fold, reporter: reporter, into: &scratch)
+        }
+        if let fit {
+            let dropped = Set(HeadWorth.knowingNothing(fit, gainFloor: options.evidence.minHeldoutGain,
+                                                       rocAUCFloor: options.evidence.minHeldoutTargetRocAuc).map(\.head))
+            for j in fit.raw.heads.indices where !dropped.contains(j) {
+                columns.append(("consistency", fit.raw.heads[j], (0..<n).map { fit.raw.value(sample: $0, head: j) }, false))
+            }
+            if !dropped.isEmpty {
+                reporter.log("self-supervised: consistency columns left out (their heads know nothing of their targets): "
+                             + dropped.sorted().map { fit.raw.heads[$0] }.joined(separator: ", "))
+            }
+        }
+
+        let folds = options.fit.folds
+        // Next-event surprise of the behaviour sequence.
+        if modalities.contains(.sequence) {
+            let sequence = data.sequence
+            let surprises = SelfSupervisedScores.crossFitted(training: training, sampleCount: n, folds: folds, seed: UInt64(seed)) { fitOn, judge in
+                let model = NextEventModel(fitting: sequence, samples: fitOn)
+                return judge.map { model.surprise(sample: $0, in: sequence) }
+            }.map { $0 ?? nil }
+            let means = surprises.map { $0?.mean }, maxima = surprises.map { $0?.max }
+            let fields = NextEventModel(fitting: sequence, samples: training).fieldNames
+            reporter.log("self-supervised: next-event model over \(fields.count) event fields (\(fields.joined(separator: ", ")))")
+            // The mean is a typicality test (too predictable is atypical too); the max, one event's surprise.
+            columns.append(("next_event", "next_event.mean", means, true))
+            columns.append(("next_event", "next_event.max", maxima, false))
+        }
+
+        // Reconstruction of the tabular rows by an autoencoder.
+        let tabular = table.columns.filter { !$0.name.hasPrefix("surprise_") && $0.modalities.isSubset(of: Self.reconstructedModalities)
+            && !$0.modalities.isDisjoint(with: Set(modalities)) }
+        if !tabular.isEmpty {
+            var rows = table
+            rows.columns = tabular
+            let matrix = FeatureCoding.matrix(rows, training: data.roles.map { $0 == .train })
+            let design = FeaturePreprocessing(fitting: matrix.selecting(rows: training), minFrequency: 10)
+            let x = design.transform(matrix)
+            reporter.log("self-supervised: autoencoder on \(tabular.count) profile and attribute features (\(design.width) inputs)")
+            var round: UInt64 = 0
+            let errors: [Float?] = try SelfSupervisedScores.crossFitted(training: training, sampleCount: n, folds: folds, seed: UInt64(seed)) { fitOn, judge in
+                round += 1
+                let model = TabularAutoencoder(width: design.width, seed: UInt64(seed) &* 31 &+ round)
+                try model.fit(x, rows: fitOn, seed: UInt64(seed) &+ round)
+                return model.reconstructionErrors(x, rows: judge)
+            }
+            columns.append(("reconstruction", "reconstruction", errors, false))
+        }
+        // Cross-modal alignment: does this picture belong with these attributes?
+        if modalities.contains(.image) && modalities.contains(.attributes) {
+            let images = options.images
+            let store = try ImageStore(dataset: data, imageSize: images.size, normalization: images.channelNormalization,
+                                       policy: images.missingPolicy, maxPixels: images.maxPixels)
+            let builder = BatchBuilder(dataset: data, images: store)
+            var round: UInt64 = 0
+            let surprises: [Float?] = try SelfSupervisedScores.crossFitted(training: training, sampleCount: n, folds: folds, seed: UInt64(seed)) { fitOn, judge in
+                round += 1
+                let model = try CrossModalAlignment(.image, .attributes, model: modelOptions, schema: schema, seed: UInt64(seed) &* 131 &+ round)
+                let pairs = try model.paired(fitOn, builder: builder)
+                try model.fit(pairs, builder: builder, epochs: Self.alignmentEpochs, batchSize: 128, learningRate: 1e-3, seed: UInt64(seed) &+ round)
+                let judged = try model.paired(judge, builder: builder)
+                let values = Dictionary(uniqueKeysWithValues: zip(judged, try model.score(judged, reference: Array(pairs.prefix(255)), builder: builder)))
+                return judge.map { values[$0] }
+            }.map { $0 ?? nil }
+            reporter.log("self-supervised: image–attributes alignment (InfoNCE, \(Self.alignmentEpochs) epochs) judged \(surprises.compactMap { $0 }.count) samples")
+            columns.append(("alignment", "alignment", surprises, false))
+        }
+        guard !columns.isEmpty else {
+            throw ConfigError(path: "training.objective", message: "self-supervised training found no component for this data and model "
+                              + "(no consistency head applies, no sequence, no profile or attribute columns)")
+        }
+        return (SelfSupervisedScores(columns: columns, training: training), fit)
+    }
+}
+
+extension ExperimentRunner {
+    /// Refuses an objective the model cannot follow, before any data is read.
+    func checkObjective(_ objective: TrainingOptions.LabelObjective, classical: ModelOptions.ClassicalChoice?) throws {
+        if objective == .semiSupervised && classical == nil {
+            throw ConfigError(path: "training.objective", message: "semi_supervised fine-tunes a classical classifier (model.type gbdt, logistic_regression, …) "
+                              + "on the self-supervised components' scores; model.type neural cannot train on a label fraction yet")
+        }
+        if objective != .semiSupervised && options.training.labelFraction < 1 {
+            throw ConfigError(path: "training.label_fraction", message: "is \(options.training.labelFraction), but only semi_supervised reads a label fraction "
+                              + "(training.objective is \(objective.rawValue))")
+        }
+    }
+
+    /// Semi-supervised pre-training: the self-supervised components fitted on every training
+    /// sample of the label-free copy of `dataset`, their standardised columns and combined score
+    /// appended to `table` as `surprise_ssl_<column>` features (out-of-fold for training rows,
+    /// as the heads' surprises are) for the classifier to fine-tune on.
+    func appendSelfSupervisedFeatures(modelOptions: ModelOptions, modelConfig: JSONValue, modalities: [Modality], schema: DatasetSchema,
+                                      dataset: PreparedDataset, seed: Int, fold: Int?, reporter: ProgressReporter,
+                                      into table: inout FeatureTable) throws -> SelfSupervisedScores {
+        let unlabelled = dataset.withoutLabels()
+        var rows = table
+        rows.columns = rows.columns.filter { !$0.name.hasPrefix("surprise_") }
+        let (scores, _) = try selfSupervisedScores(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema,
+                                                   data: unlabelled, table: rows, seed: seed, fold: fold, reporter: reporter)
+        let n = dataset.sampleCount
+        let all = Set(modalities)
+        table.columns += scores.columns.indices.map { j in
+            FeatureColumn("surprise_ssl_" + scores.columns[j].name, numbers: (0..<n).map { Double(scores.standardized(sample: $0, column: j)) })
+                .reading(scores.columns[j].component == "next_event" ? [.sequence]
+                         : scores.columns[j].component == "reconstruction" ? all.intersection(Self.reconstructedModalities)
+                         : scores.columns[j].component == "alignment" ? [.image, .attributes] : all)
+        }
+        table.columns.append(FeatureColumn("surprise_ssl_score", numbers: (0..<n).map { scores.score(sample: $0) }).reading(all))
+        reporter.log("semi-supervised: \(scores.columns.count + 1) self-supervised features pre-trained on all \(dataset.indices(.train).count) training samples")
+        return scores
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+import Datasets
+import Support
+import Models
+@testable import Lab
+
+/// `training.objective`: self-supervised runs read no anomaly label; semi-supervised ones read a
+/// stratified, seeded fraction of them.
+@Suite(.serialized) struct SelfSupervisedRunTests {
+    /// The tiny shop's heads: one per-sample head from attributes and one from the picture.
+    static let heads = #"model.consistency.heads={"price_in_listing": {"from": ["attributes.category_id", "attributes.brand"], "predict": "attributes.price"}, "image_brand": {"from": "image", "predict": "attributes.brand"}}"#
+    static let selfSupervised = ["training.objective=self_supervised", heads, "model.consistency.folds=2", "model.consistency.epochs=3"]
+
+    func run(_ overrides: [String], data: String? = nil, seed: Int = 1) throws -> RunResult {
+        let out = scratchDirectory()
+        let runner = ExperimentRunner(config: try tinyConfig(out, overrides + (data.map { ["data.path=\($0)"] } ?? [])), reporter: { _ in })
+        runner.interactive = false
+        return try runner.run(seed: seed, fold: nil, resume: false)
+    }
+
+    /// predictions.csv's sample id and score columns (the label columns are the data's own).
+    func scores(_ result: RunResult) -> [String] {
+        read(result.directory + "/predictions.csv").split(separator: "\n").map { line in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            return "\(cells[0]),\(cells[1]),\(cells[4])"
+        }
+    }
+
+    /// A copy of the tiny shop whose labels.csv went through `edit` (header and rows, cells split).
+    func shopWithLabels(_ edit: (inout [String], inout [[String]]) -> Void) throws -> String {
+        let folder = scratchDirectory() + "/shop"
+        try FileManager.default.copyItem(atPath: tinyShop, toPath: folder)
+        let path = folder + "/labels.csv"
+        var lines = read(path).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        var header = lines.removeFirst()
+        edit(&header, &lines)
+        try ([header] + lines).map { $0.joined(separator: ",") }.joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    /// The acceptance test: with a split that reads no label (`time`), permuting the labels or
+    /// erasing them (every label 0, every type `normal`: the loader requires the column for a
+    /// training set) leaves every score byte-identical.
+    @Test func permutingOrErasingTheLabelsChangesNoScore() throws {
+        let overrides = Self.selfSupervised + ["data.split.strategy=time"]
+        let original = try run(overrides)
+        let labelColumns = { (header: [String]) in header.indices.filter { header[$0].hasPrefix("label") || header[$0].hasPrefix("anomaly_type") } }
+        let permuted = try shopWithLabels { header, rows in
+            var g = SystemRandomNumberGenerator()
+            let order = rows.indices.shuffled(using: &g)
+            let before = rows
+            for column in labelColumns(header) { for r in rows.indices { rows[r][column] = before[order[r]][column] } }
+            #expect(rows.map { $0[labelColumns(header)[0]] } != before.map { $0[labelColumns(header)[0]] })
+        }
+        let erased = try shopWithLabels { header, rows in
+            let columns = labelColumns(header)
+            #expect(columns.count == 2)
+            for r in rows.indices { rows[r][columns[0]] = "0"; rows[r][columns[1]] = "normal" }
+        }
+        let a = scores(original)
+        #expect(a.count > 300)
+        #expect(scores(try run(overrides, data: permuted)) == a)
+        // Without anomalies the metrics are undefined, but the scores are the same.
+        #expect(scores(try run(overrides, data: erased)) == a)
+    }
+
+    /// Self-supervised training learns what normal rows look like: with the time split, every
+    /// third user of the latest 30% of samples (validation and test) gets an implausible profile
+    /// (planted anomalies, unknown to the run, absent from training); their samples score higher
+    /// than the others. Each component's contribution is written per anomaly type.
+    @Test func selfSupervisedScoresRankPlantedAnomaliesHigher() throws {
+        let folder = scratchDirectory() + "/shop"
+        try FileManager.default.copyItem(atPath: tinyShop, toPath: folder)
+        let samples = read(folder + "/labels.csv").split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let late = samples.sorted { Double($0[3])! < Double($1[3])! }.dropFirst(samples.count * 7 / 10)
+        let planted = Set(late.enumerated().filter { $0.offset % 3 == 0 }.map { $0.element[1] })
+        var users = read(folder + "/users.csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = users[0].map { String($0.split(separator: ":")[0]) }
+        let (age, orders, hour) = (header.firstIndex(of: "account_age_days")!, header.firstIndex(of: "past_orders")!, header.firstIndex(of: "active_hour_mean")!)
+        for r in users.indices.dropFirst() where planted.contains(users[r][0]) { users[r][age] = "9000"; users[r][orders] = "400"; users[r][hour] = "3.5" }
+        try users.map { $0.joined(separator: ",") }.joined(separator: "\n").appending("\n").write(toFile: folder + "/users.csv", atomically: true, encoding: .utf8)
+        let userOfSample = Dictionary(uniqueKeysWithValues: samples.map { ($0[0], $0[1]) })
+        let result = try run(Self.selfSupervised + ["data.split.strategy=time"], data: folder)
+        let rows = read(result.directory + "/predictions.csv").split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+            .filter { $0[1] != "train" }
+        let isPlanted = rows.map { planted.contains(userOfSample[$0[0]]!) }
+        #expect(isPlanted.filter { $0 }.count > 20 && isPlanted.contains(false))
+        let curve = RankingCurve(scores: rows.map { Double($0[4])! }, labels: isPlanted)
+        #expect((curve.rocAUC ?? 0) > 0.85, "\(curve.rocAUC ?? .nan)")
+
+        let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
+        #expect(metrics["model_type"] == .string("self_supervised"))
+        #expect(metrics["threshold_rule"]?.stringValue?.hasPrefix("contamination 0.1") == true)
+        let attribution = read(result.directory + "/attribution_by_type.csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(attribution.first?.prefix(3) == ["anomaly_type", "samples", "method"])
+        #expect(Set(attribution.first!.dropFirst(3)).isSubset(of: ["consistency", "next_event", "reconstruction", "alignment"]))
+        #expect(attribution.first!.contains("reconstruction") && attribution.first!.contains("next_event"))
+        #expect(attribution.filter { $0.first == "all" }.map { $0[2] } == ["surprise_contribution", "surprise_share"])
+        // Contributions add up to the score (components.csv).
+        let components = read(result.directory + "/components.csv").split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        let width = attribution.first!.count - 3
+        for row in components.dropFirst().prefix(50) {
+            let parts = row[3..<(3 + width)].compactMap(Double.init)
+            #expect(parts.count == width && abs(parts.reduce(0, +) - Double(row[2])!) < 1e-9)
+        }
+        // The label-free threshold flags about the contamination share of training samples.
+        let training = read(result.directory + "/predictions.csv").split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+            .filter { $0[1] == "train" }
+        let flagged = Double(training.filter { $0[5] == "1" }.count) / Double(training.count)
+        #expect(flagged > 0.05 && flagged <= 0.11, "\(flagged)")
+    }
+
+    @Test func semiSupervisedReadsOnlyTheLabelledFraction() throws {
+        let result = try run(["model.type=gbdt", "training.objective=semi_supervised", "training.label_fraction=0.2", Self.heads,
+                              "model.consistency.folds=2", "model.consistency.epochs=2"])
+        let log = read(result.directory + "/log.txt")
+        #expect(log.contains("semi-supervised: the classifier reads the labels of 56 of 280 training samples"), "\(log)")
+        let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
+        // The self-supervised columns and their combined score join the features.
+        let plain = try JSONParser.parse(read(try run(["model.type=gbdt"]).directory + "/metrics.json"))
+        #expect((metrics["features"]?.intValue ?? 0) >= (plain["features"]?.intValue ?? 0) + 5)
+    }
+
+    @Test func anObjectiveTheModelCannotFollowIsAConfigError() throws {
+        #expect(throws: ConfigError.self) { try run(["training.objective=semi_supervised", "training.label_fraction=0.1"]) }
+        #expect(throws: ConfigError.self) { try run(["training.label_fraction=0.1"]) }
+    }
+
+    @Test func theLabelFractionIsStratifiedAndSeeded() {
+        let labels: [Float] = (0..<1000).map { $0 % 10 == 0 ? 1 : 0 }
+        let samples = Array(0..<1000)
+        let a = LabelFraction.sample(samples, labels: labels, fraction: 0.05, seed: 3)
+        #expect(a == LabelFraction.sample(samples, labels: labels, fraction: 0.05, seed: 3))
+        #expect(a != LabelFraction.sample(samples, labels: labels, fraction: 0.05, seed: 4))
+        #expect(a.count == 50 && a.filter { labels[$0] == 1 }.count == 5)
+        #expect(a == a.sorted() && Set(a).count == a.count)
+        // A class too small for the fraction still gets one labelled sample.
+        let rare = LabelFraction.sample(samples, labels: labels, fraction: 0.001, seed: 0)
+        #expect(rare.filter { labels[$0] == 1 }.count == 1 && rare.count == 2)
+        #expect(LabelFraction.sample(samples, labels: labels, fraction: 1, seed: 0) == samples)
+    }
+
+    @Test func withoutLabelsRemovesEveryLabel() throws {
+        let runner = ExperimentRunner(config: try tinyConfig(scratchDirectory()), reporter: { _ in })
+        let data = try runner.dataset(fold: nil)
+        #expect(data.labels.contains(1))
+        let stripped = data.withoutLabels()
+        #expect(!stripped.labels.contains(1) && stripped.anomalyTypes.allSatisfy(\.isEmpty) && stripped.anomalyClasses.allSatisfy { $0 == 0 })
+        #expect(!stripped.labelled && stripped.roles == data.roles)
+    }
+}
+
+@Suite struct SelfSupervisedScoringTests {
+    @Test func tailStandardisationKnownValues() {
+        let s = TailStandardizer(fitting: [1, 2, 3, 4, 5, .nan])
+        // −log((training values ≥ v) + 1) / (n + 1)), n = 5.
+        #expect(abs(s(3) - Float(-log(4.0 / 6))) < 1e-6)
+        #expect(abs(s(9) - Float(log(6.0))) < 1e-6 && abs(s(0) - 0) < 1e-6)
+        #expect(s(nil) == 0 && s(.nan) == 0)
+        // Two-sided: the smaller tail, doubled; a value below every training one is as atypical as one above.
+        let t = TailStandardizer(fitting: [1, 2, 3, 4, 5], twoSided: true)
+        #expect(abs(t(0) - Float(log(3.0))) < 1e-6 && abs(t(9) - Float(log(3.0))) < 1e-6 && t(3) == 0)
+    }
+
+    @Test func theScoreIsTheMeanOfColumnsAndContributionsAddUp() {
+        let columns: [(component: String, name: String, raw: [Float?], twoSided: Bool)] = [
+            ("a", "a1", [0, 1, 2, 3, 10], false), ("a", "a2", [1, 1, 1, 1, nil], false), ("b", "b", [4, 3, 2, 1, 0], false),
+        ]
+        let scores = SelfSupervisedScores(columns: columns, training: [0, 1, 2, 3])
+        #expect(scores.components == ["a", "b"])
+        // Sample 4: a1 beyond every training value (log 5), a2 absent (0), b below every one (0).
+        #expect(abs(scores.score(sample: 4) - log(5.0) / 3) < 1e-6)
+        let parts = scores.contributions(sample: 0)
+        #expect(abs(parts.reduce(0, +) - scores.score(sample: 0)) < 1e-12 && parts[1] > 0)
+        #expect(SelfSupervisedScores.threshold(trainingScores: (0..<100).map(Double.init), contamination: 0.1) == 89)
+    }
+
+    /// The report's label-efficiency chart: a type's average precision against the normal samples.
+    @Test func perTypeAveragePrecisionAgainstTheNormalSamples() throws {
+        let split = ScoredSplit(ids: ["1", "2", "3", "4", "5"], scores: [0.9, 0.8, 0.7, 0.1, 0.6], labels: [true, true, false, false, true],
+                                types: ["a", "b", "normal", "normal", "a"])
+        // a against the normals: a, n, a, n → (1/1 + 2/3) / 2.
+        let a: Double = try #require(LabelEfficiencySection.averagePrecision(split, type: "a"))
+        let expectedA: Double = (1 + 2.0 / 3) / 2
+        #expect(abs(a - expectedA) < 1e-12)
+        // Every anomaly: a, b, n, a, n → (1 + 1 + 3/4) / 3.
+        let all: Double = try #require(LabelEfficiencySection.averagePrecision(split, type: "all"))
+        #expect(abs(all - 2.75 / 3) < 1e-12)
+        #expect(LabelEfficiencySection.averagePrecision(split, type: "c") == nil)
+    }
+
+    @Test func crossFittingJudgesEveryTrainingSampleOutOfFold() {
+        var fits: [[Int]] = []
+        let values: [Int?] = SelfSupervisedScores.crossFitted(training: [0, 2, 4, 6, 8, 10], sampleCount: 12, folds: 3, seed: 1) { fitOn, judge in
+            fits.append(fitOn)
+            #expect(Set(fitOn).isDisjoint(with: judge) || fitOn.count == 6)
+            return judge.map { _ in fitOn.count }
+        }
+        #expect(fits.count == 4 && fits.last == [0, 2, 4, 6, 8, 10])
+        #expect((0..<12).allSatisfy { values[$0] == ($0 % 2 == 0 ? 4 : 6) })
+    }
+}
