@@ -38,6 +38,18 @@ import Support
         }
     }
 
+    @Test func aRunWithConsistencyHeadsFromTheCacheGivesTheInMemoryRunsFiles() throws {
+        let out = scratchDirectory(), devices = "data.event_token_columns=[\"device\"]"
+        let cache = try prepare(tinyShop, out, [devices])
+        let heads = [ConsistencyRunTests.heads, "model.consistency.folds=2", "model.consistency.epochs=2", "training.epochs=1", devices]
+        let memory = try run(scratchDirectory(), heads)
+        let cached = try run(scratchDirectory(), heads + ["data.cache=\(cache)"])
+        for file in ["metrics.json", "predictions.csv", "explanations.csv", "attribution_by_type.csv"] {
+            let a = FileManager.default.contents(atPath: memory.directory + "/" + file), b = FileManager.default.contents(atPath: cached.directory + "/" + file)
+            #expect(a != nil && a == b, "\(file) differs between the in-memory run and the run from the cache")
+        }
+    }
+
     @Test func batchesFromTheCacheEqualTheInMemoryBatches() throws {
         let out = scratchDirectory()
         let cache = try prepare(tinyShop, out)
