@@ -29,14 +29,18 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Side of the square product images in pixels.")
     var imageSize: Int = 32
 
+    @Option(help: "Multiply the preset's users, items and sellers (--preset large --scale 4: a million users, about 63 million events).")
+    var scale: Double = 1
+
     @Flag(help: "Overwrite the dataset in an existing non-empty folder.")
     var force = false
 
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        let generation = ShopGeneration(preset: preset, seed: seed, folder: out, anomalyRate: anomalyRate, types: types,
+        var generation = ShopGeneration(preset: preset, seed: seed, folder: out, anomalyRate: anomalyRate, types: types,
                                         imageSize: imageSize, overwrite: force, threads: threadOptions.threads)
+        generation.scale = scale
         do {
             print(try generation.run())
         } catch let error as ShopGeneration.OptionError {

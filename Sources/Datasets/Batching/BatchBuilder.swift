@@ -24,24 +24,12 @@ public final class BatchBuilder {
         var tokens: [String: IndexTensor] = [:]
         for field in d.sequence.tokenFields {
             var values = [Int32](repeating: 0, count: b * length)
-            field.values.withUnsafeBufferPointer { src in
-                values.withUnsafeMutableBufferPointer { dst in
-                    for (r, s) in samples.enumerated() {
-                        for k in 0..<length { dst[r * length + k] = src[s * length + k] }
-                    }
-                }
-            }
+            try values.withUnsafeMutableBufferPointer { try gather("sequence.tokens." + field.name, field.values, width: length, samples, into: $0.baseAddress!) }
             tokens[field.name] = IndexTensor(values, shape: [b, length])
         }
         let floatWidth = d.sequence.floatNames.count
         let floats = Tensor(zeros: [b, length, floatWidth])
-        if floatWidth > 0 {
-            d.sequence.floats.withUnsafeBufferPointer { src in
-                for (r, s) in samples.enumerated() {
-                    (floats.pointer + r * length * floatWidth).update(from: src.baseAddress! + s * length * floatWidth, count: length * floatWidth)
-                }
-            }
-        }
+        if floatWidth > 0 { try gather("sequence.floats", d.sequence.floats, width: length * floatWidth, samples, into: floats.pointer) }
         let padding = Tensor(ones: [b, length])
         let lengths = samples.map { d.sequence.lengths[$0] }
         for (r, n) in lengths.enumerated() { (padding.pointer + r * length).update(repeating: 0, count: Int(n)) }
@@ -51,21 +39,18 @@ public final class BatchBuilder {
         let pm = mask.pointer
         for (r, s) in samples.enumerated() { pm[r * modalities + Modality.sequence.index] = d.sequence.lengths[s] > 0 ? 1 : 0 }
 
-        func tabular(_ t: TabularFeatures?, _ modality: Modality) -> (Tensor?, IndexTensor?) {
+        func tabular(_ t: TabularFeatures?, _ modality: Modality) throws -> (Tensor?, IndexTensor?) {
             guard let t else { return (nil, nil) }
-            let w = t.floatWidth, c = t.categoricalSizes.count
+            let w = t.floatWidth, c = t.categoricalSizes.count, name = modality == .profile ? "profile" : "attributes"
             let f = Tensor(zeros: [b, w])
             var cat = [Int32](repeating: 0, count: b * c)
-            let pf = f.pointer
-            for (r, s) in samples.enumerated() {
-                t.floats.withUnsafeBufferPointer { src in for k in 0..<w { pf[r * w + k] = src[s * w + k] } }
-                for k in 0..<c { cat[r * c + k] = t.categorical[s * c + k] }
-                pm[r * modalities + modality.index] = t.present[s] ? 1 : 0
-            }
+            try gather(name + ".floats", t.floats, width: w, samples, into: f.pointer)
+            try cat.withUnsafeMutableBufferPointer { try gather(name + ".categorical", t.categorical, width: c, samples, into: $0.baseAddress!) }
+            for (r, s) in samples.enumerated() { pm[r * modalities + modality.index] = t.present[s] ? 1 : 0 }
             return (f, IndexTensor(cat, shape: [b, c]))
         }
-        let (profileFloats, profileCategorical) = tabular(d.profile, .profile)
-        let (attributeFloats, attributeCategorical) = tabular(d.attributes, .attributes)
+        let (profileFloats, profileCategorical) = try tabular(d.profile, .profile)
+        let (attributeFloats, attributeCategorical) = try tabular(d.attributes, .attributes)
 
         var imageTensor: Tensor?
         if let images {
@@ -81,10 +66,10 @@ public final class BatchBuilder {
                      attributeFloats: attributeFloats, attributeCategorical: attributeCategorical, images: imageTensor,
                      modalityMask: mask, labels: Tensor(samples.map { d.labels[$0] }, shape: [b]),
                      anomalyClasses: samples.map { d.anomalyClasses[$0] })
-        if !d.sequence.floatMissing.isEmpty {
+        if !d.sequence.floatMissing.isEmpty || d.onDisk?.has("sequence.float_missing") == true {
             let row = length * floatWidth
             var missing = [UInt8](repeating: 0, count: b * row)
-            for (r, s) in samples.enumerated() { missing[(r * row)..<((r + 1) * row)] = d.sequence.floatMissing[(s * row)..<((s + 1) * row)] }
+            try missing.withUnsafeMutableBufferPointer { try gather("sequence.float_missing", d.sequence.floatMissing, width: row, samples, into: $0.baseAddress!) }
             batch.sequenceFloatMissing = missing
         }
         if let extra {
@@ -102,5 +87,18 @@ public final class BatchBuilder {
             batch.extraPresent = present
         }
         return batch
+    }
+
+    /// Rows `samples` of a `[samples × width]` column into `destination`: from `memory`, or
+    /// from the cache's column `name` when the dataset was read from one.
+    private func gather<T>(_ name: String, _ memory: [T], width: Int, _ samples: [Int], into destination: UnsafeMutablePointer<T>) throws {
+        guard width > 0 else { return }
+        if let onDisk = dataset.onDisk {
+            try onDisk.gather(name, samples: samples, into: UnsafeMutableRawPointer(destination))
+            return
+        }
+        memory.withUnsafeBufferPointer { src in
+            for (r, s) in samples.enumerated() { (destination + r * width).update(from: src.baseAddress! + s * width, count: width) }
+        }
     }
 }

@@ -32,6 +32,11 @@ public struct PreparedDataset: Sendable {
     public var fitted: FittedPreprocessing?
     /// Whether the samples came with labels (a file of samples to score may have none: 0 then).
     public var labelled = true
+    /// Read from a prepared cache (`openCache`): the per-event and per-row arrays above are then
+    /// empty and batches read their rows from these files.
+    public var onDisk: CachedColumns? = nil
+    /// The cache's decoded images, when it has them (`CachedImages` serves them).
+    public var cachedImages: PreparedFacts.Images? = nil
 
     public var sampleCount: Int { labels.count }
 
@@ -56,7 +61,7 @@ public struct PreparedDataset: Sendable {
 }
 
 /// What preparation did, for the run log.
-public struct PreparationReport: Sendable, Equatable {
+public struct PreparationReport: Sendable, Equatable, Codable {
     public var events = 0
     public var eventsWithUnknownUser = 0
     public var eventsWithUnknownItem = 0

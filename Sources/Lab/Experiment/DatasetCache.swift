@@ -14,15 +14,23 @@ public final class DatasetCache {
     /// The raw tables of a dataset this cache prepared (the feature export reads them).
     func raw(path: String) -> RawDataset? { raw[path] }
 
-    func prepared(path: String, generate: ExperimentOptions.GenerateOptions?, options: DataOptions,
+    /// `cache`: read the dataset `fusionlab prepare` wrote there (checked against `path` and the
+    /// config) instead of preparing it from the tables.
+    func prepared(path: String, generate: ExperimentOptions.GenerateOptions?, options: DataOptions, cache: PreparedCacheOptions? = nil,
                   reporter: (String) -> Void) throws -> PreparedDataset {
-        let key = path + "\n" + String(describing: options)
+        let key = path + "\n" + String(describing: options) + "\n" + (cache?.path ?? "")
         if let d = prepared[key] { return d }
-        if raw[path] == nil {
-            if let generate { try DatasetGeneration.generateIfNeeded(preset: generate.preset, seed: generate.seed, into: path, log: reporter) }
-            raw[path] = try RawDataset.load(folder: path)
+        let d: PreparedDataset
+        if let cache {
+            d = try PreparedDataset.openCache(cache.path, dataFolder: path, options: options, shapedBy: cache.shapedBy)
+            reporter("data: read from the prepared cache \(cache.path)")
+        } else {
+            if raw[path] == nil {
+                if let generate { try DatasetGeneration.generateIfNeeded(preset: generate.preset, seed: generate.seed, into: path, log: reporter) }
+                raw[path] = try RawDataset.load(folder: path)
+            }
+            d = try PreparedDataset.prepare(raw[path]!, options: options)
         }
-        let d = try PreparedDataset.prepare(raw[path]!, options: options)
         let r = d.report
         reporter("data: \(d.sampleCount) samples (train \(r.splitCounts["train"] ?? 0), valid \(r.splitCounts["valid"] ?? 0), "
                  + "test \(r.splitCounts["test"] ?? 0)), \(r.events) events; dropped \(r.droppedEvents) events of unknown users/items; "

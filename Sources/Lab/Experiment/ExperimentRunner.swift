@@ -62,7 +62,16 @@ public final class ExperimentRunner {
         var data = options.data
         data.keepSampleEvents = keepSampleEvents || keepingEvents
         if let fold, let k = options.folds { data.fold = (fold, k) }
-        return try cache.prepared(path: options.dataPath, generate: options.generate, options: data, reporter: reporter)
+        if let prepared = options.dataCache {
+            // A cache holds one split's columns, and no raw events.
+            if options.folds != nil {
+                throw CacheError.unsupported(cache: prepared.path, reason: "a prepared cache holds one split; data.split.folds needs one per fold, which prepare does not write yet: remove data.cache or data.split.folds")
+            }
+            if data.keepSampleEvents {
+                throw CacheError.unsupported(cache: prepared.path, reason: "a prepared cache holds model inputs, not events; the classical models, self-supervised runs and the feature export read each sample's events: remove data.cache")
+            }
+        }
+        return try cache.prepared(path: options.dataPath, generate: options.generate, options: data, cache: options.dataCache, reporter: reporter)
     }
 
     // MARK: runs
@@ -110,7 +119,9 @@ public final class ExperimentRunner {
         let objective = options.training.objective
         try checkObjective(objective, classical: classical)
         // A classical model and the self-supervised components read the feature export, which needs each sample's events.
-        let dataset = try dataset(fold: fold, keepingEvents: classical != nil || objective == .selfSupervised)
+        var dataset = try dataset(fold: fold, keepingEvents: classical != nil || objective == .selfSupervised)
+        // Consistency explanations read whole sequence columns: a cached dataset's come into memory.
+        if !modelOptions.consistency.heads.isEmpty { dataset = try dataset.loadingColumns() }
         // A self-supervised run needs no anomaly in training (and reads no label to check).
         if objective != .selfSupervised { try dataset.checkTrainable() }
         let schema = dataset.schema(imageSize: options.images.size)
@@ -172,11 +183,8 @@ public final class ExperimentRunner {
         for note in notes { reporter.log("note: \(note)") }
         reporter.log("run \(name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): \(model.parameterCount) parameters ("
                      + model.parameterCounts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
-        let images = model.modalities.contains(.image)
-            ? try ImageStore(dataset: dataset, imageSize: options.images.size, normalization: options.images.channelNormalization,
-                             policy: options.images.missingPolicy, maxPixels: options.images.maxPixels)
-            : nil
-        let builder = BatchBuilder(dataset: dataset, images: images)
+        let images = model.modalities.contains(.image) ? try RunImages(dataset: dataset, options: options.images) : nil
+        let builder = BatchBuilder(dataset: dataset, images: images?.provider)
 
         // The resolved config goes first, so a run folder always says what it ran.
         try files.writeJSON(resolved, "config.json")
@@ -211,8 +219,8 @@ public final class ExperimentRunner {
             selection = chosen
         }
         let trainingSeconds = Date().timeIntervalSince(began)
-        if let images, !images.masked.isEmpty {
-            reporter.log("images: \(images.masked.count) sample(s) had no usable image and were scored with the image modality masked; first: \(images.masked[0].reason)")
+        if let images = images?.masked, !images.isEmpty {
+            reporter.log("images: \(images.count) sample(s) had no usable image and were scored with the image modality masked; first: \(images[0].reason)")
         }
 
         let evaluation = try Evaluator.evaluate(model: model, builder: builder, extra: surprises, options: options.evaluation, masked: masked)

@@ -44,6 +44,8 @@ public enum ExperimentSchema {
                 ConfigField("preset", .choice(["tiny", "small", "medium", "large"]), default: "small", "Synthetic shop preset."),
                 ConfigField("seed", .integer(min: 0), default: 0, "Generator seed."),
             ])), "If set and `path` does not exist, generate the synthetic shop there first."),
+            ConfigField("cache", .optional(.string),
+                        "A folder written by `fusionlab prepare` from this dataset and these data settings: runs read batches from it (memory O(batch + model), not O(dataset)); a stale or corrupt cache is refused."),
             ConfigField("max_length", .integer(min: 1, max: 4096), default: 50, "Most recent events kept per sample."),
             ConfigField("min_frequency", .integer(min: 1), default: 1, "Tokens rarer than this in training become out-of-vocabulary."),
             ConfigField("item_hash_buckets", .optional(.integer(min: 1)), "Hash item ids into this many buckets instead of a vocabulary."),

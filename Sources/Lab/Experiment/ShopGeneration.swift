@@ -21,6 +21,8 @@ public struct ShopGeneration {
     /// Comma-separated anomaly types, or `all`.
     public var types: String
     public var imageSize: Int
+    /// Multiplies the preset's users, items and sellers (a shop larger than `large`).
+    public var scale: Double = 1
     public var overwrite: Bool
     public var threads: Int?
 
@@ -45,6 +47,12 @@ public struct ShopGeneration {
         var config = ShopConfig(preset: preset, seed: seed)
         config.anomalyRate = anomalyRate
         config.imageSize = imageSize
+        guard scale > 0 && scale <= 100 else { throw OptionError(description: "--scale must be in (0, 100], got \(scale)") }
+        if scale != 1 {
+            config.userCount = Int((Double(config.userCount) * scale).rounded())
+            config.itemCount = Int((Double(config.itemCount) * scale).rounded())
+            config.sellerCount = Int((Double(config.sellerCount) * scale).rounded())
+        }
         do {
             config.anomalyTypes = try AnomalyType.parseList(types)
             let folder = folder ?? "Datasets/synthetic-\(preset.rawValue)"

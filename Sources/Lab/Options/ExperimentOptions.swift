@@ -9,6 +9,8 @@ public struct ExperimentOptions: Sendable {
     public var seeds: [Int]
     public var threads: Int?
     public var dataPath: String
+    /// `data.cache`: a folder `fusionlab prepare` wrote, read instead of `dataPath`'s tables.
+    public var dataCache: PreparedCacheOptions?
     public var generate: GenerateOptions?
     public var data: DataOptions
     public var folds: Int?
@@ -40,6 +42,7 @@ public struct ExperimentOptions: Sendable {
         threads = config["threads"]?.intValue
         let data = config["data"]!
         dataPath = data.string("path")
+        dataCache = data["cache"].flatMap(\.stringValue).map { PreparedCacheOptions(path: $0, data: data) }
         generate = data["generate"].flatMap { $0 == .null ? nil : ConfigDecoding.decode(GenerateOptions.self, from: $0) }
         self.data = DataOptions(config: data)
         folds = data["split"]?["folds"]?.intValue
