@@ -8,16 +8,37 @@ import Darwin
 /// A caching allocator for float buffers, in the spirit of PyTorch's CPU caching allocator:
 /// a training step allocates the same sizes every time, so freed buffers are kept in size
 /// classes and handed out again, and a loop runs at flat memory without page-fault churn.
+/// The cache is capped (`cacheLimitBytes`): a buffer released while the cache is full goes back
+/// to the system, so memory follows what is in use, not the largest step ever taken.
 public final class BufferPool: Sendable {
     public static let shared = BufferPool()
+
+    /// The default cap on cached (free) bytes: above a training step's working set at the
+    /// default batch, so a steady loop still allocates nothing.
+    public static let defaultCacheLimitBytes = 512 << 20
 
     private struct State {
         var free: [Int: [UInt]] = [:]  // addresses: raw pointers are not Sendable
         var cachedBytes = 0
         var liveBytes = 0
         var peakLiveBytes = 0
+        var peakCachedBytes = 0
+        var cacheLimitBytes: Int
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+
+    public init(cacheLimitBytes: Int = BufferPool.defaultCacheLimitBytes) {
+        state = Mutex(State(cacheLimitBytes: max(0, cacheLimitBytes)))
+    }
+
+    /// The most free bytes kept for reuse; lowering it returns the excess at once.
+    public var cacheLimitBytes: Int {
+        get { state.withLock { $0.cacheLimitBytes } }
+        set {
+            state.withLock { $0.cacheLimitBytes = max(0, newValue) }
+            trim(toBytes: max(0, newValue))
+        }
+    }
 
     /// Round a request up to a size class: 4 classes per power of two, so at most 25% waste.
     static func sizeClass(_ count: Int) -> Int {
@@ -42,31 +63,60 @@ public final class BufferPool: Sendable {
     }
 
     func release(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
-        state.withLock { s in
+        let kept = state.withLock { s -> Bool in
+            s.liveBytes -= capacity * 4
+            guard s.cachedBytes + capacity * 4 <= s.cacheLimitBytes else { return false }
             s.free[capacity, default: []].append(UInt(bitPattern: pointer))
             s.cachedBytes += capacity * 4
-            s.liveBytes -= capacity * 4
+            s.peakCachedBytes = max(s.peakCachedBytes, s.cachedBytes)
+            return true
         }
+        if !kept { free(pointer) }
     }
 
-    /// Returns every cached buffer to the system.
-    public func trim() {
+    /// Returns every cached buffer to the system, and the C heap's free pages with them.
+    public func trim() { trim(toBytes: 0) }
+
+    /// Returns cached buffers to the system, largest first, until at most `limit` bytes stay cached.
+    private func trim(toBytes limit: Int) {
         let buffers = state.withLock { s -> [UInt] in
-            let all = s.free.values.flatMap { $0 }
-            s.free = [:]
-            s.cachedBytes = 0
-            return all
+            var freed: [UInt] = []
+            for capacity in s.free.keys.sorted(by: >) where s.cachedBytes > limit {
+                var list = s.free[capacity]!
+                while s.cachedBytes > limit, let p = list.popLast() {
+                    freed.append(p)
+                    s.cachedBytes -= capacity * 4
+                }
+                s.free[capacity] = list.isEmpty ? nil : list
+            }
+            return freed
         }
         for p in buffers { free(UnsafeMutableRawPointer(bitPattern: p)) }
+        #if os(Linux)
+        // Buffers under glibc's mmap threshold were carved from the heap; free() alone keeps those pages.
+        if !buffers.isEmpty { _ = glibcMallocTrim(0) }
+        #endif
     }
 
     public struct Statistics: Sendable {
         public var liveBytes: Int
         public var cachedBytes: Int
         public var peakLiveBytes: Int
+        /// The most bytes ever held free in the cache (never above the cap).
+        public var peakCachedBytes: Int
     }
     public var statistics: Statistics {
-        state.withLock { Statistics(liveBytes: $0.liveBytes, cachedBytes: $0.cachedBytes, peakLiveBytes: $0.peakLiveBytes) }
+        state.withLock {
+            Statistics(liveBytes: $0.liveBytes, cachedBytes: $0.cachedBytes, peakLiveBytes: $0.peakLiveBytes, peakCachedBytes: $0.peakCachedBytes)
+        }
+    }
+
+    /// Starts the peaks (`peakLiveBytes`, `peakCachedBytes`) again from the present figures.
+    public func resetPeaks() {
+        state.withLock { s in
+            s.peakLiveBytes = s.liveBytes
+            s.peakCachedBytes = s.cachedBytes
+        }
     }
 
     private static func systemAllocate(bytes: Int) -> UnsafeMutableRawPointer {
@@ -77,6 +127,11 @@ public final class BufferPool: Sendable {
         return p
     }
 }
+
+#if os(Linux)
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
 
 /// The float buffer behind a tensor. Either owns pooled memory, or is a window into another
 /// storage (a parameter living inside one contiguous parameter buffer).
