@@ -71,7 +71,7 @@ public final class BufferPool: Sendable {
             s.peakCachedBytes = max(s.peakCachedBytes, s.cachedBytes)
             return true
         }
-        if !kept { free(pointer) }
+        if !kept { Self.systemFree(pointer, bytes: capacity * 4) }
     }
 
     /// Returns every cached buffer to the system, and the C heap's free pages with them.
@@ -79,19 +79,19 @@ public final class BufferPool: Sendable {
 
     /// Returns cached buffers to the system, largest first, until at most `limit` bytes stay cached.
     private func trim(toBytes limit: Int) {
-        let buffers = state.withLock { s -> [UInt] in
-            var freed: [UInt] = []
+        let buffers = state.withLock { s -> [(address: UInt, bytes: Int)] in
+            var freed: [(address: UInt, bytes: Int)] = []
             for capacity in s.free.keys.sorted(by: >) where s.cachedBytes > limit {
                 var list = s.free[capacity]!
                 while s.cachedBytes > limit, let p = list.popLast() {
-                    freed.append(p)
+                    freed.append((p, capacity * 4))
                     s.cachedBytes -= capacity * 4
                 }
                 s.free[capacity] = list.isEmpty ? nil : list
             }
             return freed
         }
-        for p in buffers { free(UnsafeMutableRawPointer(bitPattern: p)) }
+        for b in buffers { Self.systemFree(UnsafeMutableRawPointer(bitPattern: b.address)!, bytes: b.bytes) }
         #if os(Linux)
         // Buffers under glibc's mmap threshold were carved from the heap; free() alone keeps those pages.
         if !buffers.isEmpty { _ = glibcMallocTrim(0) }
@@ -119,12 +119,29 @@ public final class BufferPool: Sendable {
         }
     }
 
+    /// Buffers from this size up are mapped from the system directly and unmapped when freed:
+    /// through malloc, glibc would serve them from its heap once its adaptive mmap threshold has
+    /// risen (up to 32 MiB), and keep their pages after free — resident memory that follows
+    /// the largest step ever taken instead of what is in use.
+    static let mappedBytes = 256 << 10
+
     private static func systemAllocate(bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes >= mappedBytes {
+            // Page-aligned, so 64-byte aligned as well.
+            guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+                fatalError("out of memory mapping \(bytes) bytes")
+            }
+            return p
+        }
         var p: UnsafeMutableRawPointer?
         // 64-byte alignment: a cache line, and what AVX loads like.
         let rc = posix_memalign(&p, 64, max(bytes, 64))
         guard rc == 0, let p else { fatalError("out of memory allocating \(bytes) bytes") }
         return p
+    }
+
+    private static func systemFree(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+        if bytes >= mappedBytes { munmap(pointer, bytes) } else { free(pointer) }
     }
 }
 

@@ -6,7 +6,7 @@ import TestSupport
 /// generator state of the chain it replaces (`headScores` → `maskedSoftmax` → `dropout` → `headContext`).
 @Suite struct FusedAttentionTests {
     /// Batch entry 2 has every key masked; 5 × 7 = 35 weights per block, so blocks start mid-draw.
-    static let mask = Tensor([0, 1, 0, 0, 0, 0, 1,  0, 0, 0, 0, 0, 0, 0,  1, 1, 1, 1, 1, 1, 1], shape: [3, 7])
+    static var mask: Tensor { Tensor([0, 1, 0, 0, 0, 0, 1,  0, 0, 0, 0, 0, 0, 0,  1, 1, 1, 1, 1, 1, 1], shape: [3, 7]) }
 
     @Test func gradients() throws {
         let q = randomInput([3, 5, 8], seed: 80), k = randomInput([3, 7, 8], seed: 81), v = randomInput([3, 7, 8], seed: 82)
@@ -70,5 +70,20 @@ import TestSupport
         #expect(out.scalars == withoutGradients { Self.chain(q, k, v, heads: 4, mask: Self.mask, dropout: 0, generator: &h) }.scalars)
         // A fully masked batch entry attends to nothing: zero context.
         #expect(out.scalars[80...].allSatisfy { $0 == 0 })
+    }
+
+    /// Training through attention at a window of 256 never holds a `[B, H, L, L]` tensor: the
+    /// pool's peak in use stays below the size of one (4 MiB here; the rest is `[B, L, D]`-sized).
+    @Test func memoryGrowsWithTheWindowNotItsSquare() {
+        let (b, h, l, d) = (4, 4, 256, 16)
+        let q = randomInput([b, l, d], seed: 95), k = randomInput([b, l, d], seed: 96), v = randomInput([b, l, d], seed: 97)
+        let before = BufferPool.shared.statistics.liveBytes
+        BufferPool.shared.resetPeaks()
+        var g = RandomGenerator(seed: 98)
+        let out = fusedHeadAttention(q, k, v, heads: h, keyMask: nil, dropout: 0.1, generator: &g)
+        out.backward(seed: Tensor(ones: out.shape))
+        let peak = BufferPool.shared.statistics.peakLiveBytes - before
+        #expect(peak > 0)
+        #expect(peak < b * h * l * l * 4, "attention held \(peak) bytes at once")
     }
 }
