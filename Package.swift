@@ -76,7 +76,7 @@ let package = Package(
 
         // Bench: the performance measurements behind `fusionlab bench` (raw cblas_sgemm included)
         .target(
-            name: "Bench", dependencies: ["COpenBLAS", "Tensor", "NN", "Datasets", "Models", "Support"],
+            name: "Bench", dependencies: ["COpenBLAS", "Tensor", "NN", "Datasets", "Models", "Lab", "Support"],
             swiftSettings: optimise),
 
         // Serve: `fusionlab serve`, a run folder scoring over HTTP (Hummingbird), micro-batched on one worker

@@ -22,7 +22,7 @@ public struct ModelBench {
     }
 
     /// The 1-minute load average, from /proc/loadavg.
-    private static func loadAverage() -> String {
+    static func loadAverage() -> String {
         (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).flatMap { $0.split(separator: " ").first.map(String.init) } ?? "?"
     }
 

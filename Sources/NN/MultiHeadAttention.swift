@@ -53,16 +53,22 @@ public final class MultiHeadAttention: Module {
         let q = queryProjection(query) * (1 / Float(headDimension).squareRoot())
         let k = keyProjection(key)
         let v = valueProjection(value)
-        let scores = headScores(q, k, heads: heads)  // [B, H, Lq, Lk]
         if let keyPaddingMask {
             precondition(keyPaddingMask.shape == [batch, keyLength],
                          "key padding mask \(keyPaddingMask.shape), expected \([batch, keyLength])")
         }
+        guard returnWeights else {
+            // One (batch entry, head) block at a time: no [B, H, Lq, Lk] tensor is kept.
+            let context = dropout.withStream { p, generator in
+                fusedHeadAttention(q, k, v, heads: heads, keyMask: keyPaddingMask, dropout: p, generator: &generator)
+            }
+            return (outputProjection(context), nil)
+        }
+        let scores = headScores(q, k, heads: heads)  // [B, H, Lq, Lk]
         // Padded keys are excluded inside the softmax (as a −∞ fill would, without the extra pass).
         let weights = dropout(scores.maskedSoftmax(keyMask: keyPaddingMask))
         let context = headContext(weights, v)  // [B, Lq, D]
         let output = outputProjection(context)
-        guard returnWeights else { return (output, nil) }
         let averaged = heads == 1 ? weights.reshaped([batch, queryLength, keyLength]) : weights.mean(axis: 1)
         return (output, averaged)
     }

@@ -77,9 +77,11 @@ extension Tensor {
     public func backward(seed: Tensor) {
         precondition(seed.shape == shape, "seed gradient shape \(seed.shape) for output \(shape)")
         guard requiresGrad else { return }
-        let order = topologicalOrder()
+        var order = topologicalOrder()
         accumulateGrad(seed.pointer)
-        for t in order.reversed() {
+        // Popped, not iterated: once its backward has run, nothing reads a tensor again, so its
+        // buffers go back to the pool while backward continues rather than all at the end.
+        while let t = order.popLast() {
             guard let node = t.node else { continue }
             if let g = t.grad { node.backward(g) }
             // Release this step's graph: intermediates keep neither history nor gradient.

@@ -8,16 +8,37 @@ import Darwin
 /// A caching allocator for float buffers, in the spirit of PyTorch's CPU caching allocator:
 /// a training step allocates the same sizes every time, so freed buffers are kept in size
 /// classes and handed out again, and a loop runs at flat memory without page-fault churn.
+/// The cache is capped (`cacheLimitBytes`): a buffer released while the cache is full goes back
+/// to the system, so memory follows what is in use, not the largest step ever taken.
 public final class BufferPool: Sendable {
     public static let shared = BufferPool()
+
+    /// The default cap on cached (free) bytes: above a training step's working set at the
+    /// default batch, so a steady loop still allocates nothing.
+    public static let defaultCacheLimitBytes = 512 << 20
 
     private struct State {
         var free: [Int: [UInt]] = [:]  // addresses: raw pointers are not Sendable
         var cachedBytes = 0
         var liveBytes = 0
         var peakLiveBytes = 0
+        var peakCachedBytes = 0
+        var cacheLimitBytes: Int
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+
+    public init(cacheLimitBytes: Int = BufferPool.defaultCacheLimitBytes) {
+        state = Mutex(State(cacheLimitBytes: max(0, cacheLimitBytes)))
+    }
+
+    /// The most free bytes kept for reuse; lowering it returns the excess at once.
+    public var cacheLimitBytes: Int {
+        get { state.withLock { $0.cacheLimitBytes } }
+        set {
+            state.withLock { $0.cacheLimitBytes = max(0, newValue) }
+            trim(toBytes: max(0, newValue))
+        }
+    }
 
     /// Round a request up to a size class: 4 classes per power of two, so at most 25% waste.
     static func sizeClass(_ count: Int) -> Int {
@@ -42,41 +63,92 @@ public final class BufferPool: Sendable {
     }
 
     func release(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
-        state.withLock { s in
+        let kept = state.withLock { s -> Bool in
+            s.liveBytes -= capacity * 4
+            guard s.cachedBytes + capacity * 4 <= s.cacheLimitBytes else { return false }
             s.free[capacity, default: []].append(UInt(bitPattern: pointer))
             s.cachedBytes += capacity * 4
-            s.liveBytes -= capacity * 4
+            s.peakCachedBytes = max(s.peakCachedBytes, s.cachedBytes)
+            return true
         }
+        if !kept { Self.systemFree(pointer, bytes: capacity * 4) }
     }
 
-    /// Returns every cached buffer to the system.
-    public func trim() {
-        let buffers = state.withLock { s -> [UInt] in
-            let all = s.free.values.flatMap { $0 }
-            s.free = [:]
-            s.cachedBytes = 0
-            return all
+    /// Returns every cached buffer to the system, and the C heap's free pages with them.
+    public func trim() { trim(toBytes: 0) }
+
+    /// Returns cached buffers to the system, largest first, until at most `limit` bytes stay cached.
+    private func trim(toBytes limit: Int) {
+        let buffers = state.withLock { s -> [(address: UInt, bytes: Int)] in
+            var freed: [(address: UInt, bytes: Int)] = []
+            for capacity in s.free.keys.sorted(by: >) where s.cachedBytes > limit {
+                var list = s.free[capacity]!
+                while s.cachedBytes > limit, let p = list.popLast() {
+                    freed.append((p, capacity * 4))
+                    s.cachedBytes -= capacity * 4
+                }
+                s.free[capacity] = list.isEmpty ? nil : list
+            }
+            return freed
         }
-        for p in buffers { free(UnsafeMutableRawPointer(bitPattern: p)) }
+        for b in buffers { Self.systemFree(UnsafeMutableRawPointer(bitPattern: b.address)!, bytes: b.bytes) }
+        #if os(Linux)
+        // Buffers under glibc's mmap threshold were carved from the heap; free() alone keeps those pages.
+        if !buffers.isEmpty { _ = glibcMallocTrim(0) }
+        #endif
     }
 
     public struct Statistics: Sendable {
         public var liveBytes: Int
         public var cachedBytes: Int
         public var peakLiveBytes: Int
+        /// The most bytes ever held free in the cache (never above the cap).
+        public var peakCachedBytes: Int
     }
     public var statistics: Statistics {
-        state.withLock { Statistics(liveBytes: $0.liveBytes, cachedBytes: $0.cachedBytes, peakLiveBytes: $0.peakLiveBytes) }
+        state.withLock {
+            Statistics(liveBytes: $0.liveBytes, cachedBytes: $0.cachedBytes, peakLiveBytes: $0.peakLiveBytes, peakCachedBytes: $0.peakCachedBytes)
+        }
     }
 
+    /// Starts the peaks (`peakLiveBytes`, `peakCachedBytes`) again from the present figures.
+    public func resetPeaks() {
+        state.withLock { s in
+            s.peakLiveBytes = s.liveBytes
+            s.peakCachedBytes = s.cachedBytes
+        }
+    }
+
+    /// Buffers from this size up are mapped from the system directly and unmapped when freed:
+    /// through malloc, glibc would serve them from its heap once its adaptive mmap threshold has
+    /// risen (up to 32 MiB), and keep their pages after free — resident memory that follows
+    /// the largest step ever taken instead of what is in use.
+    static let mappedBytes = 256 << 10
+
     private static func systemAllocate(bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes >= mappedBytes {
+            // Page-aligned, so 64-byte aligned as well.
+            guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+                fatalError("out of memory mapping \(bytes) bytes")
+            }
+            return p
+        }
         var p: UnsafeMutableRawPointer?
         // 64-byte alignment: a cache line, and what AVX loads like.
         let rc = posix_memalign(&p, 64, max(bytes, 64))
         guard rc == 0, let p else { fatalError("out of memory allocating \(bytes) bytes") }
         return p
     }
+
+    private static func systemFree(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+        if bytes >= mappedBytes { munmap(pointer, bytes) } else { free(pointer) }
+    }
 }
+
+#if os(Linux)
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
 
 /// The float buffer behind a tensor. Either owns pooled memory, or is a window into another
 /// storage (a parameter living inside one contiguous parameter buffer).

@@ -5,5 +5,5 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure performance (use a release build: `swift build -c release`).",
         subcommands: [BenchEngineCommand.self, BenchModelCommand.self, BenchDataCommand.self, BenchStepsCommand.self,
-                      BenchQuantizationCommand.self])
+                      BenchMemoryCommand.self, BenchQuantizationCommand.self])
 }

@@ -223,6 +223,8 @@ public final class ExperimentRunner {
             reporter.log("images: \(images.count) sample(s) had no usable image and were scored with the image modality masked; first: \(images[0].reason)")
         }
 
+        // Scoring runs at its own batch size: training's cached buffers would only sit beside it.
+        BufferPool.shared.trim()
         let evaluation = try Evaluator.evaluate(model: model, builder: builder, extra: surprises, options: options.evaluation, masked: masked)
         // The heads the final model's evidence reads (none when it has none or selection dropped it).
         let evidenceRead: Set<Int> = model.consistencyEvidence == nil ? [] : Set(consistency.map { Array($0.raw.heads.indices) } ?? [])

@@ -22,28 +22,7 @@ extension Tensor {
         let rowsPerThread = Swift.max(1, 16_384 / Swift.max(n, 1))
         parallelChunks(rows, minimumPerThread: rowsPerThread) { start, end in
             for r in start..<end {
-                let x = px + r * n, y = py + r * n
-                if let pm {
-                    let keep = pm + (r / rowsPerEntry) * n
-                    // The arithmetic of softmax after an −∞ fill: exp(−∞) = 0 adds nothing to the sum.
-                    var m = -Float.infinity
-                    for k in 0..<n where keep[k] == 0 { m = Swift.max(m, x[k]) }
-                    if m == -.infinity { m = 0 }
-                    var s: Float = 0
-                    for k in 0..<n {
-                        if keep[k] == 0 { let e = expf(x[k] - m); y[k] = e; s += e } else { y[k] = 0 }
-                    }
-                    let inv = s > 0 ? 1 / s : 0
-                    for k in 0..<n { y[k] *= inv }
-                } else {
-                    var m = -Float.infinity
-                    for k in 0..<n { m = Swift.max(m, x[k]) }
-                    if m == -.infinity { m = 0 }
-                    var s: Float = 0
-                    for k in 0..<n { let e = expf(x[k] - m); y[k] = e; s += e }
-                    let inv = s > 0 ? 1 / s : 0
-                    for k in 0..<n { y[k] *= inv }
-                }
+                softmaxRow(px + r * n, into: py + r * n, count: n, excluded: pm.map { $0 + (r / rowsPerEntry) * n })
             }
         }
         let ys = out.storage, maskStorage = mask?.storage
@@ -53,23 +32,57 @@ extension Tensor {
             let pg = g.pointer, py = ys.pointer, pm = maskStorage?.pointer
             parallelChunks(rows, minimumPerThread: rowsPerThread) { start, end in
                 for r in start..<end {
-                    let gr = pg + r * n, y = py + r * n, dx = gx + r * n
-                    var dot: Float = 0
-                    for k in 0..<n { dot += gr[k] * y[k] }
-                    if let pm {
-                        let keep = pm + (r / rowsPerEntry) * n
-                        if isNew {
-                            for k in 0..<n { dx[k] = keep[k] == 0 ? y[k] * (gr[k] - dot) : 0 }
-                        } else {
-                            for k in 0..<n where keep[k] == 0 { dx[k] += y[k] * (gr[k] - dot) }
-                        }
-                    } else if isNew {
-                        for k in 0..<n { dx[k] = y[k] * (gr[k] - dot) }
-                    } else {
-                        for k in 0..<n { dx[k] += y[k] * (gr[k] - dot) }
-                    }
+                    softmaxRowBackward(pg + r * n, output: py + r * n, into: gx + r * n, count: n,
+                                       excluded: pm.map { $0 + (r / rowsPerEntry) * n }, isNew: isNew)
                 }
             }
         }
+    }
+}
+
+/// One row of `maskedSoftmax`: `y` = softmax of `x` over `n` positions, those with `keep[k] ≠ 0`
+/// excluded (weight 0). `x` and `y` may be the same buffer. Shared with the fused attention,
+/// so both compute the same bits.
+@inline(__always)
+func softmaxRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int, excluded keep: UnsafePointer<Float>?) {
+    if let keep {
+        // The arithmetic of softmax after an −∞ fill: exp(−∞) = 0 adds nothing to the sum.
+        var m = -Float.infinity
+        for k in 0..<n where keep[k] == 0 { m = Swift.max(m, x[k]) }
+        if m == -.infinity { m = 0 }
+        var s: Float = 0
+        for k in 0..<n {
+            if keep[k] == 0 { let e = expf(x[k] - m); y[k] = e; s += e } else { y[k] = 0 }
+        }
+        let inv = s > 0 ? 1 / s : 0
+        for k in 0..<n { y[k] *= inv }
+    } else {
+        var m = -Float.infinity
+        for k in 0..<n { m = Swift.max(m, x[k]) }
+        if m == -.infinity { m = 0 }
+        var s: Float = 0
+        for k in 0..<n { let e = expf(x[k] - m); y[k] = e; s += e }
+        let inv = s > 0 ? 1 / s : 0
+        for k in 0..<n { y[k] *= inv }
+    }
+}
+
+/// The backward of one `softmaxRow`: dx = y ⊙ (g − Σ g⊙y); excluded positions pass no gradient.
+/// `isNew`: `dx` is uninitialised and is written, not added to.
+@inline(__always)
+func softmaxRowBackward(_ g: UnsafePointer<Float>, output y: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count n: Int,
+                        excluded keep: UnsafePointer<Float>?, isNew: Bool) {
+    var dot: Float = 0
+    for k in 0..<n { dot += g[k] * y[k] }
+    if let keep {
+        if isNew {
+            for k in 0..<n { dx[k] = keep[k] == 0 ? y[k] * (g[k] - dot) : 0 }
+        } else {
+            for k in 0..<n where keep[k] == 0 { dx[k] += y[k] * (g[k] - dot) }
+        }
+    } else if isNew {
+        for k in 0..<n { dx[k] = y[k] * (g[k] - dot) }
+    } else {
+        for k in 0..<n { dx[k] += y[k] * (g[k] - dot) }
     }
 }

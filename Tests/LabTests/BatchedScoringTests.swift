@@ -1,0 +1,36 @@
+import Testing
+import Support
+import Tensor
+import Datasets
+import Models
+@testable import Lab
+
+/// Scoring runs batch by batch: the tensors it holds at once depend on the batch size, not on
+/// how many samples are scored.
+@Suite(.serialized) struct BatchedScoringTests {
+    @Test func scoringMemoryIsBoundedByTheBatch() throws {
+        let runner = ExperimentRunner(config: try tinyConfig(scratchDirectory()), reporter: { _ in })
+        let dataset = try runner.dataset(fold: nil)
+        let schema = dataset.schema(imageSize: runner.options.images.size)
+        let (model, _) = try MultimodalModel.build(config: runner.config["model"]!, schema: schema, seed: 3)
+        let images = try ImageStore(dataset: dataset, imageSize: runner.options.images.size, policy: runner.options.images.missingPolicy,
+                                    maxPixels: runner.options.images.maxPixels)
+        let builder = BatchBuilder(dataset: dataset, images: images)
+        let all = dataset.indices(.train) + dataset.indices(.valid) + dataset.indices(.test)
+        func peakInUse(scoring samples: [Int], batchSize: Int) throws -> Int {
+            let before = BufferPool.shared.statistics.liveBytes
+            BufferPool.shared.resetPeaks()
+            let scored = try Scorer(model: model, builder: builder, batchSize: batchSize).score(samples)
+            #expect(scored.logits.count == samples.count)
+            return BufferPool.shared.statistics.peakLiveBytes - before
+        }
+        // Whole batches only, so every step has the same shapes.
+        let few = Array(all.prefix(32)), many = Array(all.prefix(all.count / 16 * 16))
+        #expect(many.count >= 8 * few.count)
+        let small = try peakInUse(scoring: few, batchSize: 16), large = try peakInUse(scoring: many, batchSize: 16)
+        #expect(small > 0)
+        #expect(large == small, "scoring \(many.count) samples held \(large) bytes at once, \(few.count) samples \(small)")
+        // And it does grow with the batch.
+        #expect(try peakInUse(scoring: many, batchSize: 64) > 2 * small)
+    }
+}
