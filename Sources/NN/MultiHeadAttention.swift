@@ -34,6 +34,11 @@ public final class MultiHeadAttention: Module {
 
     public var headDimension: Int { dimension / heads }
 
+    /// Training keeps the `[B, H, Lq, Lk]` scores, weights and dropout mask for backward up to this
+    /// size each (faster: backward need not recompute them); above it, and always in evaluation,
+    /// attention runs fused (`fusedHeadAttention`), one block at a time. Both give the same bits.
+    public static let storedScoresLimitBytes = 16 << 20
+
     /// Attends from `query` `[B, Lq, D]` to `key`/`value` `[B, Lk, D]`.
     ///
     /// - Parameters:
@@ -57,7 +62,8 @@ public final class MultiHeadAttention: Module {
             precondition(keyPaddingMask.shape == [batch, keyLength],
                          "key padding mask \(keyPaddingMask.shape), expected \([batch, keyLength])")
         }
-        guard returnWeights else {
+        let scoreBytes = batch * heads * queryLength * keyLength * MemoryLayout<Float>.size
+        if !returnWeights && (!GradientMode.isEnabled || scoreBytes > Self.storedScoresLimitBytes) {
             // One (batch entry, head) block at a time: no [B, H, Lq, Lk] tensor is kept.
             let context = dropout.withStream { p, generator in
                 fusedHeadAttention(q, k, v, heads: heads, keyMask: keyPaddingMask, dropout: p, generator: &generator)
@@ -69,6 +75,7 @@ public final class MultiHeadAttention: Module {
         let weights = dropout(scores.maskedSoftmax(keyMask: keyPaddingMask))
         let context = headContext(weights, v)  // [B, Lq, D]
         let output = outputProjection(context)
+        guard returnWeights else { return (output, nil) }
         let averaged = heads == 1 ? weights.reshaped([batch, queryLength, keyLength]) : weights.mean(axis: 1)
         return (output, averaged)
     }

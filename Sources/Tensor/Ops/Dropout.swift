@@ -84,13 +84,23 @@ struct DropoutDraws {
     /// stream, `start` being its state at draw `first / 4`. `input` may be `output`.
     @inline(__always)
     func apply(from start: RandomGenerator, first: Int, count: Int, _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
-        guard count > 0 else { return }
-        var rng = start
-        var bits = rng.next() >> (16 * UInt64(first % 4))
-        for j in 0..<count {
-            if j > 0 && (first + j) % 4 == 0 { bits = rng.next() }
-            output[j] = input[j] * factor(bits)
-            bits >>= 16
+        var rng = start, j = 0
+        if first % 4 != 0 {
+            // The block starts inside a draw: its remaining lanes.
+            var bits = rng.next() >> (16 * UInt64(first % 4))
+            while j < count && (first + j) % 4 != 0 { output[j] = input[j] * factor(bits); bits >>= 16; j += 1 }
+        }
+        while j + 4 <= count {
+            let r = rng.next()
+            output[j] = input[j] * factor(r)
+            output[j + 1] = input[j + 1] * factor(r >> 16)
+            output[j + 2] = input[j + 2] * factor(r >> 32)
+            output[j + 3] = input[j + 3] * factor(r >> 48)
+            j += 4
+        }
+        if j < count {
+            var bits = rng.next()
+            while j < count { output[j] = input[j] * factor(bits); bits >>= 16; j += 1 }
         }
     }
 }
