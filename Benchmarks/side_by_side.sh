@@ -91,4 +91,9 @@ print("\nSpeed ratio: FusionLab's throughput over PyTorch's, or PyTorch's latenc
       "(min–max over rounds); above 1× FusionLab is faster. PyTorch latency: inference_mode; FusionLab: withoutGradients.")
 PY
 sed 's/^/  /' "$work/loads"
+cores=$(nproc)
+if awk -v c="$cores" '{ exit !($1 > c / 2) }' /proc/loadavg; then
+  echo "  warning: load average above half the $cores cores: other work shares the machine and these figures (PyTorch's" \
+       "OpenMP threads especially) are not representative; re-run on a quiet machine." >&2
+fi
 if [ -n "$keep" ]; then mkdir -p "$keep" && cp "$work"/*.json "$work"/*.log "$work/loads" "$keep"/; fi

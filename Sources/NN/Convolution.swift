@@ -27,6 +27,21 @@ public final class Conv2d: Module {
     public var parameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding) }
+
+    /// The convolution followed by ReLU, fused (same values as `self(x).relu()`, one pass less).
+    public func callAsFunction(_ x: Tensor, relu: Bool) -> Tensor {
+        conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, relu: relu)
+    }
+
+    /// `self(x, relu: true).maxPool2d(kernel: (2, 2))`, fused when not recording gradients.
+    public func reluMaxPool2x2(_ x: Tensor) -> Tensor {
+        conv2dReLUMaxPool2x2(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    }
+
+    /// The output's height and width for an input of `height` × `width`.
+    public func outputSize(height: Int, width: Int) -> (h: Int, w: Int) {
+        ConvGeometry(kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding).outputSize(height: height, width: width)
+    }
 }
 
 /// 1-D convolution over `[N, C, L]`, weight `[out, in, k]`.
@@ -49,6 +64,11 @@ public final class Conv1d: Module {
     public var parameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding) }
+
+    /// The convolution followed by ReLU, fused (same values as `self(x).relu()`).
+    public func callAsFunction(_ x: Tensor, relu: Bool) -> Tensor {
+        conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding, relu: relu)
+    }
 }
 
 /// Max pooling over `[N, C, H, W]`.
