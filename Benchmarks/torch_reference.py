@@ -5,7 +5,13 @@ Usage (requirements: Benchmarks/requirements-torch.txt; see Benchmarks/README.md
   python torch_reference.py            # runs threads=2 then threads=1 (separate processes),
                                        # writes results_torch.json + results_torch.md into --dir
                                        # (default: the current directory)
-  python torch_reference.py --threads 1 --out t1.json   # one setting only
+  python torch_reference.py --threads 1 --out t1.json   # one setting only, JSON to --out (or stdout)
+  python torch_reference.py --threads 2 --sections train,inference --encoders image \
+      --repetitions 5 --seconds-per-repetition 0.5 --out t.json   # what Benchmarks/side_by_side.sh runs
+
+The JSON of one setting has the keys of `fusionlab bench model --json`: train.{32,128,512},
+inference_b512, latency_b1.inference_mode, encoder_train_b128.<name>; each throughput entry holds
+median/min/max samples/s.
 
 Methodology (all figures): untimed warm-up, then REPS timed repetitions; each repetition runs whole
 steps until >= MIN_REP_SEC elapsed; samples/s = batch * steps / elapsed; the median (plus min/max)
@@ -174,6 +180,10 @@ class EncOnly(nn.Module):
 
 
 # ----------------------------------------------------------------------------- timing
+SECTIONS = ("train", "inference", "latency", "encoders")
+ENCODERS = ("sequence", "profile", "attributes", "image", "fusion_only")
+
+
 def timed_reps(step, batch_size, warmup_steps):
     for _ in range(warmup_steps):
         step()
@@ -228,7 +238,7 @@ def count_train_flops(model, b):
         return None
 
 
-def run_one(threads):
+def run_one(threads, sections=SECTIONS, encoders=ENCODERS, flops=True):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(0)
@@ -238,32 +248,41 @@ def run_one(threads):
     res["params"] = sum(p.numel() for p in model.parameters())
 
     # ---- full-model train throughput
-    res["train"] = {}
-    for B in (32, 128, 512):
-        batches = [make_batch(B, g) for _ in range(POOL)]
-        m = MultiModal()
-        r = timed_reps(train_step_fn(m, batches), B, warmup_steps=5)
-        fl = count_train_flops(m, batches[0])
-        if fl:
-            r["train_flops_per_step"] = fl
-            r["effective_gflops"] = fl / (r["ms_per_step_median"] / 1000.0) / 1e9
-        res["train"][str(B)] = r
-        print(f"[t={threads}] train B={B}: {r['median']:.0f} samples/s", file=sys.stderr, flush=True)
+    if "train" in sections:
+        res["train"] = {}
+        for B in (32, 128, 512):
+            batches = [make_batch(B, g) for _ in range(POOL)]
+            m = MultiModal()
+            r = timed_reps(train_step_fn(m, batches), B, warmup_steps=5)
+            fl = count_train_flops(m, batches[0]) if flops else None
+            if fl:
+                r["train_flops_per_step"] = fl
+                r["effective_gflops"] = fl / (r["ms_per_step_median"] / 1000.0) / 1e9
+            res["train"][str(B)] = r
+            print(f"[t={threads}] train B={B}: {r['median']:.0f} samples/s", file=sys.stderr, flush=True)
 
     # ---- inference throughput, batch 512
-    batches = [make_batch(512, g) for _ in range(POOL)]
     model.eval()
-    it = [0]
+    if "inference" in sections:
+        batches = [make_batch(512, g) for _ in range(POOL)]
+        it = [0]
 
-    def infer():
-        b = batches[it[0] % POOL]
-        it[0] += 1
-        model(b)
-    with torch.inference_mode():
-        res["inference_b512"] = timed_reps(infer, 512, warmup_steps=3)
-    print(f"[t={threads}] infer B=512: {res['inference_b512']['median']:.0f} samples/s", file=sys.stderr, flush=True)
+        def infer():
+            b = batches[it[0] % POOL]
+            it[0] += 1
+            model(b)
+        with torch.inference_mode():
+            res["inference_b512"] = timed_reps(infer, 512, warmup_steps=3)
+        print(f"[t={threads}] infer B=512: {res['inference_b512']['median']:.0f} samples/s", file=sys.stderr, flush=True)
+    if "latency" in sections:
+        latency(model, threads, g, res)
+    if "encoders" in sections:
+        encoders_alone(encoders, threads, g, res)
+    return res
 
-    # ---- single-sample latency
+
+def latency(model, threads, g, res):
+    """Single-sample latency: 1,000 individually timed calls after 100 warm-up calls."""
     singles = [make_batch(1, g) for _ in range(16)]
     res["latency_b1"] = {}
     for mode_name, ctx in (("inference_mode", torch.inference_mode), ("no_grad", torch.no_grad)):
@@ -282,18 +301,20 @@ def run_one(threads):
         print(f"[t={threads}] latency {mode_name}: p50 {lat[499]:.3f} ms p99 {lat[989]:.3f} ms",
               file=sys.stderr, flush=True)
 
-    # ---- each encoder alone, train step, batch 128
+
+
+def encoders_alone(names, threads, g, res):
+    """Each encoder alone (+ Linear(64, 1) head), train step, batch 128."""
     res["encoder_train_b128"] = {}
     batches = [make_batch(128, g) for _ in range(POOL)]
     for b in batches:
         b["toks"] = torch.randn(128, 4, D, generator=g)
-    for name in ("sequence", "profile", "attributes", "image", "fusion_only"):
+    for name in names:
         m = EncOnly(name)
         r = timed_reps(train_step_fn(m, batches), 128, warmup_steps=5)
         r["params"] = sum(p.numel() for p in m.parameters())
         res["encoder_train_b128"][name] = r
         print(f"[t={threads}] encoder {name}: {r['median']:.0f} samples/s", file=sys.stderr, flush=True)
-    return res
 
 
 def env_info():
@@ -341,13 +362,28 @@ def fmt_table(all_res, info):
 
 
 def main():
+    global REPS, MIN_REP_SEC
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int)
     ap.add_argument("--out")
     ap.add_argument("--dir", default=".")  # not the script's folder: the shipped results_torch.md stays
+    ap.add_argument("--repetitions", type=int, default=REPS, help="timed repetitions (the median is reported)")
+    ap.add_argument("--seconds-per-repetition", type=float, default=MIN_REP_SEC)
+    ap.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated: " + ", ".join(SECTIONS))
+    ap.add_argument("--encoders", default=",".join(ENCODERS), help="comma-separated: " + ", ".join(ENCODERS))
+    ap.add_argument("--no-flops", action="store_true", help="skip the FlopCounter pass after each train size")
     a = ap.parse_args()
+    sections, encoders = a.sections.split(","), a.encoders.split(",")
+    for given, valid, flag in ((sections, SECTIONS, "--sections"), (encoders, ENCODERS, "--encoders")):
+        bad = [x for x in given if x not in valid]
+        if bad:
+            ap.error(f"{flag}: unknown {', '.join(bad)}; valid: {', '.join(valid)}")
+    if a.repetitions < 1 or not a.seconds_per_repetition > 0:
+        ap.error("--repetitions must be >= 1 and --seconds-per-repetition > 0")
+    REPS, MIN_REP_SEC = a.repetitions, a.seconds_per_repetition
     if a.threads:
-        res = run_one(a.threads)
+        res = run_one(a.threads, sections, encoders, flops=not a.no_flops)
+        res["torch"] = torch.__version__
         s = json.dumps(res, indent=1)
         if a.out:
             open(a.out, "w").write(s)

@@ -11,6 +11,8 @@ struct BenchTimer {
     struct Result {
         /// Seconds per step in each repetition.
         var secondsPerStep: [Double]
+        /// Steps timed in each repetition (calibrated).
+        var stepsPerRepetition = 1
         var median: Double { sorted[sorted.count / 2] }
         var min: Double { sorted.first! }
         var max: Double { sorted.last! }
@@ -31,7 +33,9 @@ struct BenchTimer {
             let dt = Self.seconds { for _ in 0..<n { step() } }
             perStep.append(dt / Double(n))
         }
-        return Result(secondsPerStep: perStep)
+        var result = Result(secondsPerStep: perStep)
+        result.stepsPerRepetition = n
+        return result
     }
 
     /// Times two steps in alternating repetitions, so both see the same machine conditions

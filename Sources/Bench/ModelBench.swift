@@ -8,17 +8,24 @@ import Models
 public struct ModelBench {
     public enum Section: String, CaseIterable, Sendable { case train, inference, latency, encoders }
 
-    /// Runs the wanted sections in their canonical order and prints the report.
-    public static func run(sections wanted: [Section], repetitions: Int, secondsPerRepetition: Double, threads: Int?) throws {
+    /// What `encoders` times alone: each modality's encoder, and the fusion block.
+    public static let encoderNames = Modality.allCases.map(\.rawValue) + ["fusion_only"]
+
+    /// Runs the wanted sections in their canonical order and prints the report; `jsonPath`
+    /// also receives the figures in torch_reference.py's keys. `encoders` picks from `encoderNames`.
+    public static func run(sections wanted: [Section], encoders: [String] = encoderNames, repetitions: Int,
+                           secondsPerRepetition: Double, threads: Int?, jsonPath: String? = nil) throws {
         if let threads { ComputeThreads.set(threads) }
         printBuildWarning()
         var bench = try ModelBench(timer: BenchTimer(repetitions: repetitions, minimumSeconds: secondsPerRepetition))
+        bench.wantedEncoders = encoders
         print("FusionLab model benchmark: the reference architecture of Benchmarks/torch_reference.py")
         print("threads: \(ComputeThreads.count), repetitions: \(repetitions) of ≥ \(secondsPerRepetition) s (median, [min–max]); "
               + "PyTorch column: results_torch.md, threads=\(bench.torch.threads); load average at start: \(loadAverage())\n")
         for s in Section.allCases where wanted.contains(s) { try bench.run(s) }
         bench.printReport()
         print("Load average at the end: \(loadAverage()) (on a shared machine, other work slows and spreads the figures).")
+        if let jsonPath { try bench.figures.write(to: jsonPath) }
     }
 
     /// The 1-minute load average, from /proc/loadavg.
@@ -30,11 +37,14 @@ public struct ModelBench {
     let torch: TorchFigures
     private var table: TextTable
     private var encoderParameters: [(name: String, ours: Int, torch: Int)] = []
+    private var wantedEncoders = encoderNames
+    private(set) var figures: ModelBenchFigures
 
     init(timer: BenchTimer) throws {
         self.timer = timer
         torch = ComputeThreads.count == 1 ? .oneThread : .twoThreads
         table = TextTable(header: ["measurement", "FusionLab", "ms / step", "PyTorch (threads=\(torch.threads))", "FusionLab / PyTorch"])
+        figures = ModelBenchFigures(threads: ComputeThreads.count)
         _ = try ReferenceArchitecture.validatedConfig()
     }
 
@@ -56,6 +66,7 @@ public struct ModelBench {
             let model = try ReferenceArchitecture.model(seed: UInt64(b))
             let result = try trainSteps(model, labels: batches.map(\.labels)) { model(batches[$0]).logit }
             addThroughput("train step, full model, batch \(b)", result, batch: b, torch: torch.train[b]!)
+            figures.train = (figures.train ?? [:]).merging([String(b): .init(result, batch: b)]) { $1 }
         }
     }
 
@@ -72,6 +83,7 @@ public struct ModelBench {
             i += 1
         }
         addThroughput("inference (eval, no gradients), batch 512", result, batch: 512, torch: torch.inference512)
+        figures.inference512 = .init(result, batch: 512)
     }
 
     /// 1,000 individually timed batch-1 forward calls after 100 warm-up calls.
@@ -87,6 +99,7 @@ public struct ModelBench {
         }
         milliseconds.sort()
         let (p50, p99) = (milliseconds[499], milliseconds[989])
+        figures.latency = ["without_gradients": .init(p50: p50, p99: p99, mean: milliseconds.reduce(0, +) / 1000, calls: 1000)]
         progress("latency batch 1: p50 \(format(p50, 3)) ms, p99 \(format(p99, 3)) ms")
         table.add(["latency batch 1, p50 ms", format(p50, 2), "", format(torch.latencyP50, 2), format(p50 / torch.latencyP50, 2) + "×"])
         table.add(["latency batch 1, p99 ms", format(p99, 2), "", format(torch.latencyP99, 2), format(p99 / torch.latencyP99, 2) + "×"])
@@ -99,20 +112,23 @@ public struct ModelBench {
         var g = RandomGenerator(seed: 4)
         let batches = (0..<4).map { _ in ReferenceArchitecture.batch(size: b, generator: &g) }
         let context = EncoderContext(schema: ReferenceArchitecture.schema, dimension: d)
-        for (k, m) in Modality.allCases.enumerated() {
+        for (k, m) in Modality.allCases.enumerated() where wantedEncoders.contains(m.rawValue) {
             let encoder = try EncoderRegistry.build(m, options: options, context: context, generator: &g)
             let head = Linear(inputSize: d, outputSize: 1, generator: &g)
             let module = ModuleGroup([("encoder", encoder), ("out", head)])
             let result = try trainSteps(module, labels: batches.map(\.labels)) { head(encoder(batches[$0]).embedding).reshaped([b]) }
             addThroughput("encoder alone, train, batch 128: \(m.rawValue)", result, batch: b, torch: torch.encoders[k])
+            figures.encoders = (figures.encoders ?? [:]).merging([m.rawValue: .init(result, batch: b)]) { $1 }
             encoderParameters.append(("\(m.rawValue) + out head", module.parameterCount,
                                       ReferenceArchitecture.torchParameters[k].count + ReferenceArchitecture.torchHeadParameters))
         }
+        guard wantedEncoders.contains("fusion_only") else { return }
         let fusion = options.fusion.definition.build(options.fusion.options, Modality.allCases, d, &g)
         let tokens = (0..<4).map { _ in (0..<4).map { _ in Tensor(normal: [b, d], generator: &g) } }
         let mask = Tensor(ones: [b, Modality.allCases.count])
         let result = try trainSteps(fusion, labels: batches.map(\.labels)) { fusion(tokens[$0], mask: mask).logit }
         addThroughput("encoder alone, train, batch 128: fusion_only", result, batch: b, torch: torch.encoders[4])
+        figures.encoders = (figures.encoders ?? [:]).merging(["fusion_only": .init(result, batch: b)]) { $1 }
         // The reference's fusion_only also owns an (unused) out head.
         encoderParameters.append(("fusion_only", fusion.parameterCount,
                                   ReferenceArchitecture.torchParameters[4].count + ReferenceArchitecture.torchHeadParameters))

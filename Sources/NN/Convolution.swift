@@ -28,11 +28,27 @@ public final class Conv2d: Module {
 
     public var parameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { self(x, relu: false) }
+
+    /// The convolution followed by ReLU, fused (same values as `self(x).relu()`, one pass less);
+    /// an int8 layer applies ReLU after its own convolution.
+    public func callAsFunction(_ x: Tensor, relu: Bool) -> Tensor {
         if let quantized {
-            return quantized.conv2d(x, bias: bias, kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding)
+            let y = quantized.conv2d(x, bias: bias, kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding)
+            return relu ? y.relu() : y
         }
-        return conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+        return conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, relu: relu)
+    }
+
+    /// `self(x, relu: true).maxPool2d(kernel: (2, 2))`, fused when not recording gradients (and not int8).
+    public func reluMaxPool2x2(_ x: Tensor) -> Tensor {
+        if quantized != nil { return self(x, relu: true).maxPool2d(kernel: (2, 2)) }
+        return conv2dReLUMaxPool2x2(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    }
+
+    /// The output's height and width for an input of `height` × `width`.
+    public func outputSize(height: Int, width: Int) -> (h: Int, w: Int) {
+        ConvGeometry(kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding).outputSize(height: height, width: width)
     }
 }
 
@@ -57,11 +73,16 @@ public final class Conv1d: Module {
 
     public var parameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { self(x, relu: false) }
+
+    /// The convolution followed by ReLU, fused (same values as `self(x).relu()`); an int8 layer
+    /// applies ReLU after its own convolution.
+    public func callAsFunction(_ x: Tensor, relu: Bool) -> Tensor {
         if let quantized {
-            return quantized.conv2d(x.unsqueezed(2), bias: bias, kernel: (1, weight.shape[2]), stride: (1, stride), padding: (0, padding)).squeezed(2)
+            let y = quantized.conv2d(x.unsqueezed(2), bias: bias, kernel: (1, weight.shape[2]), stride: (1, stride), padding: (0, padding)).squeezed(2)
+            return relu ? y.relu() : y
         }
-        return conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+        return conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding, relu: relu)
     }
 }
 

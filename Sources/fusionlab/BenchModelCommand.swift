@@ -24,10 +24,25 @@ struct BenchModelCommand: ParsableCommand {
     @Option(help: "Sections to run: train, inference, latency, encoders (comma-separated).")
     var sections = ModelBench.Section.allCases.map(\.rawValue).joined(separator: ",")
 
+    @Option(help: "Encoders the encoders section times alone: sequence, profile, attributes, image, fusion_only (comma-separated).")
+    var encoders = ModelBench.encoderNames.joined(separator: ",")
+
+    @Option(help: "Also write the figures as JSON to this file, in the keys of Benchmarks/torch_reference.py --out.")
+    var json: String?
+
     func validate() throws {
         if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, got \(repetitions)") }
         if !(secondsPerRepetition > 0) { throw ValidationError("--seconds-per-repetition must be positive, got \(secondsPerRepetition)") }
         _ = try wantedSections()
+        _ = try wantedEncoders()
+    }
+
+    private func wantedEncoders() throws -> [String] {
+        let names = encoders.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names where !ModelBench.encoderNames.contains(name) {
+            throw ValidationError("unknown encoder '\(name)'; valid: \(ModelBench.encoderNames.joined(separator: ", "))")
+        }
+        return names
     }
 
     private func wantedSections() throws -> [ModelBench.Section] {
@@ -42,7 +57,7 @@ struct BenchModelCommand: ParsableCommand {
     }
 
     func run() throws {
-        try ModelBench.run(sections: try wantedSections(), repetitions: repetitions, secondsPerRepetition: secondsPerRepetition,
-                           threads: threadOptions.threads)
+        try ModelBench.run(sections: try wantedSections(), encoders: try wantedEncoders(), repetitions: repetitions,
+                           secondsPerRepetition: secondsPerRepetition, threads: threadOptions.threads, jsonPath: json)
     }
 }

@@ -21,6 +21,9 @@ struct BenchStepsCommand: ParsableCommand {
     @Option(help: "What to train: full, or one encoder alone (sequence, profile, attributes, image).")
     var part = "full"
 
+    @Flag(help: "Time eval-mode forward passes without gradients (scoring) instead of training steps.")
+    var inference = false
+
     func validate() throws {
         if batchSize < 1 || steps < 0 || warmup < 0 { throw ValidationError("--batch-size must be ≥ 1, --steps and --warmup ≥ 0") }
         if !StepsBench.parts.contains(part) {
@@ -29,6 +32,7 @@ struct BenchStepsCommand: ParsableCommand {
     }
 
     func run() throws {
-        try StepsBench.run(part: part, batchSize: batchSize, warmup: warmup, steps: steps, threads: threadOptions.threads)
+        try StepsBench.run(part: part, batchSize: batchSize, warmup: warmup, steps: steps, threads: threadOptions.threads,
+                               inference: inference)
     }
 }

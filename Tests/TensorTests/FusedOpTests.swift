@@ -68,4 +68,57 @@ import TestSupport
         #expect(fused.scalars == chain.scalars)
         #expect(grads == [q, k, v].map { $0.grad!.scalars })
     }
+
+    /// Small maps and ε = 1e-3, so no pre-activation crosses ReLU's kink under the perturbation
+    /// (a weight moves every output of its channel).
+    @Test func convolutionReLUGradients() throws {
+        let x = randomInput([1, 2, 4, 4], seed: 77), w = randomInput([3, 2, 3, 3], seed: 78, scale: 0.3)
+        let b = randomInput([3], seed: 79)
+        try checkGradients(of: [x, w, b], epsilon: 1e-3) { conv2d(x, weight: w, bias: b, padding: (1, 1), relu: true) }
+        let s = randomInput([2, 2, 7], seed: 80), k = randomInput([3, 2, 3], seed: 81, scale: 0.3)
+        try checkGradients(of: [s, k, b], epsilon: 1e-3) { conv1d(s, weight: k, bias: b, stride: 2, padding: 1, relu: true) }
+    }
+
+    @Test func convolutionReLUEqualsConvolutionThenReLU() {
+        let x = randomInput([3, 3, 7, 6], seed: 82), w = randomInput([5, 3, 3, 3], seed: 83), b = randomInput([5], seed: 84)
+        let seed = randomInput([3, 5, 7, 6], seed: 85).detached()
+        let fused = conv2d(x, weight: w, bias: b, padding: (1, 1), relu: true)
+        fused.backward(seed: seed)
+        let grads = [x, w, b].map { $0.grad!.scalars }
+        for t in [x, w, b] { t.zeroGrad() }
+        let chain = conv2d(x, weight: w, bias: b, padding: (1, 1)).relu()
+        chain.backward(seed: seed)
+        #expect(fused.scalars == chain.scalars)
+        #expect(fused.scalars.contains(0) && fused.scalars.contains { $0 > 0 })
+        #expect(grads == [x, w, b].map { $0.grad!.scalars })
+        // Without gradients the columns live in a per-thread buffer: the same values.
+        let inference = withoutGradients { conv2d(x, weight: w, bias: b, padding: (1, 1), relu: true) }
+        #expect(inference.scalars == fused.scalars)
+        #expect(withoutGradients { conv2d(x, weight: w, bias: nil, stride: (2, 1)) }.scalars
+                == conv2d(x, weight: w, bias: nil, stride: (2, 1)).scalars)
+    }
+
+    /// Ops that skip their saved tensors under `withoutGradients` give the values they give while recording.
+    @Test func withoutGradientsGivesTheRecordedValues() {
+        let x = randomInput([2, 3, 6, 8], seed: 86), w = randomInput([8], seed: 87), b = randomInput([8], seed: 88)
+        #expect(withoutGradients { x.layerNorm(weight: w, bias: b) }.scalars == x.layerNorm(weight: w, bias: b).scalars)
+        #expect(withoutGradients { x.layerNorm(weight: nil, bias: nil) }.scalars == x.layerNorm(weight: nil, bias: nil).scalars)
+        #expect(withoutGradients { x.maxPool2d(kernel: (2, 2)) }.scalars == x.maxPool2d(kernel: (2, 2)).scalars)
+        #expect(!withoutGradients { x.maxPool2d(kernel: (2, 2)) }.requiresGrad)
+    }
+
+    @Test func convolutionReLUPoolingEqualsTheChain() throws {
+        let x = randomInput([3, 3, 9, 8], seed: 89), w = randomInput([5, 3, 3, 3], seed: 90), b = randomInput([5], seed: 91)
+        let chain = conv2d(x, weight: w, bias: b, padding: (1, 1)).relu().maxPool2d(kernel: (2, 2))
+        // Without gradients, the fused kernel (odd height: the last row is dropped, as maxPool2d does).
+        let fused = withoutGradients { conv2dReLUMaxPool2x2(x, weight: w, bias: b, padding: (1, 1)) }
+        #expect(fused.shape == [3, 5, 4, 4])
+        #expect(fused.scalars == chain.scalars)
+        #expect(withoutGradients { conv2dReLUMaxPool2x2(x, weight: w, bias: nil, stride: (1, 2)) }.scalars
+                == conv2d(x, weight: w, bias: nil, stride: (1, 2)).relu().maxPool2d(kernel: (2, 2)).scalars)
+        // While recording, the chain itself: its finite differences.
+        let small = randomInput([2, 2, 4, 4], seed: 92), k = randomInput([3, 2, 3, 3], seed: 93, scale: 0.3)
+        let bias = randomInput([3], seed: 94)
+        try checkGradients(of: [small, k, bias]) { conv2dReLUMaxPool2x2(small, weight: k, bias: bias, padding: (1, 1)) }
+    }
 }

@@ -33,7 +33,7 @@ public final class ConvolutionalSequenceEncoder: ModalityEncoder {
         let x = embedding(batch)
         let (b, l) = (x.shape[0], x.shape[1])
         let valid = (1 - batch.sequencePadding).detached().reshaped([b, l, 1])
-        let h = convolution((x * valid).transposed(1, 2)).relu()          // [B, F, L']
+        let h = convolution((x * valid).transposed(1, 2), relu: true)        // [B, F, L']
         let pooled = h.unsqueezed(2).maxPool2d(kernel: (1, min(poolSize, h.shape[2])))  // [B, F, 1, L'/p]
         return EncoderOutput(embedding: dense(dropout(pooled.flattened(from: 1))))
     }

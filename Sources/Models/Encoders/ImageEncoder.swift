@@ -21,7 +21,7 @@ public final class ImageEncoder: ModalityEncoder {
             second = Conv2d(inputChannels: channels, outputChannels: channels, kernelSize: 3, padding: 1, generator: &generator)
         }
         public var children: [(String, any Module)] { [("conv1", first), ("conv2", second)] }
-        func callAsFunction(_ x: Tensor) -> Tensor { (x + second(first(x).relu())).relu() }
+        func callAsFunction(_ x: Tensor) -> Tensor { (x + second(first(x, relu: true))).relu() }
     }
 
     public init(dimension: Int, channels: [Int], residual: Bool, generator: inout RandomGenerator) {
@@ -45,9 +45,11 @@ public final class ImageEncoder: ModalityEncoder {
     public func callAsFunction(_ batch: Batch) -> EncoderOutput {
         guard var x = batch.images else { preconditionFailure("batch has no images") }
         for (k, conv) in stages.enumerated() {
-            x = conv(x).relu()
+            let pools = k < stages.count - 1 && conv.outputSize(height: x.shape[2], width: x.shape[3]).h >= 2
+            if pools && residualBlocks.isEmpty { x = conv.reluMaxPool2x2(x); continue }
+            x = conv(x, relu: true)
             if !residualBlocks.isEmpty { x = residualBlocks[k](x) }
-            if k < stages.count - 1 && x.shape[2] >= 2 { x = x.maxPool2d(kernel: (2, 2)) }
+            if pools { x = x.maxPool2d(kernel: (2, 2)) }
         }
         return EncoderOutput(embedding: projection(x.globalAvgPool2d()))
     }

@@ -81,12 +81,24 @@ func col2imAdd(_ col: UnsafePointer<Float>, rowStride: Int, channels: Int, heigh
     }
 }
 
-/// `[N, C, H, W]` ⊛ `[O, C, kh, kw]` (+ bias `[O]`) → `[N, O, Ho, Wo]`.
-///
-/// One GEMM per sample (`[O, CKK] · [CKK, Ho·Wo]`, written straight into NCHW), with the samples
-/// split over threads and OpenBLAS single-threaded inside: unfold, multiply and bias of a sample
-/// stay in cache, and no thread hand-off happens per GEMM.
-public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) -> Tensor {
+/// One sample's convolution: unfold `[C, H, W]` into `columns` (`C·kh·kw × Ho·Wo`), multiply
+/// into `y` (`[O, Ho·Wo]`), add the bias, then ReLU when `relu`.
+@inline(__always)
+func convolveSample(_ x: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int, _ geo: ConvGeometry,
+                    weight: UnsafePointer<Float>, outputs o: Int, bias: UnsafePointer<Float>?, relu: Bool,
+                    columns col: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    let (ho, wo) = geo.outputSize(height: h, width: w)
+    let p = ho * wo, ckk = c * geo.kernel.h * geo.kernel.w
+    im2col(x, channels: c, height: h, width: w, geo, into: col, rowStride: p)
+    sgemm(transposeA: false, transposeB: false, m: o, n: p, k: ckk, a: weight, lda: ckk, b: col, ldb: p, beta: 0, c: y, ldc: p)
+    if let bias { for ch in 0..<o { let row = y + ch * p, v = bias[ch]; for i in 0..<p { row[i] += v } } }
+    if relu { for i in 0..<(o * p) { y[i] = y[i] > 0 ? y[i] : 0 } }
+}
+
+/// The sizes of `conv2d(x, weight:, bias:, …)`, checked: batch, input channels, height, width,
+/// output channels and the geometry (whose output is not empty).
+func checkedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int))
+    -> (n: Int, c: Int, h: Int, w: Int, o: Int, geo: ConvGeometry) {
     precondition(x.rank == 4 && weight.rank == 4, "conv2d wants [N, C, H, W] and [O, C, kh, kw], got \(x.shape) and \(weight.shape)")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
@@ -95,25 +107,49 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
     let geo = ConvGeometry(kernel: (kh, kw), stride: stride, padding: padding)
     let (ho, wo) = geo.outputSize(height: h, width: w)
     precondition(ho > 0 && wo > 0, "conv2d output would be empty: input \(h)×\(w), kernel \(kh)×\(kw)")
-    let p = ho * wo, ckk = c * kh * kw, imageSize = c * h * w
+    return (n, c, h, w, o, geo)
+}
+
+/// `[N, C, H, W]` ⊛ `[O, C, kh, kw]` (+ bias `[O]`) → `[N, O, Ho, Wo]`, then ReLU when `relu`.
+///
+/// One GEMM per sample (`[O, CKK] · [CKK, Ho·Wo]`, written straight into NCHW), with the samples
+/// split over threads and OpenBLAS single-threaded inside: unfold, multiply, bias and ReLU of a
+/// sample stay in cache, and no thread hand-off happens per GEMM. The fused ReLU does the
+/// arithmetic of `conv2d(…).relu()` in the same order (same bits) without a second pass or
+/// buffer. Without gradients the unfolded columns live in one cache-sized buffer per thread;
+/// with them, every sample's columns are kept for the weight gradient.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                   relu: Bool = false) -> Tensor {
+    let (n, c, h, w, o, geo) = checkedConvolution(x, weight: weight, bias: bias, stride: stride, padding: padding)
+    let (ho, wo) = geo.outputSize(height: h, width: w)
+    let p = ho * wo, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
     let out = Tensor(uninitializedShape: [n, o, ho, wo])
-    // The columns are what backward needs for the weight gradient: kept for it.
-    let cols = Storage(count: n * ckk * p)
-    let px = x.pointer, pc = cols.pointer, pw = weight.pointer, po = out.pointer, pb = bias?.pointer
+    let recordsGraph = GradientMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
+    let cols = recordsGraph ? Storage(count: n * ckk * p) : nil
+    let px = x.pointer, pw = weight.pointer, po = out.pointer, pb = bias?.pointer
     // Samples per thread so that a chunk does at least ~64k multiply-adds.
     let samplesPerThread = max(1, 65_536 / max(o * ckk * p, 1))
     parallelChunksWithSerialBLAS(n, minimumPerThread: samplesPerThread) { start, end in
+        let scratch = cols == nil ? Storage(count: ckk * p) : nil
         for s in start..<end {
-            let col = pc + s * ckk * p, y = po + s * o * p
-            im2col(px + s * imageSize, channels: c, height: h, width: w, geo, into: col, rowStride: p)
-            sgemm(transposeA: false, transposeB: false, m: o, n: p, k: ckk, a: pw, lda: ckk, b: col, ldb: p, beta: 0, c: y, ldc: p)
-            if let pb { for ch in 0..<o { let row = y + ch * p, v = pb[ch]; for i in 0..<p { row[i] += v } } }
+            convolveSample(px + s * imageSize, channels: c, height: h, width: w, geo, weight: pw, outputs: o, bias: pb,
+                           relu: relu, columns: cols.map { $0.pointer + s * ckk * p } ?? scratch!.pointer, into: po + s * o * p)
         }
     }
+    guard let cols else { return out }
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
+    let outputValues = out.storage  // for the ReLU mask; the storage, not the tensor: no reference cycle
     return out.recording(inputs) { g in
-        let pg = g.pointer, pc = cols.pointer
+        // Through the fused ReLU first: the gradient where the output was positive (as `relu()`'s backward).
+        let masked = relu ? Storage(count: g.count) : nil
+        if let masked {
+            let pg = g.pointer, py = outputValues.pointer, pm = masked.pointer
+            parallelChunks(g.count, minimumPerThread: 65_536) { s, e in
+                for i in s..<e { pm[i] = pg[i] * (py[i] > 0 ? 1 : 0) }
+            }
+        }
+        let pg = masked?.pointer ?? g.pointer, pc = cols.pointer
         if weight.requiresGrad {
             // dW += Σ_s dOut_s · cols_sᵀ, summed in sample order; the threads split dW's columns,
             // so every element sees the same sequence of additions as on one thread.
@@ -152,8 +188,8 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
 }
 
 /// `[N, C, L]` ⊛ `[O, C, k]` (+ bias `[O]`) → `[N, O, Lo]`, through the 2-D path with height 1.
-public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0, relu: Bool = false) -> Tensor {
     precondition(x.rank == 3 && weight.rank == 3, "conv1d wants [N, C, L] and [O, C, k], got \(x.shape) and \(weight.shape)")
-    let y = conv2d(x.unsqueezed(2), weight: weight.unsqueezed(2), bias: bias, stride: (1, stride), padding: (0, padding))
+    let y = conv2d(x.unsqueezed(2), weight: weight.unsqueezed(2), bias: bias, stride: (1, stride), padding: (0, padding), relu: relu)
     return y.squeezed(2)
 }

@@ -6,8 +6,10 @@ extension Tensor {
         if let weight { precondition(weight.shape == [d], "layerNorm weight \(weight.shape) for last dimension \(d)") }
         if let bias { precondition(bias.shape == [d], "layerNorm bias \(bias.shape) for last dimension \(d)") }
         let out = Tensor(uninitializedShape: shape)
-        // Backward needs the normalised values and each row's 1/σ: kept, nothing else.
-        let xhat = Storage(count: count)
+        // Backward needs the normalised values and each row's 1/σ: kept, nothing else. Without
+        // gradients, the normalised values go through the output's buffer (the same arithmetic).
+        let recordsGraph = GradientMode.isEnabled && (requiresGrad || weight?.requiresGrad == true || bias?.requiresGrad == true)
+        let xhat = recordsGraph ? Storage(count: count) : out.storage
         let rstd = Storage(count: rows)
         let px = pointer, py = out.pointer, ph = xhat.pointer, pr = rstd.pointer
         let pw = weight?.pointer, pb = bias?.pointer
@@ -30,6 +32,7 @@ extension Tensor {
                 }
             }
         }
+        guard recordsGraph else { return out }
         var inputs = [self]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }

@@ -8,31 +8,26 @@ extension Tensor {
         let (ho, wo) = geo.outputSize(height: h, width: w)
         precondition(ho > 0 && wo > 0, "maxPool2d output would be empty for input \(h)×\(w)")
         let out = Tensor(uninitializedShape: [shape[0], shape[1], ho, wo])
-        var argmax = [Int32](repeating: 0, count: out.count)
         let px = pointer, po = out.pointer
-        if geo.kernel == (2, 2) && geo.stride == (2, 2) && geo.padding == (0, 0) {
-            // The common 2×2/2 case: no bounds checks, planes split over threads.
-            argmax.withUnsafeMutableBufferPointer { am in
-                let pam = UncheckedSendable(am.baseAddress!)
-                parallelChunks(planes, minimumPerThread: 64) { start, end in
-                    for pl in start..<end {
-                        let x = px + pl * h * w
-                        for oy in 0..<ho {
-                            let r0 = x + 2 * oy * w, r1 = r0 + w
-                            for ox in 0..<wo {
-                                let c = 2 * ox
-                                var best = r0[c], bi = 2 * oy * w + c
-                                if r0[c + 1] > best { best = r0[c + 1]; bi = 2 * oy * w + c + 1 }
-                                if r1[c] > best { best = r1[c]; bi = (2 * oy + 1) * w + c }
-                                if r1[c + 1] > best { best = r1[c + 1]; bi = (2 * oy + 1) * w + c + 1 }
-                                let oi = (pl * ho + oy) * wo + ox
-                                po[oi] = best
-                                pam.value[oi] = Int32(bi)
-                            }
-                        }
-                    }
+        // The common 2×2/2 case: no bounds checks, planes split over threads; the argmax only
+        // when backward will need it (not under `withoutGradients`).
+        func twoByTwo(argmax: UnsafeMutablePointer<Int32>?) {
+            let pam = UncheckedSendable(argmax)
+            parallelChunks(planes, minimumPerThread: 64) { start, end in
+                for pl in start..<end {
+                    maxPool2x2(plane: px + pl * h * w, rowLength: w, into: po + pl * ho * wo, height: ho, width: wo,
+                               argmax: pam.value.map { $0 + pl * ho * wo })
                 }
             }
+        }
+        let isTwoByTwo = geo.kernel == (2, 2) && geo.stride == (2, 2) && geo.padding == (0, 0)
+        if isTwoByTwo && !(requiresGrad && GradientMode.isEnabled) {
+            twoByTwo(argmax: nil)
+            return out
+        }
+        var argmax = [Int32](repeating: 0, count: out.count)
+        if isTwoByTwo {
+            argmax.withUnsafeMutableBufferPointer { twoByTwo(argmax: $0.baseAddress!) }
         } else {
         argmax.withUnsafeMutableBufferPointer { am in
             for pl in 0..<planes {
@@ -115,5 +110,24 @@ extension Tensor {
     public func globalAvgPool2d() -> Tensor {
         precondition(rank == 4, "globalAvgPool2d wants [N, C, H, W], got \(shape)")
         return reshaped([shape[0], shape[1], shape[2] * shape[3]]).mean(axis: 2)
+    }
+}
+
+/// 2×2/2 max pooling of one plane (rows of `rowLength`) into `[ho, wo]`; `argmax`, when given,
+/// receives each maximum's index in the plane. The first of equal values wins.
+@inline(__always)
+func maxPool2x2(plane x: UnsafePointer<Float>, rowLength w: Int, into y: UnsafeMutablePointer<Float>, height ho: Int, width wo: Int,
+                argmax: UnsafeMutablePointer<Int32>?) {
+    for oy in 0..<ho {
+        let r0 = x + 2 * oy * w, r1 = r0 + w
+        for ox in 0..<wo {
+            let c = 2 * ox
+            var best = r0[c], bi = 2 * oy * w + c
+            if r0[c + 1] > best { best = r0[c + 1]; bi = 2 * oy * w + c + 1 }
+            if r1[c] > best { best = r1[c]; bi = (2 * oy + 1) * w + c }
+            if r1[c + 1] > best { best = r1[c + 1]; bi = (2 * oy + 1) * w + c + 1 }
+            y[oy * wo + ox] = best
+            if let argmax { argmax[oy * wo + ox] = Int32(bi) }
+        }
     }
 }
