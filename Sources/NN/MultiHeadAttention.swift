@@ -34,10 +34,14 @@ public final class MultiHeadAttention: Module {
 
     public var headDimension: Int { dimension / heads }
 
-    /// Training keeps the `[B, H, Lq, Lk]` scores, weights and dropout mask for backward up to this
-    /// size each (faster: backward need not recompute them); above it, and always in evaluation,
-    /// attention runs fused (`fusedHeadAttention`), one block at a time. Both give the same bits.
-    public static let storedScoresLimitBytes = 16 << 20
+    /// Up to this size of each `[B, H, Lq, Lk]` tensor attention is computed head-batched, and
+    /// training keeps scores, weights and dropout mask for backward (faster: batched GEMMs, and
+    /// backward need not recompute them); above it attention runs fused (`fusedHeadAttention`),
+    /// one (batch entry, head) block at a time, in training and evaluation alike, so memory stays
+    /// bounded by the batch at long windows. Both give the same bits. 64 MiB keeps the default
+    /// window of 50 head-batched up to batch 512 (`bench model`: the fused path there trained at
+    /// 60% of the speed) while a window of 256 at batch 128 (128 MiB) is fused.
+    public static let storedScoresLimitBytes = 64 << 20
 
     /// Attends from `query` `[B, Lq, D]` to `key`/`value` `[B, Lk, D]`.
     ///
@@ -63,7 +67,7 @@ public final class MultiHeadAttention: Module {
                          "key padding mask \(keyPaddingMask.shape), expected \([batch, keyLength])")
         }
         let scoreBytes = batch * heads * queryLength * keyLength * MemoryLayout<Float>.size
-        if !returnWeights && (!GradientMode.isEnabled || scoreBytes > Self.storedScoresLimitBytes) {
+        if !returnWeights && scoreBytes > Self.storedScoresLimitBytes {
             // One (batch entry, head) block at a time: no [B, H, Lq, Lk] tensor is kept.
             let context = dropout.withStream { p, generator in
                 fusedHeadAttention(q, k, v, heads: heads, keyMask: keyPaddingMask, dropout: p, generator: &generator)

@@ -8,14 +8,13 @@ import Darwin
 /// A caching allocator for float buffers, in the spirit of PyTorch's CPU caching allocator:
 /// a training step allocates the same sizes every time, so freed buffers are kept in size
 /// classes and handed out again, and a loop runs at flat memory without page-fault churn.
-/// The cache is capped (`cacheLimitBytes`): a buffer released while the cache is full goes back
-/// to the system, so memory follows what is in use, not the largest step ever taken.
+/// The cache is capped: a buffer released while the cache is full goes back to the system. By
+/// default the cap follows the work — at most as many bytes as were ever in use at once since the
+/// last `trim()` (a steady loop then allocates nothing, at any batch size, and the pool holds at
+/// most twice a step's working set); the runner trims between training and evaluation, so a
+/// phase does not keep the memory of a larger one. `cacheLimitBytes` sets a fixed cap instead.
 public final class BufferPool: Sendable {
     public static let shared = BufferPool()
-
-    /// The default cap on cached (free) bytes: above a training step's working set at the
-    /// default batch, so a steady loop still allocates nothing.
-    public static let defaultCacheLimitBytes = 512 << 20
 
     private struct State {
         var free: [Int: [UInt]] = [:]  // addresses: raw pointers are not Sendable
@@ -23,20 +22,25 @@ public final class BufferPool: Sendable {
         var liveBytes = 0
         var peakLiveBytes = 0
         var peakCachedBytes = 0
-        var cacheLimitBytes: Int
+        /// The most bytes in use at once since the last trim: the cap when none is set.
+        var peakLiveSinceTrim = 0
+        var cacheLimitBytes: Int?
+        var cap: Int { cacheLimitBytes ?? peakLiveSinceTrim }
     }
     private let state: Mutex<State>
 
-    public init(cacheLimitBytes: Int = BufferPool.defaultCacheLimitBytes) {
-        state = Mutex(State(cacheLimitBytes: max(0, cacheLimitBytes)))
+    public init(cacheLimitBytes: Int? = nil) {
+        state = Mutex(State(cacheLimitBytes: cacheLimitBytes.map { max(0, $0) }))
     }
 
-    /// The most free bytes kept for reuse; lowering it returns the excess at once.
-    public var cacheLimitBytes: Int {
+    /// A fixed cap on the free bytes kept for reuse (nil: the work's own peak, see above);
+    /// lowering it returns the excess at once.
+    public var cacheLimitBytes: Int? {
         get { state.withLock { $0.cacheLimitBytes } }
         set {
-            state.withLock { $0.cacheLimitBytes = max(0, newValue) }
-            trim(toBytes: max(0, newValue))
+            let limit = newValue.map { max(0, $0) }
+            state.withLock { $0.cacheLimitBytes = limit }
+            if let limit { trim(toBytes: limit) }
         }
     }
 
@@ -53,6 +57,7 @@ public final class BufferPool: Sendable {
         let cached: UInt? = state.withLock { s in
             s.liveBytes += capacity * 4
             s.peakLiveBytes = max(s.peakLiveBytes, s.liveBytes)
+            s.peakLiveSinceTrim = max(s.peakLiveSinceTrim, s.liveBytes)
             guard var list = s.free[capacity], let p = list.popLast() else { return nil }
             s.free[capacity] = list
             s.cachedBytes -= capacity * 4
@@ -65,7 +70,7 @@ public final class BufferPool: Sendable {
     func release(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
         let kept = state.withLock { s -> Bool in
             s.liveBytes -= capacity * 4
-            guard s.cachedBytes + capacity * 4 <= s.cacheLimitBytes else { return false }
+            guard s.cachedBytes + capacity * 4 <= s.cap else { return false }
             s.free[capacity, default: []].append(UInt(bitPattern: pointer))
             s.cachedBytes += capacity * 4
             s.peakCachedBytes = max(s.peakCachedBytes, s.cachedBytes)
@@ -75,7 +80,10 @@ public final class BufferPool: Sendable {
     }
 
     /// Returns every cached buffer to the system, and the C heap's free pages with them.
-    public func trim() { trim(toBytes: 0) }
+    public func trim() {
+        state.withLock { $0.peakLiveSinceTrim = $0.liveBytes }
+        trim(toBytes: 0)
+    }
 
     /// Returns cached buffers to the system, largest first, until at most `limit` bytes stay cached.
     private func trim(toBytes limit: Int) {
