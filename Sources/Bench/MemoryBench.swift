@@ -111,7 +111,7 @@ public enum MemoryBench {
         }
         print(table.render() + "\n")
         print("Peaks include the prepared data and the model. The pool's figure is what tensors held at once; "
-              + "its cache of free buffers holds at most what was in use at once since the last trim (the runner trims between training and scoring).")
+              + "its cache of free buffers is trimmed between training and scoring.")
         print("Load average at the end: \(ModelBench.loadAverage()) (wall seconds on a shared machine vary with it; memory does not).")
     }
 

@@ -8,11 +8,12 @@ import Darwin
 /// A caching allocator for float buffers, in the spirit of PyTorch's CPU caching allocator:
 /// a training step allocates the same sizes every time, so freed buffers are kept in size
 /// classes and handed out again, and a loop runs at flat memory without page-fault churn.
-/// The cache is capped: a buffer released while the cache is full goes back to the system. By
-/// default the cap follows the work — at most as many bytes as were ever in use at once since the
-/// last `trim()` (a steady loop then allocates nothing, at any batch size, and the pool holds at
-/// most twice a step's working set); the runner trims between training and evaluation, so a
-/// phase does not keep the memory of a larger one. `cacheLimitBytes` sets a fixed cap instead.
+/// By default the cache is not capped: the runner trims it between training and evaluation, so a
+/// phase does not keep the memory of a larger one, and buffers of 256 KiB and up are mapped
+/// directly, so trimming returns their pages. A cap that follows the work (the bytes in use at
+/// once since the last trim) was tried and still remapped buffers every step: the default model
+/// trained 36% slower. `cacheLimitBytes` sets a fixed cap; releasing past it evicts other size
+/// classes first.
 public final class BufferPool: Sendable {
     public static let shared = BufferPool()
 
@@ -22,10 +23,8 @@ public final class BufferPool: Sendable {
         var liveBytes = 0
         var peakLiveBytes = 0
         var peakCachedBytes = 0
-        /// The most bytes in use at once since the last trim: the cap when none is set.
-        var peakLiveSinceTrim = 0
         var cacheLimitBytes: Int?
-        var cap: Int { cacheLimitBytes ?? peakLiveSinceTrim }
+        var cap: Int { cacheLimitBytes ?? Int.max }
     }
     private let state: Mutex<State>
 
@@ -33,7 +32,7 @@ public final class BufferPool: Sendable {
         state = Mutex(State(cacheLimitBytes: cacheLimitBytes.map { max(0, $0) }))
     }
 
-    /// A fixed cap on the free bytes kept for reuse (nil: the work's own peak, see above);
+    /// A fixed cap on the free bytes kept for reuse (nil: none, see above);
     /// lowering it returns the excess at once.
     public var cacheLimitBytes: Int? {
         get { state.withLock { $0.cacheLimitBytes } }
@@ -57,7 +56,6 @@ public final class BufferPool: Sendable {
         let cached: UInt? = state.withLock { s in
             s.liveBytes += capacity * 4
             s.peakLiveBytes = max(s.peakLiveBytes, s.liveBytes)
-            s.peakLiveSinceTrim = max(s.peakLiveSinceTrim, s.liveBytes)
             guard var list = s.free[capacity], let p = list.popLast() else { return nil }
             s.free[capacity] = list
             s.cachedBytes -= capacity * 4
@@ -68,22 +66,36 @@ public final class BufferPool: Sendable {
     }
 
     func release(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
-        let kept = state.withLock { s -> Bool in
-            s.liveBytes -= capacity * 4
-            guard s.cachedBytes + capacity * 4 <= s.cap else { return false }
+        let bytes = capacity * 4
+        let (kept, evicted) = state.withLock { s -> (Bool, [(address: UInt, bytes: Int)]) in
+            s.liveBytes -= bytes
+            var evicted: [(address: UInt, bytes: Int)] = []
+            if s.cachedBytes + bytes > s.cap {
+                guard bytes <= s.cap else { return (false, []) }
+                // Room is made from the other size classes, largest first: a buffer just released
+                // is the likeliest to be wanted again (validation's batch sizes must not crowd out
+                // the training step's buffers for good).
+                for other in s.free.keys.sorted(by: >) where other != capacity && s.cachedBytes + bytes > s.cap {
+                    var list = s.free[other]!
+                    while s.cachedBytes + bytes > s.cap, let p = list.popLast() {
+                        evicted.append((p, other * 4))
+                        s.cachedBytes -= other * 4
+                    }
+                    s.free[other] = list.isEmpty ? nil : list
+                }
+                guard s.cachedBytes + bytes <= s.cap else { return (false, evicted) }
+            }
             s.free[capacity, default: []].append(UInt(bitPattern: pointer))
-            s.cachedBytes += capacity * 4
+            s.cachedBytes += bytes
             s.peakCachedBytes = max(s.peakCachedBytes, s.cachedBytes)
-            return true
+            return (true, evicted)
         }
-        if !kept { Self.systemFree(pointer, bytes: capacity * 4) }
+        for b in evicted { Self.systemFree(UnsafeMutableRawPointer(bitPattern: b.address)!, bytes: b.bytes) }
+        if !kept { Self.systemFree(pointer, bytes: bytes) }
     }
 
     /// Returns every cached buffer to the system, and the C heap's free pages with them.
-    public func trim() {
-        state.withLock { $0.peakLiveSinceTrim = $0.liveBytes }
-        trim(toBytes: 0)
-    }
+    public func trim() { trim(toBytes: 0) }
 
     /// Returns cached buffers to the system, largest first, until at most `limit` bytes stay cached.
     private func trim(toBytes limit: Int) {

@@ -41,4 +41,21 @@ import Testing
         pool.resetPeaks()
         #expect(pool.statistics.peakLiveBytes == 0 && pool.statistics.peakCachedBytes == 0)
     }
+
+    @Test func aBufferReleasedPastTheCapEvictsOtherSizeClassesFirst() {
+        let pool = BufferPool(cacheLimitBytes: 8_192)
+        let small = (0..<2).map { _ in pool.allocate(1_000) }   // 4,096 bytes each: the cache is full
+        for b in small { pool.release(b.0, capacity: b.capacity) }
+        #expect(pool.statistics.cachedBytes == 8_192)
+        let large = pool.allocate(2_000)                          // a 2,048-float class: 8,192 bytes
+        pool.release(large.0, capacity: large.capacity)
+        #expect(pool.statistics.cachedBytes == 8_192, "both smaller buffers made room for the one just released")
+        let again = pool.allocate(2_000)
+        #expect(UInt(bitPattern: again.0) == UInt(bitPattern: large.0))
+        pool.release(again.0, capacity: again.capacity)
+        let tooLarge = pool.allocate(4_000)                       // larger than the cap: never cached
+        pool.release(tooLarge.0, capacity: tooLarge.capacity)
+        #expect(pool.statistics.cachedBytes == 8_192)
+        pool.trim()
+    }
 }
