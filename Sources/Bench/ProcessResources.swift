@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Resident set size of this process, from /proc/self/statm.
 func residentMemoryBytes() -> Int {
@@ -8,18 +9,11 @@ func residentMemoryBytes() -> Int {
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
-#if os(Linux)
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: Int) -> Int32
-#endif
-
 /// The process's peak resident set size (VmHWM), which Linux resets on writing 5 to clear_refs.
 enum PeakMemory {
     static func reset() {
         // Return freed pages first, so the peak of the next phase does not start from the last one's.
-        #if os(Linux)
-        _ = glibcMallocTrim(0)
-        #endif
+        BufferPool.returnFreeHeapPages()
         if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
             handle.write(Data("5".utf8))
             try? handle.close()

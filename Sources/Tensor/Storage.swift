@@ -112,10 +112,8 @@ public final class BufferPool: Sendable {
             return freed
         }
         for b in buffers { Self.systemFree(UnsafeMutableRawPointer(bitPattern: b.address)!, bytes: b.bytes) }
-        #if os(Linux)
         // Buffers under glibc's mmap threshold were carved from the heap; free() alone keeps those pages.
-        if !buffers.isEmpty { _ = glibcMallocTrim(0) }
-        #endif
+        if !buffers.isEmpty { Self.returnFreeHeapPages() }
     }
 
     public struct Statistics: Sendable {
@@ -162,6 +160,15 @@ public final class BufferPool: Sendable {
 
     private static func systemFree(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
         if bytes >= mappedBytes { munmap(pointer, bytes) } else { free(pointer) }
+    }
+}
+
+extension BufferPool {
+    /// Hands the C heap's free pages back to the system (glibc's `malloc_trim`; a no-op elsewhere).
+    public static func returnFreeHeapPages() {
+        #if os(Linux)
+        _ = glibcMallocTrim(0)
+        #endif
     }
 }
 
