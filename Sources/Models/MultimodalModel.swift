@@ -111,17 +111,23 @@ public final class MultimodalModel: RandomStateful {
             output.consistencyLoss = output.consistencyLoss.map { $0 + out.loss } ?? out.loss
         }
         if let consistencyEvidence {
-            if consistencyEvidence.combinesLogit {
-                let combined = consistencyEvidence(batch, mask: fullMask, fusionLogit: output.logit)
-                output.consistencyLogit = (combined - output.logit).detached()
-                output.logit = combined
-            } else {
-                let evidence = consistencyEvidence(batch, mask: fullMask)
-                output.consistencyLogit = evidence
-                output.logit = consistencyEvidence.combination == .or ? ConsistencyEvidence.noisyOr(output.logit, evidence) : output.logit + evidence
+            guard let surprises = batch.extraFeatures, let present = batch.extraPresent, surprises.shape == [b, consistencyEvidence.columns.count] else {
+                preconditionFailure("the model reads \(consistencyEvidence.columns.count) consistency surprises but the batch carries \(batch.extraFeatures?.shape ?? [])")
             }
+            (output.logit, output.consistencyLogit) = withEvidence(consistencyEvidence, fusionLogit: output.logit, surprises: surprises, present: present, mask: fullMask)
         }
         return output
+    }
+
+    /// The fusion's logit combined with the consistency evidence (`mask`: `[B, 4]` in `Modality`
+    /// order), and the evidence's part of it.
+    func withEvidence(_ evidence: ConsistencyEvidence, fusionLogit: Tensor, surprises: Tensor, present: Tensor, mask: Tensor) -> (logit: Tensor, evidence: Tensor) {
+        if evidence.combinesLogit {
+            let combined = evidence.logit(surprises: surprises, present: present, mask: mask, fusionLogit: fusionLogit)
+            return (combined, (combined - fusionLogit).detached())
+        }
+        let part = evidence.logit(surprises: surprises, present: present, mask: mask)
+        return (evidence.combination == .or ? ConsistencyEvidence.noisyOr(fusionLogit, part) : fusionLogit + part, part)
     }
 
     /// Masks each present modality with probability p, keeping at least one per sample.

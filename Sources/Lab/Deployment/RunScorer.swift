@@ -72,6 +72,11 @@ public final class RunScorer {
         model.eval()
     }
 
+    /// The views `attributionColumns` compares the full logits with, in its order.
+    var attributionViews: [MaskedView] {
+        (model.modalities.count > 1 ? model.modalities.map { .modality($0) } : []) + (readsSurprises ? [.withoutSurprises] : [])
+    }
+
     /// The modalities the model reads.
     public var modalities: [Modality] { model.modalities }
     /// The surprise columns of `SampleScore.surprises`.
@@ -145,11 +150,8 @@ public final class RunScorer {
             scaled.removeHeads(Set(c.droppedFromEvidence))
             extra = scaled.features
         }
-        let full = try Scorer(model: model, builder: builder, batchSize: Self.batchSize, extra: extra).score(all)
-        var drops: [[Double]] = []
-        if attribution {
-            drops = try maskedLogits(attributionViews, builder: builder, extra: extra).map { masked in zip(full.logits, masked).map { $0 - $1 } }
-        }
+        let full = try Scorer(model: model, builder: builder, batchSize: Self.batchSize, extra: extra, views: attribution ? attributionViews : []).score(all)
+        let drops = full.viewLogits.map { masked in zip(full.logits, masked).map { $0 - $1 } }
         model.eval()
         let cutoffs = fit.map { ExplanationCutoffs(fit: $0, quantile: options.evaluation.explanationQuantile, normalTraining: artefacts.consistency!.normalTrainingSurprises) }
         let maskedImages = Set((images?.masked ?? []).map(\.sample))

@@ -17,6 +17,8 @@ public struct ScoredSamples {
     public var loss: Double
     /// Wall seconds per sample spent in the model (forward only).
     public var secondsPerSample: Double
+    /// Per view of `Scorer.views`, the logit of each sample under it.
+    public var viewLogits: [[Double]] = []
 }
 
 /// Runs a model over samples in evaluation mode, without recording gradients.
@@ -30,11 +32,14 @@ public struct Scorer {
     public var extra: SampleFeatures?
     /// Scores as if no consistency head had judged any sample (attribution of the evidence).
     public var withoutSurprises = false
+    /// Views (a modality masked, the evidence withheld) whose logits are computed from each
+    /// batch's embeddings beside the full logits (attribution).
+    public var views: [MaskedView] = []
 
     public init(model: MultimodalModel, builder: BatchBuilder, batchSize: Int, extra: SampleFeatures? = nil, masked: Set<Modality> = [],
-                withoutSurprises: Bool = false) {
+                withoutSurprises: Bool = false, views: [MaskedView] = []) {
         self.model = model; self.builder = builder; self.batchSize = batchSize; self.extra = extra; self.masked = masked
-        self.withoutSurprises = withoutSurprises
+        self.withoutSurprises = withoutSurprises; self.views = views
     }
 
     public func score(_ samples: [Int]) throws -> ScoredSamples {
@@ -42,6 +47,7 @@ public struct Scorer {
         defer { model.train(true) }
         var scores: [Double] = [], logits: [Double] = [], weights: [Float] = []
         var hasWeights = true
+        var viewLogits = views.map { _ in [Double]() }
         var loss = 0.0, seconds = 0.0
         for start in stride(from: 0, to: samples.count, by: batchSize) {
             var batch = try builder.batch(Array(samples[start..<min(start + batchSize, samples.count)]), extra: extra)
@@ -49,6 +55,10 @@ public struct Scorer {
             if withoutSurprises, let present = batch.extraPresent { batch.extraPresent = Tensor(zeros: present.shape) }
             let began = DispatchTime.now().uptimeNanoseconds
             let out = withoutGradients { model(batch) }
+            if !views.isEmpty {
+                let v = withoutGradients { model.viewLogits(out, batch: batch, views: views) }
+                for k in views.indices { viewLogits[k].append(contentsOf: (0..<batch.size).map { Double(v.pointer[k * batch.size + $0]) }) }
+            }
             seconds += Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
             for r in 0..<batch.size {
                 let z = Double(out.logit.pointer[r]), y = Double(batch.labels.pointer[r])
@@ -61,6 +71,6 @@ public struct Scorer {
         }
         return ScoredSamples(samples: samples, scores: scores, logits: logits, modalityWeights: hasWeights ? weights : nil, modalities: model.modalities,
                              loss: samples.isEmpty ? 0 : loss / Double(samples.count),
-                             secondsPerSample: samples.isEmpty ? 0 : seconds / Double(samples.count))
+                             secondsPerSample: samples.isEmpty ? 0 : seconds / Double(samples.count), viewLogits: viewLogits)
     }
 }
