@@ -5,7 +5,10 @@
 # without (--max-batch 1), and prints requests/s and p50/p99/p99.9 latency per setting, then the
 # answers' statuses as the server counted them (/metrics). Traffic goes to loopback only.
 #
-#   Benchmarks/serve_load.sh RUN [--data DIR] [--duration SECONDS] [--port PORT] [--threads N] [-- SERVE-OPTIONS]
+#   Benchmarks/serve_load.sh RUN [--data DIR] [--duration SECONDS] [--port PORT] [--threads N] [--soak MINUTES] [-- SERVE-OPTIONS]
+#
+# --soak MINUTES: instead, one long run (micro-batching on, 16 connections) that samples the
+# server's resident memory every 30 s and prints it with the answers by status.
 #
 # RUN is a published neural run folder (Results/<study>/runs/<variant>/seed-N); DIR the dataset
 # whose labels.csv rows are sent (default: the run config's data.path, which the server loads);
@@ -13,10 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '7,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '8,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 run=$1; shift
-data="" duration=10 port=18080 threads=""
+data="" duration=10 port=18080 threads="" soak=""
 extra=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -25,11 +28,13 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --threads) threads="--threads $2"; shift 2 ;;
+    --soak) soak=$2; shift 2 ;;
     *) usage ;;
   esac
 done
 case $duration in ''|*[!0-9]*) echo "--duration must be whole seconds" >&2; exit 2 ;; esac
 [ "$duration" -le 120 ] || { echo "--duration is at most 120 s (a bounded load)" >&2; exit 2; }
+case $soak in ''|[1-9]|[1-5][0-9]|60) ;; *) echo "--soak is 1 to 60 minutes" >&2; exit 2 ;; esac
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)"
@@ -93,6 +98,33 @@ stop_server() {
   [ "$status" = 0 ] || { echo "the server exited with status $status after SIGTERM" >&2; exit 1; }
 }
 
+statuses() {
+  curl -sf "http://127.0.0.1:$port/metrics" | grep '^fusionlab_http_requests_total{route="/v1/score"' \
+    | sed 's/.*status="\([0-9]*\)"} \(.*\)/\1: \2/' | tr '\n' ' '
+}
+rss_mb() { ps -o rss= -p "$server_pid" | awk '{printf "%.1f", $1/1024}'; }
+
+if [ -n "$soak" ]; then
+  echo "fusionlab serve soak: $run ${extra[*]}, $soak min, 16 connections, micro-batching on, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  start_server --max-batch 64 --max-wait-ms 2
+  echo "resident memory before any request: $(rss_mb) MB"
+  wrk -t1 -c1 -d2s -s "$work/requests.lua" "http://127.0.0.1:$port/v1/score" >/dev/null  # warm-up
+  wrk -t2 -c16 -d$((soak * 60))s --timeout 10s -s "$work/requests.lua" "http://127.0.0.1:$port/v1/score" > "$work/soak.txt" &
+  wrk_pid=$!
+  samples=()
+  for k in $(seq 1 $((soak * 2))); do
+    sleep 30
+    samples+=("$((k * 30))s:$(rss_mb)")
+  done
+  wait "$wrk_pid"
+  read -r _ rps p50 p99 p999 status socket <<< "$(grep '^RESULT' "$work/soak.txt")"
+  echo "requests/s $rps, p50 $p50 ms, p99 $p99 ms, p99.9 $p999 ms; non-2xx seen by wrk: $status; socket errors: $socket"
+  echo "answers by status: $(statuses)"
+  echo "resident memory (MB) every 30 s: ${samples[*]}"
+  stop_server
+  exit 0
+fi
+
 echo "fusionlab serve load: $run ${extra[*]}, ${duration}s per setting, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-16s %11s %10s %10s %10s %8s %8s\n" "batching" "concurrency" "req/s" "p50 ms" "p99 ms" "p99.9 ms" "non-2xx"
 for mode in on off; do
@@ -106,7 +138,7 @@ for mode in on off; do
     printf "%-16s %11s %10s %10s %10s %8s %8s\n" "$label" "$c" "$rps" "$p50" "$p99" "$p999" "$status"
     [ "$socket" = 0 ] || echo "  ($socket socket errors)"
   done
-  echo "  answers by status: $(curl -sf "http://127.0.0.1:$port/metrics" | grep '^fusionlab_http_requests_total{route="/v1/score"' | sed 's/.*status="\([0-9]*\)"} \(.*\)/\1: \2/' | tr '\n' ' ')"
-  echo "  server resident memory: $(ps -o rss= -p "$server_pid" | awk '{printf "%.0f MiB", $1/1024}')"
+  echo "  answers by status: $(statuses)"
+  echo "  server resident memory: $(rss_mb) MB"
   stop_server
 done
