@@ -13,8 +13,9 @@ struct PrepareCommand: ParsableCommand {
         1 MiB block, the source files' sizes and modification times, and the config's data fields). A run with \
         data.cache=CACHE reads its batches from these files with pread, so its memory is the batch and the model, not \
         the dataset. A run refuses the cache when a checksum fails (naming the file and bytes), or when the data files \
-        or the config's data fields differ from those it was prepared from (naming each change). Preparing itself \
-        holds the dataset in memory, as a run without a cache does.
+        or the config's data fields differ from those it was prepared from (naming each change). Preparing reads \
+        the events into files in the cache's staging folder and prepares them in passes, a few columns and one \
+        chunk of samples at a time, so its memory stays well below the data's (docs/SCALING.md).
         """)
 
     @Argument(help: "Dataset folder (docs/DATASETS.md).")

@@ -21,6 +21,15 @@ import Support
         return cache
     }
 
+    /// Every file of a cache folder, by path inside it.
+    func files(_ cache: String) -> [String: Data] {
+        var out: [String: Data] = [:]
+        for file in (try? FileManager.default.subpathsOfDirectory(atPath: cache)) ?? [] {
+            if let data = FileManager.default.contents(atPath: cache + "/" + file) { out[file] = data }
+        }
+        return out
+    }
+
     func run(_ out: String, _ overrides: [String]) throws -> RunResult {
         let runner = ExperimentRunner(config: try tinyConfig(out, overrides), reporter: { _ in })
         runner.interactive = false
@@ -70,6 +79,57 @@ import Support
         let loaded = try disk.loadingColumns()
         #expect(loaded.sequence.floats == memory.sequence.floats && loaded.profile?.floats == memory.profile?.floats)
         #expect(zip(loaded.sequence.tokenFields, memory.sequence.tokenFields).allSatisfy { $0.values == $1.values })
+    }
+
+    /// Preparing in passes (events spilled to files, features written chunk by chunk) writes
+    /// the cache preparing in memory writes, byte for byte, whatever the data settings: chunks of
+    /// 37 samples cut windows, bucket-edge samples and checksum blocks anywhere.
+    @Test(arguments: [
+        [String](),
+        ["data.event_token_columns=[\"device\",\"region\"]", "data.population_features=false", "data.max_length=7"],
+        ["data.item_hash_buckets=64", "data.event_item_columns=[]", "data.min_frequency=2", "data.missing_entities=drop"],
+        ["data.event_item_columns=[\"price\",\"seller_id\"]", "data.item_category_column=brand", "data.split.strategy=time"],
+        ["data.event_float_columns=[]", "data.gap_buckets=8"],
+    ])
+    func preparingInPassesWritesTheInMemoryCache(overrides: [String]) throws {
+        let out = scratchDirectory(), config = try tinyConfig(out, overrides)
+        _ = try CachePreparation.prepare(config: config, dataPath: tinyShop, out: out + "/memory.cache", overwrite: false, inPasses: false, reporter: { _ in })
+        var passesLog: [String] = [], memoryLog: [String] = []
+        for (chunk, name) in [(37, "passes.cache"), (8192, "passes-whole.cache")] {
+            passesLog = []
+            _ = try CachePreparation.prepare(config: config, dataPath: tinyShop, out: out + "/" + name, overwrite: false, chunkSamples: chunk,
+                                             reporter: { passesLog.append($0) })
+            let memory = files(out + "/memory.cache"), passes = files(out + "/" + name)
+            #expect(memory.keys.sorted() == passes.keys.sorted(), "the same files")
+            for (file, bytes) in memory { #expect(passes[file] == bytes, "\(file) differs (chunks of \(chunk))") }
+            #expect(!FileManager.default.fileExists(atPath: out + "/." + name + ".partial"), "the staging folder and its spill are gone")
+        }
+        _ = try ExperimentRunner(config: config, reporter: { memoryLog.append($0) }).dataset(fold: nil)
+        #expect(passesLog.filter { $0.hasPrefix("data: ") || $0.hasPrefix("note: ") } == memoryLog.filter { $0.hasPrefix("data: ") || $0.hasPrefix("note: ") })
+    }
+
+    /// A bad events table gives the error preparing in memory gives — its file, line and column
+    /// read back from the spill — and leaves no cache or staging folder behind.
+    @Test func preparingInPassesReportsTheInMemoryErrors() throws {
+        let shop = try copiedShop(), out = scratchDirectory()
+        var lines = try String(contentsOfFile: shop + "/events.csv", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[4000] = lines[4000].replacingOccurrences(of: lines[4000].split(separator: ",")[0], with: "u-nobody")
+        try lines.joined(separator: "\n").write(toFile: shop + "/events.csv", atomically: true, encoding: .utf8)
+        func message(inPasses: Bool, _ overrides: [String]) -> String {
+            do {
+                _ = try CachePreparation.prepare(config: try tinyConfig(out, ["data.path=\(shop)"] + overrides), dataPath: shop, out: out + "/c.cache",
+                                                 overwrite: false, inPasses: inPasses, reporter: { _ in })
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        let unknown = message(inPasses: true, ["data.missing_entities=error"])
+        #expect(unknown.contains("events.csv:4001:1") && unknown.contains("u-nobody"), "\(unknown)")
+        #expect(unknown == message(inPasses: false, ["data.missing_entities=error"]))
+        lines[9000] = lines[9000].replacingOccurrences(of: ",", with: ",12x,", options: [], range: lines[9000].range(of: ","))
+        try lines.joined(separator: "\n").write(toFile: shop + "/events.csv", atomically: true, encoding: .utf8)
+        let malformed = message(inPasses: true, [])
+        #expect(malformed.contains("events.csv:9001") && malformed == message(inPasses: false, []), "\(malformed)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/c.cache") && !FileManager.default.fileExists(atPath: out + "/.c.cache.partial"))
     }
 
     @Test func aCorruptColumnIsRefusedNamingTheFileAndBytes() throws {

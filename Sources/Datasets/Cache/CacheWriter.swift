@@ -30,6 +30,13 @@ public enum CacheWriter {
     public static func write(_ dataset: PreparedDataset, images: Images?, sourceFiles: [String], shapedBy: [String: String],
                              to path: String, overwrite: Bool) throws(CacheError) {
         precondition(dataset.onDisk == nil, "a cache is written from a dataset held in memory")
+        let staging = try beginStaging(path, overwrite: overwrite)
+        try finish(dataset, images: images, sourceFiles: sourceFiles, shapedBy: shapedBy, staging: staging, to: path)
+    }
+
+    /// The folder `path` is built in (`.<name>.partial` beside it), created empty with its
+    /// `columns/`; refused when `path` exists and `overwrite` is not set.
+    public static func beginStaging(_ path: String, overwrite: Bool) throws(CacheError) -> String {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) && !overwrite {
             throw .write(path: path, reason: "it exists; pass --force to replace it")
@@ -40,8 +47,18 @@ public enum CacheWriter {
         do { try fm.createDirectory(atPath: (staging as NSString).appendingPathComponent("columns"), withIntermediateDirectories: true) } catch {
             throw .write(path: staging, reason: "\(error)")
         }
+        return staging
+    }
+
+    /// Writes the columns of `dataset` into `staging` — but the per-event sequence columns already
+    /// written there (`sequence`, a dataset prepared in passes, whose arrays are then empty) — then
+    /// the manifest, and renames the folder to `path`.
+    public static func finish(_ dataset: PreparedDataset, images: Images?, sourceFiles: [String], shapedBy: [String: String],
+                              staging: String, to path: String, sequence written: PreparedDataset.WrittenSequence? = nil) throws(CacheError) {
+        let fm = FileManager.default
         var columns: [CacheColumn] = []
         func add<T>(_ name: String, _ dtype: CacheDType, _ shape: [Int], _ values: [T]) throws(CacheError) {
+            if let column = written?.columns[name] { columns.append(column); return }
             precondition(MemoryLayout<T>.stride == dtype.size && values.count == shape.reduce(1, *), "column \(name) does not match its shape")
             columns.append(try values.withUnsafeBytes { bytes in Result { () throws(CacheError) in try writeColumn(name, dtype, shape, bytes, into: staging) } }.get())
         }
@@ -52,6 +69,7 @@ public enum CacheWriter {
             columns.append(try bytes.withUnsafeBytes { raw in Result { () throws(CacheError) in try writeColumn(name, .utf8, [bytes.count], raw, into: staging) } }.get())
         }
         let d = dataset, n = d.sampleCount, length = d.sequence.maxLength, floatWidth = d.sequence.floatNames.count
+        let hasFloatMissing = written?.hasFloatMissing ?? !d.sequence.floatMissing.isEmpty
         try addStrings("sample_id", d.sampleIDs)
         try addStrings("anomaly_type", d.anomalyTypes)
         try addStrings("target_item", d.targetItems)
@@ -61,7 +79,7 @@ public enum CacheWriter {
         try add("sequence.length", .int32, [n], d.sequence.lengths)
         for field in d.sequence.tokenFields { try add("sequence.tokens." + field.name, .int32, [n, length], field.values) }
         try add("sequence.floats", .float32, [n, length, floatWidth], d.sequence.floats)
-        if !d.sequence.floatMissing.isEmpty { try add("sequence.float_missing", .uint8, [n, length, floatWidth], d.sequence.floatMissing) }
+        if hasFloatMissing { try add("sequence.float_missing", .uint8, [n, length, floatWidth], d.sequence.floatMissing) }
         for (prefix, table) in [("profile", d.profile), ("attributes", d.attributes)] {
             guard let table else { continue }
             try add(prefix + ".present", .uint8, [n], table.present.map { UInt8($0 ? 1 : 0) })
@@ -75,12 +93,15 @@ public enum CacheWriter {
             imageFacts = .init(size: images.size, paths: images.paths, failed: images.failed.map { .init(slot: $0.slot, reason: $0.reason) })
         }
         let manifest = CacheManifest(format: CacheManifest.currentFormat, source: .current(folder: d.folder, paths: sourceFiles),
-                                     shapedBy: shapedBy, columns: columns, facts: PreparedFacts(d, images: imageFacts))
+                                     shapedBy: shapedBy, columns: columns, facts: PreparedFacts(d, images: imageFacts, hasFloatMissing: hasFloatMissing))
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            try DurableFile.write(String(decoding: try encoder.encode(manifest), as: UTF8.self) + "\n",
-                                  to: (staging as NSString).appendingPathComponent(CacheManifest.fileName))
+            // Written from the encoder's bytes: the manifest of a large dataset is hundreds of MB
+            // (the counted events' identities), and each String or Array copy would hold as much again.
+            var json = try encoder.encode(manifest)
+            json.append(UInt8(ascii: "\n"))
+            try DurableFile.write(to: (staging as NSString).appendingPathComponent(CacheManifest.fileName)) { try $0.write(contentsOf: json) }
             if fm.fileExists(atPath: path) { try fm.removeItem(atPath: path) }
             try fm.moveItem(atPath: staging, toPath: path)
         } catch {
@@ -89,26 +110,10 @@ public enum CacheWriter {
     }
 
     /// Writes `bytes` straight from the caller's array (no copy: the arrays are the dataset's
-    /// largest) in chunks, with a checksum per block.
+    /// largest), with a checksum per block.
     static func writeColumn(_ name: String, _ dtype: CacheDType, _ shape: [Int], _ bytes: UnsafeRawBufferPointer, into folder: String) throws(CacheError) -> CacheColumn {
-        let file = "columns/" + name.map { $0 == "/" ? "_" : $0 }.map(String.init).joined() + ".bin"
-        let path = (folder as NSString).appendingPathComponent(file)
-        var checksums: [UInt32] = []
-        for start in stride(from: 0, to: bytes.count, by: blockBytes) {
-            checksums.append(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + blockBytes, bytes.count)])))
-        }
-        do {
-            let stream = try DurableFile.Stream(path: path)
-            try stream.writing { handle in
-                for start in stride(from: 0, to: bytes.count, by: 64 * blockBytes) {
-                    let chunk = UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + 64 * blockBytes, bytes.count)])
-                    try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: chunk.baseAddress!), count: chunk.count, deallocator: .none))
-                }
-            }
-            try stream.commit()
-        } catch {
-            throw .write(path: path, reason: error.reason)
-        }
-        return CacheColumn(name: name, dtype: dtype, shape: shape, file: file, bytes: bytes.count, blockBytes: blockBytes, checksums: checksums)
+        let writer = try ColumnFileWriter(name, dtype, shape, folder: folder)
+        try writer.append(bytes)
+        return try writer.finish()
     }
 }

@@ -46,7 +46,8 @@ public struct PreparedFacts: Codable, Sendable {
     var attributes: Table?
     var images: Images?
 
-    init(_ d: PreparedDataset, images: Images?) {
+    /// `hasFloatMissing`: whether the cache has a `sequence.float_missing` column.
+    init(_ d: PreparedDataset, images: Images?, hasFloatMissing: Bool) {
         folder = d.folder; labelsFile = d.labelsFile; sampleCount = d.sampleCount
         anomalyClassNames = d.anomalyClassNames; splitStrategy = d.splitStrategy.rawValue; labelled = d.labelled
         report = d.report; fitted = d.fitted
@@ -54,7 +55,7 @@ public struct PreparedFacts: Codable, Sendable {
         sequence = Sequence(maxLength: s.maxLength, tokenFields: s.tokenFields.map { TokenField(name: $0.name, size: $0.size, tokens: $0.tokens) },
                             floatNames: s.floatNames, floatEdges: s.floatEdges,
                             floatBucketRanges: s.floatBucketRanges.map { $0.map { [$0.lowerBound, $0.upperBound] } },
-                            floatStandardizers: s.floatStandardizers, hasFloatMissing: !s.floatMissing.isEmpty)
+                            floatStandardizers: s.floatStandardizers, hasFloatMissing: hasFloatMissing)
         func table(_ t: TabularFeatures?) -> Table? {
             t.map { Table(floatNames: $0.floatNames, categoricalNames: $0.categoricalNames, categoricalSizes: $0.categoricalSizes,
                           categoricalTokens: $0.categoricalTokens, ignoredColumns: $0.ignoredColumns, quantileEdges: $0.quantileEdges, fit: $0.fit) }

@@ -33,8 +33,11 @@ public struct AtomicTable: Sendable {
     public var file: String
     public var columns: [Column]
     public var lines: [Int32]
+    /// Where the values are when the table was read with `read(path:spillingTo:)`: its columns
+    /// then hold no values (`loading` reads them back) and `lines` is empty (`line(_:)`).
+    public var spilled: SpilledColumns? = nil
 
-    public var rowCount: Int { lines.count }
+    public var rowCount: Int { spilled?.rowCount ?? lines.count }
 
     public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
     public func hasColumn(_ name: String) -> Bool { columns.contains { $0.name == name } }

@@ -238,6 +238,18 @@ struct ColumnBuilder {
         }
     }
 
+    /// The values of the rows read so far, forgotten here; the interner and the noted fields stay
+    /// (a table whose values go to a `SpilledColumns` block by block).
+    mutating func takeRows() -> (ids: [Int32], floats: [Double]) {
+        defer {
+            ids.removeAll(keepingCapacity: true)
+            floats.removeAll(keepingCapacity: true)
+            offsets.removeAll(keepingCapacity: true)
+            offsets.append(0)
+        }
+        return (ids, floats)
+    }
+
     /// Forgets the rows read so far but keeps the interner (and its ids) and the capacity.
     mutating func removeRows() {
         firstMissing = nil

@@ -211,7 +211,8 @@ extension TableReader {
     /// Reads a whole source block by block. `sizeHint` (the file size) lets the columns be
     /// reserved once after the first block.
     static func read(_ source: inout some ByteSource, file: String, delimiter: UInt8, sizeHint: Int?,
-                     blockSize: Int = 32 << 20, threads: Int = ComputeThreads.count, minimumPieceBytes: Int = 1 << 20) throws(DatasetError) -> AtomicTable {
+                     blockSize: Int = 32 << 20, threads: Int = ComputeThreads.count, minimumPieceBytes: Int = 1 << 20,
+                     spill: SpilledColumns? = nil) throws(DatasetError) -> AtomicTable {
         var tableReader = TableReader(file: file, delimiter: delimiter, threads: threads, minimumPieceBytes: minimumPieceBytes)
         var capacity = max(blockSize, 16)
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
@@ -238,7 +239,8 @@ extension TableReader {
                 end = boundary
             }
             try tableReader.read(b, from: 0, to: end, byteOffset: offset)
-            if !reserved, let sizeHint, tableReader.table.hasHeader, tableReader.table.rowCount > 0, !atEnd {
+            if let spill { try spill.append(rowsOf: &tableReader.table) }
+            if !reserved, spill == nil, let sizeHint, tableReader.table.hasHeader, tableReader.table.rowCount > 0, !atEnd {
                 // Rows still to come, estimated from the bytes per row so far, with a little slack.
                 let perRow = Double(offset + end) / Double(tableReader.table.rowCount)
                 tableReader.table.reserve(rows: Int(Double(sizeHint - offset - end) / perRow * 1.02) + 1024)

@@ -38,6 +38,13 @@ public struct EventIndex: Sendable {
         self.timestamps = timestamps
     }
 
+    private init(order: [Int32], offsets: [Int], timestamps: [Double]) {
+        self.order = order; self.offsets = offsets; self.timestamps = timestamps
+    }
+
+    /// The same groups without the timestamps, for steps that read none (their memory is freed).
+    func droppingTimestamps() -> EventIndex { EventIndex(order: order, offsets: offsets, timestamps: []) }
+
     /// Rows of key `k` with timestamp ≤ `cutoff`, oldest first (the slice of `order`).
     public func history(key k: Int32, cutoff: Double) -> Range<Int> {
         guard k >= 0, Int(k) + 1 < offsets.count else { return 0..<0 }

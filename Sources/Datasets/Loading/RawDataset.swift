@@ -19,19 +19,23 @@ public struct RawDataset: Sendable {
 
     /// Reads `events`, `labels`, and optional `users`, `items` (`.csv`, or RecBole's `.inter`,
     /// `.user`, `.item`). With `samples` (a labels.csv-shaped file anywhere, scoring), the
-    /// samples come from that file instead, and their `label` column is optional.
-    public static func load(folder: String, samples: String? = nil) throws(DatasetError) -> RawDataset {
+    /// samples come from that file instead, and their `label` column is optional. With
+    /// `spillingEventsTo`, the events' values go to files in that folder as they are read
+    /// (`AtomicTable.spilled`): memory then holds the other tables and the events' metadata.
+    public static func load(folder: String, samples: String? = nil, spillingEventsTo spill: String? = nil) throws(DatasetError) -> RawDataset {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .missingFile(path: folder, hint: "A dataset is a folder with events.csv and labels.csv (see docs/DATASETS.md); `fusionlab generate` writes one.")
         }
-        var events = try readTable(folder, "events", recBoleSuffix: "inter", required: true)!
+        var events = try readTable(folder, "events", recBoleSuffix: "inter", required: true, spill: spill)!
         // RecBole's interactions carry no event type: one type for all, noted when prepared.
         let eventTypeAdded = !events.hasColumn("event_type")
         if eventTypeAdded {
             var tokens = TokenInterner(capacity: 1)
             let id = tokens.intern("interaction")
-            events.columns.append(Column(spec: ColumnSpec(name: "event_type", type: .token), values: .tokens([Int32](repeating: id, count: events.rowCount)),
+            events.spilled?.addConstant("event_type", id: id)
+            events.columns.append(Column(spec: ColumnSpec(name: "event_type", type: .token),
+                                         values: .tokens([Int32](repeating: id, count: events.spilled == nil ? events.rowCount : 0)),
                                          tokens: tokens, firstMissing: nil, firstInfinite: nil))
         }
         let labels: AtomicTable
@@ -72,12 +76,16 @@ public struct RawDataset: Sendable {
         return RawDataset(folder: folder, events: events, labels: labels, users: users, items: items, sequenceKey: key, eventTypeAdded: eventTypeAdded)
     }
 
-    private static func readTable(_ folder: String, _ name: String, recBoleSuffix: String?, required: Bool) throws(DatasetError) -> AtomicTable? {
+    private static func readTable(_ folder: String, _ name: String, recBoleSuffix: String?, required: Bool, spill: String? = nil) throws(DatasetError) -> AtomicTable? {
+        func read(_ path: String, _ displayName: String) throws(DatasetError) -> AtomicTable {
+            if let spill { return try AtomicTable.read(path: path, displayName: displayName, spillingTo: spill) }
+            return try AtomicTable.read(path: path, displayName: displayName)
+        }
         let csv = (folder as NSString).appendingPathComponent(name + ".csv")
-        if FileManager.default.fileExists(atPath: csv) { return try AtomicTable.read(path: csv, displayName: name + ".csv") }
+        if FileManager.default.fileExists(atPath: csv) { return try read(csv, name + ".csv") }
         if let recBoleSuffix,
            let match = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.sorted().first(where: { $0.hasSuffix("." + recBoleSuffix) }) {
-            return try AtomicTable.read(path: (folder as NSString).appendingPathComponent(match), displayName: match)
+            return try read((folder as NSString).appendingPathComponent(match), match)
         }
         if required {
             throw .missingFile(path: csv, hint: "Every dataset needs \(name).csv (see docs/DATASETS.md).")

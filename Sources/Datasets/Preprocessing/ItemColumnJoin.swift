@@ -75,33 +75,39 @@ public struct ItemColumnJoin {
         return rowOfItem.map { $0 >= 0 ? values[Int($0)] : -1 }
     }
 
-    /// Writes `column`, standardised, into feature `f` of `floats` (`[samples × length × width]`).
-    /// The statistics are those of the training samples' history events — each view of an item
-    /// counts, as for events.csv float columns — so they describe the input the model is trained
-    /// on and nothing held out moves them. An event without an item (or value) gets the training
-    /// mean, 0; its `item_id` field is `<missing>`, which tells the model so. With `fitted` (a
-    /// run's), that standardiser is used instead. Returns the standardiser used.
-    @discardableResult
-    func writeStandardized(_ column: Column, feature f: Int, width: Int, length: Int, order: [Int32],
-                           histories: [Range<Int>], training: [Bool], into floats: inout [Float], fitted: Standardizer? = nil) -> Standardizer {
+    /// Writes `column`, standardised by `standardize`, into feature `f` of `floats`
+    /// (`[samples × length × width]`). An event without an item (or value) gets the training
+    /// mean, 0; its `item_id` field is `<missing>`, which tells the model so.
+    func write(_ column: Column, standardized standardize: Standardizer, feature f: Int, width: Int, length: Int, order: [Int32],
+               histories: [Range<Int>], into floats: inout [Float]) {
+        let values = column.floatValues!
+        let valueOfItem = rowOfItem.map { $0 >= 0 ? values[Int($0)] : .nan }
+        valueOfItem.withUnsafeBufferPointer { valueOfItem in
+            itemIDs.withUnsafeBufferPointer { items in
+                order.withUnsafeBufferPointer { order in
+                    floats.withUnsafeMutableBufferPointer { out in
+                        SequenceFeatures.forEachWindowEvent(histories, length: length, width: width, feature: f) { p, k in
+                            let item = items[Int(order[p])]
+                            out[k] = standardize(item >= 0 ? valueOfItem[Int(item)] : .nan)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The standardiser of `column` over the training samples' history events — each view of an
+    /// item counts, as for events.csv float columns — so it describes the input the model is
+    /// trained on and nothing held out moves it.
+    func standardizer(_ column: Column, order: [Int32], histories: [Range<Int>], training: [Bool]) -> Standardizer {
         let values = column.floatValues!
         let valueOfItem = rowOfItem.map { $0 >= 0 ? values[Int($0)] : .nan }
         return valueOfItem.withUnsafeBufferPointer { valueOfItem in
             itemIDs.withUnsafeBufferPointer { items in
-                order.withUnsafeBufferPointer { order in
-                    @inline(__always) func value(_ p: Int) -> Double {
-                        let item = items[Int(order[p])]
-                        return item >= 0 ? valueOfItem[Int(item)] : .nan
-                    }
-                    let standardize = fitted ?? Standardizer(values: histories.indices.lazy.filter { training[$0] }.flatMap { histories[$0] }.map(value))
-                    floats.withUnsafeMutableBufferPointer { out in
-                        for (i, h) in histories.enumerated() {
-                            var k = (i * length) * width + f
-                            for p in h { out[k] = standardize(value(p)); k += width }
-                        }
-                    }
-                    return standardize
-                }
+                Standardizer(values: histories.indices.lazy.filter { training[$0] }.flatMap { histories[$0] }.map { p -> Double in
+                    let item = items[Int(order[p])]
+                    return item >= 0 ? valueOfItem[Int(item)] : .nan
+                })
             }
         }
     }

@@ -16,17 +16,23 @@ struct PopulationFeatures {
         [prefix + "item_log_count", prefix + "item_popularity_rank"] + eventFloatColumns.map { prefix + $0 + "_vs_item" }
     }
 
+    /// The standardiser of the counted events' log item counts (each without itself).
+    static func logCountStandardizer(_ statistics: PopulationStatistics) -> Standardizer {
+        let itemOfRow = statistics.itemOfRow, counted = statistics.counted
+        return Standardizer(values: (0..<itemOfRow.count).lazy.filter { counted[$0] && itemOfRow[$0] >= 0 }
+            .map { Foundation.log1p(statistics.countExcludingSelf($0)) })
+    }
+
     /// Writes the features into `floats` (`[samples × length × width]`) from feature `first` on,
     /// from `statistics` (with a fitted run's `logCount` and `seen` counts when scoring; nil:
     /// taken from `statistics`' counted events). Returns the log-count standardiser used.
     @discardableResult
     static func write(statistics: PopulationStatistics, logCount fittedLogCount: Standardizer? = nil, seen fittedSeen: [Double]? = nil,
                       order: [Int32], histories: [Range<Int>], length: Int, width: Int, first: Int, into floats: inout [Float]) -> Standardizer {
-        let rows = statistics.itemOfRow.count, itemOfRow = statistics.itemOfRow, counted = statistics.counted
+        let itemOfRow = statistics.itemOfRow
         // Items seen in training, by count: the catalogue a rank is taken in.
         let seen = fittedSeen ?? statistics.count.filter { $0 > 0 }.sorted()
-        let logCount = fittedLogCount ?? Standardizer(values: (0..<rows).lazy.filter { counted[$0] && itemOfRow[$0] >= 0 }
-            .map { Foundation.log1p(statistics.countExcludingSelf($0)) })
+        let logCount = fittedLogCount ?? logCountStandardizer(statistics)
 
         floats.withUnsafeMutableBufferPointer { out in
             for (i, h) in histories.enumerated() {

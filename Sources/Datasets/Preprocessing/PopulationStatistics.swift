@@ -120,17 +120,32 @@ extension PopulationStatistics {
         self.counted = counted
     }
 
-    /// What a run saves of these statistics: items with counted events, and the counted events' identities.
-    func fitted(events: AtomicTable, sequenceKey: String, logCount: Standardizer) -> FittedPopulation {
+    /// What a run saves of these statistics: items with counted events, and the counted events'
+    /// identities (`countedEvents`, when already taken by `countedEvents(events:…)`).
+    func fitted(events: AtomicTable, sequenceKey: String, logCount: Standardizer, countedEvents: String? = nil) -> FittedPopulation {
         let item = events.column("item_id")!
         let kept = count.indices.filter { count[$0] > 0 }
-        let identity = EventIdentities(events, sequenceKey: sequenceKey)
-        let hashes = counted.indices.filter { counted[$0] && itemOfRow[$0] >= 0 }.map { identity.hash(row: $0) }.sorted()
         return FittedPopulation(items: kept.map { item.tokens.string(Int32($0)) }, count: kept.map { count[$0] },
                                 columns: columns.map { c in .init(name: c.name, sum: kept.map { c.sum[$0] }, finite: kept.map { c.finite[$0] }, overall: c.overall) },
-                                logCount: logCount, countedEvents: FittedPopulation.encode(hashes))
+                                logCount: logCount,
+                                countedEvents: countedEvents ?? Self.countedEvents(events: events, sequenceKey: sequenceKey, counted: counted, itemOfRow: itemOfRow))
     }
 
+    /// The identities of the `counted` event rows with an item, sorted, as `FittedPopulation.countedEvents`
+    /// (`events` with its key, `event_type`, `item_id` and `timestamp` values).
+    static func countedEvents(events: AtomicTable, sequenceKey: String, counted: [Bool], itemOfRow: [Int32]) -> String {
+        var hashes: [UInt64] = []
+        appendCountedHashes(events: events, sequenceKey: sequenceKey, counted: counted[...], itemOfRow: itemOfRow, into: &hashes)
+        hashes.sort()
+        return FittedPopulation.encode(hashes)
+    }
+
+    /// Appends the identities of `events`' rows that are `counted` and have an item (`counted`
+    /// and `itemOfRow` indexed from the slice's start: a table of some rows read from a spill).
+    static func appendCountedHashes(events: AtomicTable, sequenceKey: String, counted: ArraySlice<Bool>, itemOfRow: [Int32], into hashes: inout [UInt64]) {
+        let identity = EventIdentities(events, sequenceKey: sequenceKey)
+        for (r, isCounted) in counted.enumerated() where isCounted && itemOfRow[r] >= 0 { hashes.append(identity.hash(row: r)) }
+    }
 }
 
 /// Each event row's identity (sequence key, time, type, item — `EventIdentity.hash`), with the

@@ -45,14 +45,14 @@ public struct PreparationContext: Sendable {
             if let map = userRowOfEventUser, case let u = eventUsers[row], u >= 0, map[Int(u)] < 0 {
                 report.eventsWithUnknownUser += 1; unknown = true
                 if options.missingEntityPolicy == .error {
-                    throw .csv(file: events.file, line: Int(events.lines[row]), column: PreparedDataset.columnNumber(events, "user_id"),
+                    throw .csv(file: events.file, line: events.line(row), column: PreparedDataset.columnNumber(events, "user_id"),
                                message: "user \"\(eventUser.tokens.string(u))\" has no row in \(raw.users!.file) (missing_entities: error; set \"drop\" to skip such events)")
                 }
             }
             if let map = itemRowOfEventItem, eventItems[row] >= 0, map[Int(eventItems[row])] < 0 {
                 report.eventsWithUnknownItem += 1; unknown = true
                 if options.missingEntityPolicy == .error {
-                    throw .csv(file: events.file, line: Int(events.lines[row]), column: PreparedDataset.columnNumber(events, "item_id"),
+                    throw .csv(file: events.file, line: events.line(row), column: PreparedDataset.columnNumber(events, "item_id"),
                                message: "item \"\(eventItem.tokens.string(eventItems[row]))\" has no row in \(raw.items!.file) (missing_entities: error; set \"drop\" to skip such events)")
                 }
             }
@@ -131,9 +131,22 @@ public struct PreparationContext: Sendable {
         return a
     }
 
+    /// Every labels row anchored and split as training prepares them, and the report so far.
+    func anchorAndSplitAll() throws(DatasetError) -> (rows: [Int], anchors: Anchors, roles: [SplitRole], strategy: SplitStrategy, report: PreparationReport) {
+        let rows = Array(0..<raw.labels.rowCount)
+        let anchors = anchors(rows: rows)
+        var report = report
+        report.samplesWithoutEvents = anchors.samplesWithoutEvents
+        report.truncatedSequences = anchors.truncatedSequences
+        let (roles, strategy) = try split(anchors, rows: rows, report: &report)
+        return (rows, anchors, roles, strategy, report)
+    }
+
     /// Each labels row's label (0 where the table has no `label` column: samples given to score).
-    func labelValues(rows: [Int]) -> [Float] {
-        guard let values = raw.labels.column("label")?.floatValues else { return [Float](repeating: 0, count: rows.count) }
+    func labelValues(rows: [Int]) -> [Float] { Self.labelValues(raw.labels, rows: rows) }
+
+    static func labelValues(_ labels: AtomicTable, rows: [Int]) -> [Float] {
+        guard let values = labels.column("label")?.floatValues else { return [Float](repeating: 0, count: rows.count) }
         return rows.map { Float(values[$0]) }
     }
 

@@ -78,13 +78,8 @@ public struct PreparationReport: Sendable, Equatable, Codable {
 extension PreparedDataset {
     public static func prepare(_ raw: RawDataset, options: DataOptions) throws(DatasetError) -> PreparedDataset {
         let context = try PreparationContext(raw: raw, options: options)
-        let rows = Array(0..<raw.labels.rowCount)
-        let anchors = context.anchors(rows: rows)
-        var report = context.report
-        report.samplesWithoutEvents = anchors.samplesWithoutEvents
-        report.truncatedSequences = anchors.truncatedSequences
-        let (roles, strategy) = try context.split(anchors, rows: rows, report: &report)
-        return try encode(context, anchors: anchors, rows: rows, roles: roles, strategy: strategy, fitted: nil, report: report)
+        let s = try context.anchorAndSplitAll()
+        return try encode(context, anchors: s.anchors, rows: s.rows, roles: s.roles, strategy: s.strategy, fitted: nil, report: s.report)
     }
 
     /// Rows `rows` of `context`'s labels table, encoded with a training run's `fitted`
@@ -105,17 +100,27 @@ extension PreparedDataset {
     static func encode(_ context: PreparationContext, anchors: PreparationContext.Anchors, rows: [Int], roles: [SplitRole], strategy: SplitStrategy,
                        fitted: FittedPreprocessing?, report: PreparationReport) throws(DatasetError) -> PreparedDataset {
         var report = report
-        let raw = context.raw, options = context.options, labels = raw.labels, n = rows.count
-        let itemRowOfEventItem = context.itemRowOfEventItem
-        let (histories, targetOfSample, userOfSample) = (anchors.histories, anchors.targetOfSample, anchors.userOfSample)
-        let training = fitted == nil ? roles.map { $0 == .train } : [Bool](repeating: false, count: n)
-        let itemJoin = try ItemColumnJoin.resolve(raw: raw, itemRowOfEventItem: itemRowOfEventItem, options: options)
+        let raw = context.raw, options = context.options
+        let training = fitted == nil ? roles.map { $0 == .train } : [Bool](repeating: false, count: rows.count)
+        let itemJoin = try ItemColumnJoin.resolve(raw: raw, itemRowOfEventItem: context.itemRowOfEventItem, options: options)
         if let note = itemJoin?.note(itemsFile: raw.items!.file) { report.notes.append(note) }
-        let (sequence, fittedSequence) = try encodeSequences(raw: raw, index: context.index, keys: anchors.keyOfSample, histories: histories,
-                                                             training: training, itemRowOfEventItem: itemRowOfEventItem, itemJoin: itemJoin,
+        let (sequence, fittedSequence) = try encodeSequences(raw: raw, index: context.index, keys: anchors.keyOfSample, histories: anchors.histories,
+                                                             training: training, itemRowOfEventItem: context.itemRowOfEventItem, itemJoin: itemJoin,
                                                              options: options, fitted: fitted?.sequence, population: context.population,
                                                              vocabularies: context.vocabularies, seenCounts: context.populationSeenCounts)
+        return try assemble(raw: raw, options: options, anchors: anchors, rows: rows, roles: roles, training: training, strategy: strategy,
+                            sequence: sequence, fittedSequence: fittedSequence, fitted: fitted, vocabularies: context.vocabularies,
+                            sampleEvents: options.keepSampleEvents ? context.index : nil, report: report)
+    }
 
+    /// The dataset around its `sequence` features: profile and attribute rows, image paths,
+    /// labels and anomaly classes of samples `rows`, and what was fitted.
+    static func assemble(raw: RawDataset, options: DataOptions, anchors: PreparationContext.Anchors, rows: [Int], roles: [SplitRole], training: [Bool],
+                         strategy: SplitStrategy, sequence: SequenceFeatures, fittedSequence: FittedSequence, fitted: FittedPreprocessing?,
+                         vocabularies: FittedVocabularies?, sampleEvents index: EventIndex?, report: PreparationReport) throws(DatasetError) -> PreparedDataset {
+        var report = report
+        let labels = raw.labels, n = rows.count
+        let (targetOfSample, userOfSample) = (anchors.targetOfSample, anchors.userOfSample)
         // Profile and attribute rows of each sample.
         var profile: TabularFeatures?, attributes: TabularFeatures?
         var imagePaths = [String?](repeating: nil, count: n)
@@ -124,7 +129,7 @@ extension PreparedDataset {
             let ids = users.column("user_id")!
             userRows = userOfSample.map { u in u.flatMap { ids.tokens.lookup($0) }.map { rowOf(ids, $0) } ?? -1 }
             profile = try TabularFeatures(table: users, idColumn: "user_id", rows: userRows, training: training, minFrequency: options.minFrequency,
-                                          fitted: fitted?.profile, vocabularies: context.vocabularies)
+                                          fitted: fitted?.profile, vocabularies: vocabularies)
             report.ignoredColumns += profile!.ignoredColumns.map { "\(users.file):\($0)" }
         } else if let fit = fitted?.profile {
             profile = TabularFeatures(absent: fit, count: n)
@@ -138,7 +143,7 @@ extension PreparedDataset {
             let ids = items.column("item_id")!
             itemRows = targetOfSample.map { t in ids.tokens.lookup(t).map { rowOf(ids, $0) } ?? -1 }
             attributes = try TabularFeatures(table: items, idColumn: "item_id", rows: itemRows, training: training, minFrequency: options.minFrequency,
-                                             fitted: fitted?.attributes, vocabularies: context.vocabularies)
+                                             fitted: fitted?.attributes, vocabularies: vocabularies)
             report.ignoredColumns += attributes!.ignoredColumns.map { "\(items.file):\($0)" }
             if let image = items.column("image"), let imageIDs = image.tokenIDs {
                 for i in 0..<n where itemRows[i] >= 0 {
@@ -167,12 +172,10 @@ extension PreparedDataset {
         var prepared = PreparedDataset(
             options: options, folder: raw.folder,
             sampleIDs: rows.map { sampleIDColumn.tokens.string(sampleIDColumn.tokenIDs![$0]) },
-            labels: context.labelValues(rows: rows), anomalyTypes: typeStrings, anomalyClasses: classes, anomalyClassNames: classNames,
+            labels: PreparationContext.labelValues(labels, rows: rows), anomalyTypes: typeStrings, anomalyClasses: classes, anomalyClassNames: classNames,
             roles: roles, sequence: sequence, profile: profile, attributes: attributes,
             imagePaths: imagePaths, targetItems: targetOfSample,
-            events: options.keepSampleEvents
-                ? SampleEvents(index: context.index, windows: histories, histories: anchors.visible,
-                               userRows: userRows, itemRows: itemRows) : nil,
+            events: index.map { SampleEvents(index: $0, windows: anchors.histories, histories: anchors.visible, userRows: userRows, itemRows: itemRows) },
             labelsFile: labels.file, splitStrategy: strategy, report: report)
         prepared.labelled = labels.hasColumn("label")
         prepared.fitted = fitted ?? FittedPreprocessing(sequenceKey: raw.sequenceKey, sequence: fittedSequence, profile: profile?.fit, attributes: attributes?.fit, anomalyClassNames: classNames)

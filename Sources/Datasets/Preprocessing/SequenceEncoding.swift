@@ -1,20 +1,23 @@
 import Tensor
 
 extension PreparedDataset {
-    /// Builds the per-event index arrays. Vocabularies count the events inside training
-    /// samples' histories only (or are `fitted`'s); the gap is measured to the previous event of
-    /// the same history. Returns what was fitted (or given) beside the features.
-    static func encodeSequences(raw: RawDataset, index: EventIndex, keys: [Int32], histories: [Range<Int>], training: [Bool],
-                                itemRowOfEventItem: [Int32]?, itemJoin: ItemColumnJoin?, options: DataOptions,
-                                fitted: FittedSequence? = nil, population fittedStatistics: PopulationStatistics? = nil,
-                                vocabularies cache: FittedVocabularies? = nil, seenCounts: [Double]? = nil) throws(DatasetError) -> (SequenceFeatures, FittedSequence) {
-        let events = raw.events
-        let n = histories.count, length = options.maxLength
+    /// Where a token field's raw ids come from: the events column `column`, through `through`
+    /// (raw id of `column` → the field's raw id) for items.csv columns joined by each event's item.
+    struct TokenSource {
+        var name: String
+        var column: String
+        var through: [Int32]?
+        var tokens: TokenInterner
+        var hashed: Bool
+    }
 
-        // Token sources: (name, raw ids per event row, interner).
-        // `through`, for items.csv columns: raw item id → the column's raw id; `ids` are then item ids.
-        var sources: [(name: String, ids: [Int32], through: [Int32]?, tokens: TokenInterner, hashed: Bool)] = []
-        func add(_ name: String, column: Column, hashed: Bool = false) { sources.append((name, column.tokenIDs!, nil, column.tokens, hashed)) }
+    /// The token fields of the sequence, in their order: event type, item, category, the
+    /// configured events.csv token columns, then the joined items.csv ones.
+    static func tokenSources(raw: RawDataset, itemRowOfEventItem: [Int32]?, itemJoin: ItemColumnJoin?, options: DataOptions,
+                             fitted: FittedSequence?) throws(DatasetError) -> [TokenSource] {
+        let events = raw.events
+        var sources: [TokenSource] = []
+        func add(_ name: String, column: Column, hashed: Bool = false) { sources.append(.init(name: name, column: column.name, through: nil, tokens: column.tokens, hashed: hashed)) }
         add("event_type", column: try events.require("event_type", type: .token))
         add("item_id", column: try events.require("item_id", type: .token), hashed: options.itemHashBuckets != nil)
         // The category field keeps its name whatever column it comes from (`data.item_category_column`).
@@ -24,7 +27,7 @@ extension PreparedDataset {
         } else if let items = raw.items, let c = items.column(category), c.spec.type == .token, let rows = itemRowOfEventItem {
             // The item's category, joined through items.csv.
             let categoryIDs = c.tokenIDs!
-            sources.append(("category_id", events.column("item_id")!.tokenIDs!, rows.map { $0 >= 0 ? categoryIDs[Int($0)] : -1 }, c.tokens, false))
+            sources.append(.init(name: "category_id", column: "item_id", through: rows.map { $0 >= 0 ? categoryIDs[Int($0)] : -1 }, tokens: c.tokens, hashed: false))
         }
         for name in options.eventTokenColumns {
             guard let c = events.column(name) else {
@@ -41,13 +44,25 @@ extension PreparedDataset {
             guard !sources.contains(where: { $0.name == name }) else {
                 throw .invalid(file: events.file, message: "event token column \"\(name)\" has the name of the joined \(raw.items!.file) column \(c.name); rename it or leave \(c.name) out of data.event_item_columns")
             }
-            sources.append((name, itemJoin!.itemIDs, itemJoin!.tokenIDsOfItems(c), c.tokens, false))
+            sources.append(.init(name: name, column: "item_id", through: itemJoin!.tokenIDsOfItems(c), tokens: c.tokens, hashed: false))
         }
-
         if let fitted, let missing = sources.first(where: { !$0.hashed && fitted.vocabularies[$0.name] == nil }) {
             throw .invalid(file: events.file, message: "the sequence field \"\(missing.name)\" was not part of the trained run's inputs; "
                            + "the dataset must have the columns the run was trained with")
         }
+        return sources
+    }
+
+    /// Builds the per-event index arrays. Vocabularies count the events inside training
+    /// samples' histories only (or are `fitted`'s); the gap is measured to the previous event of
+    /// the same history. Returns what was fitted (or given) beside the features.
+    static func encodeSequences(raw: RawDataset, index: EventIndex, keys: [Int32], histories: [Range<Int>], training: [Bool],
+                                itemRowOfEventItem: [Int32]?, itemJoin: ItemColumnJoin?, options: DataOptions,
+                                fitted: FittedSequence? = nil, population fittedStatistics: PopulationStatistics? = nil,
+                                vocabularies cache: FittedVocabularies? = nil, seenCounts: [Double]? = nil) throws(DatasetError) -> (SequenceFeatures, FittedSequence) {
+        let events = raw.events
+        let n = histories.count, length = options.maxLength
+        let sources = try tokenSources(raw: raw, itemRowOfEventItem: itemRowOfEventItem, itemJoin: itemJoin, options: options, fitted: fitted)
         // Vocabularies from training histories, one token field per task, and the time features
         // beside them: the tasks share nothing but read-only inputs.
         var encoded = [SequenceFeatures.TokenField?](repeating: nil, count: sources.count)
@@ -61,8 +76,8 @@ extension PreparedDataset {
                             results.value.1.pointee = timeFeatures(index: index, keys: keys, histories: histories, length: length, gapBuckets: options.gapBuckets)
                         } else {
                             let s = sources[task]
-                            results.value.0[task] = encodeTokens(name: s.name, ids: s.ids, through: s.through, tokens: s.tokens, hashed: s.hashed, index: index,
-                                                                 histories: histories, training: training, options: options,
+                            results.value.0[task] = encodeTokens(name: s.name, ids: events.column(s.column)!.tokenIDs!, through: s.through, tokens: s.tokens,
+                                                                 hashed: s.hashed, index: index, histories: histories, training: training, options: options,
                                                                  fitted: fitted.map { $0.vocabularies[s.name] ?? [] }, cache: cache)
                         }
                     }
@@ -73,74 +88,32 @@ extension PreparedDataset {
         var vocabularies: [String: [String]] = [:]
         for (source, field) in zip(sources, fields) where !source.hashed { vocabularies[source.name] = field.tokens }
         let (gaps, hours, lengths) = time
-        fields.append(.init(name: "gap", size: options.gapBuckets, values: gaps))
-        fields.append(.init(name: "hour", size: 25, values: hours, tokens: ["<pad>"] + (0..<24).map { ($0 < 10 ? "0" : "") + "\($0):00 UTC" }))
+        fields += timeFields(gaps: gaps, hours: hours, options: options)
 
-        // Extra float features, standardised on training events: events.csv columns, then the
-        // joined items.csv ones.
-        let itemFloats = itemJoin?.floatColumns ?? []
-        let population = options.populationFeatures && events.hasColumn("item_id")
-            ? PopulationFeatures.names(eventFloatColumns: options.eventFloatColumns) : []
-        let floatNames = options.eventFloatColumns + itemFloats.map { ItemColumnJoin.fieldName($0.name) } + population
-        let width = floatNames.count
-        var floats = [Float](repeating: 0, count: n * length * width)
-        var standardizers = [Standardizer?](repeating: nil, count: width)
-        var missing = [UInt8](repeating: 0, count: n * length * width)
-        for (f, name) in options.eventFloatColumns.enumerated() {
-            guard let c = events.column(name), let values = c.floatValues else {
-                throw .missingColumn(file: events.file, column: name, hint: "It is listed in the config's event float columns and must be :float.")
-            }
-            let standardize: Standardizer
-            if let fitted {
-                standardize = try fitted.standardizer(name, file: events.file)
-            } else {
-                var trainingValues: [Double] = []
-                for i in 0..<n where training[i] { for p in histories[i] { trainingValues.append(values[Int(index.order[p])]) } }
-                standardize = Standardizer(values: trainingValues)
-            }
-            standardizers[f] = standardize
-            for i in 0..<n {
-                for (k, p) in histories[i].enumerated() {
-                    let v = values[Int(index.order[p])]
-                    floats[(i * length + k) * width + f] = standardize(v)
-                    if !v.isFinite { missing[(i * length + k) * width + f] = 1 }
-                }
-            }
+        var plan = try SequenceFloatPlan(raw: raw, itemJoin: itemJoin, options: options, order: index.order, histories: histories, training: training,
+                                         fitted: fitted, population: fittedStatistics, seenCounts: seenCounts)
+        if plan.populationStatistics != nil && fitted == nil { plan.fitPopulation(events: events, sequenceKey: raw.sequenceKey) }
+        var floats = [Float](repeating: 0, count: n * length * plan.width)
+        var missing = [UInt8](repeating: 0, count: n * length * plan.width)
+        plan.write(order: index.order, histories: histories, into: &floats, missing: &missing)
+        var edges: [[Float]], ranges: [[ClosedRange<Float>]]
+        if let fitted {
+            (edges, ranges) = (fitted.floatEdges, fitted.bucketRanges)
+        } else {
+            var sampler = BucketEdgeSampler(lengths: lengths, training: training, width: plan.width)
+            sampler.add(floats: floats, missing: missing, lengths: lengths[...], training: training[...], length: length)
+            (edges, ranges) = sampler.edges()
         }
-        var floatStandardizers: [String: Standardizer] = [:]
-        for (f, name) in options.eventFloatColumns.enumerated() { floatStandardizers[name] = standardizers[f] }
-        for (k, c) in itemFloats.enumerated() {
-            let name = ItemColumnJoin.fieldName(c.name)
-            var given: Standardizer?
-            if let fitted { given = try fitted.standardizer(name, file: raw.items!.file) }
-            floatStandardizers[name] = itemJoin!.writeStandardized(c, feature: options.eventFloatColumns.count + k, width: width, length: length, order: index.order,
-                                                                   histories: histories, training: training, into: &floats,
-                                                                   fitted: given)
-            itemJoin!.markMissing(c, feature: options.eventFloatColumns.count + k, width: width, length: length, order: index.order,
-                                  histories: histories, into: &missing)
-        }
-        var fittedPopulation = fitted?.population
-        if !population.isEmpty {
-            let (statistics, logCount, seen): (PopulationStatistics, Standardizer?, [Double]?)
-            if let fit = fitted?.population {
-                (statistics, logCount, seen) = (fittedStatistics ?? PopulationStatistics(fitted: fit, events: events, sequenceKey: raw.sequenceKey),
-                                                fit.logCount, seenCounts ?? fit.count.filter { $0 > 0 }.sorted())
-            } else {
-                (statistics, logCount, seen) = (PopulationStatistics(events: events, floatColumns: options.eventFloatColumns, order: index.order, ranges: histories,
-                                                                     training: training), nil, nil)
-            }
-            let usedLogCount = PopulationFeatures.write(statistics: statistics, logCount: logCount, seen: seen, order: index.order, histories: histories,
-                                                        length: length, width: width, first: width - population.count, into: &floats)
-            if fitted == nil { fittedPopulation = statistics.fitted(events: events, sequenceKey: raw.sequenceKey, logCount: usedLogCount) }
-        }
-        let (edges, ranges) = fitted.map { ($0.floatEdges, $0.bucketRanges) }
-            ?? SequenceFeatures.bucketEdges(floats: floats, missing: missing, lengths: lengths, training: training, length: length, width: width)
-        let features = SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields, floatNames: floatNames, floats: floats,
-                                        floatEdges: edges, floatBucketRanges: ranges, floatStandardizers: standardizers,
+        let features = SequenceFeatures(maxLength: length, lengths: lengths, tokenFields: fields, floatNames: plan.names, floats: floats,
+                                        floatEdges: edges, floatBucketRanges: ranges, floatStandardizers: plan.standardizers,
                                         floatMissing: missing.contains(1) ? missing : [])
-        let fit = fitted ?? FittedSequence(vocabularies: vocabularies, floatStandardizers: floatStandardizers, population: fittedPopulation,
-                                           floatEdges: edges, floatBucketRanges: ranges.map { $0.map { [$0.lowerBound, $0.upperBound] } })
-        return (features, fit)
+        return (features, fitted ?? plan.fitted(vocabularies: vocabularies, edges: edges, ranges: ranges))
+    }
+
+    /// The gap and hour fields beside the token fields.
+    static func timeFields(gaps: [Int32], hours: [Int32], options: DataOptions) -> [SequenceFeatures.TokenField] {
+        [.init(name: "gap", size: options.gapBuckets, values: gaps),
+         .init(name: "hour", size: 25, values: hours, tokens: ["<pad>"] + (0..<24).map { ($0 < 10 ? "0" : "") + "\($0):00 UTC" })]
     }
 
     /// One token field: its vocabulary (or hash buckets) and its `[samples × length]` indices.

@@ -46,41 +46,70 @@ public struct SequenceFeatures: Sendable {
         return Int32(min(b, buckets - 1))
     }
 
+    /// Calls `body(p, k)` for every event of every window: `p` its position in the event
+    /// index's order, `k` where feature `f` of it goes in a `[windows × length × width]` array.
+    @inline(__always)
+    static func forEachWindowEvent(_ histories: [Range<Int>], length: Int, width: Int, feature f: Int, _ body: (Int, Int) -> Void) {
+        for (i, h) in histories.enumerated() {
+            var k = (i * length) * width + f
+            for p in h {
+                body(p, k)
+                k += width
+            }
+        }
+    }
+
     /// 1…24 for the UTC hour of a unix timestamp (0 is padding).
     @inline(__always)
     public static func hourIndex(_ timestamp: Double) -> Int32 {
         let seconds = timestamp.truncatingRemainder(dividingBy: 86_400)
         return Int32((seconds < 0 ? seconds + 86_400 : seconds) / 3_600) % 24 + 1
     }
+}
 
-    /// Quantile edges of each float over the events of training windows (standardised values at
-    /// `TabularFeatures.quantileLevels`), de-duplicated and below the training maximum, so an
-    /// integer rating 1…5 gives at most 5 buckets (bucket = number of edges below the value);
-    /// and each bucket's training value range. Missing values (`missing`, may be empty) are left
-    /// out. A strided subsample of at most `cap` events per
-    /// float keeps preparation cheap on large data.
-    static func bucketEdges(floats: [Float], missing: [UInt8], lengths: [Int32], training: [Bool], length: Int, width: Int,
-                            cap: Int = 1 << 18) -> (edges: [[Float]], ranges: [[ClosedRange<Float>]]) {
+/// Quantile edges of each float over the events of training windows (standardised values at
+/// `TabularFeatures.quantileLevels`), de-duplicated and below the training maximum, so an
+/// integer rating 1…5 gives at most 5 buckets (bucket = number of edges below the value); and
+/// each bucket's training value range. Missing values are left out. A strided subsample of at
+/// most `cap` events per float keeps preparation cheap on large data; samples may be added in
+/// chunks (in sample order), which pick the values one pass would.
+struct BucketEdgeSampler {
+    let width: Int
+    let stride: Int
+    private var values: [[Float]]
+    private var seen: [Int]
+
+    /// `lengths` and `training` of every sample (they fix the stride).
+    init(lengths: [Int32], training: [Bool], width: Int, cap: Int = 1 << 18) {
         var events = 0
         for (i, n) in lengths.enumerated() where training[i] { events += Int(n) }
-        let stride = max(1, (events + cap - 1) / cap)
-        var edges: [[Float]] = [], ranges: [[ClosedRange<Float>]] = []
-        var values = [Float]()
-        values.reserveCapacity(min(events, cap) + 1)
+        self.width = width
+        stride = max(1, (events + cap - 1) / cap)
+        values = Array(repeating: [], count: width)
+        seen = Array(repeating: 0, count: width)
+    }
+
+    /// The next samples: their floats and missing marks (`[samples × length × width]`, `missing`
+    /// may be empty), lengths and training flags.
+    mutating func add(floats: [Float], missing: [UInt8], lengths: ArraySlice<Int32>, training: ArraySlice<Bool>, length: Int) {
         for f in 0..<width {
-            values.removeAll(keepingCapacity: true)
-            var seen = 0
             floats.withUnsafeBufferPointer { x in
-                for (i, n) in lengths.enumerated() where training[i] {
-                    for k in 0..<Int(n) {
+                for (i, n) in zip(lengths, training).enumerated() where n.1 {
+                    for k in 0..<Int(n.0) {
                         let at = (i * length + k) * width + f
                         if !missing.isEmpty && missing[at] != 0 { continue }   // a missing value is no rating
-                        if seen % stride == 0 { values.append(x[at]) }
-                        seen += 1
+                        if seen[f] % stride == 0 { values[f].append(x[at]) }
+                        seen[f] += 1
                     }
                 }
             }
-            values.sort()
+        }
+    }
+
+    func edges() -> (edges: [[Float]], ranges: [[ClosedRange<Float>]]) {
+        var edges: [[Float]] = [], ranges: [[ClosedRange<Float>]] = []
+        for f in 0..<width {
+            let values = values[f].sorted()
             guard let top = values.last else { edges.append([]); ranges.append([]); continue }
             var e: [Float] = []
             for q in TabularFeatures.quantileLevels {

@@ -31,14 +31,19 @@ public final class DatasetCache {
             }
             d = try PreparedDataset.prepare(raw[path]!, options: options)
         }
+        Self.describe(d, options: options, reporter: reporter)
+        prepared[key] = d
+        return d
+    }
+
+    /// The run log's lines about a prepared dataset: its counts, then each note.
+    static func describe(_ d: PreparedDataset, options: DataOptions, reporter: (String) -> Void) {
         let r = d.report
         reporter("data: \(d.sampleCount) samples (train \(r.splitCounts["train"] ?? 0), valid \(r.splitCounts["valid"] ?? 0), "
                  + "test \(r.splitCounts["test"] ?? 0)), \(r.events) events; dropped \(r.droppedEvents) events of unknown users/items; "
                  + "\(r.samplesWithoutEvents) samples without events; \(r.truncatedSequences) sequences truncated to \(options.maxLength)"
                  + (r.ignoredColumns.isEmpty ? "" : "; unused columns: \(r.ignoredColumns.joined(separator: ", "))"))
         for note in r.notes { reporter("note: \(note)") }
-        prepared[key] = d
-        return d
     }
 }
 
