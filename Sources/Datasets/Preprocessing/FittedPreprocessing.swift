@@ -78,6 +78,20 @@ public struct FittedPopulation: Sendable, Codable, Equatable {
     /// it is scored again.
     public var countedEvents: String
 
+    /// What laying the statistics over an events table looks up: each item's position in
+    /// `items` by id, and the counted events' hashes, decoded (once per fit, not per table).
+    struct Lookup: Sendable {
+        let positions: [String: Int]
+        let countedHashes: [UInt64]
+
+        init(_ fitted: FittedPopulation) {
+            var position: [String: Int] = [:]
+            for (k, id) in fitted.items.enumerated() { position[id] = k }
+            positions = position
+            countedHashes = fitted.countedHashes()
+        }
+    }
+
     func countedHashes() -> [UInt64] {
         guard let data = Data(base64Encoded: countedEvents) else { return [] }
         return data.withUnsafeBytes { raw in (0..<(data.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) } }
