@@ -32,12 +32,14 @@ struct KnownIDs: Sendable {
     func hasSession(_ id: String) -> Bool { sessions?.lookup(id) != nil }
 
     /// Under `.reject`, the first sample of `request` with an id the dataset lacks and no rows
-    /// of its own; under `missing_entities: error`, the first inline event whose user or item
-    /// has no row, stored or given (as the dataset loader refuses such an event).
-    func check(_ request: ScoreRequest, policy: UnknownIDPolicy) throws(ServeError) {
+    /// of its own; inline events of a user without a row, stored or given (the run leaves such
+    /// events out, or refuses them); under `missing_entities: error`, the first inline event
+    /// whose item has no row, stored or given (as the dataset loader refuses such an event).
+    /// `profileTaken`: whether a sample may give its profile.
+    func check(_ request: ScoreRequest, policy: UnknownIDPolicy, profileTaken: Bool = true) throws(ServeError) {
         for s in request.samples {
             if let rows = s.rows {
-                if missingEntities == .error, let events = rows.events { try checkEntities(events, of: s, rows: rows) }
+                if let events = rows.events, !events.isEmpty { try checkEntities(events, of: s, rows: rows, profileTaken: profileTaken) }
                 continue
             }
             guard policy == .reject else { continue }
@@ -49,12 +51,14 @@ struct KnownIDs: Sendable {
         }
     }
 
-    private func checkEntities(_ events: [InlineRow], of s: ScoreRequest.Sample, rows: InlineRows) throws(ServeError) {
-        if let userRows, rows.profile == nil, userRows.lookup(s.userID) == nil, !events.isEmpty {
-            throw .invalidJSON("user \(JSONValue.quote(String(s.userID.prefix(100)))) has no row in the server's users table and the sample gives no profile, "
-                               + "so its events would be refused (the run's data.missing_entities is error); give the profile", path: s.path + ".events")
+    private func checkEntities(_ events: [InlineRow], of s: ScoreRequest.Sample, rows: InlineRows, profileTaken: Bool) throws(ServeError) {
+        if let userRows, rows.profile == nil, userRows.lookup(s.userID) == nil {
+            let rule = "the run's data leaves out events of users without a users.csv row (data.missing_entities \(missingEntities.rawValue))"
+            throw .invalidJSON("user \(JSONValue.quote(String(s.userID.prefix(100)))) has no row in the server's users table, so its events would be "
+                               + (profileTaken ? "left out: \(rule); give the sample's profile" : "left out: \(rule), and this model takes no profile; score a user the dataset has"),
+                               path: s.path + ".events")
         }
-        guard let itemRows else { return }
+        guard missingEntities == .error, let itemRows else { return }
         for (k, e) in events.enumerated() {
             guard case let .token(item)? = e["item_id"], itemRows.lookup(item) == nil, !(item == s.itemID && rows.attributes != nil) else { continue }
             throw .invalidJSON("item \(JSONValue.quote(String(item.prefix(100)))) has no row in the server's items table (the run's data.missing_entities is error: "

@@ -103,7 +103,7 @@ public final class ScoreServer: Sendable {
         do { body = try await request.body.collect(upTo: limit) } catch { throw ServeError.bodyTooLarge(limit: limit) }
         let parsed = try ScoreRequest.parse(Array(buffer: body), limits: configuration.limits, sequenceKey: model.sequenceKey,
                                             readsImages: model.readsImages, inline: inline)
-        try known.check(parsed, policy: configuration.unknownIDs)
+        try known.check(parsed, policy: configuration.unknownIDs, profileTaken: inline.profile != nil)
         let samples = parsed.samples.map { s in
             SampleInput(sampleID: s.sampleID, key: s.sessionID ?? s.userID, userID: s.userID, targetItemID: s.itemID, cutoff: s.cutoff, image: s.image,
                         rows: s.rows)

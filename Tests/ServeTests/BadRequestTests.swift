@@ -92,6 +92,8 @@ extension ServeSuites {
                      path: "$.events[1].timestamp", says: "timestamp must be a finite number, found nothing"),
                 json("inline event with an empty event_type", "{\(ok), \"events\": [{\"event_type\": \"\", \"timestamp\": 1}]}", path: "$.events[0].event_type",
                      says: "event_type is empty; every row of events.csv needs one"),
+                json("inline events of a user without a row or profile", "{\"user_id\": \"new-user\", \"item_id\": \"\(i)\", \"events\": [{\"event_type\": \"view\", \"timestamp\": 1}]}",
+                     path: "$.events", says: "has no row in the server's users table, so its events would be left out"),
                 json("inline event, unknown column", "{\(ok), \"events\": [{\"event_type\": \"view\", \"timestamp\": 1, \"price\": 3}]}", path: "$.events[0].price",
                      says: "unknown column \"price\"; the columns of events.csv are"),
                 json("deep nesting", "{\"samples\": " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}", says: "nesting deeper than 200 levels"),
