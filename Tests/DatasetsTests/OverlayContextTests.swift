@@ -37,8 +37,9 @@ import Testing
         let (raw, all, fitted, base) = try Self.fitted()
         let samples = Self.samples(base, inline: inline)
         // Samples of one user read the same events and rows: all share one overlay.
-        #expect(base.overlayGroups(samples) == [Array(samples.indices)])
-        let overlay = try base.overlay(samples, applying: fitted).with(samples: raw.labels)
+        let overlays = try base.overlays(samples, applying: fitted)
+        #expect(overlays.map(\.samples) == [Array(samples.indices)])
+        let overlay = overlays[0].context.with(samples: raw.labels)
         #expect(overlay.raw.events.rowCount <= raw.events.rowCount)
         let applied = try PreparedDataset.apply(fitted, context: overlay, rows: Array(samples.indices))
         FittedPreprocessingTests.expectSame(all, applied, rows: Array(samples.indices))
@@ -52,7 +53,7 @@ import Testing
         b.rows = InlineRows(events: [["event_type": .token("buy"), "timestamp": .float(10)]])
         c.rows = a.rows
         // One user, other events: apart; the same events: together; the stored events: apart from both.
-        #expect(base.overlayGroups([a, b, c, stored[0]]) == [[0, 2], [1], [3]])
+        #expect(base.overlayGroups([a, b, c, stored[0]]).map(\.members) == [[0, 2], [1], [3]])
         // An item's own row given by one sample, read from the dataset by another's events: apart.
         let u = stored[0].key
         let events = base.raw.events, userIDs = events.column("user_id")!
@@ -60,9 +61,9 @@ import Testing
         guard case let .token(item)? = events.row(viewed)["item_id"] else { Issue.record("no item"); return }
         let other = stored.first { $0.key != u }!
         var overriding = OverlaySample(key: other.key, userID: other.userID, itemID: item, rows: InlineRows(attributes: ["price": .float(1)]))
-        #expect(base.overlayGroups([stored[0], overriding]) == [[0], [1]])
+        #expect(base.overlayGroups([stored[0], overriding]).map(\.members) == [[0], [1]])
         // The same override of an item nobody else reads shares the overlay.
         overriding.itemID = "an-item-nobody-has"
-        #expect(base.overlayGroups([stored[0], overriding]) == [[0, 1]])
+        #expect(base.overlayGroups([stored[0], overriding]).map(\.members) == [[0, 1]])
     }
 }

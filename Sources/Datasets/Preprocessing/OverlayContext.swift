@@ -47,10 +47,31 @@ struct OverlayView {
 }
 
 extension PreparationContext {
-    /// Samples that may be prepared from one overlay, in order: a sample joins the first group
-    /// whose samples read the same events and rows for every id they share with it (two samples
-    /// of one user with different inline events go apart).
-    public func overlayGroups(_ samples: [OverlaySample]) -> [[Int]] {
+    /// Contexts holding only what `samples` read — each one's events (its own, else its key's
+    /// in this dataset), the rows of its user, its target item and its events' users and items
+    /// (its own, else this dataset's) — with this context's fitted lookups and `fitted` laid
+    /// over them, and the samples (indices into `samples`) each one is for. A sample prepared
+    /// from its overlay gets the inputs it gets from this context when its own rows equal the
+    /// dataset's: nothing is fitted, and each table keeps this dataset's columns. Samples share
+    /// an overlay unless they disagree on an id's rows (two samples of one user with different
+    /// inline events go apart), so a batch usually needs one. Set each context's samples table
+    /// with `with(samples:)`.
+    public func overlays(_ samples: [OverlaySample], applying fitted: FittedPreprocessing) throws(DatasetError) -> [(samples: [Int], context: PreparationContext)] {
+        var out: [(samples: [Int], context: PreparationContext)] = []
+        for group in overlayGroups(samples) {
+            var overlay = raw
+            let merged = group.view
+            overlay.events = AtomicTable(file: raw.events.file, specs: raw.events.specs, rows: merged.keyOrder.flatMap { merged.events[$0]! })
+            overlay.users = raw.users.map { AtomicTable(file: $0.file, specs: $0.specs, rows: merged.userOrder.compactMap { merged.users[$0]! }) }
+            overlay.items = raw.items.map { AtomicTable(file: $0.file, specs: $0.specs, rows: merged.itemOrder.compactMap { merged.items[$0]! }) }
+            out.append((group.members, try PreparationContext(raw: overlay, options: options, applying: fitted, sharing: self)))
+        }
+        return out
+    }
+
+    /// The groups of `overlays`, in order: a sample joins the first group whose samples read
+    /// the same events and rows for every id they share with it.
+    func overlayGroups(_ samples: [OverlaySample]) -> [(members: [Int], view: OverlayView)] {
         var groups: [(members: [Int], view: OverlayView)] = []
         for (i, s) in samples.enumerated() {
             let view = view(of: s)
@@ -61,24 +82,7 @@ extension PreparationContext {
                 groups.append(([i], view))
             }
         }
-        return groups.map(\.members)
-    }
-
-    /// A context holding only what `samples` read — each one's events (its own, else its key's
-    /// in this dataset), the rows of its user, its target item and its events' users and items
-    /// (its own, else this dataset's) — with this context's fitted lookups and `fitted` laid
-    /// over it. A sample prepared from it gets the inputs it gets from this context when its own
-    /// rows equal the dataset's: nothing is fitted, and each table keeps this dataset's columns.
-    /// `samples` must agree on every id (one group of `overlayGroups`); set the samples table
-    /// with `with(samples:)`.
-    public func overlay(_ samples: [OverlaySample], applying fitted: FittedPreprocessing) throws(DatasetError) -> PreparationContext {
-        var merged = OverlayView()
-        for s in samples { merged.merge(view(of: s)) }
-        var overlay = raw
-        overlay.events = AtomicTable(file: raw.events.file, specs: raw.events.specs, rows: merged.keyOrder.flatMap { merged.events[$0]! })
-        overlay.users = raw.users.map { AtomicTable(file: $0.file, specs: $0.specs, rows: merged.userOrder.compactMap { merged.users[$0]! }) }
-        overlay.items = raw.items.map { AtomicTable(file: $0.file, specs: $0.specs, rows: merged.itemOrder.compactMap { merged.items[$0]! }) }
-        return try PreparationContext(raw: overlay, options: options, applying: fitted, sharing: self)
+        return groups
     }
 
     /// The events and rows sample `s` reads.

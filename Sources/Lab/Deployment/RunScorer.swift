@@ -120,8 +120,7 @@ public final class RunScorer {
         // overlay of what they read: one per group of samples that agree on every id.
         let overlays = samples.map { OverlaySample(key: $0.key, userID: $0.userID, itemID: $0.targetItemID, rows: $0.rows) }
         var scores = [SampleScore?](repeating: nil, count: samples.count)
-        for group in data.overlayGroups(overlays) {
-            let context = try data.overlay(group.map { overlays[$0] }, applying: artefacts.data)
+        for (group, context) in try data.overlays(overlays, applying: artefacts.data) {
             for (k, s) in try score(group.map { samples[$0] }, context: context, attribution: attribution).enumerated() { scores[group[k]] = s }
         }
         return scores.map { $0! }
