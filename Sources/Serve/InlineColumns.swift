@@ -57,7 +57,7 @@ struct InlineColumns: Sendable {
     }
 
     /// `GET /v1/model`'s listing: per part, its columns and types.
-    var description: JSONValue {
+    var summary: JSONValue {
         func table(_ t: Table?) -> JSONValue {
             guard let t else { return .null }
             return .object(t.columns.filter { t.refused[$0.name] == nil }.map { ($0.name, .string($0.type.rawValue)) })

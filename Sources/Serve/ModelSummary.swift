@@ -45,7 +45,7 @@ struct ModelSummary: Sendable {
             ("surprise_columns", .array(surpriseColumns.map { .string($0) })),
             ("unknown_ids", .string(configuration.unknownIDs.rawValue)),
             ("quantization", .string(configuration.quantization?.rawValue ?? "none")),
-            ("inline_columns", inline.description),
+            ("inline_columns", inline.summary),
             ("limits", .object([
                 ("max_body_bytes", .number(Double(limits.maxBodyBytes))),
                 ("max_samples_per_request", .number(Double(limits.maxSamplesPerRequest))),
