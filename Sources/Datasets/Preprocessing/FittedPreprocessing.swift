@@ -108,9 +108,19 @@ extension Vocabulary {
     /// The vocabulary `tokens` (a fitted one) over another column's interner: a token the fit
     /// never saw is `unknown`.
     init(tokens: [String], interner: TokenInterner) {
-        var indexOfToken: [String: Int32] = [:]
-        for (k, t) in tokens.enumerated() where k >= Vocabulary.reserved { indexOfToken[t] = Int32(k) }
+        self.init(tokens: tokens, interner: interner, indexOfToken: Self.indexOfToken(tokens))
+    }
+
+    /// `indexOfToken`: `indexOfToken(tokens)`, made once by the caller.
+    init(tokens: [String], interner: TokenInterner, indexOfToken: [String: Int32]) {
         self.init(indexOfRaw: (0..<interner.count).map { indexOfToken[interner.string(Int32($0))] ?? Vocabulary.unknown }, tokens: tokens)
+    }
+
+    /// The index of each fitted token (the reserved entries are not tokens).
+    static func indexOfToken(_ tokens: [String]) -> [String: Int32] {
+        var index: [String: Int32] = [:]
+        for (k, t) in tokens.enumerated() where k >= Vocabulary.reserved { index[t] = Int32(k) }
+        return index
     }
 }
 

@@ -25,6 +25,8 @@ public struct PreparationContext: Sendable {
 
     /// The fitted population's lookups, made once (`overlay` contexts share them).
     let populationLookup: FittedPopulation.Lookup?
+    /// The fitted vocabularies' token indexes its overlays share (made only when an overlay asks).
+    let overlayTokenIndexes: FittedTokenIndexes?
 
     /// `applying`: the fitted preprocessing samples of this context will be encoded with (scoring).
     public init(raw: RawDataset, options: DataOptions, applying fitted: FittedPreprocessing? = nil) throws(DatasetError) {
@@ -73,7 +75,8 @@ public struct PreparationContext: Sendable {
         let lookup = base?.populationLookup ?? fitted?.sequence.population.map { FittedPopulation.Lookup($0) }
         populationLookup = lookup
         population = fitted?.sequence.population.map { PopulationStatistics(fitted: $0, lookup: lookup!, events: events, sequenceKey: raw.sequenceKey) }
-        vocabularies = fitted == nil ? nil : FittedVocabularies()
+        overlayTokenIndexes = fitted == nil ? nil : base?.overlayTokenIndexes ?? FittedTokenIndexes()
+        vocabularies = fitted == nil ? nil : FittedVocabularies(shared: base?.overlayTokenIndexes)
         populationSeenCounts = base?.populationSeenCounts ?? fitted?.sequence.population.map { $0.count.filter { $0 > 0 }.sorted() }
     }
 
