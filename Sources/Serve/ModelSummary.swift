@@ -17,7 +17,7 @@ struct ModelSummary: Sendable {
     /// `GET /v1/model`'s body, rendered once.
     let description: String
 
-    init(scorer: RunScorer, configuration: ServeConfiguration) {
+    init(scorer: RunScorer, configuration: ServeConfiguration, inline: InlineColumns) {
         threshold = scorer.threshold
         sequenceKey = scorer.artefacts.data.sequenceKey
         readsImages = scorer.modalities.contains(.image)
@@ -44,10 +44,13 @@ struct ModelSummary: Sendable {
             ("attribution_columns", .array(attributionColumns.map { .string($0) })),
             ("surprise_columns", .array(surpriseColumns.map { .string($0) })),
             ("unknown_ids", .string(configuration.unknownIDs.rawValue)),
+            ("quantization", .string(configuration.quantization?.rawValue ?? "none")),
+            ("inline_columns", inline.summary),
             ("limits", .object([
                 ("max_body_bytes", .number(Double(limits.maxBodyBytes))),
                 ("max_samples_per_request", .number(Double(limits.maxSamplesPerRequest))),
                 ("max_id_length", .number(Double(limits.maxIDLength))),
+                ("max_events_per_sample", .number(Double(limits.maxEventsPerSample))),
                 ("max_image_pixels", .number(Double(limits.maxImagePixels))),
                 ("queue_limit", .number(Double(configuration.queueLimit))),
                 ("max_connections", .number(Double(configuration.maxConnections))),

@@ -4,11 +4,13 @@ import Support
 
 /// The body of `POST /v1/score`, checked: either one sample object, or `{"samples": [ … ]}`
 /// with 1…`maxSamplesPerRequest` of them. A sample is
-/// `{"sample_id"?: string, "user_id": string, "item_id": string, "session_id"?: string, "cutoff"?: number, "image"?: string}`
+/// `{"sample_id"?: string, "user_id": string, "item_id": string, "session_id"?: string, "cutoff"?: number, "image"?: string,
+/// "profile"?: object, "attributes"?: object, "events"?: [object]}`
 /// — `session_id` exactly when the run keyed its sequences by session; `cutoff` in unix
 /// seconds (default: the key's latest event); `image` a PNG or JPEG in base64, scored in place
 /// of the item's own picture (decoded here, with the pixel limit, so a bad one is refused
-/// before it is queued). Anything else is refused with the JSON path of
+/// before it is queued); `profile`, `attributes`, `events` the sample's own rows, in place of
+/// the dataset's (`InlineColumns`, checked here too). Anything else is refused with the JSON path of
 /// the value and the rule it breaks (`$.samples[2].cutoff: expected a number (unix seconds), found a string "noon"`).
 public struct ScoreRequest: Sendable, Equatable {
     public struct Sample: Sendable, Equatable {
@@ -19,18 +21,22 @@ public struct ScoreRequest: Sendable, Equatable {
         public var cutoff: Double?
         /// The image given inline, decoded.
         public var image: RGBImage?
+        /// The rows given inline (nil: none; the dataset's are looked up).
+        public var rows: InlineRows?
         /// Where the sample is in the body (`$.samples[3]`, or `$` for a lone sample).
         public var path: String
     }
 
     public var samples: [Sample]
 
-    static let sampleFields = ["sample_id", "user_id", "item_id", "session_id", "cutoff", "image"]
+    static let sampleFields = ["sample_id", "user_id", "item_id", "session_id", "cutoff", "image", "profile", "attributes", "events"]
 
     /// Parses and checks `body` (the raw bytes): UTF-8, JSON syntax (messages with line and
     /// column, as configs get), then the shape above.
-    /// `readsImages`: whether the model reads an image (else `image` is refused).
-    public static func parse(_ body: [UInt8], limits: RequestLimits, sequenceKey: String, readsImages: Bool = true) throws(ServeError) -> ScoreRequest {
+    /// `readsImages`: whether the model reads an image (else `image` is refused); `inline`: the
+    /// columns inline rows may hold (nil: none are taken).
+    static func parse(_ body: [UInt8], limits: RequestLimits, sequenceKey: String, readsImages: Bool = true,
+                      inline: InlineColumns? = nil) throws(ServeError) -> ScoreRequest {
         guard !body.isEmpty, body.contains(where: { ![32, 9, 10, 13].contains($0) }) else { throw .emptyBody() }
         let text = try utf8(body)
         let json: JSONValue
@@ -55,20 +61,19 @@ public struct ScoreRequest: Sendable, Equatable {
         var samples: [Sample] = []
         samples.reserveCapacity(items.count)
         for (k, (value, path)) in items.enumerated() {
-            samples.append(try sample(value, path: path, index: k, limits: limits, sequenceKey: sequenceKey, readsImages: readsImages))
+            samples.append(try sample(value, path: path, index: k, limits: limits, sequenceKey: sequenceKey, readsImages: readsImages, inline: inline))
         }
         return ScoreRequest(samples: samples)
     }
 
-    static func sample(_ value: JSONValue, path: String, index: Int, limits: RequestLimits, sequenceKey: String, readsImages: Bool) throws(ServeError) -> Sample {
+    static func sample(_ value: JSONValue, path: String, index: Int, limits: RequestLimits, sequenceKey: String, readsImages: Bool,
+                       inline: InlineColumns?) throws(ServeError) -> Sample {
         guard let pairs = value.objectPairs else {
             throw .invalidJSON("expected a sample object {\"user_id\": …, \"item_id\": …}, found \(value.found)", path: path)
         }
-        let allowed = sequenceKey == "session_id" ? sampleFields : sampleFields.filter { $0 != "session_id" }
+        let allowed = sampleFields.filter { (sequenceKey == "session_id" || $0 != "session_id") && (inline != nil || !InlineColumns.parts.contains($0)) }
         for (key, _) in pairs where !allowed.contains(key) {
             let hint = key == "session_id" ? "this model keys sequences by user_id; leave session_id out"
-                : key == "events" || key == "profile" || key == "attributes"
-                ? "inline \(key) are not supported yet: samples are looked up by id in the dataset the server loaded"
                 : "a sample has only " + allowed.joined(separator: ", ")
             throw .invalidJSON("unknown field \(JSONValue.quote(String(key.prefix(100)))); \(hint)", path: path + member(key))
         }
@@ -104,7 +109,13 @@ public struct ScoreRequest: Sendable, Equatable {
             guard let text = v.stringValue else { throw .invalidJSON("expected the image as base64 text (a PNG or JPEG file), found \(v.found)", path: path + ".image") }
             image = try decodeInlineImage(text, maxPixels: limits.maxImagePixels, path: path + ".image")
         }
-        return Sample(sampleID: sampleID, userID: userID, itemID: itemID, sessionID: sessionID, cutoff: cutoff, image: image, path: path)
+        var rows: InlineRows?
+        if let inline, pairs.contains(where: { InlineColumns.parts.contains($0.0) }) {
+            var ids = ["user_id": userID, "item_id": itemID]
+            if let sessionID { ids["session_id"] = sessionID }
+            rows = try inline.parse(value, path: path, ids: ids, limits: limits)
+        }
+        return Sample(sampleID: sampleID, userID: userID, itemID: itemID, sessionID: sessionID, cutoff: cutoff, image: image, rows: rows, path: path)
     }
 
     static let base64Alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".unicodeScalars)

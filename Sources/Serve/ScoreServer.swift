@@ -17,6 +17,7 @@ public final class ScoreServer: Sendable {
     public let configuration: ServeConfiguration
     let model: ModelSummary
     let known: KnownIDs
+    let inline: InlineColumns
     let worker: ScoringWorker
     let metrics = ServeMetrics()
     let token: [UInt8]?
@@ -35,8 +36,9 @@ public final class ScoreServer: Sendable {
         let data = try scorer.data(folder: configuration.dataFolder ?? scorer.options.dataPath)
         self.configuration = configuration
         self.logger = logger
-        model = ModelSummary(scorer: scorer, configuration: configuration)
         known = KnownIDs(data)
+        inline = InlineColumns(data: data, reads: scorer.readModalities)
+        model = ModelSummary(scorer: scorer, configuration: configuration, inline: inline)
         worker = ScoringWorker(scorer: scorer, data: data, configuration: configuration, metrics: metrics, logger: logger)
     }
 
@@ -100,10 +102,11 @@ public final class ScoreServer: Sendable {
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limit) } catch { throw ServeError.bodyTooLarge(limit: limit) }
         let parsed = try ScoreRequest.parse(Array(buffer: body), limits: configuration.limits, sequenceKey: model.sequenceKey,
-                                            readsImages: model.readsImages)
-        try known.check(parsed, policy: configuration.unknownIDs)
+                                            readsImages: model.readsImages, inline: inline)
+        try known.check(parsed, policy: configuration.unknownIDs, profileTaken: inline.profile != nil)
         let samples = parsed.samples.map { s in
-            SampleInput(sampleID: s.sampleID, key: s.sessionID ?? s.userID, userID: s.userID, targetItemID: s.itemID, cutoff: s.cutoff, image: s.image)
+            SampleInput(sampleID: s.sampleID, key: s.sessionID ?? s.userID, userID: s.userID, targetItemID: s.itemID, cutoff: s.cutoff, image: s.image,
+                        rows: s.rows)
         }
         let scores = try await worker.submit(samples)
         metrics.samplesScored.increment(by: Int64(scores.count))

@@ -58,6 +58,7 @@ public struct ServeConfiguration: Sendable {
         try positive(limits.maxBodyBytes, "--max-body-bytes")
         try positive(limits.maxSamplesPerRequest, "--max-samples")
         try positive(limits.maxImagePixels, "--max-image-pixels")
+        try positive(limits.maxEventsPerSample, "--max-events")
         guard (0...60_000).contains(drainMilliseconds) else {
             throw .invalidOption(option: "--drain-ms", message: "must be 0…60000, got \(drainMilliseconds)")
         }
@@ -80,6 +81,8 @@ public struct RequestLimits: Sendable {
     public var maxBodyBytes = 1 << 20
     /// The most samples one `POST /v1/score` may hold.
     public var maxSamplesPerRequest = 512
+    /// The most inline events one sample may hold (`events`).
+    public var maxEventsPerSample = 1000
     /// The longest id (`sample_id`, `user_id`, `item_id`, `session_id`) in characters.
     public var maxIDLength = 256
     /// The most pixels (width × height, from its header) an inline image may have: decoding

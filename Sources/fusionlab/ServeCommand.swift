@@ -10,7 +10,7 @@ struct ServeCommand: ParsableCommand {
         discussion: """
         Loads RUN (a published neural run folder, as for `fusionlab score`) and the dataset its samples are looked up \
         in (--data, default the run config's data.path), then answers POST /v1/score (one sample or {"samples": [...]}: \
-        user_id, item_id, optional cutoff, sample_id, session_id), GET /v1/model, GET /healthz and GET /metrics \
+        user_id, item_id, optional cutoff, sample_id, session_id, image, and the sample's own profile, attributes and events rows), GET /v1/model, GET /healthz and GET /metrics \
         (Prometheus). Concurrent requests share one forward pass (up to --max-batch samples, waiting at most \
         --max-wait-ms under load); a full queue answers 503 with Retry-After. Binds loopback unless --host says \
         otherwise, which then needs --token-file. SIGTERM or SIGINT: stops accepting, finishes what is in flight, exits 0. \
@@ -56,6 +56,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most pixels (width x height) of an image given inline in a request.")
     var maxImagePixels = 4096 * 4096
 
+    @Option(help: "Most events one sample may give inline (its \"events\").")
+    var maxEvents = 1000
+
     @Option(help: ArgumentHelp("Samples whose user_id, item_id or session_id the dataset lacks: reject (404 naming the id) or mask (scored with the missing modalities masked).", valueName: "policy"))
     var unknownIds = "reject"
 
@@ -80,6 +83,7 @@ struct ServeCommand: ParsableCommand {
             c.drainMilliseconds = drainMs
             c.limits.maxBodyBytes = maxBodyBytes; c.limits.maxSamplesPerRequest = maxSamples
             c.limits.maxImagePixels = maxImagePixels
+            c.limits.maxEventsPerSample = maxEvents
             c.unknownIDs = UnknownIDPolicy(rawValue: unknownIds)!
             c.attribution = !noAttribution
             c.quantization = quantize.flatMap(WeightQuantization.named)

@@ -2,7 +2,15 @@
 /// values"): a required column has a value in every row, and a required number is finite; an
 /// optional float may be missing (empty or `nan`) but never infinite. Checked from the fields the
 /// reader noted (`Column.firstMissing`, `firstInfinite`), so no pass over the values is needed.
-enum ValueRules {
+/// Rows given in memory (a scoring request's) are refused with the same messages.
+public enum ValueRules {
+    /// A required token column without a value.
+    public static func emptyRequired(_ name: String, file: String) -> String { "\(name) is empty; every row of \(file) needs one" }
+
+    /// A required number column without a finite value (`found`: what was there).
+    public static func notFiniteRequired(_ name: String, found: String) -> String { "\(name) must be a finite number, found \(found)" }
+
+
     /// Throws for the first field, in file order, that breaks a rule. `required` names the
     /// columns that must have a value in every row (they must exist: `require` ran first).
     static func check(_ table: AtomicTable, required: Set<String>) throws(DatasetError) {
@@ -12,11 +20,11 @@ enum ValueRules {
             switch column.spec.type {
             case .token where required.contains(name):
                 if let site = column.firstMissing {
-                    problems.append((site, "\(name) is empty; every row of \(table.file) needs one"))
+                    problems.append((site, emptyRequired(name, file: table.file)))
                 }
             case .float where required.contains(name):
                 if let site = FieldSite.first(column.firstMissing, column.firstInfinite) {
-                    problems.append((site, "\(name) must be a finite number, found \(found(site, infinite: site == column.firstInfinite))"))
+                    problems.append((site, notFiniteRequired(name, found: found(site, infinite: site == column.firstInfinite))))
                 }
             case .float, .floatSequence:
                 if let site = column.firstInfinite {

@@ -78,6 +78,20 @@ public struct FittedPopulation: Sendable, Codable, Equatable {
     /// it is scored again.
     public var countedEvents: String
 
+    /// What laying the statistics over an events table looks up: each item's position in
+    /// `items` by id, and the counted events' hashes, decoded (once per fit, not per table).
+    struct Lookup: Sendable {
+        let positions: [String: Int]
+        let countedHashes: [UInt64]
+
+        init(_ fitted: FittedPopulation) {
+            var position: [String: Int] = [:]
+            for (k, id) in fitted.items.enumerated() { position[id] = k }
+            positions = position
+            countedHashes = fitted.countedHashes()
+        }
+    }
+
     func countedHashes() -> [UInt64] {
         guard let data = Data(base64Encoded: countedEvents) else { return [] }
         return data.withUnsafeBytes { raw in (0..<(data.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) } }
@@ -94,9 +108,19 @@ extension Vocabulary {
     /// The vocabulary `tokens` (a fitted one) over another column's interner: a token the fit
     /// never saw is `unknown`.
     init(tokens: [String], interner: TokenInterner) {
-        var indexOfToken: [String: Int32] = [:]
-        for (k, t) in tokens.enumerated() where k >= Vocabulary.reserved { indexOfToken[t] = Int32(k) }
+        self.init(tokens: tokens, interner: interner, indexOfToken: Self.indexOfToken(tokens))
+    }
+
+    /// `indexOfToken`: `indexOfToken(tokens)`, made once by the caller.
+    init(tokens: [String], interner: TokenInterner, indexOfToken: [String: Int32]) {
         self.init(indexOfRaw: (0..<interner.count).map { indexOfToken[interner.string(Int32($0))] ?? Vocabulary.unknown }, tokens: tokens)
+    }
+
+    /// The index of each fitted token (the reserved entries are not tokens).
+    static func indexOfToken(_ tokens: [String]) -> [String: Int32] {
+        var index: [String: Int32] = [:]
+        for (k, t) in tokens.enumerated() where k >= Vocabulary.reserved { index[t] = Int32(k) }
+        return index
     }
 }
 

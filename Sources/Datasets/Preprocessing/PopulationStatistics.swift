@@ -97,18 +97,22 @@ extension PopulationStatistics {
     /// The statistics a training run fitted (`fitted`), laid over the rows of another events
     /// table of the same format: items by id, an event counted when the fit counted it.
     public init(fitted: FittedPopulation, events: AtomicTable, sequenceKey: String) {
+        self.init(fitted: fitted, lookup: FittedPopulation.Lookup(fitted), events: events, sequenceKey: sequenceKey)
+    }
+
+    /// `lookup`: `fitted`'s, made once by the caller.
+    init(fitted: FittedPopulation, lookup: FittedPopulation.Lookup, events: AtomicTable, sequenceKey: String) {
+        let position = lookup.positions
         let item = events.column("item_id")!
         let itemOfRow = item.tokenIDs!
         var fittedOfRaw = [Int](repeating: -1, count: item.tokens.count)
-        var position: [String: Int] = [:]
-        for (k, id) in fitted.items.enumerated() { position[id] = k }
         for raw in 0..<item.tokens.count { fittedOfRaw[raw] = position[item.tokens.string(Int32(raw))] ?? -1 }
         count = fittedOfRaw.map { $0 >= 0 ? fitted.count[$0] : 0 }
         columns = fitted.columns.map { c in
             Column(name: c.name, values: events.column(c.name)?.floatValues ?? [Double](repeating: .nan, count: events.rowCount),
                    sum: fittedOfRaw.map { $0 >= 0 ? c.sum[$0] : 0 }, finite: fittedOfRaw.map { $0 >= 0 ? c.finite[$0] : 0 }, overall: c.overall)
         }
-        let hashes = fitted.countedHashes()
+        let hashes = lookup.countedHashes
         var counted = [Bool](repeating: false, count: events.rowCount)
         if !hashes.isEmpty {
             let identity = EventIdentities(events, sequenceKey: sequenceKey)

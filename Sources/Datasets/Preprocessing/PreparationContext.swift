@@ -23,8 +23,18 @@ public struct PreparationContext: Sendable {
     /// The fitted population's item counts above zero, sorted (what its count feature ranks against), once.
     let populationSeenCounts: [Double]?
 
+    /// The fitted population's lookups, made once (`overlay` contexts share them).
+    let populationLookup: FittedPopulation.Lookup?
+    /// The fitted vocabularies' token indexes its overlays share (made only when an overlay asks).
+    let overlayTokenIndexes: FittedTokenIndexes?
+
     /// `applying`: the fitted preprocessing samples of this context will be encoded with (scoring).
     public init(raw: RawDataset, options: DataOptions, applying fitted: FittedPreprocessing? = nil) throws(DatasetError) {
+        try self.init(raw: raw, options: options, applying: fitted, sharing: nil)
+    }
+
+    /// `sharing`: a context of the same fit whose fit-only lookups are reused.
+    init(raw: RawDataset, options: DataOptions, applying fitted: FittedPreprocessing?, sharing base: PreparationContext?) throws(DatasetError) {
         var report = PreparationReport()
         let events = raw.events
         report.events = events.rowCount
@@ -62,9 +72,12 @@ public struct PreparationContext: Sendable {
         self.eventKey = eventKey; self.eventUser = eventUser; self.eventItem = eventItem; self.timestamps = timestamps
         self.userRowOfEventUser = userRowOfEventUser; self.itemRowOfEventItem = itemRowOfEventItem
         index = EventIndex(keys: keys, keyCount: eventKey.tokens.count, timestamps: timestamps)
-        population = fitted?.sequence.population.map { PopulationStatistics(fitted: $0, events: events, sequenceKey: raw.sequenceKey) }
-        vocabularies = fitted == nil ? nil : FittedVocabularies()
-        populationSeenCounts = fitted?.sequence.population.map { $0.count.filter { $0 > 0 }.sorted() }
+        let lookup = base?.populationLookup ?? fitted?.sequence.population.map { FittedPopulation.Lookup($0) }
+        populationLookup = lookup
+        population = fitted?.sequence.population.map { PopulationStatistics(fitted: $0, lookup: lookup!, events: events, sequenceKey: raw.sequenceKey) }
+        overlayTokenIndexes = fitted == nil ? nil : base?.overlayTokenIndexes ?? FittedTokenIndexes()
+        vocabularies = fitted == nil ? nil : FittedVocabularies(shared: base?.overlayTokenIndexes)
+        populationSeenCounts = base?.populationSeenCounts ?? fitted?.sequence.population.map { $0.count.filter { $0 > 0 }.sorted() }
     }
 
     /// The same events, users and items with other samples (a request's, say): the labels

@@ -79,6 +79,8 @@ public final class RunScorer {
 
     /// The modalities the model reads.
     public var modalities: [Modality] { model.modalities }
+    /// The modalities the model or its consistency heads read (what a sample's own rows may give).
+    public var readModalities: Set<Modality> { Set(model.modalities).union(heads?.specs.flatMap(\.modalities) ?? []) }
     /// The surprise columns of `SampleScore.surprises`.
     public var surpriseColumns: [String] { artefacts.consistency?.columns ?? [] }
     /// The columns of `SampleScore.attribution`: each modality (with more than one), then
@@ -110,8 +112,21 @@ public final class RunScorer {
 
     // MARK: scoring
 
-    /// Scores typed samples against `data` (its events, users and items).
+    /// Scores typed samples against `data` (its events, users and items; rows given with a
+    /// sample stand in for its own).
     public func score(_ samples: [SampleInput], in data: PreparationContext, attribution: Bool = true) throws -> [SampleScore] {
+        guard samples.contains(where: { $0.rows != nil }) else { return try score(samples, context: data, attribution: attribution) }
+        // Samples with rows of their own are prepared, with the others of their batch, from an
+        // overlay of what they read: one per group of samples that agree on every id.
+        let overlays = samples.map { OverlaySample(key: $0.key, userID: $0.userID, itemID: $0.targetItemID, rows: $0.rows) }
+        var scores = [SampleScore?](repeating: nil, count: samples.count)
+        for (group, context) in try data.overlays(overlays, applying: artefacts.data) {
+            for (k, s) in try score(group.map { samples[$0] }, context: context, attribution: attribution).enumerated() { scores[group[k]] = s }
+        }
+        return scores.map { $0! }
+    }
+
+    private func score(_ samples: [SampleInput], context data: PreparationContext, attribution: Bool) throws -> [SampleScore] {
         let context = data.with(samples: SampleInput.table(samples, sequenceKey: artefacts.data.sequenceKey))
         var given: [Int: RGBImage] = [:]
         for (i, s) in samples.enumerated() { if let image = s.image { given[i] = image } }

@@ -5,8 +5,10 @@ import Support
 /// One sample to score, as a labels.csv row: its id, the sequence key its events are found by
 /// (`user_id`, or `session_id` when the run keyed sequences by session), and optionally the
 /// user, target item, cutoff (unix seconds; default: the key's latest event) and known label.
-/// Events, users and items come from the data the scorer was given (`ScoringData`); `image`,
-/// when given, is scored in place of the target item's picture.
+/// Events, users and items come from the data the scorer was given (`ScoringData`), except the
+/// rows given with the sample (`rows`: its user's profile row, its target item's attribute row,
+/// its key's events), which stand in for the dataset's; `image`, when given, is scored in place
+/// of the target item's picture.
 public struct SampleInput: Sendable, Equatable {
     public var sampleID: String
     public var key: String
@@ -16,11 +18,12 @@ public struct SampleInput: Sendable, Equatable {
     public var label: Float?
     public var anomalyType: String?
     public var image: RGBImage?
+    public var rows: InlineRows?
 
     public init(sampleID: String, key: String, userID: String? = nil, targetItemID: String? = nil, cutoff: Double? = nil,
-                label: Float? = nil, anomalyType: String? = nil, image: RGBImage? = nil) {
+                label: Float? = nil, anomalyType: String? = nil, image: RGBImage? = nil, rows: InlineRows? = nil) {
         self.sampleID = sampleID; self.key = key; self.userID = userID; self.targetItemID = targetItemID; self.cutoff = cutoff
-        self.label = label; self.anomalyType = anomalyType; self.image = image
+        self.label = label; self.anomalyType = anomalyType; self.image = image; self.rows = rows
     }
 
     /// The samples as a labels table (what preparation reads), keyed by `sequenceKey`.
