@@ -116,6 +116,14 @@ import Models
                               "model.consistency.folds=2", "model.consistency.epochs=2"])
         let log = read(result.directory + "/log.txt")
         #expect(log.contains("semi-supervised: the classifier reads the labels of 56 of 280 training samples"), "\(log)")
+        // The same fraction of the validation labels, and no other, chooses the candidate and the threshold.
+        let runner = ExperimentRunner(config: try tinyConfig(scratchDirectory()), reporter: { _ in })
+        let data = try runner.dataset(fold: nil)
+        let readable = LabelFraction.validation(data.indices(.valid), labels: data.labels, fraction: 0.2, seed: 1)
+        #expect(readable.count < data.indices(.valid).count / 4 && readable.count > 0)
+        #expect(log.contains("and of \(readable.count) of \(data.indices(.valid).count) validation samples"), "\(log)")
+        #expect(log.contains("semi-supervised: validation AP on the \(readable.count) labelled validation samples: pretrained "), "\(log)")
+        #expect(log.contains("probe") && log.contains(" is kept"))
         let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
         // The self-supervised columns and their combined score join the features.
         let plain = try JSONParser.parse(read(try run(["model.type=gbdt"]).directory + "/metrics.json"))
@@ -139,6 +147,21 @@ import Models
         let rare = LabelFraction.sample(samples, labels: labels, fraction: 0.001, seed: 0)
         #expect(rare.filter { labels[$0] == 1 }.count == 1 && rare.count == 2)
         #expect(LabelFraction.sample(samples, labels: labels, fraction: 1, seed: 0) == samples)
+    }
+
+    /// The candidate with the highest average precision on the labelled validation samples is
+    /// kept; a tie keeps the simpler; without both classes, the pre-trained score.
+    @Test func theCandidateBestOnLabelledValidationIsKept() {
+        let labels = [true, false, true, false, false]
+        let scores: [SemiSupervisedCandidate: [Double]] = [.pretrained: [0.9, 0.8, 0.1, 0.2, 0.3], .probe: [0.9, 0.1, 0.8, 0.2, 0.3],
+                                                           .classifier: [0.9, 0.1, 0.8, 0.2, 0.3]]
+        let (kept, ap) = ExperimentRunner.chooseCandidate(scores, labels: labels)
+        #expect(kept == .probe && ap[.probe] == 1 && abs(ap[.pretrained]! - (1 + 2.0 / 5) / 2) < 1e-12)
+        #expect(ExperimentRunner.chooseCandidate(scores, labels: [false, false, false, false, false]).kept == .pretrained)
+        // The validation draw is its own, stratified as the training one.
+        let all: [Float] = (0..<1000).map { $0 % 10 == 0 ? 1 : 0 }
+        let valid = LabelFraction.validation(Array(0..<1000), labels: all, fraction: 0.05, seed: 3)
+        #expect(valid.count == 50 && valid.filter { all[$0] == 1 }.count == 5 && valid != LabelFraction.sample(Array(0..<1000), labels: all, fraction: 0.05, seed: 3))
     }
 
     @Test func withoutLabelsRemovesEveryLabel() throws {
