@@ -41,10 +41,14 @@ import Models
 
     /// The acceptance test: with a split that reads no label (`time`), permuting the labels or
     /// erasing them (every label 0, every type `normal`: the loader requires the column for a
-    /// training set) leaves every score byte-identical.
-    @Test func permutingOrErasingTheLabelsChangesNoScore() throws {
-        let overrides = Self.selfSupervised + ["data.split.strategy=time"]
+    /// training set) leaves every score byte-identical — with either next-event model (`auto`
+    /// picks the first-order one on the tiny shop).
+    @Test(arguments: ["auto", "learned"]) func permutingOrErasingTheLabelsChangesNoScore(nextEventModel: String) throws {
+        let overrides = Self.selfSupervised + ["data.split.strategy=time", "training.next_event_model=\(nextEventModel)"]
         let original = try run(overrides)
+        if nextEventModel == "learned" {
+            #expect(read(original.directory + "/log.txt").contains("self-supervised: the learned next-event model"))
+        }
         let labelColumns = { (header: [String]) in header.indices.filter { header[$0].hasPrefix("label") || header[$0].hasPrefix("anomaly_type") } }
         let permuted = try shopWithLabels { header, rows in
             var g = SystemRandomNumberGenerator()

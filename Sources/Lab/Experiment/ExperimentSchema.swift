@@ -141,6 +141,12 @@ public enum ExperimentSchema {
             ConfigField("label_fraction", .number(min: 0, max: 1, exclusiveMinimum: true), default: 1.0,
                         "semi_supervised: the share of training samples whose labels are read, drawn per class (stratified) with the run's seed; "
                             + "at least one sample per class. The same share of the validation samples' labels is read (a draw of its own)."),
+            ConfigField("next_event_model", .choice(TrainingOptions.NextEventModelChoice.allCases.map(\.rawValue)), default: "auto",
+                        "self_supervised and semi_supervised: the next-event surprise's model. learned: an MLP over the three events before "
+                            + "predicting every field of the next (small token vocabularies, float buckets, the item relation: none, first, the "
+                            + "previous item again, an earlier one, a new one); first_order: each field given the same field of the event before "
+                            + "(smoothed counts); auto: the one with the lower negative log-likelihood per event on the validation split's "
+                            + "events (no label read), over the fields both predict."),
             ConfigField("contamination", .number(min: 0, max: 0.5, exclusiveMinimum: true), default: 0.1,
                         "self_supervised: the expected share of anomalies (as PyOD's `contamination`); the decision threshold is the training "
                             + "scores' (1 − contamination) quantile, so no label chooses it."),

@@ -155,7 +155,7 @@ extension ExperimentRunner {
 
 extension ExperimentRunner {
     /// Each sample's mean and max next-event surprise, cross-fitted (`SelfSupervisedScores.crossFitted`),
-    /// from the next-event model that predicts the `heldOut` samples' events better: the learned
+    /// from the model `training.next_event_model` names or (`auto`) the one that predicts the `heldOut` samples' events better: the learned
     /// one (`NeuralNextEventModel`) or the first-order one (`NextEventModel`), both fitted on every
     /// training sample and compared by their mean negative log-likelihood per held-out event over
     /// the fields both predict — a label-free criterion (how well each models behaviour it has not
@@ -164,19 +164,29 @@ extension ExperimentRunner {
                             reporter: ProgressReporter) throws -> (means: [Float?], maxima: [Float?]) {
         let markov = NextEventModel(fitting: sequence, samples: training)
         let neuralSeed = UInt64(seed) &* 977 &+ 17
-        let neural = NeuralNextEventModel(fitting: sequence, samples: training, seed: neuralSeed)
-        try neural.fit(sequence, samples: training, seed: neuralSeed)
-        let events = heldOut.reduce(0) { $0 + Int(sequence.lengths[$1]) }
-        let shared = Set(0..<markov.fieldNames.count)
-        var markovNLL = 0.0, neuralNLL = 0.0
-        for (i, surprises) in zip(heldOut, neural.eventSurprises(sequence, samples: heldOut, fields: shared)) {
-            markovNLL += Double(markov.surprise(sample: i, in: sequence)?.mean ?? 0) * Double(sequence.lengths[i])
-            neuralNLL += surprises.reduce(0.0) { $0 + Double($1) }
+        let choice = options.training.nextEventModel
+        var neural: NeuralNextEventModel?
+        if choice != .firstOrder {
+            let model = NeuralNextEventModel(fitting: sequence, samples: training, seed: neuralSeed)
+            try model.fit(sequence, samples: training, seed: neuralSeed)
+            neural = model
         }
-        let learned = events > 0 && neuralNLL < markovNLL
-        reporter.log(String(format: "self-supervised: next-event models on %d held-out validation events (no label): %.4f nats per event first-order, "
-                            + "%.4f learned (%@); the %@ one is used", events, markovNLL / Double(max(events, 1)), neuralNLL / Double(max(events, 1)),
-                            neural.fieldNames.joined(separator: ", "), learned ? "learned" : "first-order"))
+        var learned = choice == .learned
+        if choice == .auto, let neural {
+            let events = heldOut.reduce(0) { $0 + Int(sequence.lengths[$1]) }
+            let shared = Set(0..<markov.fieldNames.count)
+            var markovNLL = 0.0, neuralNLL = 0.0
+            for (i, surprises) in zip(heldOut, neural.eventSurprises(sequence, samples: heldOut, fields: shared)) {
+                markovNLL += Double(markov.surprise(sample: i, in: sequence)?.mean ?? 0) * Double(sequence.lengths[i])
+                neuralNLL += surprises.reduce(0.0) { $0 + Double($1) }
+            }
+            learned = events > 0 && neuralNLL < markovNLL
+            reporter.log(String(format: "self-supervised: next-event models on %d held-out validation events (no label): %.4f nats per event first-order, "
+                                + "%.4f learned (%@); the %@ one is used", events, markovNLL / Double(max(events, 1)), neuralNLL / Double(max(events, 1)),
+                                neural.fieldNames.joined(separator: ", "), learned ? "learned" : "first-order"))
+        } else {
+            reporter.log("self-supervised: the \(learned ? "learned" : "first-order") next-event model (training.next_event_model)")
+        }
         if !learned {
             let surprises = SelfSupervisedScores.crossFitted(training: training, sampleCount: n, folds: folds, seed: UInt64(seed)) { fitOn, judge in
                 let model = fitOn.count == training.count ? markov : NextEventModel(fitting: sequence, samples: fitOn)
@@ -187,7 +197,7 @@ extension ExperimentRunner {
         var round: UInt64 = 0
         let surprises = try SelfSupervisedScores.crossFitted(training: training, sampleCount: n, folds: folds, seed: UInt64(seed)) { fitOn, judge in
             round += 1
-            var model = neural
+            var model = neural!
             if fitOn.count != training.count {
                 model = NeuralNextEventModel(fitting: sequence, samples: fitOn, seed: neuralSeed &+ round)
                 try model.fit(sequence, samples: fitOn, seed: neuralSeed &+ round)
