@@ -127,7 +127,7 @@ import Models
         #expect(readable.count < data.indices(.valid).count / 4 && readable.count > 0)
         #expect(log.contains("and of \(readable.count) of \(data.indices(.valid).count) validation samples"), "\(log)")
         #expect(log.contains("semi-supervised: validation AP on the \(readable.count) labelled validation samples: pretrained "), "\(log)")
-        #expect(log.contains("probe") && log.contains(" is kept"))
+        #expect(log.contains("linear ") && log.contains(" is kept"))
         let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
         // The self-supervised columns and their combined score join the features.
         let plain = try JSONParser.parse(read(try run(["model.type=gbdt"]).directory + "/metrics.json"))
@@ -157,10 +157,10 @@ import Models
     /// kept; a tie keeps the simpler; without both classes, the pre-trained score.
     @Test func theCandidateBestOnLabelledValidationIsKept() {
         let labels = [true, false, true, false, false]
-        let scores: [SemiSupervisedCandidate: [Double]] = [.pretrained: [0.9, 0.8, 0.1, 0.2, 0.3], .probe: [0.9, 0.1, 0.8, 0.2, 0.3],
+        let scores: [SemiSupervisedCandidate: [Double]] = [.pretrained: [0.9, 0.8, 0.1, 0.2, 0.3], .linear: [0.9, 0.1, 0.8, 0.2, 0.3],
                                                            .classifier: [0.9, 0.1, 0.8, 0.2, 0.3]]
         let (kept, ap) = ExperimentRunner.chooseCandidate(scores, labels: labels)
-        #expect(kept == .probe && ap[.probe] == 1 && abs(ap[.pretrained]! - (1 + 2.0 / 5) / 2) < 1e-12)
+        #expect(kept == .linear && ap[.linear] == 1 && abs(ap[.pretrained]! - (1 + 2.0 / 5) / 2) < 1e-12)
         #expect(ExperimentRunner.chooseCandidate(scores, labels: [false, false, false, false, false]).kept == .pretrained)
         // The validation draw is its own, stratified as the training one.
         let all: [Float] = (0..<1000).map { $0 % 10 == 0 ? 1 : 0 }

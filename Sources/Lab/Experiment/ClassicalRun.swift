@@ -74,17 +74,24 @@ extension ExperimentRunner {
         let trainingSeconds = Date().timeIntervalSince(began)
         reporter.log("\(type): \(model.summary)")
 
-        var scored = splits.map { split in
-            let start = Date()
-            let scores = model.score(split.features).map(Double.init)
-            return ScoredSamples(samples: split.rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
-                                 secondsPerSample: Date().timeIntervalSince(start) / Double(max(split.rows.count, 1)))
+        func scoredSplits(_ model: any ClassicalModel) -> [ScoredSamples] {
+            splits.map { split in
+                let start = Date()
+                let scores = model.score(split.features).map(Double.init)
+                return ScoredSamples(samples: split.rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
+                                     secondsPerSample: Date().timeIntervalSince(start) / Double(max(split.rows.count, 1)))
+            }
         }
+        var scored = scoredSplits(model)
         // Semi-supervised: the candidate best on the labelled validation samples scores the run.
         var kept = SemiSupervisedCandidate.classifier, labelledThreshold: Double?
+        var attributed: (model: any ClassicalModel, probabilities: Bool) = (model, choice.definition.scoresAreProbabilities)
         if let pretrained {
-            (kept, scored, labelledThreshold) = try chooseSemiSupervised(pretrained, classifier: scored, labelledTrain: train.rows, labelledValid: valid.rows,
-                                                                         dataset: dataset, reporter: reporter)
+            let linear = LogisticRegression.make(options: .init())
+            try linear.fit(train.features, labels: train.labels, valid: nil)
+            (kept, scored, labelledThreshold) = chooseSemiSupervised(pretrained, classifier: scored, linear: scoredSplits(linear), labelledValid: valid.rows,
+                                                                     dataset: dataset, reporter: reporter)
+            if kept == .linear { attributed = (linear, true) }
         }
         var evaluation = if let labelledThreshold {
             Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation, threshold: labelledThreshold)
@@ -92,19 +99,18 @@ extension ExperimentRunner {
             Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation)
         }
         let surprises = Set(table.columns.indices.filter { table.columns[$0].name.hasPrefix("surprise_") })
-        if kept != .classifier, let pretrained {
-            evaluation.attribution = kept == .pretrained ? pretrained.attribution(test: scored[2].samples, dataset: dataset)
-                : try probeAttribution(pretrained, labelledTrain: train.rows, test: scored[2], dataset: dataset)
+        if kept == .pretrained, let pretrained {
+            evaluation.attribution = pretrained.attribution(test: scored[2].samples, dataset: dataset)
         } else {
             evaluation.attribution = ModalityAttribution.measure(
-                classical: model, test: splits[2].features, full: scored[2], columnModalities: table.columns.map(\.modalities), surprises: surprises,
-                modalities: modalities, probabilities: choice.definition.scoresAreProbabilities, dataset: dataset)
+                classical: attributed.model, test: splits[2].features, full: scored[2], columnModalities: table.columns.map(\.modalities), surprises: surprises,
+                modalities: modalities, probabilities: attributed.probabilities, dataset: dataset)
         }
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
         let facts = TrainedModelFacts(classical: type, modalities: modalities,
                                       summary: model.summary + (kept == .pretrained ? "; validation kept the pre-trained self-supervised score instead"
-                                                                                  : kept == .probe ? "; validation kept the linear probe of the self-supervised columns instead" : ""),
+                                                                                  : kept == .linear ? "; validation kept logistic regression on the same features instead" : ""),
                                       features: matrix.columns)
         try RunWriter(files: files).write(identity, model: facts, dataset: dataset, evaluation: evaluation, explanations: cutoffs,
                                           trainingSeconds: trainingSeconds, checkpoint: nil)

@@ -9,14 +9,14 @@ import Models
 /// stopping, for choosing a candidate and for the threshold; the other validation labels are
 /// read only to measure, as the test labels. The candidates, simplest first:
 /// - `pretrained`: the self-supervised score alone (no label read);
-/// - `probe`: logistic regression on the self-supervised components' standardised columns only
-///   (a linear probe of the pre-trained representation: one weight per column, so a few labels
-///   re-weigh the label-free evidence towards the columns that mark anomalies);
-/// - `classifier`: `model.type` on every generic feature beside those columns.
+/// - `linear`: L2-regularised logistic regression (C = 1, balanced classes) on the same features
+///   as the classifier — every generic feature and the self-supervised columns: one weight per
+///   feature, a low-variance learner for a few dozen anomalies where trees overfit;
+/// - `classifier`: `model.type` on those features.
 /// The one with the highest average precision on the labelled validation samples is kept (a
 /// tie keeps the simpler).
 public enum SemiSupervisedCandidate: String, CaseIterable, Sendable {
-    case pretrained, probe, classifier
+    case pretrained, linear, classifier
 }
 
 extension LabelFraction {
@@ -26,25 +26,7 @@ extension LabelFraction {
     }
 }
 
-extension SelfSupervisedScores {
-    /// The standardised columns as a numeric feature matrix over `samples` (the probe's input).
-    func standardizedMatrix(_ samples: [Int]) -> FeatureMatrix {
-        let width = columns.count
-        var values = [Float](repeating: 0, count: samples.count * width)
-        for (r, i) in samples.enumerated() { for j in 0..<width { values[r * width + j] = standardized(sample: i, column: j) } }
-        return FeatureMatrix(rows: samples.count, names: columns.map(\.name), cardinalities: Array(repeating: nil, count: width), values: values)
-    }
-}
-
 extension ExperimentRunner {
-    /// The linear probe: logistic regression (L2, C = 1, balanced classes) fitted on the labelled
-    /// training samples' standardised self-supervised columns.
-    func fitProbe(_ pretrained: SelfSupervisedScores, labelled train: [Int], dataset: PreparedDataset) throws -> LinearClassifier {
-        let probe = LogisticRegression.make(options: .init())
-        try probe.fit(pretrained.standardizedMatrix(train), labels: train.map { dataset.labels[$0] }, valid: nil)
-        return probe
-    }
-
     /// Average precision of each candidate's scores on the labelled validation samples, and the
     /// one kept: the highest, the simpler on a tie (`SemiSupervisedCandidate` order); the
     /// pre-trained score when no candidate has an average precision (one class only).
@@ -61,19 +43,17 @@ extension ExperimentRunner {
 }
 
 extension ExperimentRunner {
-    /// Scores every split with each candidate, keeps the one best on the labelled validation
-    /// samples (`labelledValid`, the only validation labels read) and picks its threshold on
-    /// them by `evaluation.threshold`. `classifier` holds the fitted `model.type`'s scores of
-    /// the train, validation and test splits.
-    func chooseSemiSupervised(_ pretrained: SelfSupervisedScores, classifier: [ScoredSamples], labelledTrain: [Int], labelledValid: [Int],
+    /// Keeps the candidate best on the labelled validation samples (`labelledValid`, the only
+    /// validation labels read) and picks its threshold on them by `evaluation.threshold`.
+    /// `classifier` and `linear` hold the fitted models' scores of the train, validation and
+    /// test splits.
+    func chooseSemiSupervised(_ pretrained: SelfSupervisedScores, classifier: [ScoredSamples], linear: [ScoredSamples], labelledValid: [Int],
                               dataset: PreparedDataset, reporter: ProgressReporter)
-        throws -> (kept: SemiSupervisedCandidate, scored: [ScoredSamples], threshold: Double) {
-        let fitted = try fitProbe(pretrained, labelled: labelledTrain, dataset: dataset)
-        let probe = classifier.map { fitted.score(pretrained.standardizedMatrix($0.samples)).map(Double.init) }
+        -> (kept: SemiSupervisedCandidate, scored: [ScoredSamples], threshold: Double) {
         func scores(_ candidate: SemiSupervisedCandidate, split s: Int) -> [Double] {
             switch candidate {
             case .pretrained: classifier[s].samples.map { pretrained.score(sample: $0) }
-            case .probe: probe[s]
+            case .linear: linear[s].scores
             case .classifier: classifier[s].scores
             }
         }
@@ -88,31 +68,12 @@ extension ExperimentRunner {
         reporter.log("semi-supervised: validation AP on the \(labelledValid.count) labelled validation samples: "
                      + SemiSupervisedCandidate.allCases.map { c in "\(c.rawValue) " + (ap[c].map { String(format: "%.4f", $0) } ?? "undefined") }
                         .joined(separator: ", ") + "; \(kept.rawValue) is kept")
-        let scored = kept == .classifier ? classifier : classifier.indices.map { s in
+        let scored = kept == .classifier ? classifier : kept == .linear ? linear : classifier.indices.map { s in
             let values = scores(kept, split: s)
             return ScoredSamples(samples: classifier[s].samples, scores: values, logits: values, modalityWeights: nil, modalities: [], loss: .nan,
                                  secondsPerSample: 0)
         }
         let threshold = Evaluator.chooseThreshold(scores: onValid[kept]!, labels: labels, rule: options.evaluation.thresholdRule)
         return (kept, scored, threshold)
-    }
-
-    /// The probe's attribution per anomaly type: the test logit's drop when a component's
-    /// columns are set missing (imputed with their training mean).
-    func probeAttribution(_ pretrained: SelfSupervisedScores, labelledTrain: [Int], test: ScoredSamples, dataset: PreparedDataset) throws -> ModalityAttribution? {
-        let probe = try fitProbe(pretrained, labelled: labelledTrain, dataset: dataset)
-        let x = pretrained.standardizedMatrix(test.samples)
-        func logits(_ m: FeatureMatrix) -> [Double] {
-            probe.score(m).map { let p = min(max(Double($0), 1e-7), 1 - 1e-7); return log(p / (1 - p)) }
-        }
-        let reference = logits(x)
-        let components = pretrained.components
-        let drops = components.map { component in
-            var masked = x
-            for i in 0..<x.rows { for j in pretrained.columns.indices where pretrained.columns[j].component == component { masked.values[i * x.columns + j] = .nan } }
-            return zip(reference, logits(masked)).map { $0 - $1 }
-        }
-        return ModalityAttribution.summarise(drops: drops, columns: components, samples: test.samples, dataset: dataset,
-                                             method: "masking_logit_drop", gates: nil)
     }
 }
