@@ -87,7 +87,9 @@ extension ExperimentRunner {
         var kept = SemiSupervisedCandidate.classifier, labelledThreshold: Double?
         var attributed: (model: any ClassicalModel, probabilities: Bool) = (model, choice.definition.scoresAreProbabilities)
         if let pretrained {
-            let linear = LogisticRegression.make(options: .init())
+            // Categories seen fewer than 10 times among the labelled rows share one column: with a
+            // few hundred rows, a one-hot column per rare token (1,062 columns on the small shop) is fitted to noise.
+            let linear = LogisticRegression.make(options: .init(minFrequency: 10))
             try linear.fit(train.features, labels: train.labels, valid: nil)
             (kept, scored, labelledThreshold) = chooseSemiSupervised(pretrained, classifier: scored, linear: scoredSplits(linear), labelledValid: valid.rows,
                                                                      dataset: dataset, reporter: reporter)

@@ -134,7 +134,7 @@ public enum ExperimentSchema {
                             + "the next-event mean) and averaged (Fisher's combination); the threshold is the training quantile at "
                             + "`contamination`; validation and test labels are read only to measure. semi_supervised: the self-supervised components are "
                             + "fitted on every training sample (no labels), then the classifier (`model.type`, a classical one) trains on their scores and "
-                            + "the features of the labelled fraction only (`label_fraction`), and L2 logistic regression (C = 1, balanced) on the same "
+                            + "the features of the labelled fraction only (`label_fraction`), and L2 logistic regression (C = 1, balanced, min_frequency 10) on the same "
                             + "features beside it; of the pre-trained score, the logistic regression and the classifier, the one with the highest "
                             + "average precision on the labelled validation samples is kept. Validation labels are read for the same fraction only "
                             + "(stratified, seeded): early stopping, that choice and the threshold read no other. docs: README's label-efficiency section."),

@@ -9,8 +9,8 @@ import Models
 /// stopping, for choosing a candidate and for the threshold; the other validation labels are
 /// read only to measure, as the test labels. The candidates, simplest first:
 /// - `pretrained`: the self-supervised score alone (no label read);
-/// - `linear`: L2-regularised logistic regression (C = 1, balanced classes) on the same features
-///   as the classifier — every generic feature and the self-supervised columns: one weight per
+/// - `linear`: L2-regularised logistic regression (C = 1, balanced classes, categories seen fewer
+///   than 10 times among the labelled rows in one column) on the same features as the classifier — every generic feature and the self-supervised columns: one weight per
 ///   feature, a low-variance learner for a few dozen anomalies where trees overfit;
 /// - `classifier`: `model.type` on those features.
 /// The one with the highest average precision on the labelled validation samples is kept (a
