@@ -41,10 +41,14 @@ import Models
 
     /// The acceptance test: with a split that reads no label (`time`), permuting the labels or
     /// erasing them (every label 0, every type `normal`: the loader requires the column for a
-    /// training set) leaves every score byte-identical.
-    @Test func permutingOrErasingTheLabelsChangesNoScore() throws {
-        let overrides = Self.selfSupervised + ["data.split.strategy=time"]
+    /// training set) leaves every score byte-identical — with either next-event model (`auto`
+    /// picks the first-order one on the tiny shop).
+    @Test(arguments: ["auto", "learned"]) func permutingOrErasingTheLabelsChangesNoScore(nextEventModel: String) throws {
+        let overrides = Self.selfSupervised + ["data.split.strategy=time", "training.next_event_model=\(nextEventModel)"]
         let original = try run(overrides)
+        if nextEventModel == "learned" {
+            #expect(read(original.directory + "/log.txt").contains("self-supervised: the learned next-event model"))
+        }
         let labelColumns = { (header: [String]) in header.indices.filter { header[$0].hasPrefix("label") || header[$0].hasPrefix("anomaly_type") } }
         let permuted = try shopWithLabels { header, rows in
             var g = SystemRandomNumberGenerator()
@@ -116,6 +120,14 @@ import Models
                               "model.consistency.folds=2", "model.consistency.epochs=2"])
         let log = read(result.directory + "/log.txt")
         #expect(log.contains("semi-supervised: the classifier reads the labels of 56 of 280 training samples"), "\(log)")
+        // The same fraction of the validation labels, and no other, chooses the candidate and the threshold.
+        let runner = ExperimentRunner(config: try tinyConfig(scratchDirectory()), reporter: { _ in })
+        let data = try runner.dataset(fold: nil)
+        let readable = LabelFraction.validation(data.indices(.valid), labels: data.labels, fraction: 0.2, seed: 1)
+        #expect(readable.count < data.indices(.valid).count / 4 && readable.count > 0)
+        #expect(log.contains("and of \(readable.count) of \(data.indices(.valid).count) validation samples"), "\(log)")
+        #expect(log.contains("semi-supervised: validation AP on the \(readable.count) labelled validation samples: pretrained "), "\(log)")
+        #expect(log.contains("linear ") && log.contains(" is kept"))
         let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
         // The self-supervised columns and their combined score join the features.
         let plain = try JSONParser.parse(read(try run(["model.type=gbdt"]).directory + "/metrics.json"))
@@ -139,6 +151,21 @@ import Models
         let rare = LabelFraction.sample(samples, labels: labels, fraction: 0.001, seed: 0)
         #expect(rare.filter { labels[$0] == 1 }.count == 1 && rare.count == 2)
         #expect(LabelFraction.sample(samples, labels: labels, fraction: 1, seed: 0) == samples)
+    }
+
+    /// The candidate with the highest average precision on the labelled validation samples is
+    /// kept; a tie keeps the simpler; without both classes, the pre-trained score.
+    @Test func theCandidateBestOnLabelledValidationIsKept() {
+        let labels = [true, false, true, false, false]
+        let scores: [SemiSupervisedCandidate: [Double]] = [.pretrained: [0.9, 0.8, 0.1, 0.2, 0.3], .linear: [0.9, 0.1, 0.8, 0.2, 0.3],
+                                                           .classifier: [0.9, 0.1, 0.8, 0.2, 0.3]]
+        let (kept, ap) = ExperimentRunner.chooseCandidate(scores, labels: labels)
+        #expect(kept == .linear && ap[.linear] == 1 && abs(ap[.pretrained]! - (1 + 2.0 / 5) / 2) < 1e-12)
+        #expect(ExperimentRunner.chooseCandidate(scores, labels: [false, false, false, false, false]).kept == .pretrained)
+        // The validation draw is its own, stratified as the training one.
+        let all: [Float] = (0..<1000).map { $0 % 10 == 0 ? 1 : 0 }
+        let valid = LabelFraction.validation(Array(0..<1000), labels: all, fraction: 0.05, seed: 3)
+        #expect(valid.count == 50 && valid.filter { all[$0] == 1 }.count == 5 && valid != LabelFraction.sample(Array(0..<1000), labels: all, fraction: 0.05, seed: 3))
     }
 
     @Test func withoutLabelsRemovesEveryLabel() throws {

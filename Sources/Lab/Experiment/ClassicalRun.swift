@@ -55,45 +55,64 @@ extension ExperimentRunner {
         }
         var (train, valid) = (splits[0], splits[1])
         if options.training.objective == .semiSupervised {
-            // Only the labelled fraction's labels are read; the rest of training served the pre-training alone.
-            let labelled = Set(LabelFraction.sample(train.rows, labels: dataset.labels, fraction: options.training.labelFraction, seed: UInt64(seed)))
+            // Only the labelled fraction's labels are read, in training and in validation alike; the
+            // rest of training served the pre-training alone, the rest of validation measures only.
+            let fraction = options.training.labelFraction
+            let labelled = Set(LabelFraction.sample(train.rows, labels: dataset.labels, fraction: fraction, seed: UInt64(seed)))
             let kept = train.rows.indices.filter { labelled.contains(train.rows[$0]) }
             train = (kept.map { train.rows[$0] }, train.features.selecting(rows: kept), kept.map { train.labels[$0] })
-            reporter.log(String(format: "semi-supervised: the classifier reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies)",
-                                kept.count, splits[0].rows.count, options.training.labelFraction, train.labels.filter { $0 == 1 }.count))
+            let readable = Set(LabelFraction.validation(valid.rows, labels: dataset.labels, fraction: fraction, seed: UInt64(seed)))
+            let validKept = valid.rows.indices.filter { readable.contains(valid.rows[$0]) }
+            valid = (validKept.map { valid.rows[$0] }, valid.features.selecting(rows: validKept), validKept.map { valid.labels[$0] })
+            reporter.log(String(format: "semi-supervised: the classifier reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies) "
+                                + "and of %d of %d validation samples (%d anomalies)",
+                                kept.count, splits[0].rows.count, fraction, train.labels.filter { $0 == 1 }.count,
+                                validKept.count, splits[1].rows.count, valid.labels.filter { $0 == 1 }.count))
         }
         let model = choice.build(seed: UInt64(seed), threads: ComputeThreads.count)
         try model.fit(train.features, labels: train.labels, valid: valid.rows.isEmpty ? nil : (valid.features, valid.labels))
         let trainingSeconds = Date().timeIntervalSince(began)
         reporter.log("\(type): \(model.summary)")
 
-        var scored = splits.map { split in
-            let start = Date()
-            let scores = model.score(split.features).map(Double.init)
-            return ScoredSamples(samples: split.rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
-                                 secondsPerSample: Date().timeIntervalSince(start) / Double(max(split.rows.count, 1)))
-        }
-        // Semi-supervised: fine-tuning must beat the pre-trained score on validation to be kept.
-        let keepsPretrained = try pretrained.map { try keepsPretrainedScore($0, fineTuned: scored[1], dataset: dataset, reporter: reporter) } ?? false
-        if keepsPretrained, let pretrained {
-            scored = scored.map { s in
-                let values = s.samples.map { pretrained.score(sample: $0) }
-                return ScoredSamples(samples: s.samples, scores: values, logits: values, modalityWeights: nil, modalities: [], loss: .nan, secondsPerSample: 0)
+        func scoredSplits(_ model: any ClassicalModel) -> [ScoredSamples] {
+            splits.map { split in
+                let start = Date()
+                let scores = model.score(split.features).map(Double.init)
+                return ScoredSamples(samples: split.rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
+                                     secondsPerSample: Date().timeIntervalSince(start) / Double(max(split.rows.count, 1)))
             }
         }
-        var evaluation = Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation)
+        var scored = scoredSplits(model)
+        // Semi-supervised: the candidate best on the labelled validation samples scores the run.
+        var kept = SemiSupervisedCandidate.classifier, labelledThreshold: Double?
+        var attributed: (model: any ClassicalModel, probabilities: Bool) = (model, choice.definition.scoresAreProbabilities)
+        if let pretrained {
+            // Categories seen fewer than 10 times among the labelled rows share one column: with a
+            // few hundred rows, a one-hot column per rare token (1,062 columns on the small shop) is fitted to noise.
+            let linear = LogisticRegression.make(options: .init(minFrequency: 10))
+            try linear.fit(train.features, labels: train.labels, valid: nil)
+            (kept, scored, labelledThreshold) = chooseSemiSupervised(pretrained, classifier: scored, linear: scoredSplits(linear), labelledValid: valid.rows,
+                                                                     dataset: dataset, reporter: reporter)
+            if kept == .linear { attributed = (linear, true) }
+        }
+        var evaluation = if let labelledThreshold {
+            Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation, threshold: labelledThreshold)
+        } else {
+            Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation)
+        }
         let surprises = Set(table.columns.indices.filter { table.columns[$0].name.hasPrefix("surprise_") })
-        if keepsPretrained, let pretrained {
+        if kept == .pretrained, let pretrained {
             evaluation.attribution = pretrained.attribution(test: scored[2].samples, dataset: dataset)
         } else {
             evaluation.attribution = ModalityAttribution.measure(
-                classical: model, test: splits[2].features, full: scored[2], columnModalities: table.columns.map(\.modalities), surprises: surprises,
-                modalities: modalities, probabilities: choice.definition.scoresAreProbabilities, dataset: dataset)
+                classical: attributed.model, test: splits[2].features, full: scored[2], columnModalities: table.columns.map(\.modalities), surprises: surprises,
+                modalities: modalities, probabilities: attributed.probabilities, dataset: dataset)
         }
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
         let facts = TrainedModelFacts(classical: type, modalities: modalities,
-                                      summary: model.summary + (keepsPretrained ? "; validation kept the pre-trained self-supervised score instead" : ""),
+                                      summary: model.summary + (kept == .pretrained ? "; validation kept the pre-trained self-supervised score instead"
+                                                                                  : kept == .linear ? "; validation kept logistic regression on the same features instead" : ""),
                                       features: matrix.columns)
         try RunWriter(files: files).write(identity, model: facts, dataset: dataset, evaluation: evaluation, explanations: cutoffs,
                                           trainingSeconds: trainingSeconds, checkpoint: nil)

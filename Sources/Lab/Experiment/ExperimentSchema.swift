@@ -128,16 +128,25 @@ public enum ExperimentSchema {
             ConfigField("objective", .choice(TrainingOptions.LabelObjective.allCases.map(\.rawValue)), default: "supervised",
                         "What the run learns from. supervised: every training label. self_supervised: no anomaly label at all — the labels are "
                             + "removed from the data before anything is fitted; the score combines label-free components (the consistency heads' "
-                            + "surprises, next-event surprise of the behaviour sequence, reconstruction error of the profile and attribute features, "
+                            + "surprises, next-event surprise of the behaviour sequence (a learned next-event model or the first-order one, whichever predicts "
+                            + "the validation split's events better — no label read), reconstruction error of the profile and attribute features, "
                             + "image–attributes alignment), each turned into −log of its empirical tail share among the training samples (two-sided for "
                             + "the next-event mean) and averaged (Fisher's combination); the threshold is the training quantile at "
                             + "`contamination`; validation and test labels are read only to measure. semi_supervised: the self-supervised components are "
                             + "fitted on every training sample (no labels), then the classifier (`model.type`, a classical one) trains on their scores and "
-                            + "the features of the labelled fraction only (`label_fraction`) and is kept only when its validation average precision "
-                            + "beats the pre-trained score's; early stopping, that choice and the threshold use validation labels as in supervised runs. docs: README's label-efficiency section."),
+                            + "the features of the labelled fraction only (`label_fraction`), and L2 logistic regression (C = 1, balanced, min_frequency 10) on the same "
+                            + "features beside it; of the pre-trained score, the logistic regression and the classifier, the one with the highest "
+                            + "average precision on the labelled validation samples is kept. Validation labels are read for the same fraction only "
+                            + "(stratified, seeded): early stopping, that choice and the threshold read no other. docs: README's label-efficiency section."),
             ConfigField("label_fraction", .number(min: 0, max: 1, exclusiveMinimum: true), default: 1.0,
                         "semi_supervised: the share of training samples whose labels are read, drawn per class (stratified) with the run's seed; "
-                            + "at least one sample per class."),
+                            + "at least one sample per class. The same share of the validation samples' labels is read (a draw of its own)."),
+            ConfigField("next_event_model", .choice(TrainingOptions.NextEventModelChoice.allCases.map(\.rawValue)), default: "auto",
+                        "self_supervised and semi_supervised: the next-event surprise's model. learned: an MLP over the three events before "
+                            + "predicting every field of the next (small token vocabularies, float buckets, the item relation: none, first, the "
+                            + "previous item again, an earlier one, a new one); first_order: each field given the same field of the event before "
+                            + "(smoothed counts); auto: the one with the lower negative log-likelihood per event on the validation split's "
+                            + "events (no label read), over the fields both predict."),
             ConfigField("contamination", .number(min: 0, max: 0.5, exclusiveMinimum: true), default: 0.1,
                         "self_supervised: the expected share of anomalies (as PyOD's `contamination`); the decision threshold is the training "
                             + "scores' (1 − contamination) quantile, so no label chooses it."),

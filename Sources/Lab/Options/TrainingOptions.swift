@@ -18,6 +18,8 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     /// `training.contamination`: the expected anomaly share; a label-free threshold is the
     /// (1 − contamination) quantile of the training scores.
     public var contamination: Double
+    /// `training.next_event_model`: which next-event model a self-supervised component uses.
+    public var nextEventModel: NextEventModelChoice
 
     /// The global gradient norm steps are clipped to, or nil when `clip_norm` is 0 (off).
     public var maxGradientNorm: Double? { clipNorm > 0 ? clipNorm : nil }
@@ -25,6 +27,12 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     /// `training.objective`.
     public enum LabelObjective: String, Codable, Sendable, CaseIterable {
         case supervised, selfSupervised = "self_supervised", semiSupervised = "semi_supervised"
+    }
+
+    /// `training.next_event_model`: the learned or the first-order model, or (`auto`) the one
+    /// that predicts the validation split's events better.
+    public enum NextEventModelChoice: String, Codable, Sendable, CaseIterable {
+        case auto, learned, firstOrder = "first_order"
     }
 
     public enum Imbalance: String, Codable, Sendable, CaseIterable {

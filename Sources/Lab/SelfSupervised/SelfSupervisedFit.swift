@@ -61,14 +61,8 @@ extension ExperimentRunner {
         let folds = options.fit.folds
         // Next-event surprise of the behaviour sequence.
         if modalities.contains(.sequence) {
-            let sequence = data.sequence
-            let surprises = SelfSupervisedScores.crossFitted(training: training, sampleCount: n, folds: folds, seed: UInt64(seed)) { fitOn, judge in
-                let model = NextEventModel(fitting: sequence, samples: fitOn)
-                return judge.map { model.surprise(sample: $0, in: sequence) }
-            }.map { $0 ?? nil }
-            let means = surprises.map { $0?.mean }, maxima = surprises.map { $0?.max }
-            let fields = NextEventModel(fitting: sequence, samples: training).fieldNames
-            reporter.log("self-supervised: next-event model over \(fields.count) event fields (\(fields.joined(separator: ", ")))")
+            let (means, maxima) = try nextEventSurprises(data.sequence, training: training, heldOut: data.indices(.valid), sampleCount: n,
+                                                         folds: folds, seed: seed, reporter: reporter)
             // The mean is a typicality test (too predictable is atypical too); the max, one event's surprise.
             columns.append(("next_event", "next_event.mean", means, true))
             columns.append(("next_event", "next_event.max", maxima, false))
@@ -156,5 +150,60 @@ extension ExperimentRunner {
         table.columns.append(FeatureColumn("surprise_ssl_score", numbers: (0..<n).map { scores.score(sample: $0) }).reading(all))
         reporter.log("semi-supervised: \(scores.columns.count + 1) self-supervised features pre-trained on all \(dataset.indices(.train).count) training samples")
         return scores
+    }
+}
+
+extension ExperimentRunner {
+    /// Each sample's mean and max next-event surprise, cross-fitted (`SelfSupervisedScores.crossFitted`),
+    /// from the model `training.next_event_model` names or (`auto`) the one that predicts the `heldOut` samples' events better: the learned
+    /// one (`NeuralNextEventModel`) or the first-order one (`NextEventModel`), both fitted on every
+    /// training sample and compared by their mean negative log-likelihood per held-out event over
+    /// the fields both predict — a label-free criterion (how well each models behaviour it has not
+    /// seen); the first-order model when there is no held-out event.
+    func nextEventSurprises(_ sequence: SequenceFeatures, training: [Int], heldOut: [Int], sampleCount n: Int, folds: Int, seed: Int,
+                            reporter: ProgressReporter) throws -> (means: [Float?], maxima: [Float?]) {
+        let markov = NextEventModel(fitting: sequence, samples: training)
+        let neuralSeed = UInt64(seed) &* 977 &+ 17
+        let choice = options.training.nextEventModel
+        var neural: NeuralNextEventModel?
+        if choice != .firstOrder {
+            let model = NeuralNextEventModel(fitting: sequence, samples: training, seed: neuralSeed)
+            try model.fit(sequence, samples: training, seed: neuralSeed)
+            neural = model
+        }
+        var learned = choice == .learned
+        if choice == .auto, let neural {
+            let events = heldOut.reduce(0) { $0 + Int(sequence.lengths[$1]) }
+            let shared = Set(0..<markov.fieldNames.count)
+            var markovNLL = 0.0, neuralNLL = 0.0
+            for (i, surprises) in zip(heldOut, neural.eventSurprises(sequence, samples: heldOut, fields: shared)) {
+                markovNLL += Double(markov.surprise(sample: i, in: sequence)?.mean ?? 0) * Double(sequence.lengths[i])
+                neuralNLL += surprises.reduce(0.0) { $0 + Double($1) }
+            }
+            learned = events > 0 && neuralNLL < markovNLL
+            reporter.log(String(format: "self-supervised: next-event models on %d held-out validation events (no label): %.4f nats per event first-order, "
+                                + "%.4f learned (%@); the %@ one is used", events, markovNLL / Double(max(events, 1)), neuralNLL / Double(max(events, 1)),
+                                neural.fieldNames.joined(separator: ", "), learned ? "learned" : "first-order"))
+        } else {
+            reporter.log("self-supervised: the \(learned ? "learned" : "first-order") next-event model (training.next_event_model)")
+        }
+        if !learned {
+            let surprises = SelfSupervisedScores.crossFitted(training: training, sampleCount: n, folds: folds, seed: UInt64(seed)) { fitOn, judge in
+                let model = fitOn.count == training.count ? markov : NextEventModel(fitting: sequence, samples: fitOn)
+                return judge.map { model.surprise(sample: $0, in: sequence) }
+            }.map { $0 ?? nil }
+            return (surprises.map { $0?.mean }, surprises.map { $0?.max })
+        }
+        var round: UInt64 = 0
+        let surprises = try SelfSupervisedScores.crossFitted(training: training, sampleCount: n, folds: folds, seed: UInt64(seed)) { fitOn, judge in
+            round += 1
+            var model = neural!
+            if fitOn.count != training.count {
+                model = NeuralNextEventModel(fitting: sequence, samples: fitOn, seed: neuralSeed &+ round)
+                try model.fit(sequence, samples: fitOn, seed: neuralSeed &+ round)
+            }
+            return model.eventSurprises(sequence, samples: judge).map(NeuralNextEventModel.summary)
+        }.map { $0 ?? nil }
+        return (surprises.map { $0?.mean }, surprises.map { $0?.max })
     }
 }

@@ -92,19 +92,3 @@ extension SelfSupervisedScores {
                                              dataset: dataset, method: "surprise_contribution", shareMethod: "surprise_share", gates: nil)
     }
 }
-
-extension ExperimentRunner {
-    /// Whether a semi-supervised run keeps its pre-trained self-supervised score rather than the
-    /// fine-tuned classifier: when the classifier's validation average precision is not higher
-    /// (a handful of labels can make trees worse than the label-free score they read).
-    func keepsPretrainedScore(_ pretrained: SelfSupervisedScores, fineTuned valid: ScoredSamples, dataset: PreparedDataset,
-                              reporter: ProgressReporter) throws -> Bool {
-        let labels = valid.samples.map { dataset.labels[$0] == 1 }
-        guard let tuned = RankingCurve(scores: valid.scores, labels: labels).averagePrecision,
-              let plain = RankingCurve(scores: valid.samples.map { pretrained.score(sample: $0) }, labels: labels).averagePrecision else { return false }
-        let keeps = plain >= tuned
-        reporter.log(String(format: "semi-supervised: validation AP %.4f fine-tuned, %.4f pre-trained score alone: %@", tuned, plain,
-                            keeps ? "the pre-trained score is kept" : "the fine-tuned classifier is kept"))
-        return keeps
-    }
-}

@@ -30,14 +30,19 @@ public struct NextEventModel: Sendable {
     public var fieldNames: [String] { fields.map(\.name) }
 
     /// Counts transitions over the windows of `samples` (the training samples).
-    public init(fitting sequence: SequenceFeatures, samples: [Int], maxVocabulary: Int = 256, smoothing: Double = 1) {
-        var sources: [Source] = [], names: [String] = [], sizes: [Int] = []
-        for (k, f) in sequence.tokenFields.enumerated() where f.size <= maxVocabulary {
-            sources.append(.token(k)); names.append(f.name); sizes.append(f.size)
-        }
+    /// The fields read off `sequence`: token fields of at most `maxVocabulary` values, then float buckets.
+    static func fieldSources(_ sequence: SequenceFeatures, maxVocabulary: Int = 256) -> [(source: Source, name: String, size: Int)] {
+        var out: [(source: Source, name: String, size: Int)] = []
+        for (k, f) in sequence.tokenFields.enumerated() where f.size <= maxVocabulary { out.append((.token(k), f.name, f.size)) }
         for (k, edges) in sequence.floatEdges.enumerated() where !edges.isEmpty {
-            sources.append(.floatBucket(k, edges: edges)); names.append(sequence.floatNames[k]); sizes.append(edges.count + 2)
+            out.append((.floatBucket(k, edges: edges), sequence.floatNames[k], edges.count + 2))
         }
+        return out
+    }
+
+    public init(fitting sequence: SequenceFeatures, samples: [Int], maxVocabulary: Int = 256, smoothing: Double = 1) {
+        let read = Self.fieldSources(sequence, maxVocabulary: maxVocabulary)
+        let (sources, names, sizes) = (read.map(\.source), read.map(\.name), read.map(\.size))
         var fields: [Field] = []
         for (s, source) in sources.enumerated() {
             let size = sizes[s]
