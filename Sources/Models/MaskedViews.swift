@@ -14,7 +14,7 @@ extension MultimodalModel {
     /// once over every view's rows side by side, on the embeddings `output` already holds. With
     /// the encoders most of a forward pass, attribution costs a fraction of a pass, not one per view.
     public func viewLogits(_ output: ModelOutput, batch: Batch, views: [MaskedView]) -> Tensor {
-        let b = batch.size, v = views.count, count = modalities.count, all = Modality.allCases.count
+        let b = batch.size, v = views.count, count = modalities.count
         precondition(output.mask.shape == [b, count], "the output is not this batch's")
         guard v > 0, b > 0 else { return Tensor(zeros: [v, b]) }
         let mask = Tensor(zeros: [v * b, count])
@@ -33,15 +33,11 @@ extension MultimodalModel {
             }
             let h = present.shape[1]
             let viewPresent = concat(Array(repeating: present, count: v), axis: 0)
-            let fullMask = Tensor(zeros: [v * b, all])
-            for (k, view) in views.enumerated() {
-                if view == .withoutSurprises { (viewPresent.pointer + k * b * h).update(repeating: 0, count: b * h) }
-            }
-            for row in 0..<(v * b) {
-                for (c, m) in modalities.enumerated() { fullMask.pointer[row * all + m.index] = target[row * count + c] }
+            for (k, view) in views.enumerated() where view == .withoutSurprises {
+                (viewPresent.pointer + k * b * h).update(repeating: 0, count: b * h)
             }
             logit = withEvidence(consistencyEvidence, fusionLogit: logit, surprises: concat(Array(repeating: surprises, count: v), axis: 0),
-                                 present: viewPresent, mask: fullMask).logit
+                                 present: viewPresent, mask: maskInModalityOrder(mask)).logit
         }
         return logit.reshaped([v, b])
     }

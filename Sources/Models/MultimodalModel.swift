@@ -102,9 +102,7 @@ public final class MultimodalModel: RandomStateful {
                                  eventWeights: eventWeights, anomalyTypeLogits: anomalyTypeHead.map { $0(fused.fused) }, mask: mask)
         guard !consistencyHeads.isEmpty || consistencyEvidence != nil else { return output }
         // The heads and the evidence see every modality in `Modality` order; absent ones are 0.
-        let full = Tensor(zeros: [b, all])
-        for (k, m) in modalities.enumerated() { for r in 0..<b { full.pointer[r * all + m.index] = target[r * count + k] } }
-        let fullMask = full
+        let fullMask = maskInModalityOrder(mask)
         for head in consistencyHeads where head.spec.sourceModalities.allSatisfy({ byModality[$0] != nil }) {
             guard let out = head(byModality, batch: batch, mask: fullMask) else { continue }
             output.consistency[head.spec.name] = out
@@ -117,6 +115,15 @@ public final class MultimodalModel: RandomStateful {
             (output.logit, output.consistencyLogit) = withEvidence(consistencyEvidence, fusionLogit: output.logit, surprises: surprises, present: present, mask: fullMask)
         }
         return output
+    }
+
+    /// A `[R, M]` mask over this model's modalities as `[R, 4]` in `Modality` order (absent ones 0),
+    /// the layout the consistency heads and the evidence read.
+    func maskInModalityOrder(_ mask: Tensor) -> Tensor {
+        let rows = mask.shape[0], count = modalities.count, all = Modality.allCases.count
+        let full = Tensor(zeros: [rows, all])
+        for (k, m) in modalities.enumerated() { for r in 0..<rows { full.pointer[r * all + m.index] = mask.pointer[r * count + k] } }
+        return full
     }
 
     /// The fusion's logit combined with the consistency evidence (`mask`: `[B, 4]` in `Modality`

@@ -35,7 +35,7 @@ import Support
     @Test(arguments: ["attention", "concat", "gated", "conditioned", "late"])
     func everyFusionGivesTheRescoredLogits(fusion: String) throws {
         let model = try Fixture.model(["fusion.type=\(fusion)"])
-        var batch = Fixture.batch(size: 6, seed: 9)
+        let batch = Fixture.batch(size: 6, seed: 9)
         batch.modalityMask[2, Modality.image.index] = 0          // a sample already missing one
         Self.expectViewsMatch(model, batch, views: model.modalities.map { .modality($0) })
     }
