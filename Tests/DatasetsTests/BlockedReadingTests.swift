@@ -155,6 +155,25 @@ import Testing
         #expect(ReferenceTable(try AtomicTable.read(path: path, displayName: "t.csv")) == ReferenceTable(table))
     }
 
+    /// A token column with more distinct values than the cache holds (the reader then prefetches
+    /// table slots rows ahead), repeated and unseen values mixed, read whole and in pieces.
+    @Test func aTokenColumnLargerThanTheCacheReadsAsTheReference() throws {
+        var r = Random(state: 42)
+        var text = "item:token,shop:token\n"
+        for _ in 0..<300_000 {
+            let item = r.chance(0.3) ? "" : "i\(r.below(200_000))"
+            text += (r.chance(0.2) ? "\"\(item)\"" : item) + ",s\(r.below(3))\n"
+        }
+        let bytes = Array(text.utf8)
+        let expected = try ReferenceCSVParser.parse(bytes, file: "t.csv")
+        for c in [(32 << 20, 1, 1 << 20), (1 << 20, 2, 4096)] {
+            let got = try AtomicTable.parse(bytes: bytes, file: "t.csv", delimiter: UInt8(ascii: ","),
+                                            blockSize: c.0, threads: c.1, minimumPieceBytes: c.2)
+            #expect(got.columns[0].tokens.isLarge, "the item table must outgrow the cache for this test to reach the prefetching loop")
+            #expect(ReferenceTable(got).firstDifference(from: expected) == nil, "\(c.1) threads")
+        }
+    }
+
     @Test func decimalFastPathEqualsStrtod() {
         var r = Random(state: 7)
         var texts = ["0", "-0", "0.0", "1.", ".5", "+2.25", "9007199254740992", "9007199254740993", "0.1", "0.3",

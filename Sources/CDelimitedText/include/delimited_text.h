@@ -10,4 +10,8 @@
 /// at n at the latest. `bits` must hold n / 64 + 1 words.
 void fl_delimited_stops(const uint8_t *b, size_t n, uint8_t delimiter, uint64_t *bits);
 
+/// A hint that `p` will be read soon: lookups in a hash table far larger than the caches stall
+/// on each probe, and asking for the line a few fields ahead overlaps those stalls.
+static inline void fl_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 #endif

@@ -29,6 +29,10 @@ struct ColumnBuilder {
 
     init(spec: ColumnSpec, file: String) { self.spec = spec; self.file = file }
 
+    /// How many rows ahead a token loop prefetches: enough lookups in flight to cover a miss to
+    /// memory, few enough that the lines are still cached when their row comes.
+    static let prefetchDistance = 16
+
     /// Appends this column's field of each record of a batch (`fields[r]` is record r's, on
     /// line `lines[r]`; the builder is column `k` of the header). On a faulty field it stops and
     /// returns its record and error: the read then fails, so what was appended no longer matters.
@@ -55,9 +59,24 @@ struct ColumnBuilder {
         ids = []  // `out` is now the only reference, and `self` may be mutated while it is written
         out.append(contentsOf: repeatElement(-1, count: rows))
         defer { ids = out }
+        // Ids that change from row to row in a table larger than the cache (items, say) miss it on
+        // every lookup: prefetching the slot a value some rows ahead will probe overlaps those
+        // misses. A value equal to the one above it is skipped, as `intern` answers it from registers.
+        let prefetching = tokens.isLarge
         return out.withUnsafeMutableBufferPointer { o in
             for r in 0..<rows {
                 let f = fields[r]
+                if prefetching && r &+ Self.prefetchDistance < rows {
+                    let ahead = fields[r &+ Self.prefetchDistance], above = fields[r &+ Self.prefetchDistance &- 1]
+                    let length = ahead.end &- ahead.start
+                    if !ahead.escaped && length > 0 {
+                        let t = UnsafeBufferPointer(start: b.baseAddress! + ahead.start, count: length)
+                        if length != above.end &- above.start
+                            || TokenInterner.key(t) != TokenInterner.key(UnsafeBufferPointer(start: b.baseAddress! + above.start, count: length)) {
+                            tokens.prefetch(t)
+                        }
+                    }
+                }
                 do throws(DatasetError) {
                     if f.escaped {
                         o[base &+ r] = try internEscaped(f, b, line: Int(lines[r]), column: k + 1)

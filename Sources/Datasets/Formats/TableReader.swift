@@ -54,10 +54,31 @@ struct TableBuilder: RecordConsumer {
         for k in builders.indices { builders[k].reserve(rows: rows) }
     }
 
-    /// Appends the rows of `part` (see `ColumnBuilder.append(rowsOf:map:)`), its lines moved on by `lineShift`.
-    mutating func append(rowsOf part: TableBuilder, maps: inout [[Int32]], lineShift: Int32) {
-        for k in builders.indices { builders[k].append(rowsOf: part.builders[k], map: &maps[k], lineShift: Int(lineShift)) }
-        lines.append(contentsOf: part.lines.lazy.map { $0 &+ lineShift })
+    /// Appends the rows of `part` (see `ColumnBuilder.append(rowsOf:map:)`), its lines moved on by
+    /// `lineShift`. Columns are independent, so with `threads` > 1 they are appended side by side:
+    /// this step runs between two blocks' parallel reads and would otherwise leave the rest idle.
+    mutating func append(rowsOf part: TableBuilder, maps: inout [[Int32]], lineShift: Int32, threads: Int = 1) {
+        let width = builders.count
+        let base = lines.count
+        lines.append(contentsOf: repeatElement(0, count: part.lines.count))
+        lines.withUnsafeMutableBufferPointer { out in
+            part.lines.withUnsafeBufferPointer { source in
+                for r in source.indices { out[base &+ r] = source[r] &+ lineShift }
+            }
+        }
+        if threads <= 1 {
+            for k in 0..<width { builders[k].append(rowsOf: part.builders[k], map: &maps[k], lineShift: Int(lineShift)) }
+            return
+        }
+        builders.withUnsafeMutableBufferPointer { columns in
+            maps.withUnsafeMutableBufferPointer { columnMaps in
+                let shared = UncheckedSendable((columns, columnMaps))
+                DispatchQueue.concurrentPerform(iterations: width) { k in
+                    let (columns, columnMaps) = shared.value
+                    columns[k].append(rowsOf: part.builders[k], map: &columnMaps[k], lineShift: Int(lineShift))
+                }
+            }
+        }
     }
 
     mutating func removeRows() {
@@ -154,7 +175,7 @@ struct TableReader {
             switch outcomes[p] {
             case let .failure(error): throw p == 0 ? error : error.movingLines(by: next - 1)
             case let .success(end):
-                if p > 0 { table.append(rowsOf: parts[p - 1], maps: &maps[p - 1], lineShift: Int32(truncatingIfNeeded: next - 1)) }
+                if p > 0 { table.append(rowsOf: parts[p - 1], maps: &maps[p - 1], lineShift: Int32(truncatingIfNeeded: next - 1), threads: threads) }
                 next = p == 0 ? end : end + next - 1
             }
         }
