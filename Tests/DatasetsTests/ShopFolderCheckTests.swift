@@ -28,6 +28,21 @@ import Testing
         }
     }
 
+    /// The same preset and seed with other options (as `generate --scale` or `--anomaly-rate`
+    /// write) is other data, and the message names what differs.
+    @Test func aShopWrittenWithOtherOptionsIsStale() throws {
+        try withShopFolder { folder in
+            var config = tinyShopConfig(users: 90)
+            config.anomalyRate = 0.2
+            try SyntheticShop(config: config).write(to: folder)
+            let stale = SyntheticShop.staleness(of: folder, preset: .tiny, seed: 0)
+            let wanted = ShopConfig(preset: .tiny, seed: 0)
+            #expect(stale?.contains("users 90 (the config's: \(wanted.userCount))") == true, "\(stale ?? "nil")")
+            #expect(stale?.contains("anomaly rate 0.2 (the config's: \(wanted.anomalyRate))") == true, "\(stale ?? "nil")")
+            #expect(stale?.contains("image size") == false)
+        }
+    }
+
     @Test func staleFoldersAreNamedAndOtherFoldersAreNot() throws {
         try withShopFolder { folder in
             try SyntheticShop(config: tinyShopConfig()).write(to: folder)

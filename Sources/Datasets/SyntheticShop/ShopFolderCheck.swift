@@ -11,20 +11,28 @@ extension SyntheticShop {
     /// format, or other options), or nil when it is, or when the folder holds no shop of ours
     /// (no meta.json from this generator: the user's own data is never called stale).
     public static func staleness(of folder: String, preset: ShopPreset, seed: UInt64) -> String? {
-        struct Meta: Decodable {
-            struct Options: Decodable { var preset: String; var seed: UInt64 }
+        struct Written: Decodable {
             var generator: String
             var formatVersion: Int?
-            var options: Options
         }
+        struct Meta: Decodable { var options: ShopSummary.Options }
         let path = (folder as NSString).appendingPathComponent("meta.json")
         guard let data = FileManager.default.contents(atPath: path),
-              let meta = try? JSONDecoder().decode(Meta.self, from: data), meta.generator == ShopSummary.generatorName else { return nil }
-        if meta.formatVersion != formatVersion {
-            return "written by shop format \(meta.formatVersion.map(String.init) ?? "1"), this generator writes format \(formatVersion)"
+              let written = try? JSONDecoder().decode(Written.self, from: data), written.generator == ShopSummary.generatorName else { return nil }
+        if written.formatVersion != formatVersion {
+            return "written by shop format \(written.formatVersion.map(String.init) ?? "1"), this generator writes format \(formatVersion)"
         }
-        if meta.options.preset != preset.rawValue || meta.options.seed != seed {
-            return "holds preset \(meta.options.preset) seed \(meta.options.seed), the config asks for preset \(preset.rawValue) seed \(seed)"
+        guard let options = try? JSONDecoder().decode(Meta.self, from: data).options else {
+            return "has a meta.json whose options this generator cannot read"
+        }
+        if options.preset != preset.rawValue || options.seed != seed {
+            return "holds preset \(options.preset) seed \(options.seed), the config asks for preset \(preset.rawValue) seed \(seed)"
+        }
+        // The same preset and seed written with other options (`generate --scale 4`, another
+        // anomaly rate or image size) is other data.
+        let differences = options.differences(from: ShopSummary.Options(ShopConfig(preset: preset, seed: seed)))
+        if !differences.isEmpty {
+            return "holds preset \(options.preset) seed \(options.seed) with other options: \(differences.joined(separator: ", "))"
         }
         return nil
     }

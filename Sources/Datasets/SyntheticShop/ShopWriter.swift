@@ -15,6 +15,31 @@ public struct ShopSummary: Sendable, Codable, Equatable {
         public var imageSize: Int
         public var sharedImageVariants: Int?
         public var historyScale: Double
+
+        /// The options `config` writes.
+        public init(_ config: ShopConfig) {
+            preset = config.preset.rawValue
+            seed = config.seed
+            users = config.userCount
+            items = config.itemCount
+            sellers = config.sellerCount
+            anomalyRate = config.anomalyRate
+            anomalyTypes = config.anomalyTypes.map(\.rawValue)
+            imageSize = config.imageSize
+            sharedImageVariants = config.sharedImageVariants
+            historyScale = config.historyScale
+        }
+
+        /// Each option that differs from `wanted`'s, as "name here (wanted: value)".
+        func differences(from wanted: Options) -> [String] {
+            func entry<T: Equatable>(_ name: String, _ here: T, _ there: T) -> String? { here == there ? nil : "\(name) \(here) (the config's: \(there))" }
+            return [entry("users", users, wanted.users), entry("items", items, wanted.items), entry("sellers", sellers, wanted.sellers),
+                    entry("anomaly rate", anomalyRate, wanted.anomalyRate),
+                    entry("anomaly types", anomalyTypes.joined(separator: ","), wanted.anomalyTypes.joined(separator: ",")),
+                    entry("image size", imageSize, wanted.imageSize),
+                    entry("shared image variants", sharedImageVariants.map(String.init) ?? "none", wanted.sharedImageVariants.map(String.init) ?? "none"),
+                    entry("history scale", historyScale, wanted.historyScale)].compactMap { $0 }
+        }
     }
     public static let generatorName = "fusionlab synthetic shop"
     public var generator = ShopSummary.generatorName
@@ -37,10 +62,7 @@ extension SyntheticShop {
     public func write(to folder: String, overwrite: Bool = false) throws(ShopWriteError) -> ShopSummary {
         try prepareFolder(folder, overwrite: overwrite)
         let path = { (name: String) in (folder as NSString).appendingPathComponent(name) }
-        var summary = ShopSummary(options: .init(
-            preset: config.preset.rawValue, seed: config.seed, users: config.userCount, items: config.itemCount,
-            sellers: config.sellerCount, anomalyRate: config.anomalyRate, anomalyTypes: config.anomalyTypes.map(\.rawValue),
-            imageSize: config.imageSize, sharedImageVariants: config.sharedImageVariants, historyScale: config.historyScale))
+        var summary = ShopSummary(options: .init(config))
         let tables = ShopTables(world: world)
 
         // Pictures and items.
