@@ -70,14 +70,27 @@ struct DelimitedReader {
         let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: (end - start) / 64 + 1)
         defer { bits.deallocate() }
         fl_delimited_stops(b.baseAddress! + start, end - start, delim, bits)
+        // A cursor over the bitmap: the last stop found (relative to `start`), its word, and that
+        // word's bits after it. A field that begins just past the last stop (after a delimiter or
+        // a line feed: nearly every field) takes the next set bit from a register, so the scan
+        // does not wait on a load and a variable shift per field.
+        var lastStop = -2, cursorWord = 0, laterBits: UInt64 = 0
         /// The first delimiter, CR, LF or quote at or after `i`, or `end`.
         @inline(__always) func nextStop(_ i: Int) -> Int {
             let j = i &- start
-            var w = j >> 6
-            var word = bits[w] >> UInt64(j & 63)
-            if word != 0 { return i &+ word.trailingZeroBitCount }
-            repeat { w += 1; word = bits[w] } while word == 0  // the sentinel bits stop this at `end`
-            return start &+ (w << 6) &+ word.trailingZeroBitCount
+            var w: Int, word: UInt64
+            if j == lastStop &+ 1 {
+                w = cursorWord
+                word = laterBits
+            } else {
+                w = j >> 6
+                word = bits[w] & (~0 << UInt64(j & 63))
+            }
+            while word == 0 { w += 1; word = bits[w] }  // the sentinel bits stop this at `end`
+            lastStop = (w << 6) &+ word.trailingZeroBitCount
+            cursorWord = w
+            laterBits = word & (word &- 1)
+            return start &+ lastStop
         }
 
         let n = end
