@@ -46,6 +46,8 @@ import Models
     @Test(arguments: ["auto", "learned"]) func permutingOrErasingTheLabelsChangesNoScore(nextEventModel: String) throws {
         let overrides = Self.selfSupervised + ["data.split.strategy=time", "training.next_event_model=\(nextEventModel)"]
         let original = try run(overrides)
+        // Every component is among the scores compared: the behaviour aggregates' autoencoder too.
+        #expect(read(original.directory + "/log.txt").contains("self-supervised: reconstruction.sequence: autoencoder on "))
         if nextEventModel == "learned" {
             #expect(read(original.directory + "/log.txt").contains("self-supervised: the learned next-event model"))
         }
@@ -126,8 +128,13 @@ import Models
         let readable = LabelFraction.validation(data.indices(.valid), labels: data.labels, fraction: 0.2, seed: 1)
         #expect(readable.count < data.indices(.valid).count / 4 && readable.count > 0)
         #expect(log.contains("and of \(readable.count) of \(data.indices(.valid).count) validation samples"), "\(log)")
-        #expect(log.contains("semi-supervised: validation AP on the \(readable.count) labelled validation samples: pretrained "), "\(log)")
-        #expect(log.contains("linear ") && log.contains(" is kept"))
+        // Cross-validation pools the labelled training and validation samples, and reads no other label.
+        let anomalies = Int(log.split(separator: "\n").first { $0.contains("the classifier reads the labels of") }!
+            .split(separator: "; ")[1].split(separator: " ")[0])!
+        let pooled = 56 + readable.count, pooledAnomalies = anomalies + readable.filter { data.labels[$0] == 1 }.count
+        #expect(log.contains("-fold stratified cross-validation over the \(pooled) labelled samples (\(pooledAnomalies) anomalies), out-of-fold AP: pretrained "),
+                "\(log)")
+        #expect(log.contains("components ") && log.contains("linear ") && log.contains(" is kept"))
         let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
         // The self-supervised columns and their combined score join the features.
         let plain = try JSONParser.parse(read(try run(["model.type=gbdt"]).directory + "/metrics.json"))
@@ -153,12 +160,47 @@ import Models
         #expect(LabelFraction.sample(samples, labels: labels, fraction: 1, seed: 0) == samples)
     }
 
-    /// The candidate with the highest average precision on the labelled validation samples is
-    /// kept; a tie keeps the simpler; without both classes, the pre-trained score.
+    /// Folds deal each class in turn after a seeded shuffle: every fold holds the same share of
+    /// anomalies (±1), the draw depends on the seed only, and the fold count never exceeds the
+    /// rarer class.
+    @Test func crossValidationFoldsAreStratifiedAndSeeded() {
+        let labels = (0..<103).map { $0 % 10 == 3 }
+        let folds = StratifiedFolds.assign(labels: labels, folds: 5, seed: 7)
+        #expect(folds == StratifiedFolds.assign(labels: labels, folds: 5, seed: 7))
+        #expect(folds != StratifiedFolds.assign(labels: labels, folds: 5, seed: 8))
+        let anomaliesPerFold = (0..<5).map { f in labels.indices.filter { folds[$0] == f && labels[$0] }.count }
+        let sizes = (0..<5).map { f in folds.filter { $0 == f }.count }
+        // 10 anomalies over 5 folds: exactly 2 each; 103 samples: 20 or 21 per fold.
+        #expect(anomaliesPerFold == [2, 2, 2, 2, 2] && sizes.allSatisfy { $0 == 20 || $0 == 21 } && sizes.reduce(0, +) == 103)
+        #expect(StratifiedFolds.count(labels: labels, preferred: 5) == 5)
+        #expect(StratifiedFolds.count(labels: [true, false, false, true, false, true], preferred: 5) == 3)
+        #expect(StratifiedFolds.count(labels: [false, false], preferred: 5) == 0)
+    }
+
+    /// A column-subset model reads only its columns: fitted on them alone it scores full matrices
+    /// exactly as the inner model scores the selected columns.
+    @Test func aColumnSubsetModelReadsOnlyItsColumns() throws {
+        let rows = 40
+        var values: [Float] = []
+        for r in 0..<rows { values += [Float(r % 2), Float((r * 7) % 5), Float(r % 3)] }
+        let matrix = FeatureMatrix(rows: rows, names: ["y", "noise", "other"], cardinalities: [nil, nil, nil], values: values)
+        let labels = (0..<rows).map { Float($0 % 2) }
+        let subset = ColumnSubsetModel(LogisticRegression.make(options: .init()), columns: [1, 0])
+        try subset.fit(matrix, labels: labels, valid: nil)
+        let alone = LogisticRegression.make(options: .init())
+        try alone.fit(matrix.selecting(columns: [1, 0]), labels: labels, valid: nil)
+        #expect(matrix.selecting(columns: [2, 0]).values.prefix(6) == [0, 0, 1, 1, 2, 0])
+        #expect(subset.score(matrix) == alone.score(matrix.selecting(columns: [1, 0])))
+        let scores = subset.score(matrix)
+        #expect(RankingCurve(scores: scores.map(Double.init), labels: labels.map { $0 == 1 }).rocAUC == 1)
+    }
+
+    /// The candidate with the highest (out-of-fold) average precision is kept; a tie keeps the
+    /// simpler; without both classes, the pre-trained score.
     @Test func theCandidateBestOnLabelledValidationIsKept() {
         let labels = [true, false, true, false, false]
-        let scores: [SemiSupervisedCandidate: [Double]] = [.pretrained: [0.9, 0.8, 0.1, 0.2, 0.3], .linear: [0.9, 0.1, 0.8, 0.2, 0.3],
-                                                           .classifier: [0.9, 0.1, 0.8, 0.2, 0.3]]
+        let scores: [SemiSupervisedCandidate: [Double]] = [.pretrained: [0.9, 0.8, 0.1, 0.2, 0.3], .components: [0.9, 0.3, 0.1, 0.2, 0.8],
+                                                           .linear: [0.9, 0.1, 0.8, 0.2, 0.3], .classifier: [0.9, 0.1, 0.8, 0.2, 0.3]]
         let (kept, ap) = ExperimentRunner.chooseCandidate(scores, labels: labels)
         #expect(kept == .linear && ap[.linear] == 1 && abs(ap[.pretrained]! - (1 + 2.0 / 5) / 2) < 1e-12)
         #expect(ExperimentRunner.chooseCandidate(scores, labels: [false, false, false, false, false]).kept == .pretrained)
@@ -195,12 +237,42 @@ import Models
             ("a", "a1", [0, 1, 2, 3, 10], false), ("a", "a2", [1, 1, 1, 1, nil], false), ("b", "b", [4, 3, 2, 1, 0], false),
         ]
         let scores = SelfSupervisedScores(columns: columns, training: [0, 1, 2, 3])
+        #expect(scores.rule == .fisherMean)
         #expect(scores.components == ["a", "b"])
         // Sample 4: a1 beyond every training value (log 5), a2 absent (0), b below every one (0).
         #expect(abs(scores.score(sample: 4) - log(5.0) / 3) < 1e-6)
         let parts = scores.contributions(sample: 0)
         #expect(abs(parts.reduce(0, +) - scores.score(sample: 0)) < 1e-12 && parts[1] > 0)
         #expect(SelfSupervisedScores.threshold(trainingScores: (0..<100).map(Double.init), contamination: 0.1) == 89)
+    }
+
+    /// The harmonic mean p-value: −log((1/m) Σ 1/p_j) = log-mean-exp of the t_j; one strong column
+    /// is not diluted as the mean dilutes it, and shares split the score by e^(t_j).
+    @Test func theHarmonicMeanPValueKnownValuesAndShares() {
+        // p = 0.001, 0.5, 0.5: HMP = 3 / (1000 + 2 + 2) → −log = log(1004 / 3).
+        let t = [-log(0.001), -log(0.5), -log(0.5)]
+        #expect(abs(SelfSupervisedScores.combine(t, rule: .harmonicMeanP) - log(1004.0 / 3)) < 1e-12)
+        #expect(abs(SelfSupervisedScores.combine(t, rule: .fisherMean) - (log(1000.0) + 2 * log(2.0)) / 3) < 1e-12)
+        // One column at p = 0.001 among nine at 1 outranks ten columns all at p = 0.1 under the
+        // harmonic mean p-value (log 100.9 against log 10), not under the Fisher mean (0.69 against 2.30).
+        let sparse = [-log(0.001)] + [Double](repeating: 0, count: 9), dense = [Double](repeating: -log(0.1), count: 10)
+        #expect(SelfSupervisedScores.combine(sparse, rule: .harmonicMeanP) > SelfSupervisedScores.combine(dense, rule: .harmonicMeanP))
+        #expect(SelfSupervisedScores.combine(sparse, rule: .fisherMean) < SelfSupervisedScores.combine(dense, rule: .fisherMean))
+        // Large t does not overflow; all columns at p = 1 score 0.
+        #expect(abs(SelfSupervisedScores.combine([2000, 0], rule: .harmonicMeanP) - (2000 - log(2.0))) < 1e-9)
+        #expect(SelfSupervisedScores.combine([0, 0, 0], rule: .harmonicMeanP) == 0)
+
+        let columns: [(component: String, name: String, raw: [Float?], twoSided: Bool)] = [
+            ("a", "a1", [0, 1, 2, 3, 10], false), ("a", "a2", [1, 1, 1, 1, nil], false), ("b", "b", [4, 3, 2, 1, 0], false),
+        ]
+        var scores = SelfSupervisedScores(columns: columns, training: [0, 1, 2, 3])
+        scores.rule = .harmonicMeanP
+        // Sample 4: a1 beyond every training value (t = log 5: 1/p = 5), a2 absent and b below all (1/p = 1 each).
+        #expect(abs(scores.score(sample: 4) - log(7.0 / 3)) < 1e-6)
+        let shares = scores.columnShares(sample: 4)
+        #expect(abs(shares[0] / shares[2] - 5) < 1e-5 && abs(shares.reduce(0, +) - scores.score(sample: 4)) < 1e-12)
+        let parts = scores.contributions(sample: 4)
+        #expect(abs(parts[0] - (shares[0] + shares[1])) < 1e-12 && abs(parts[1] - shares[2]) < 1e-12)
     }
 
     /// The report's label-efficiency chart: a type's average precision against the normal samples.

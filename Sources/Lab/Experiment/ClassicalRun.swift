@@ -54,6 +54,7 @@ extension ExperimentRunner {
             return (rows: rows, features: matrix.selecting(rows: rows), labels: rows.map { dataset.labels[$0] })
         }
         var (train, valid) = (splits[0], splits[1])
+        var pool: [Int] = []
         if options.training.objective == .semiSupervised {
             // Only the labelled fraction's labels are read, in training and in validation alike; the
             // rest of training served the pre-training alone, the rest of validation measures only.
@@ -64,56 +65,51 @@ extension ExperimentRunner {
             let readable = Set(LabelFraction.validation(valid.rows, labels: dataset.labels, fraction: fraction, seed: UInt64(seed)))
             let validKept = valid.rows.indices.filter { readable.contains(valid.rows[$0]) }
             valid = (validKept.map { valid.rows[$0] }, valid.features.selecting(rows: validKept), validKept.map { valid.labels[$0] })
+            pool = train.rows + valid.rows
             reporter.log(String(format: "semi-supervised: the classifier reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies) "
                                 + "and of %d of %d validation samples (%d anomalies)",
                                 kept.count, splits[0].rows.count, fraction, train.labels.filter { $0 == 1 }.count,
                                 validKept.count, splits[1].rows.count, valid.labels.filter { $0 == 1 }.count))
         }
-        let model = choice.build(seed: UInt64(seed), threads: ComputeThreads.count)
-        try model.fit(train.features, labels: train.labels, valid: valid.rows.isEmpty ? nil : (valid.features, valid.labels))
-        let trainingSeconds = Date().timeIntervalSince(began)
-        reporter.log("\(type): \(model.summary)")
-
-        func scoredSplits(_ model: any ClassicalModel) -> [ScoredSamples] {
-            splits.map { split in
+        var scored: [ScoredSamples], summary: String
+        var kept = SemiSupervisedCandidate.classifier, labelledThreshold: Double?
+        var attributed: (model: any ClassicalModel, probabilities: Bool)?
+        if let pretrained {
+            let chosen = try crossValidateSemiSupervised(pretrained, choice: choice, matrix: matrix, pool: pool, splits: splits, dataset: dataset,
+                                                         seed: seed, reporter: reporter)
+            (kept, scored, labelledThreshold) = (chosen.kept, chosen.scored, chosen.threshold)
+            attributed = chosen.model.map { ($0, kept == .classifier ? choice.definition.scoresAreProbabilities : true) }
+            summary = (chosen.model?.summary ?? "the pre-trained self-supervised score") + "; cross-validation kept \(kept.rawValue)"
+        } else {
+            let model = choice.build(seed: UInt64(seed), threads: ComputeThreads.count)
+            try model.fit(train.features, labels: train.labels, valid: valid.rows.isEmpty ? nil : (valid.features, valid.labels))
+            reporter.log("\(type): \(model.summary)")
+            scored = splits.map { split in
                 let start = Date()
                 let scores = model.score(split.features).map(Double.init)
                 return ScoredSamples(samples: split.rows, scores: scores, logits: scores, modalityWeights: nil, modalities: [], loss: .nan,
                                      secondsPerSample: Date().timeIntervalSince(start) / Double(max(split.rows.count, 1)))
             }
+            attributed = (model, choice.definition.scoresAreProbabilities)
+            summary = model.summary
         }
-        var scored = scoredSplits(model)
-        // Semi-supervised: the candidate best on the labelled validation samples scores the run.
-        var kept = SemiSupervisedCandidate.classifier, labelledThreshold: Double?
-        var attributed: (model: any ClassicalModel, probabilities: Bool) = (model, choice.definition.scoresAreProbabilities)
-        if let pretrained {
-            // Categories seen fewer than 10 times among the labelled rows share one column: with a
-            // few hundred rows, a one-hot column per rare token (1,062 columns on the small shop) is fitted to noise.
-            let linear = LogisticRegression.make(options: .init(minFrequency: 10))
-            try linear.fit(train.features, labels: train.labels, valid: nil)
-            (kept, scored, labelledThreshold) = chooseSemiSupervised(pretrained, classifier: scored, linear: scoredSplits(linear), labelledValid: valid.rows,
-                                                                     dataset: dataset, reporter: reporter)
-            if kept == .linear { attributed = (linear, true) }
-        }
+        let trainingSeconds = Date().timeIntervalSince(began)
         var evaluation = if let labelledThreshold {
             Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation, threshold: labelledThreshold)
         } else {
             Evaluator.evaluate(train: scored[0], valid: scored[1], test: scored[2], dataset: dataset, options: options.evaluation)
         }
         let surprises = Set(table.columns.indices.filter { table.columns[$0].name.hasPrefix("surprise_") })
-        if kept == .pretrained, let pretrained {
-            evaluation.attribution = pretrained.attribution(test: scored[2].samples, dataset: dataset)
-        } else {
+        if let attributed {
             evaluation.attribution = ModalityAttribution.measure(
                 classical: attributed.model, test: splits[2].features, full: scored[2], columnModalities: table.columns.map(\.modalities), surprises: surprises,
                 modalities: modalities, probabilities: attributed.probabilities, dataset: dataset)
+        } else if let pretrained {
+            evaluation.attribution = pretrained.attribution(test: scored[2].samples, dataset: dataset)
         }
         let identity = RunIdentity(experiment: name, variant: variant, seed: seed, fold: fold, thresholdRule: options.evaluation.threshold)
         let cutoffs = consistency.map { ExplanationCutoffs(fit: $0, dataset: dataset, quantile: options.evaluation.explanationQuantile) }
-        let facts = TrainedModelFacts(classical: type, modalities: modalities,
-                                      summary: model.summary + (kept == .pretrained ? "; validation kept the pre-trained self-supervised score instead"
-                                                                                  : kept == .linear ? "; validation kept logistic regression on the same features instead" : ""),
-                                      features: matrix.columns)
+        let facts = TrainedModelFacts(classical: type, modalities: modalities, summary: summary, features: matrix.columns)
         try RunWriter(files: files).write(identity, model: facts, dataset: dataset, evaluation: evaluation, explanations: cutoffs,
                                           trainingSeconds: trainingSeconds, checkpoint: nil)
         let metrics = evaluation.testMetrics

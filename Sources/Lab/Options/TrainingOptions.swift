@@ -20,6 +20,8 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     public var contamination: Double
     /// `training.next_event_model`: which next-event model a self-supervised component uses.
     public var nextEventModel: NextEventModelChoice
+    /// `training.combination`: how the self-supervised columns become one score.
+    public var combination: SelfSupervisedScores.CombinationRule
 
     /// The global gradient norm steps are clipped to, or nil when `clip_norm` is 0 (off).
     public var maxGradientNorm: Double? { clipNorm > 0 ? clipNorm : nil }

@@ -4,8 +4,9 @@ import Models
 import Support
 
 extension ExperimentRunner {
-    /// The modalities whose feature-export columns the reconstruction component rebuilds: the
-    /// tabular rows (a sample's profile and its target item's attributes).
+    /// The modalities whose feature-export columns the reconstruction component's first column
+    /// rebuilds: the tabular rows (a sample's profile and its target item's attributes); its
+    /// second (`reconstruction.sequence`) rebuilds the aggregates of the event history.
     static let reconstructedModalities: Set<Modality> = [.profile, .attributes]
     /// Passes of the alignment model over its training pairs.
     static let alignmentEpochs = 5
@@ -28,7 +29,10 @@ extension ExperimentRunner {
                                   seed: seed, fold: fold, reporter: reporter)
         }
         if cache.hits > hits { reporter.log("self-supervised: reusing this study's pre-training for seed \(seed) (same data, heads, encoders and modalities)") }
-        return made
+        // The combination rule is not part of the fit (nor of the cache key): each run applies its own.
+        var scores = made.0
+        scores.rule = options.training.combination
+        return (scores, made.1)
     }
 
     private func fitSelfSupervised(modelOptions: ModelOptions, modelConfig: JSONValue, modalities: [Modality], schema: DatasetSchema,
@@ -68,24 +72,32 @@ extension ExperimentRunner {
             columns.append(("next_event", "next_event.max", maxima, false))
         }
 
-        // Reconstruction of the tabular rows by an autoencoder.
-        let tabular = table.columns.filter { !$0.name.hasPrefix("surprise_") && $0.modalities.isSubset(of: Self.reconstructedModalities)
-            && !$0.modalities.isDisjoint(with: Set(modalities)) }
-        if !tabular.isEmpty {
+        // Reconstruction by an autoencoder of two rows per sample: the tabular one (profile and
+        // target-item attributes), and the behaviour one (the feature export's aggregates of the
+        // event history alone: counts, shares, gaps, repeats, distinct values per token field —
+        // derived from any schema), so a burst that is unusual as a count is judged as a count.
+        let unsurprising = table.columns.filter { !$0.name.hasPrefix("surprise_") }
+        let rowGroups: [(name: String, columns: [FeatureColumn])] = [
+            ("reconstruction", unsurprising.filter { $0.modalities.isSubset(of: Self.reconstructedModalities) && !$0.modalities.isDisjoint(with: Set(modalities)) }),
+            ("reconstruction.sequence", modalities.contains(.sequence) ? unsurprising.filter { $0.modalities == [.sequence] } : []),
+        ]
+        for (group, (name, groupColumns)) in rowGroups.enumerated() where !groupColumns.isEmpty {
             var rows = table
-            rows.columns = tabular
+            rows.columns = groupColumns
             let matrix = FeatureCoding.matrix(rows, training: data.roles.map { $0 == .train })
             let design = FeaturePreprocessing(fitting: matrix.selecting(rows: training), minFrequency: 10)
             let x = design.transform(matrix)
-            reporter.log("self-supervised: autoencoder on \(tabular.count) profile and attribute features (\(design.width) inputs)")
+            reporter.log("self-supervised: \(name): autoencoder on \(groupColumns.count) features (\(design.width) inputs)")
+            // The first group keeps the seeds it always had, so its column is unchanged.
             var round: UInt64 = 0
+            let base = UInt64(seed) &+ UInt64(group) &* 7919
             let errors: [Float?] = try SelfSupervisedScores.crossFitted(training: training, sampleCount: n, folds: folds, seed: UInt64(seed)) { fitOn, judge in
                 round += 1
-                let model = TabularAutoencoder(width: design.width, seed: UInt64(seed) &* 31 &+ round)
-                try model.fit(x, rows: fitOn, seed: UInt64(seed) &+ round)
+                let model = TabularAutoencoder(width: design.width, seed: base &* 31 &+ round)
+                try model.fit(x, rows: fitOn, seed: base &+ round)
                 return model.reconstructionErrors(x, rows: judge)
             }
-            columns.append(("reconstruction", "reconstruction", errors, false))
+            columns.append(("reconstruction", name, errors, false))
         }
         // Cross-modal alignment: does this picture belong with these attributes?
         if modalities.contains(.image) && modalities.contains(.attributes) {
@@ -143,7 +155,7 @@ extension ExperimentRunner {
         let all = Set(modalities)
         table.columns += scores.columns.indices.map { j in
             FeatureColumn("surprise_ssl_" + scores.columns[j].name, numbers: (0..<n).map { Double(scores.standardized(sample: $0, column: j)) })
-                .reading(scores.columns[j].component == "next_event" ? [.sequence]
+                .reading(scores.columns[j].component == "next_event" || scores.columns[j].name == "reconstruction.sequence" ? [.sequence]
                          : scores.columns[j].component == "reconstruction" ? all.intersection(Self.reconstructedModalities)
                          : scores.columns[j].component == "alignment" ? [.image, .attributes] : all)
         }

@@ -28,7 +28,7 @@ extension ExperimentRunner {
         let (scores, consistency) = try selfSupervisedScores(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema,
                                                              data: unlabelled, table: table, seed: seed, fold: fold, reporter: reporter)
         let trainingSeconds = Date().timeIntervalSince(began)
-        let summary = "mean of \(scores.columns.count) surprises as −log training tail shares: "
+        let summary = "\(scores.rule.rawValue) of \(scores.columns.count) surprises as −log training tail shares: "
             + scores.components.map { c in "\(c) (\(scores.columns.filter { $0.component == c }.count))" }.joined(separator: ", ")
         reporter.log("self-supervised: \(summary)")
 

@@ -1,22 +1,22 @@
 import Foundation
+import Tensor
 import Datasets
 import Models
 
-/// The candidates a semi-supervised run chooses between, and the validation labels it may read.
-///
-/// With a fraction f of the training labels, a run reads the same fraction f of the validation
-/// labels (stratified, seeded as the training fraction but with its own draw) — for early
-/// stopping, for choosing a candidate and for the threshold; the other validation labels are
-/// read only to measure, as the test labels. The candidates, simplest first:
-/// - `pretrained`: the self-supervised score alone (no label read);
-/// - `linear`: L2-regularised logistic regression (C = 1, balanced classes, categories seen fewer
-///   than 10 times among the labelled rows in one column) on the same features as the classifier — every generic feature and the self-supervised columns: one weight per
-///   feature, a low-variance learner for a few dozen anomalies where trees overfit;
-/// - `classifier`: `model.type` on those features.
-/// The one with the highest average precision on the labelled validation samples is kept (a
-/// tie keeps the simpler).
+/// The candidates a semi-supervised run chooses between, simplest first:
+/// - `pretrained`: the self-supervised score alone (no label read, nothing fitted);
+/// - `components`: L2 logistic regression (C = 1, balanced classes, standardised) on the
+///   self-supervised columns only (`surprise_ssl_*`) — a dozen weights, so a few dozen labelled
+///   anomalies re-weight the components instead of the plain mean, and one strong component is
+///   no longer diluted by the others;
+/// - `linear`: the same logistic regression on every feature (the generic features and the
+///   self-supervised columns; categories seen fewer than 10 times among the labelled rows in one
+///   column);
+/// - `classifier`: `model.type` on every feature, without early stopping (nothing to watch).
+/// The one with the highest out-of-fold average precision over every labelled sample the run
+/// may read is kept (a tie keeps the simpler); see `SemiSupervisedCrossValidation`.
 public enum SemiSupervisedCandidate: String, CaseIterable, Sendable {
-    case pretrained, linear, classifier
+    case pretrained, components, linear, classifier
 }
 
 extension LabelFraction {
@@ -26,54 +26,45 @@ extension LabelFraction {
     }
 }
 
+/// Stratified k-fold assignment, as scikit-learn's `StratifiedKFold(shuffle=True)`: within each
+/// class the samples are shuffled by `seed` and dealt to the folds in turn, so every fold holds
+/// each class in about the same share.
+public enum StratifiedFolds {
+    /// The number of folds for `labels`: `preferred`, but no more than the rarer class has
+    /// members (every fold must hold an anomaly); below 2 there is nothing to cross-validate.
+    public static func count(labels: [Bool], preferred: Int) -> Int {
+        let positives = labels.filter { $0 }.count
+        return min(preferred, positives, labels.count - positives)
+    }
+
+    /// Each position's fold in `0..<folds`.
+    public static func assign(labels: [Bool], folds: Int, seed: UInt64) -> [Int] {
+        precondition(folds >= 1, "at least one fold")
+        var g = RandomGenerator(seed: seed ^ 0x5F01_D5C7)
+        var fold = [Int](repeating: 0, count: labels.count)
+        var next = 0
+        for cls in [true, false] {
+            var members = labels.indices.filter { labels[$0] == cls }
+            members.shuffle(using: &g)
+            // The deal continues where the other class stopped, so fold sizes differ by one at most.
+            for i in members { fold[i] = next % folds; next += 1 }
+        }
+        return fold
+    }
+}
+
 extension ExperimentRunner {
-    /// Average precision of each candidate's scores on the labelled validation samples, and the
-    /// one kept: the highest, the simpler on a tie (`SemiSupervisedCandidate` order); the
-    /// pre-trained score when no candidate has an average precision (one class only).
-    static func chooseCandidate(_ validScores: [SemiSupervisedCandidate: [Double]], labels: [Bool])
+    /// Average precision of each candidate's scores, and the one kept: the highest, the simpler
+    /// on a tie (`SemiSupervisedCandidate` order); the pre-trained score when no candidate has an
+    /// average precision (one class only).
+    static func chooseCandidate(_ scores: [SemiSupervisedCandidate: [Double]], labels: [Bool])
         -> (kept: SemiSupervisedCandidate, averagePrecision: [SemiSupervisedCandidate: Double]) {
         var ap: [SemiSupervisedCandidate: Double] = [:]
-        for (candidate, scores) in validScores { ap[candidate] = RankingCurve(scores: scores, labels: labels).averagePrecision }
+        for (candidate, values) in scores { ap[candidate] = RankingCurve(scores: values, labels: labels).averagePrecision }
         var kept = SemiSupervisedCandidate.pretrained
         for candidate in SemiSupervisedCandidate.allCases {
             if let value = ap[candidate], value > (ap[kept] ?? -1) { kept = candidate }
         }
         return (kept, ap)
-    }
-}
-
-extension ExperimentRunner {
-    /// Keeps the candidate best on the labelled validation samples (`labelledValid`, the only
-    /// validation labels read) and picks its threshold on them by `evaluation.threshold`.
-    /// `classifier` and `linear` hold the fitted models' scores of the train, validation and
-    /// test splits.
-    func chooseSemiSupervised(_ pretrained: SelfSupervisedScores, classifier: [ScoredSamples], linear: [ScoredSamples], labelledValid: [Int],
-                              dataset: PreparedDataset, reporter: ProgressReporter)
-        -> (kept: SemiSupervisedCandidate, scored: [ScoredSamples], threshold: Double) {
-        func scores(_ candidate: SemiSupervisedCandidate, split s: Int) -> [Double] {
-            switch candidate {
-            case .pretrained: classifier[s].samples.map { pretrained.score(sample: $0) }
-            case .linear: linear[s].scores
-            case .classifier: classifier[s].scores
-            }
-        }
-        let position = Dictionary(uniqueKeysWithValues: classifier[1].samples.enumerated().map { ($1, $0) })
-        let labels = labelledValid.map { dataset.labels[$0] == 1 }
-        var onValid: [SemiSupervisedCandidate: [Double]] = [:]
-        for candidate in SemiSupervisedCandidate.allCases {
-            let all = scores(candidate, split: 1)
-            onValid[candidate] = labelledValid.map { all[position[$0]!] }
-        }
-        let (kept, ap) = Self.chooseCandidate(onValid, labels: labels)
-        reporter.log("semi-supervised: validation AP on the \(labelledValid.count) labelled validation samples: "
-                     + SemiSupervisedCandidate.allCases.map { c in "\(c.rawValue) " + (ap[c].map { String(format: "%.4f", $0) } ?? "undefined") }
-                        .joined(separator: ", ") + "; \(kept.rawValue) is kept")
-        let scored = kept == .classifier ? classifier : kept == .linear ? linear : classifier.indices.map { s in
-            let values = scores(kept, split: s)
-            return ScoredSamples(samples: classifier[s].samples, scores: values, logits: values, modalityWeights: nil, modalities: [], loss: .nan,
-                                 secondsPerSample: 0)
-        }
-        let threshold = Evaluator.chooseThreshold(scores: onValid[kept]!, labels: labels, rule: options.evaluation.thresholdRule)
-        return (kept, scored, threshold)
     }
 }

@@ -74,3 +74,30 @@ public struct ClassicalModelDefinition: Sendable {
         self.build = { o, seed, threads in build(o as! Options, seed, threads) }
     }
 }
+
+extension FeatureMatrix {
+    /// The columns `indices`, in that order, of every row.
+    public func selecting(columns indices: [Int]) -> FeatureMatrix {
+        let c = columns
+        var out = [Float](repeating: 0, count: rows * indices.count)
+        for r in 0..<rows { for (k, j) in indices.enumerated() { out[r * indices.count + k] = values[r * c + j] } }
+        return FeatureMatrix(rows: rows, names: indices.map { names[$0] }, cardinalities: indices.map { cardinalities[$0] }, values: out)
+    }
+}
+
+/// A model that reads only some columns of the matrices it is given: fitted and scored on those
+/// columns, so it scores (and is attributed on) the same full matrices as any other model.
+public final class ColumnSubsetModel: ClassicalModel {
+    public let inner: any ClassicalModel
+    public let columns: [Int]
+
+    public init(_ inner: any ClassicalModel, columns: [Int]) { self.inner = inner; self.columns = columns }
+
+    public func fit(_ train: FeatureMatrix, labels: [Float], valid: (features: FeatureMatrix, labels: [Float])?) throws(ClassicalModelError) {
+        try inner.fit(train.selecting(columns: columns), labels: labels, valid: valid.map { ($0.features.selecting(columns: columns), $0.labels) })
+    }
+
+    public func score(_ x: FeatureMatrix) -> [Float] { inner.score(x.selecting(columns: columns)) }
+
+    public var summary: String { inner.summary + " on \(columns.count) columns" }
+}

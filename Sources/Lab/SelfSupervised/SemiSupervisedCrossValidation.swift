@@ -1,0 +1,90 @@
+import Foundation
+import Tensor
+import Datasets
+import Models
+import Support
+
+/// A semi-supervised run's choice, fit and threshold, by stratified k-fold cross-validation over
+/// every labelled sample the run may read: the labelled training fraction and the labelled
+/// validation fraction, pooled. With 5% of the labels that is about 210 samples and 20 anomalies;
+/// a single 38-sample validation split with 4 anomalies chose between candidates by noise.
+///
+/// Every candidate (`SemiSupervisedCandidate`) is fitted on k − 1 folds and scores the held-out
+/// fold (k = `preferredFolds`, fewer when the pool holds fewer anomalies); the candidate with the
+/// highest average precision over the pooled out-of-fold scores is kept, the threshold is chosen
+/// on those out-of-fold scores (`evaluation.threshold`), and the kept candidate is refitted on
+/// the whole pool to score every split. No other label is read: the unlabelled training samples
+/// served the pre-training only, the rest of validation and the test split measure.
+enum SemiSupervisedCrossValidation {
+    static let preferredFolds = 5
+}
+
+extension ExperimentRunner {
+    /// A fresh model for `candidate` (nil for `pretrained`, which fits nothing).
+    /// `componentColumns` are the matrix's self-supervised columns.
+    static func semiSupervisedModel(_ candidate: SemiSupervisedCandidate, choice: ModelOptions.ClassicalChoice, componentColumns: [Int],
+                                    seed: UInt64) -> (any ClassicalModel)? {
+        switch candidate {
+        case .pretrained: return nil
+        case .components: return ColumnSubsetModel(LogisticRegression.make(options: .init()), columns: componentColumns)
+        // Categories seen fewer than 10 times among the labelled rows share one column: with a
+        // few hundred rows, a one-hot column per rare token (1,062 columns on the small shop) is fitted to noise.
+        case .linear: return LogisticRegression.make(options: .init(minFrequency: 10))
+        case .classifier: return choice.build(seed: seed, threads: ComputeThreads.count)
+        }
+    }
+
+    /// Fits `model` on `rows` of `matrix`, watching nothing: the classifier does not stop early
+    /// (a held-out fifth of a fold holds 3–7 anomalies at 5–10% of the labels, too few to choose
+    /// a round by), so it is fitted the same way inside every fold and in the final refit, and the
+    /// out-of-fold estimate measures what is kept.
+    static func fitSemiSupervised(_ model: any ClassicalModel, matrix: FeatureMatrix, rows: [Int], labels: [Float]) throws {
+        try model.fit(matrix.selecting(rows: rows), labels: rows.map { labels[$0] }, valid: nil)
+    }
+
+    /// Cross-validates the candidates over `pool` (sample indices whose labels the run reads),
+    /// keeps the best by out-of-fold average precision, refits it on the pool and returns its
+    /// scores of the train, validation and test `splits`, the threshold from its out-of-fold
+    /// scores, and the fitted model (nil for the pre-trained score).
+    func crossValidateSemiSupervised(_ pretrained: SelfSupervisedScores, choice: ModelOptions.ClassicalChoice, matrix: FeatureMatrix,
+                                     pool: [Int], splits: [(rows: [Int], features: FeatureMatrix, labels: [Float])], dataset: PreparedDataset,
+                                     seed: Int, reporter: ProgressReporter) throws
+        -> (kept: SemiSupervisedCandidate, model: (any ClassicalModel)?, scored: [ScoredSamples], threshold: Double) {
+        let labels = dataset.labels
+        let positive = pool.map { labels[$0] == 1 }
+        let componentColumns = matrix.names.indices.filter { matrix.names[$0].hasPrefix("surprise_ssl_") }
+        let k = StratifiedFolds.count(labels: positive, preferred: SemiSupervisedCrossValidation.preferredFolds)
+        var outOfFold: [SemiSupervisedCandidate: [Double]] = [.pretrained: pool.map { pretrained.score(sample: $0) }]
+        if k >= 2 {
+            let fold = StratifiedFolds.assign(labels: positive, folds: k, seed: UInt64(seed))
+            for candidate in SemiSupervisedCandidate.allCases where candidate != .pretrained {
+                var values = [Double](repeating: 0, count: pool.count)
+                for f in 0..<k {
+                    let fitOn = pool.indices.filter { fold[$0] != f }, held = pool.indices.filter { fold[$0] == f }
+                    let model = Self.semiSupervisedModel(candidate, choice: choice, componentColumns: componentColumns, seed: UInt64(seed) &+ UInt64(f))!
+                    try Self.fitSemiSupervised(model, matrix: matrix, rows: fitOn.map { pool[$0] }, labels: labels)
+                    for (i, v) in zip(held, model.score(matrix.selecting(rows: held.map { pool[$0] }))) { values[i] = Double(v) }
+                }
+                outOfFold[candidate] = values
+            }
+        }
+        let (kept, ap) = Self.chooseCandidate(outOfFold, labels: positive)
+        reporter.log("semi-supervised: \(k)-fold stratified cross-validation over the \(pool.count) labelled samples (\(positive.filter { $0 }.count) anomalies), "
+                     + "out-of-fold AP: " + SemiSupervisedCandidate.allCases.map { c in "\(c.rawValue) " + (ap[c].map { String(format: "%.4f", $0) } ?? "not fitted") }
+                        .joined(separator: ", ") + "; \(kept.rawValue) is kept")
+        let threshold = Evaluator.chooseThreshold(scores: outOfFold[kept]!, labels: positive, rule: options.evaluation.thresholdRule)
+
+        let model = Self.semiSupervisedModel(kept, choice: choice, componentColumns: componentColumns, seed: UInt64(seed))
+        if let model {
+            try Self.fitSemiSupervised(model, matrix: matrix, rows: pool.sorted(), labels: labels)
+            reporter.log("semi-supervised: refitted on all \(pool.count) labelled samples: \(model.summary)")
+        }
+        let scored = splits.map { split in
+            let start = Date()
+            let values = model.map { $0.score(split.features).map(Double.init) } ?? split.rows.map { pretrained.score(sample: $0) }
+            return ScoredSamples(samples: split.rows, scores: values, logits: values, modalityWeights: nil, modalities: [], loss: .nan,
+                                 secondsPerSample: Date().timeIntervalSince(start) / Double(max(split.rows.count, 1)))
+        }
+        return (kept, model, scored, threshold)
+    }
+}
