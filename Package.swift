@@ -54,6 +54,9 @@ let package = Package(
         .target(name: "CDelimitedText"),
         // Int8 dynamic quantisation for scoring: the int8 GEMM (AVX-VNNI when the CPU has it), im2row.
         .target(name: "CQuantization", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+        // Element-wise kernels (exp, softmax rows, layer-norm rows): AVX2+FMA with a runtime check,
+        // and a portable path giving the same bits. No FMA contraction: the two paths must agree.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
 
         // Utilities every layer may use: JSON configs with a schema, atomic file writes.
         .target(name: "Support"),
@@ -62,7 +65,7 @@ let package = Package(
         .target(name: "Plot", dependencies: ["Support"]),
 
         // Engine and layers
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: optimise),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: optimise),
         .target(name: "NN", dependencies: ["Tensor", "Support", "CQuantization"], swiftSettings: optimise),
 
         // Data: dataset format, loaders, images, synthetic shop
@@ -104,7 +107,7 @@ let package = Package(
 
         // Tests
         .target(name: "TestSupport", dependencies: ["Tensor", "NN"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CKernels", "TestSupport"]),
         // Fixtures are read from the source tree (#filePath), not bundled.
         .testTarget(name: "NNTests", dependencies: ["Tensor", "NN", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CDelimitedText", "Support", "TestSupport"]),

@@ -67,7 +67,10 @@ public final class MultiHeadAttention: Module {
                          "key padding mask \(keyPaddingMask.shape), expected \([batch, keyLength])")
         }
         let scoreBytes = batch * heads * queryLength * keyLength * MemoryLayout<Float>.size
-        if !returnWeights && scoreBytes > Self.storedScoresLimitBytes {
+        // Without gradients nothing is kept for backward, so the fused path (same bits) only
+        // saves writing and re-reading the `[B, H, Lq, Lk]` scores and weights.
+        let recordsGraph = GradientMode.isEnabled && (q.requiresGrad || k.requiresGrad || v.requiresGrad)
+        if !returnWeights && (scoreBytes > Self.storedScoresLimitBytes || !recordsGraph) {
             // One (batch entry, head) block at a time: no [B, H, Lq, Lk] tensor is kept.
             let context = dropout.withStream { p, generator in
                 fusedHeadAttention(q, k, v, heads: heads, keyMask: keyPaddingMask, dropout: p, generator: &generator)

@@ -127,6 +127,21 @@ private func maxDifference(_ a: [Float], _ b: [Double]) -> Double { maxAbsoluteD
         try checkGradients(of: mha, inputs: [x]) { mha(x, keyPaddingMask: mask) }
     }
 
+    /// Without gradients attention runs fused (nothing is kept for backward): the same bits as the
+    /// head-batched path taken while recording, padded keys included.
+    @Test func inferenceTakesTheFusedPathWithTheSameValues() {
+        var g = RandomGenerator(seed: 35)
+        let mha = MultiHeadAttention(dimension: 8, heads: 2, generator: &g)
+        mha.eval()
+        let x = randomInput([3, 6, 8], seed: 13)
+        let mask = Tensor((0..<18).map { Float($0 % 6 >= 4 ? 1 : 0) }, shape: [3, 6])
+        let recorded = mha(x, keyPaddingMask: mask)
+        #expect(recorded.requiresGrad, "the recorded pass is the head-batched one")
+        let inferred = withoutGradients { mha(x, keyPaddingMask: mask) }
+        #expect(!inferred.requiresGrad)
+        #expect(inferred.scalars == recorded.scalars)
+    }
+
     @Test func evalModeDisablesAttentionDropout() {
         var g1 = RandomGenerator(seed: 34), g2 = RandomGenerator(seed: 34)
         let withDropout = MultiHeadAttention(dimension: 4, heads: 2, dropout: 0.5, generator: &g1)

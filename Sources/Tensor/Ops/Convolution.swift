@@ -1,3 +1,5 @@
+import CKernels
+
 /// 2-D and 1-D convolution as im2col + one GEMM per sample (PyTorch weight layouts:
 /// Conv2d `[out, in, kh, kw]`, Conv1d `[out, in, k]`).
 public struct ConvGeometry: Sendable, Equatable {
@@ -165,7 +167,8 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
             let gb = bias.gradStorage()
             parallelChunks(o, minimumPerThread: max(1, 65_536 / max(n * p, 1))) { start, end in
                 for ch in start..<end {
-                    for s in 0..<n { let row = pg + (s * o + ch) * p; var t: Float = 0; for i in 0..<p { t += row[i] }; gb[ch] += t }
+                    // Each sample's row summed in 8 lanes (a serial chain of additions was ~10% of a step).
+                    for s in 0..<n { gb[ch] += fl_sum(pg + (s * o + ch) * p, p) }
                 }
             }
         }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Attention's weights and context one (batch entry, head) block at a time, so the
 /// `[B, H, Lq, Lk]` scores, weights and dropout mask are never stored: at a window of 256 and a
 /// batch of 128 each of those is 134 MB per layer, and the separate ops kept four of them alive
@@ -31,9 +33,10 @@ public func fusedHeadAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int
     let pq = q.pointer, pk = k.pointer, pv = v.pointer, pm = keyMask?.pointer, maskStorage = keyMask?.storage
 
     /// Block bh's softmax weights into `softmax`, and after dropout into `dropped` (may be the same buffer).
-    func weights(_ b: Int, _ h: Int, _ bh: Int, softmax y: UnsafeMutablePointer<Float>, dropped w: UnsafeMutablePointer<Float>) {
-        sgemm(transposeA: false, transposeB: true, m: lq, n: lk, k: dh, a: pq + b * lq * d + h * dh, lda: d,
-              b: pk + b * lk * d + h * dh, ldb: d, beta: 0, c: y, ldc: lk)
+    /// `keys`: `keyScratch` floats for the scores kernel.
+    func weights(_ b: Int, _ h: Int, _ bh: Int, softmax y: UnsafeMutablePointer<Float>, dropped w: UnsafeMutablePointer<Float>,
+                 keys: UnsafeMutablePointer<Float>) {
+        fl_attention_scores(pq + b * lq * d + h * dh, d, pk + b * lk * d + h * dh, d, lq, lk, dh, y, lk, keys)
         let excluded = pm.map { $0 + b * lk }
         for i in 0..<lq { softmaxRow(y + i * lk, into: y + i * lk, count: lk, excluded: excluded) }
         if let draws {
@@ -45,14 +48,14 @@ public func fusedHeadAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int
 
     let out = Tensor(uninitializedShape: [batch, lq, d])
     let pc = out.pointer
+    let keyScratch = fl_attention_scores_scratch(lk, dh)
     parallelChunksWithSerialBLAS(blocks, minimumPerThread: perThread) { start, end in
-        let scratch = Storage(count: blockSize)
+        let scratch = Storage(count: blockSize + keyScratch)
         let w = scratch.pointer
         for bh in start..<end {
             let (b, h) = (bh / heads, bh % heads)
-            weights(b, h, bh, softmax: w, dropped: w)
-            sgemm(transposeA: false, transposeB: false, m: lq, n: dh, k: lk, a: w, lda: lk,
-                  b: pv + b * lk * d + h * dh, ldb: d, beta: 0, c: pc + b * lq * d + h * dh, ldc: d)
+            weights(b, h, bh, softmax: w, dropped: w, keys: w + blockSize)
+            fl_attention_context(w, lk, pv + b * lk * d + h * dh, d, lq, lk, dh, pc + b * lq * d + h * dh, d)
         }
     }
     return out.recording([q, k, v]) { g in
@@ -64,13 +67,13 @@ public func fusedHeadAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int
         let gk = k.requiresGrad ? k.gradStorageForAccumulation() : nil
         let throughScores = gq != nil || gk != nil
         parallelChunksWithSerialBLAS(blocks, minimumPerThread: perThread) { start, end in
-            let scratch = Storage(count: 3 * blockSize)
+            let scratch = Storage(count: 3 * blockSize + keyScratch)
             let y = scratch.pointer, gs = y + blockSize
             let w = draws == nil ? y : gs + blockSize
             for bh in start..<end {
                 let (b, h) = (bh / heads, bh % heads)
                 let gc = pg + b * lq * d + h * dh
-                weights(b, h, bh, softmax: y, dropped: w)
+                weights(b, h, bh, softmax: y, dropped: w, keys: scratch.pointer + 3 * blockSize)
                 if let gv {
                     // dV_bh = W_bhᵀ · dC_bh
                     sgemm(transposeA: true, transposeB: false, m: lk, n: dh, k: lq, a: w, lda: lk,

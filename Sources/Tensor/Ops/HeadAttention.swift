@@ -1,7 +1,10 @@
+import CKernels
+
 /// Attention's per-head products read straight from `[B, L, D]` projections: head h of batch
 /// entry b is the column block `h·dh ..< (h+1)·dh`, passed to BLAS with a leading dimension of D.
-/// No `[B, H, L, dh]` copies are made in either direction; the GEMMs are those of
-/// `matmul` on the permuted copies, so the values are the same.
+/// No `[B, H, L, dh]` copies are made in either direction. The forward products are the C
+/// kernels `fl_attention_scores`/`fl_attention_context` (blocks too small for BLAS's packing to
+/// pay; the fused attention calls the same ones, so both give the same bits); backward uses BLAS.
 
 /// Scores `[B, H, Lq, Lk]` = Q_bh · K_bhᵀ for `q` `[B, Lq, D]` and `k` `[B, Lk, D]`, D = H·dh.
 public func headScores(_ q: Tensor, _ k: Tensor, heads: Int) -> Tensor {
@@ -11,9 +14,13 @@ public func headScores(_ q: Tensor, _ k: Tensor, heads: Int) -> Tensor {
     let out = Tensor(uninitializedShape: [batch, heads, lq, lk])
     let pq = q.pointer, pk = k.pointer, ps = out.pointer
     let perThread = max(1, 32_768 / max(lq * lk * dh, 1))
-    forEachHead(batch: batch, heads: heads, perThread: perThread) { b, h, bh in
-        sgemm(transposeA: false, transposeB: true, m: lq, n: lk, k: dh, a: pq + b * lq * d + h * dh, lda: d,
-              b: pk + b * lk * d + h * dh, ldb: d, beta: 0, c: ps + bh * lq * lk, ldc: lk)
+    let keyScratch = fl_attention_scores_scratch(lk, dh)
+    parallelChunks(batch * heads, minimumPerThread: perThread) { start, end in
+        let keys = Storage(count: keyScratch)
+        for bh in start..<end {
+            let (b, h) = (bh / heads, bh % heads)
+            fl_attention_scores(pq + b * lq * d + h * dh, d, pk + b * lk * d + h * dh, d, lq, lk, dh, ps + bh * lq * lk, lk, keys.pointer)
+        }
     }
     return out.recording([q, k]) { g in
         let pg = g.pointer
@@ -47,8 +54,7 @@ public func headContext(_ weights: Tensor, _ v: Tensor) -> Tensor {
     let pw = weights.pointer, pv = v.pointer, pc = out.pointer
     let perThread = max(1, 32_768 / max(lq * lk * dh, 1))
     forEachHead(batch: batch, heads: heads, perThread: perThread) { b, h, bh in
-        sgemm(transposeA: false, transposeB: false, m: lq, n: dh, k: lk, a: pw + bh * lq * lk, lda: lk,
-              b: pv + b * lk * d + h * dh, ldb: d, beta: 0, c: pc + b * lq * d + h * dh, ldc: d)
+        fl_attention_context(pw + bh * lq * lk, lk, pv + b * lk * d + h * dh, d, lq, lk, dh, pc + b * lq * d + h * dh, d)
     }
     return out.recording([weights, v]) { g in
         let pg = g.pointer

@@ -1,7 +1,8 @@
 /// The affine map of a linear layer as one op: `x Wᵀ + b` over the last dimension.
 ///
-/// The same GEMMs and the same additions as `matmul(x, weight, transposeB: true) + bias`, without
-/// the intermediate product tensor, its gradient copy, and a broadcasting pass in each direction.
+/// The values of `matmul(x, weight, transposeB: true) + bias` (the GEMM adds its product onto the
+/// bias, so the last bits can differ when BLAS splits a long inner dimension), without the
+/// intermediate product tensor, its gradient copy, and a broadcasting pass in each direction.
 
 /// `x` `[…, in]`, `weight` `[out, in]`, `bias` `[out]` → `[…, out]`.
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
@@ -11,17 +12,16 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     if let bias { precondition(bias.shape == [outputs], "linear: bias \(bias.shape) for \(outputs) outputs") }
     let rows = x.count / Swift.max(inputs, 1)
     let out = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outputs])
-    sgemm(transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, a: x.pointer, lda: inputs,
-          b: weight.pointer, ldb: inputs, beta: 0, c: out.pointer, ldc: outputs)
     if let bias {
+        // The bias is written first and the GEMM adds onto it (beta 1): one pass over the output
+        // instead of BLAS zeroing it (beta 0) and a second pass adding the bias.
         let po = out.pointer, pb = bias.pointer
         parallelChunks(rows, minimumPerThread: Swift.max(1, 32_768 / Swift.max(outputs, 1))) { start, end in
-            for r in start..<end {
-                let y = po + r * outputs
-                for j in 0..<outputs { y[j] = y[j] + pb[j] }
-            }
+            for r in start..<end { (po + r * outputs).update(from: pb, count: outputs) }
         }
     }
+    sgemm(transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs, a: x.pointer, lda: inputs,
+          b: weight.pointer, ldb: inputs, beta: bias == nil ? 0 : 1, c: out.pointer, ldc: outputs)
     var recorded = [x, weight]
     if let bias { recorded.append(bias) }
     return out.recording(recorded) { g in

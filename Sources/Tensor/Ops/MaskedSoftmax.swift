@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CKernels
 
 /// Softmax over the last axis, optionally with positions excluded by a per-batch key mask —
 /// attention's `scores.maskedFill(mask, −∞).softmax(-1)` in one pass, with the same values.
@@ -42,29 +40,11 @@ extension Tensor {
 
 /// One row of `maskedSoftmax`: `y` = softmax of `x` over `n` positions, those with `keep[k] ≠ 0`
 /// excluded (weight 0). `x` and `y` may be the same buffer. Shared with the fused attention,
-/// so both compute the same bits.
+/// so both compute the same bits. The C kernel (vector exp, sum in 8 lanes) gives the same bits
+/// with or without AVX2.
 @inline(__always)
 func softmaxRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int, excluded keep: UnsafePointer<Float>?) {
-    if let keep {
-        // The arithmetic of softmax after an −∞ fill: exp(−∞) = 0 adds nothing to the sum.
-        var m = -Float.infinity
-        for k in 0..<n where keep[k] == 0 { m = Swift.max(m, x[k]) }
-        if m == -.infinity { m = 0 }
-        var s: Float = 0
-        for k in 0..<n {
-            if keep[k] == 0 { let e = expf(x[k] - m); y[k] = e; s += e } else { y[k] = 0 }
-        }
-        let inv = s > 0 ? 1 / s : 0
-        for k in 0..<n { y[k] *= inv }
-    } else {
-        var m = -Float.infinity
-        for k in 0..<n { m = Swift.max(m, x[k]) }
-        if m == -.infinity { m = 0 }
-        var s: Float = 0
-        for k in 0..<n { let e = expf(x[k] - m); y[k] = e; s += e }
-        let inv = s > 0 ? 1 / s : 0
-        for k in 0..<n { y[k] *= inv }
-    }
+    fl_softmax_row(x, y, n, keep)
 }
 
 /// The backward of one `softmaxRow`: dx = y ⊙ (g − Σ g⊙y); excluded positions pass no gradient.
@@ -72,17 +52,5 @@ func softmaxRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, 
 @inline(__always)
 func softmaxRowBackward(_ g: UnsafePointer<Float>, output y: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count n: Int,
                         excluded keep: UnsafePointer<Float>?, isNew: Bool) {
-    var dot: Float = 0
-    for k in 0..<n { dot += g[k] * y[k] }
-    if let keep {
-        if isNew {
-            for k in 0..<n { dx[k] = keep[k] == 0 ? y[k] * (g[k] - dot) : 0 }
-        } else {
-            for k in 0..<n where keep[k] == 0 { dx[k] += y[k] * (g[k] - dot) }
-        }
-    } else if isNew {
-        for k in 0..<n { dx[k] = y[k] * (g[k] - dot) }
-    } else {
-        for k in 0..<n { dx[k] += y[k] * (g[k] - dot) }
-    }
+    fl_softmax_row_backward(g, y, dx, n, keep, isNew ? 1 : 0)
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CKernels
 
 /// Softmax and log-softmax along an axis, stabilised by subtracting the maximum.
 extension Tensor {
@@ -11,6 +12,8 @@ extension Tensor {
         // Rows are independent: split them over threads (each row's arithmetic is unchanged).
         parallelChunks(outer, minimumPerThread: Swift.max(1, 16_384 / Swift.max(n * inner, 1))) { start, end in
         for o in start..<end {
+            // Over the last axis, the C kernel of `maskedSoftmax` (vector exp, sum in 8 lanes).
+            if inner == 1 { fl_softmax_row(px + o * n, py + o * n, n, nil); continue }
             for j in 0..<inner {
                 let x = px + o * n * inner + j, y = py + o * n * inner + j
                 var m = -Float.infinity
@@ -29,6 +32,7 @@ extension Tensor {
             let gx = self.gradStorage(), pg = g.pointer, py = ys.pointer
             parallelChunks(outer, minimumPerThread: Swift.max(1, 16_384 / Swift.max(n * inner, 1))) { start, end in
             for o in start..<end {
+                if inner == 1 { fl_softmax_row_backward(pg + o * n, py + o * n, gx + o * n, n, nil, 0); continue }
                 for j in 0..<inner {
                     let base = o * n * inner + j
                     var dot: Float = 0

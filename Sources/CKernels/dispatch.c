@@ -1,0 +1,22 @@
+#include "fl_kernels.h"
+
+// Which path the kernels take: AVX2+FMA when the CPU (and OS) has it, unless a test forces the
+// portable one. Both give the same bits; the switch only exists so tests can show that.
+
+static int forced_portable = 0;
+
+#if defined(__x86_64__)
+static int cpu_has_avx2_fma(void) {
+    static int cached = -1;  // a benign race: every thread computes the same value
+    if (cached < 0) cached = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+    return cached;
+}
+#else
+static int cpu_has_avx2_fma(void) { return 0; }
+#endif
+
+int fl_kernels_use_avx2(void) {
+    return !__atomic_load_n(&forced_portable, __ATOMIC_RELAXED) && cpu_has_avx2_fma();
+}
+
+void fl_kernels_force_portable(int force) { __atomic_store_n(&forced_portable, force ? 1 : 0, __ATOMIC_RELAXED); }
