@@ -8,11 +8,18 @@ import Darwin
 /// A caching allocator for float buffers, in the spirit of PyTorch's CPU caching allocator:
 /// a training step allocates the same sizes every time, so freed buffers are kept in size
 /// classes and handed out again, and a loop runs at flat memory without page-fault churn.
-/// By default the cache is not capped: the runner trims it between training and evaluation, so a
-/// phase does not keep the memory of a larger one, and buffers of 256 KiB and up are mapped
-/// directly, so trimming returns their pages. A cap that follows the work (the bytes in use at
-/// once since the last trim) was tried and still remapped buffers every step: the default model
-/// trained 36% slower. `cacheLimitBytes` sets a fixed cap; releasing past it evicts other size
+/// Loops mark their steps (`endStep`: a training step, a scored batch); from the first mark on,
+/// the pool keeps about what one step needs (the step budget: the bytes in use plus the cached
+/// bytes of the size classes the step touched, the most any step has needed since the last trim).
+/// A step that needs memory the cache cannot give while the pool holds its budget first returns
+/// the buffers of size classes not touched in this step, least recently used first — a partial
+/// last batch or validation's batch size then replaces the training step's buffers instead of
+/// piling up beside them. A steady loop never misses the cache, so it never evicts. Without marks
+/// (benches, serving) the cache is not bounded. The runner trims it between training and
+/// evaluation; buffers of 256 KiB and up are mapped directly, so trimming returns their pages.
+/// (A cap on cached bytes alone, set to the bytes in use at once, remapped buffers every step: a
+/// step's size classes peak at different moments, so it needs more than that; the default model
+/// trained 36% slower.) `cacheLimitBytes` sets a fixed cap; releasing past it evicts other size
 /// classes first.
 public final class BufferPool: Sendable {
     public static let shared = BufferPool()
@@ -25,6 +32,36 @@ public final class BufferPool: Sendable {
         var peakCachedBytes = 0
         var cacheLimitBytes: Int?
         var cap: Int { cacheLimitBytes ?? Int.max }
+        /// Counts allocations and releases; `lastUse` holds each size class's latest count.
+        var tick = 0
+        var lastUse: [Int: Int] = [:]
+        /// `tick` when the current step began (at the last `endStep` or trim).
+        var stepStartTick = 0
+        /// The most bytes one step has needed since the last trim; nil before the first `endStep`.
+        var stepBudgetBytes: Int?
+
+        mutating func touch(_ capacity: Int) {
+            tick += 1
+            lastUse[capacity] = tick
+        }
+
+        /// Frees cached buffers of size classes the current step has not touched, least recently
+        /// used first (ties: larger first), until the pool is back within the step budget.
+        mutating func evictStaleClasses() -> [(address: UInt, bytes: Int)] {
+            guard let budget = stepBudgetBytes, liveBytes + cachedBytes > budget else { return [] }
+            let stale = free.keys.filter { lastUse[$0, default: 0] <= stepStartTick }
+                .sorted { (lastUse[$0, default: 0], -$0) < (lastUse[$1, default: 0], -$1) }
+            var evicted: [(address: UInt, bytes: Int)] = []
+            for capacity in stale where liveBytes + cachedBytes > budget {
+                var list = free[capacity]!
+                while liveBytes + cachedBytes > budget, let p = list.popLast() {
+                    evicted.append((p, capacity * 4))
+                    cachedBytes -= capacity * 4
+                }
+                free[capacity] = list.isEmpty ? nil : list
+            }
+            return evicted
+        }
     }
     private let state: Mutex<State>
 
@@ -53,14 +90,16 @@ public final class BufferPool: Sendable {
 
     func allocate(_ count: Int) -> (UnsafeMutablePointer<Float>, capacity: Int) {
         let capacity = Self.sizeClass(count)
-        let cached: UInt? = state.withLock { s in
+        let (cached, evicted) = state.withLock { s -> (UInt?, [(address: UInt, bytes: Int)]) in
+            s.touch(capacity)
             s.liveBytes += capacity * 4
             s.peakLiveBytes = max(s.peakLiveBytes, s.liveBytes)
-            guard var list = s.free[capacity], let p = list.popLast() else { return nil }
+            guard var list = s.free[capacity], let p = list.popLast() else { return (nil, s.evictStaleClasses()) }
             s.free[capacity] = list
             s.cachedBytes -= capacity * 4
-            return p
+            return (p, [])
         }
+        for b in evicted { Self.systemFree(UnsafeMutableRawPointer(bitPattern: b.address)!, bytes: b.bytes) }
         let raw = cached.flatMap { UnsafeMutableRawPointer(bitPattern: $0) } ?? Self.systemAllocate(bytes: capacity * 4)
         return (raw.bindMemory(to: Float.self, capacity: capacity), capacity)
     }
@@ -68,6 +107,7 @@ public final class BufferPool: Sendable {
     func release(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
         let bytes = capacity * 4
         let (kept, evicted) = state.withLock { s -> (Bool, [(address: UInt, bytes: Int)]) in
+            s.touch(capacity)
             s.liveBytes -= bytes
             var evicted: [(address: UInt, bytes: Int)] = []
             if s.cachedBytes + bytes > s.cap {
@@ -94,8 +134,29 @@ public final class BufferPool: Sendable {
         if !kept { Self.systemFree(pointer, bytes: bytes) }
     }
 
-    /// Returns every cached buffer to the system, and the C heap's free pages with them.
-    public func trim() { trim(toBytes: 0) }
+    /// Returns every cached buffer to the system, and the C heap's free pages with them; the
+    /// step budget is learnt again from the next `endStep` on.
+    public func trim() {
+        state.withLock { s in
+            s.stepBudgetBytes = nil
+            s.stepStartTick = s.tick
+        }
+        trim(toBytes: 0)
+    }
+
+    /// Marks the end of one step of a loop (a training step, a scored batch). The step budget
+    /// becomes at least what this step held: the bytes in use and the cached bytes of the size
+    /// classes it touched. Classes it did not touch may be evicted by the next step's misses.
+    public func endStep() {
+        state.withLock { s in
+            var touchedCached = 0
+            for (capacity, list) in s.free where s.lastUse[capacity, default: 0] > s.stepStartTick {
+                touchedCached += capacity * 4 * list.count
+            }
+            s.stepBudgetBytes = max(s.stepBudgetBytes ?? 0, s.liveBytes + touchedCached)
+            s.stepStartTick = s.tick
+        }
+    }
 
     /// Returns cached buffers to the system, largest first, until at most `limit` bytes stay cached.
     private func trim(toBytes limit: Int) {
@@ -122,10 +183,13 @@ public final class BufferPool: Sendable {
         public var peakLiveBytes: Int
         /// The most bytes ever held free in the cache (never above the cap).
         public var peakCachedBytes: Int
+        /// What one step may hold before its misses evict untouched size classes (nil: no step marked since the last trim).
+        public var stepBudgetBytes: Int?
     }
     public var statistics: Statistics {
         state.withLock {
-            Statistics(liveBytes: $0.liveBytes, cachedBytes: $0.cachedBytes, peakLiveBytes: $0.peakLiveBytes, peakCachedBytes: $0.peakCachedBytes)
+            Statistics(liveBytes: $0.liveBytes, cachedBytes: $0.cachedBytes, peakLiveBytes: $0.peakLiveBytes, peakCachedBytes: $0.peakCachedBytes,
+                       stepBudgetBytes: $0.stepBudgetBytes)
         }
     }
 

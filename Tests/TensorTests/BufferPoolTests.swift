@@ -58,4 +58,87 @@ import Testing
         #expect(pool.statistics.cachedBytes == 8_192)
         pool.trim()
     }
+
+    // The step budget: what one step holds (in use + cached classes it touched), learnt at `endStep`.
+
+    @Test func aSteadyLoopReusesItsBuffersAndNeverEvicts() {
+        let pool = BufferPool()
+        var firstAddresses: [UInt] = []
+        for step in 0..<3 {
+            let a = pool.allocate(1_000), b = pool.allocate(1_000), c = pool.allocate(2_000)  // 4,096 + 4,096 + 8,192 bytes
+            let addresses = [a, b, c].map { UInt(bitPattern: $0.0) }
+            if step == 0 { firstAddresses = addresses } else { #expect(Set(addresses) == Set(firstAddresses), "step \(step) reuses the first step's buffers") }
+            for x in [a, b, c] { pool.release(x.0, capacity: x.capacity) }
+            pool.endStep()
+            #expect(pool.statistics.cachedBytes == 16_384)
+            #expect(pool.statistics.stepBudgetBytes == 16_384)
+        }
+        pool.trim()
+        #expect(pool.statistics.stepBudgetBytes == nil && pool.statistics.cachedBytes == 0)
+    }
+
+    @Test func aMissPastTheBudgetEvictsClassesTheStepHasNotTouched() {
+        let pool = BufferPool()
+        // Step 1: two 1,024-float buffers at once; budget 8,192 bytes.
+        let full = (0..<2).map { _ in pool.allocate(1_000) }
+        for x in full { pool.release(x.0, capacity: x.capacity) }
+        pool.endStep()
+        #expect(pool.statistics.stepBudgetBytes == 8_192)
+        // Step 2 (a partial batch): a 512-float buffer (2,048 bytes) would bring the pool to 10,240;
+        // one cached 1,024-float buffer goes, the pool stays at its budget.
+        let partial = pool.allocate(500)
+        #expect(pool.statistics.cachedBytes == 4_096)
+        #expect(pool.statistics.liveBytes + pool.statistics.cachedBytes == 6_144)
+        pool.release(partial.0, capacity: partial.capacity)
+        pool.endStep()
+        #expect(pool.statistics.stepBudgetBytes == 8_192, "the budget is the most any step held")
+        // Step 3: the full step again. Its first buffer comes from the cache; its second misses and
+        // evicts the partial step's class, untouched in this step.
+        let again = (0..<2).map { _ in pool.allocate(1_000) }
+        #expect(UInt(bitPattern: again[0].0) == UInt(bitPattern: full[0].0))
+        #expect(pool.statistics.cachedBytes == 0)
+        #expect(pool.statistics.liveBytes == 8_192)
+        for x in again { pool.release(x.0, capacity: x.capacity) }
+        pool.endStep()
+        #expect(pool.statistics.cachedBytes == 8_192)
+    }
+
+    @Test func staleClassesGoLeastRecentlyUsedFirstAndTouchedClassesStay() {
+        let pool = BufferPool()
+        // One step touches three classes: 256, 512 and 1,024 floats (1 KiB, 2 KiB, 4 KiB), the largest last.
+        let step1 = [pool.allocate(256), pool.allocate(512), pool.allocate(1_024)]
+        for x in step1 { pool.release(x.0, capacity: x.capacity) }
+        pool.endStep()
+        #expect(pool.statistics.stepBudgetBytes == 7_168)
+        // The next step holds a 1 KiB buffer from the cache, then misses on 2,048 floats (8 KiB):
+        // 7,168 + 8,192 bytes is over the budget, so the stale classes go, least recently used
+        // first (512 floats, then 1,024), until the pool is back within 7,168 — impossible here,
+        // so both go; the touched 256-float class is kept in use and never evicted.
+        let kept = pool.allocate(256)
+        let big = pool.allocate(2_048)
+        #expect(pool.statistics.cachedBytes == 0)
+        #expect(pool.statistics.liveBytes == 1_024 + 8_192)
+        pool.release(big.0, capacity: big.capacity)
+        pool.release(kept.0, capacity: kept.capacity)
+        pool.endStep()
+        #expect(pool.statistics.stepBudgetBytes == 9_216, "a step that needed more raises the budget")
+        // A miss of 512 floats (2 KiB): 9,216 + 2,048 is over the budget and the step touched neither
+        // cached class. The 8 KiB one was released before the 1 KiB one, so it goes first, and that is enough.
+        let small = pool.allocate(512)
+        #expect(pool.statistics.cachedBytes == 1_024)
+        #expect(pool.statistics.liveBytes + pool.statistics.cachedBytes <= 9_216)
+        pool.release(small.0, capacity: small.capacity)
+        pool.trim()
+    }
+
+    @Test func withoutStepsTheCacheIsNotBounded() {
+        let pool = BufferPool()
+        for count in [1_000, 500, 2_000] {
+            let x = pool.allocate(count)
+            pool.release(x.0, capacity: x.capacity)
+        }
+        #expect(pool.statistics.cachedBytes == 4_096 + 2_048 + 8_192)
+        #expect(pool.statistics.stepBudgetBytes == nil)
+        pool.trim()
+    }
 }

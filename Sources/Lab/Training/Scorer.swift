@@ -68,6 +68,8 @@ public struct Scorer {
                 loss += max(z, 0) - z * y + Foundation.log1p(Foundation.exp(-Swift.abs(z)))
             }
             if let w = out.modalityWeights { weights.append(contentsOf: w.scalars) } else { hasWeights = false }
+            // A partial last batch's sizes replace the full batches' buffers rather than join them.
+            BufferPool.shared.endStep()
         }
         return ScoredSamples(samples: samples, scores: scores, logits: logits, modalityWeights: hasWeights ? weights : nil, modalities: model.modalities,
                              loss: samples.isEmpty ? 0 : loss / Double(samples.count),

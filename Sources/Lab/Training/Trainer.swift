@@ -158,6 +158,7 @@ public final class Trainer {
                 optimizer.step()
                 pruning?.afterUpdate()
                 step += 1
+                BufferPool.shared.endStep()
                 lossSum += value
                 let elapsed = Date().timeIntervalSince(epochStart)
                 let done = min(start + batchSize, order.count)
