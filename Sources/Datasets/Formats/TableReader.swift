@@ -228,50 +228,114 @@ struct MemoryByteSource: ByteSource {
     }
 }
 
+/// A block being read on a thread of its own while the previous block is parsed: reading a
+/// block copies it out of the page cache, a serial step that would otherwise leave the parsing
+/// threads idle between blocks.
+final class ReadAhead: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<(filled: Int, atEnd: Bool), DatasetError> = .success((0, false))
+
+    /// Starts filling `buffer[filled...]` from `source`, which nothing else may touch until `wait`.
+    init<Source: ByteSource>(_ source: UnsafeMutablePointer<Source>, into buffer: UnsafeMutableRawBufferPointer, filled: Int) {
+        let shared = UncheckedSendable((source, buffer))
+        Thread.detachNewThread { [self] in
+            let (source, buffer) = shared.value
+            var filled = filled, atEnd = false
+            outcome = Result { () throws(DatasetError) -> (filled: Int, atEnd: Bool) in
+                try ReadAhead.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
+                return (filled, atEnd)
+            }
+            done.signal()
+        }
+    }
+
+    /// The bytes now in the buffer and whether the source is exhausted, once the read is over.
+    func wait() throws(DatasetError) -> (filled: Int, atEnd: Bool) {
+        done.wait()
+        return try outcome.get()
+    }
+
+    /// Reads until `buffer` is full or the source ends.
+    static func fill(_ source: inout some ByteSource, _ buffer: UnsafeMutableRawBufferPointer, filled: inout Int, atEnd: inout Bool) throws(DatasetError) {
+        while !atEnd && filled < buffer.count {
+            let r = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            if r == 0 { atEnd = true } else { filled += r }
+        }
+    }
+}
+
 extension TableReader {
-    /// Reads a whole source block by block. `sizeHint` (the file size) lets the columns be
-    /// reserved once after the first block.
-    static func read(_ source: inout some ByteSource, file: String, delimiter: UInt8, sizeHint: Int?,
-                     blockSize: Int = 32 << 20, threads: Int = ComputeThreads.count, minimumPieceBytes: Int = 1 << 20,
-                     spill: SpilledColumns? = nil) throws(DatasetError) -> AtomicTable {
+    /// Reads a whole source block by block; with several threads the next block is read while
+    /// this one is parsed (`ReadAhead`). `sizeHint` (the file size) lets the columns be reserved
+    /// once after the first block.
+    static func read<Source: ByteSource>(_ source: inout Source, file: String, delimiter: UInt8, sizeHint: Int?,
+                                         blockSize: Int = 32 << 20, threads: Int = ComputeThreads.count, minimumPieceBytes: Int = 1 << 20,
+                                         spill: SpilledColumns? = nil) throws(DatasetError) -> AtomicTable {
+        // The source is reached through one pointer, valid for the whole read, because a thread
+        // of `ReadAhead` reads from it while this one parses.
+        try withUnsafeMutablePointer(to: &source) { (source) throws(DatasetError) -> AtomicTable in
+            try readBlocks(source, file: file, delimiter: delimiter, sizeHint: sizeHint, blockSize: blockSize, threads: threads,
+                           minimumPieceBytes: minimumPieceBytes, spill: spill)
+        }
+    }
+
+    private static func readBlocks<Source: ByteSource>(_ source: UnsafeMutablePointer<Source>, file: String, delimiter: UInt8, sizeHint: Int?,
+                                                       blockSize: Int, threads: Int, minimumPieceBytes: Int,
+                                                       spill: SpilledColumns?) throws(DatasetError) -> AtomicTable {
         var tableReader = TableReader(file: file, delimiter: delimiter, threads: threads, minimumPieceBytes: minimumPieceBytes)
         var capacity = max(blockSize, 16)
+        // Two buffers: one parsed while the other is filled.
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
-        defer { buffer.deallocate() }
+        var spare = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+        defer { buffer.deallocate(); spare.deallocate() }
+        let readingAhead = threads > 1
         var filled = 0, offset = 0
         var atEnd = false, reserved = false
+        try ReadAhead.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
         while true {
-            while !atEnd && filled < capacity {
-                let r = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-                if r == 0 { atEnd = true } else { filled += r }
-            }
             let b = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled)
             var end = filled
             if !atEnd {
                 guard let boundary = RecordBoundaries.last(in: b, from: 0, to: filled) else {
-                    // A record (or a quoted field) longer than the block: read on with a larger one.
+                    // A record (or a quoted field) longer than the block: read on with larger buffers.
                     let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * 2, alignment: 64)
                     larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[..<filled]))
                     buffer.deallocate()
+                    spare.deallocate()
                     buffer = larger
+                    spare = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * 2, alignment: 64)
                     capacity *= 2
+                    try ReadAhead.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
                     continue
                 }
                 end = boundary
             }
-            try tableReader.read(b, from: 0, to: end, byteOffset: offset)
-            if let spill { try spill.append(rowsOf: &tableReader.table) }
+            // The bytes after the last whole record start the next block.
+            let rest = filled - end
+            if rest > 0 { spare.baseAddress!.copyMemory(from: buffer.baseAddress! + end, byteCount: rest) }
+            let ahead = readingAhead && !atEnd ? ReadAhead(source, into: spare, filled: rest) : nil
+            do {
+                try tableReader.read(b, from: 0, to: end, byteOffset: offset)
+                if let spill { try spill.append(rowsOf: &tableReader.table) }
+            } catch {
+                _ = try? ahead?.wait()  // the thread still writes into `spare`
+                throw error
+            }
             if !reserved, spill == nil, let sizeHint, tableReader.table.hasHeader, tableReader.table.rowCount > 0, !atEnd {
                 // Rows still to come, estimated from the bytes per row so far, with a little slack.
                 let perRow = Double(offset + end) / Double(tableReader.table.rowCount)
                 tableReader.table.reserve(rows: Int(Double(sizeHint - offset - end) / perRow * 1.02) + 1024)
                 reserved = true
             }
-            let rest = filled - end
-            if rest > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + end, rest) }
             offset += end
-            filled = rest
             if atEnd { break }
+            filled = rest
+            if let ahead {
+                (filled, atEnd) = try ahead.wait()
+            } else {
+                try ReadAhead.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd)
+            }
+            swap(&buffer, &spare)
         }
         return try tableReader.table.finish()
     }
