@@ -14,9 +14,12 @@ import Darwin
 /// A step that needs memory the cache cannot give while the pool holds its budget first returns
 /// the buffers of size classes not touched in this step, least recently used first — a partial
 /// last batch or validation's batch size then replaces the training step's buffers instead of
-/// piling up beside them. A steady loop never misses the cache, so it never evicts. Without marks
-/// (benches, serving) the cache is not bounded. The runner trims it between training and
-/// evaluation; buffers of 256 KiB and up are mapped directly, so trimming returns their pages.
+/// piling up beside them. A miss first borrows a cached buffer of a class up to twice as large, so
+/// the smaller batches at an epoch's end, in validation and in scoring's last chunk mostly reuse the
+/// full batch's buffers instead of faulting in fresh pages. A steady loop never misses the cache, so
+/// it never evicts. Without marks (benches, serving) the cache is not bounded. The runner trims it
+/// between training and evaluation; buffers of 256 KiB and up are mapped directly, so trimming
+/// returns their pages.
 /// (A cap on cached bytes alone, set to the bytes in use at once, remapped buffers every step: a
 /// step's size classes peak at different moments, so it needs more than that; the default model
 /// trained 36% slower.) `cacheLimitBytes` sets a fixed cap; releasing past it evicts other size
@@ -89,15 +92,23 @@ public final class BufferPool: Sendable {
     }
 
     func allocate(_ count: Int) -> (UnsafeMutablePointer<Float>, capacity: Int) {
-        let capacity = Self.sizeClass(count)
-        let (cached, evicted) = state.withLock { s -> (UInt?, [(address: UInt, bytes: Int)]) in
-            s.touch(capacity)
+        let wanted = Self.sizeClass(count)
+        let (cached, capacity, evicted) = state.withLock { s -> (UInt?, Int, [(address: UInt, bytes: Int)]) in
+            s.touch(wanted)
+            // Its own class, else the smallest cached class up to twice as large: a partial last
+            // batch or a smaller validation batch then reuses the full batch's buffers instead of
+            // mapping (and faulting in) new ones.
+            var capacity = wanted
+            if s.free[wanted]?.isEmpty ?? true {
+                capacity = s.free.filter { $0.key > wanted && $0.key <= 2 * wanted && !$0.value.isEmpty }.keys.min() ?? wanted
+            }
             s.liveBytes += capacity * 4
             s.peakLiveBytes = max(s.peakLiveBytes, s.liveBytes)
-            guard var list = s.free[capacity], let p = list.popLast() else { return (nil, s.evictStaleClasses()) }
-            s.free[capacity] = list
+            guard var list = s.free[capacity], let p = list.popLast() else { return (nil, capacity, s.evictStaleClasses()) }
+            if capacity != wanted { s.touch(capacity) }
+            s.free[capacity] = list.isEmpty ? nil : list
             s.cachedBytes -= capacity * 4
-            return (p, [])
+            return (p, capacity, [])
         }
         for b in evicted { Self.systemFree(UnsafeMutableRawPointer(bitPattern: b.address)!, bytes: b.bytes) }
         let raw = cached.flatMap { UnsafeMutableRawPointer(bitPattern: $0) } ?? Self.systemAllocate(bytes: capacity * 4)

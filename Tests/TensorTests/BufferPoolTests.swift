@@ -84,11 +84,13 @@ import Testing
         for x in full { pool.release(x.0, capacity: x.capacity) }
         pool.endStep()
         #expect(pool.statistics.stepBudgetBytes == 8_192)
-        // Step 2 (a partial batch): a 512-float buffer (2,048 bytes) would bring the pool to 10,240;
-        // one cached 1,024-float buffer goes, the pool stays at its budget.
-        let partial = pool.allocate(500)
+        // Step 2 (a partial batch): a 448-float buffer (1,792 bytes; the cached class is more than
+        // twice as large, so it is not lent) would bring the pool to 9,984; one cached 1,024-float
+        // buffer goes, the pool stays at its budget.
+        let partial = pool.allocate(400)
+        #expect(partial.capacity == 448)
         #expect(pool.statistics.cachedBytes == 4_096)
-        #expect(pool.statistics.liveBytes + pool.statistics.cachedBytes == 6_144)
+        #expect(pool.statistics.liveBytes + pool.statistics.cachedBytes == 5_888)
         pool.release(partial.0, capacity: partial.capacity)
         pool.endStep()
         #expect(pool.statistics.stepBudgetBytes == 8_192, "the budget is the most any step held")
@@ -131,13 +133,35 @@ import Testing
         pool.trim()
     }
 
+    /// A miss is served from the smallest cached class up to twice as large (a partial last batch
+    /// reuses the full batch's buffers), never from a larger one, and the buffer goes back to its class.
+    @Test func aMissBorrowsACachedBufferUpToTwiceItsSize() {
+        let pool = BufferPool()
+        let full = [pool.allocate(1_000), pool.allocate(2_000)]       // classes 1,024 and 2,048
+        for x in full { pool.release(x.0, capacity: x.capacity) }
+        let partial = pool.allocate(600)                                 // class 640: 1,024 is the smallest within 2×
+        #expect(partial.capacity == 1_024)
+        #expect(UInt(bitPattern: partial.0) == UInt(bitPattern: full[0].0))
+        #expect(pool.statistics.liveBytes == 4_096 && pool.statistics.cachedBytes == 8_192)
+        let other = pool.allocate(600)                                   // 1,024 is taken; 2,048 is over 2 × 640
+        #expect(other.capacity == 640)
+        #expect(UInt(bitPattern: other.0) != UInt(bitPattern: full[1].0))
+        pool.release(partial.0, capacity: partial.capacity)
+        pool.release(other.0, capacity: other.capacity)
+        #expect(pool.statistics.cachedBytes == 4_096 + 8_192 + 2_560)
+        let again = pool.allocate(1_000)
+        #expect(UInt(bitPattern: again.0) == UInt(bitPattern: full[0].0), "the lent buffer went back to its own class")
+        pool.release(again.0, capacity: again.capacity)
+        pool.trim()
+    }
+
     @Test func withoutStepsTheCacheIsNotBounded() {
         let pool = BufferPool()
-        for count in [1_000, 500, 2_000] {
+        for count in [1_000, 400, 2_000] {
             let x = pool.allocate(count)
             pool.release(x.0, capacity: x.capacity)
         }
-        #expect(pool.statistics.cachedBytes == 4_096 + 2_048 + 8_192)
+        #expect(pool.statistics.cachedBytes == 4_096 + 1_792 + 8_192)
         #expect(pool.statistics.stepBudgetBytes == nil)
         pool.trim()
     }
