@@ -100,7 +100,9 @@ public final class BufferPool: Sendable {
             // mapping (and faulting in) new ones.
             var capacity = wanted
             if s.free[wanted]?.isEmpty ?? true {
-                capacity = s.free.filter { $0.key > wanted && $0.key <= 2 * wanted && !$0.value.isEmpty }.keys.min() ?? wanted
+                for (other, list) in s.free where other > wanted && other <= 2 * wanted && !list.isEmpty && (capacity == wanted || other < capacity) {
+                    capacity = other
+                }
             }
             s.liveBytes += capacity * 4
             s.peakLiveBytes = max(s.peakLiveBytes, s.liveBytes)

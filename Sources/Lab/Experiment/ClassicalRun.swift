@@ -53,23 +53,21 @@ extension ExperimentRunner {
             let rows = dataset.indices(role)
             return (rows: rows, features: matrix.selecting(rows: rows), labels: rows.map { dataset.labels[$0] })
         }
-        var (train, valid) = (splits[0], splits[1])
+        let (train, valid) = (splits[0], splits[1])
         var pool: [Int] = []
         if options.training.objective == .semiSupervised {
             // Only the labelled fraction's labels are read, in training and in validation alike; the
             // rest of training served the pre-training alone, the rest of validation measures only.
+            // Both draws come in ascending sample order, as the splits' rows.
             let fraction = options.training.labelFraction
-            let labelled = Set(LabelFraction.sample(train.rows, labels: dataset.labels, fraction: fraction, seed: UInt64(seed)))
-            let kept = train.rows.indices.filter { labelled.contains(train.rows[$0]) }
-            train = (kept.map { train.rows[$0] }, train.features.selecting(rows: kept), kept.map { train.labels[$0] })
-            let readable = Set(LabelFraction.validation(valid.rows, labels: dataset.labels, fraction: fraction, seed: UInt64(seed)))
-            let validKept = valid.rows.indices.filter { readable.contains(valid.rows[$0]) }
-            valid = (validKept.map { valid.rows[$0] }, valid.features.selecting(rows: validKept), validKept.map { valid.labels[$0] })
-            pool = train.rows + valid.rows
+            let labelledTrain = LabelFraction.sample(train.rows, labels: dataset.labels, fraction: fraction, seed: UInt64(seed))
+            let labelledValid = LabelFraction.validation(valid.rows, labels: dataset.labels, fraction: fraction, seed: UInt64(seed))
+            pool = labelledTrain + labelledValid
+            let anomalies = { (rows: [Int]) in rows.filter { dataset.labels[$0] == 1 }.count }
             reporter.log(String(format: "semi-supervised: the classifier reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies) "
                                 + "and of %d of %d validation samples (%d anomalies)",
-                                kept.count, splits[0].rows.count, fraction, train.labels.filter { $0 == 1 }.count,
-                                validKept.count, splits[1].rows.count, valid.labels.filter { $0 == 1 }.count))
+                                labelledTrain.count, train.rows.count, fraction, anomalies(labelledTrain),
+                                labelledValid.count, valid.rows.count, anomalies(labelledValid)))
         }
         var scored: [ScoredSamples], summary: String
         var kept = SemiSupervisedCandidate.classifier, labelledThreshold: Double?

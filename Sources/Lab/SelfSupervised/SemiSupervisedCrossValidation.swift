@@ -57,10 +57,11 @@ extension ExperimentRunner {
         var outOfFold: [SemiSupervisedCandidate: [Double]] = [.pretrained: pool.map { pretrained.score(sample: $0) }]
         if k >= 2 {
             let fold = StratifiedFolds.assign(labels: positive, folds: k, seed: UInt64(seed))
+            // Positions in `pool` fitted on and held out, per fold (the same for every candidate).
+            let parts = (0..<k).map { f in (fitOn: pool.indices.filter { fold[$0] != f }, held: pool.indices.filter { fold[$0] == f }) }
             for candidate in SemiSupervisedCandidate.allCases where candidate != .pretrained {
                 var values = [Double](repeating: 0, count: pool.count)
-                for f in 0..<k {
-                    let fitOn = pool.indices.filter { fold[$0] != f }, held = pool.indices.filter { fold[$0] == f }
+                for (f, (fitOn, held)) in parts.enumerated() {
                     let model = Self.semiSupervisedModel(candidate, choice: choice, componentColumns: componentColumns, seed: UInt64(seed) &+ UInt64(f))!
                     try Self.fitSemiSupervised(model, matrix: matrix, rows: fitOn.map { pool[$0] }, labels: labels)
                     for (i, v) in zip(held, model.score(matrix.selecting(rows: held.map { pool[$0] }))) { values[i] = Double(v) }

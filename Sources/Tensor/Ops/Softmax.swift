@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CKernels
 
 /// Softmax and log-softmax along an axis, stabilised by subtracting the maximum.
 extension Tensor {
@@ -13,7 +12,7 @@ extension Tensor {
         parallelChunks(outer, minimumPerThread: Swift.max(1, 16_384 / Swift.max(n * inner, 1))) { start, end in
         for o in start..<end {
             // Over the last axis, the C kernel of `maskedSoftmax` (vector exp, sum in 8 lanes).
-            if inner == 1 { fl_softmax_row(px + o * n, py + o * n, n, nil); continue }
+            if inner == 1 { softmaxRow(px + o * n, into: py + o * n, count: n, excluded: nil); continue }
             for j in 0..<inner {
                 let x = px + o * n * inner + j, y = py + o * n * inner + j
                 var m = -Float.infinity
@@ -32,7 +31,7 @@ extension Tensor {
             let gx = self.gradStorage(), pg = g.pointer, py = ys.pointer
             parallelChunks(outer, minimumPerThread: Swift.max(1, 16_384 / Swift.max(n * inner, 1))) { start, end in
             for o in start..<end {
-                if inner == 1 { fl_softmax_row_backward(pg + o * n, py + o * n, gx + o * n, n, nil, 0); continue }
+                if inner == 1 { softmaxRowBackward(pg + o * n, output: py + o * n, into: gx + o * n, count: n, excluded: nil, isNew: false); continue }
                 for j in 0..<inner {
                     let base = o * n * inner + j
                     var dot: Float = 0
