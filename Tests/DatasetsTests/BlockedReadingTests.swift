@@ -91,6 +91,37 @@ import Testing
         }
     }
 
+    /// Text without quotes and carriage returns, which the reader scans on its fast path: blank
+    /// lines, empty fields, a last record without a line end, and a record with one field too few
+    /// or too many planted somewhere; values and the first error as the reference's.
+    @Test(arguments: 0..<8)
+    func plainTextMatchesTheReference(seed: Int) {
+        var r = Random(state: UInt64(500 + seed))
+        var text = "user:token,when:float,kind:token,tags:token_seq\n"
+        for k in 0..<(200 + 30 * seed) {
+            if r.chance(0.02) { text += "\n" }
+            let fields = [r.chance(0.05) ? "" : "u\(r.below(40))", Self.number(&r).trimmingCharacters(in: .whitespaces),
+                          r.pick(["view", "click", "", "é"]), r.chance(0.5) ? "" : "t\(r.below(9)) x"]
+            var record = fields.joined(separator: ",")
+            if seed % 4 == 1 && k == 150 { record += ",extra" }
+            if seed % 4 == 2 && k == 120 { record = fields.prefix(3).joined(separator: ",") }
+            text += record + "\n"
+        }
+        if seed % 2 == 1 { text.removeLast() }
+        let bytes = Array(text.utf8)
+        #expect(!bytes.contains(13) && !bytes.contains(34))
+        let expected = Result { () throws(DatasetError) -> ReferenceTable in try ReferenceCSVParser.parse(bytes, file: "t.csv") }
+        if case .success = expected, [1, 2].contains(seed % 4) { Issue.record("seed \(seed): the planted fault was accepted") }
+        for c in Self.configurations {
+            let got = read(bytes, c)
+            switch (got, expected) {
+            case let (.success(got), .success(expected)): #expect(got.firstDifference(from: expected) == nil, "seed \(seed), blocks of \(c.blockSize)")
+            case let (.failure(got), .failure(expected)): #expect("\(got)" == "\(expected)", "seed \(seed), blocks of \(c.blockSize)")
+            default: Issue.record("seed \(seed), blocks of \(c.blockSize): \(got) against the reference's \(expected)")
+            }
+        }
+    }
+
     /// A fault planted late in the file: every configuration reports the reference's error.
     @Test(arguments: 0..<10)
     func reportsTheSameFirstError(seed: Int) {
@@ -117,10 +148,15 @@ import Testing
         var r = Random(state: 7)
         let alphabet: [UInt8] = Array(",\t\n\r\"a0".utf8) + [0x2B, 0x2D, 0x21, 0x23, 0x0B, 0x0C, 0x0E, 0x80, 0xFF]
         for delimiter in [UInt8(ascii: ","), UInt8(ascii: "\t")] {
-            for n in 0..<300 {
-                let bytes = (0..<n).map { _ in r.pick(alphabet) }
+            for n in 0..<600 {
+                // Half the texts without quotes and carriage returns, whose reader takes the fast path.
+                let plain = alphabet.filter { $0 != 13 && $0 != 34 }
+                var bytes = (0..<(n % 300)).map { _ in r.pick(n < 300 ? alphabet : plain) }
+                if n >= 300 && !bytes.isEmpty && r.chance(0.2) { bytes[r.below(bytes.count)] = r.chance(0.5) ? 13 : 34 }
+                let n = bytes.count
                 var bits = [UInt64](repeating: 0xDEAD_BEEF, count: n / 64 + 1)
-                bytes.withUnsafeBufferPointer { b in fl_delimited_stops(b.baseAddress, n, delimiter, &bits) }
+                let special = bytes.withUnsafeBufferPointer { b in fl_delimited_stops(b.baseAddress, n, delimiter, &bits) }
+                #expect((special != 0) == (bytes.contains(13) || bytes.contains(34)), "length \(n): quote or CR reported \(special)")
                 for j in 0..<(bits.count * 64) {
                     let marked = bits[j / 64] >> UInt64(j % 64) & 1 == 1
                     let expected = j >= n || [delimiter, 10, 13, 34].contains(bytes[j])
@@ -172,6 +208,38 @@ import Testing
             #expect(got.columns[0].tokens.isLarge, "the item table must outgrow the cache for this test to reach the prefetching loop")
             #expect(ReferenceTable(got).firstDifference(from: expected) == nil, "\(c.1) threads")
         }
+    }
+
+    /// Session-like ids (runs of new values, now and then one from long ago) make a piece's
+    /// builder forget its tokens after every block, item-like ids (a fixed set) never: both must
+    /// still read as the single pass, ids in order of first appearance.
+    @Test func piecesForgetTokensThatNeverComeBackAndStillReadAsTheReference() throws {
+        var r = Random(state: 11)
+        var text = "session:token,item:token\n"
+        var session = 0
+        for _ in 0..<120_000 {
+            if r.chance(0.1) { session += 1 }
+            let s = r.chance(0.01) ? r.below(session + 1) : session  // an old session comes back
+            text += "s\(s),i\(r.below(500))\n"
+        }
+        let bytes = Array(text.utf8)
+        let expected = try ReferenceCSVParser.parse(bytes, file: "t.csv")
+        let got = try AtomicTable.parse(bytes: bytes, file: "t.csv", delimiter: UInt8(ascii: ","), blockSize: 64 << 10, threads: 2, minimumPieceBytes: 4096)
+        #expect(ReferenceTable(got).firstDifference(from: expected) == nil)
+
+        // The decision itself, on two stretches read into a table and a part.
+        func builder(_ rows: String) throws -> TableBuilder {
+            var table = TableBuilder(file: "t.csv")
+            let b = Array(("session:token,item:token\n" + rows).utf8)
+            _ = try b.withUnsafeBufferPointer { (b) throws(DatasetError) in
+                try DelimitedReader(file: "t.csv", delimiter: UInt8(ascii: ",")).scan(b, from: 0, to: b.count, firstLine: 1, byteOffset: 0, into: &table)
+            }
+            return table
+        }
+        var table = try builder("s1,i1\ns1,i2\ns2,i3\n")
+        let part = try builder("s3,i2\ns4,i1\ns4,i3\n")
+        var maps: [[Int32]] = [[], []]
+        #expect(table.append(rowsOf: part, maps: &maps, lineShift: 3) == [0], "sessions were all new to the table, items all known")
     }
 
     @Test func decimalFastPathEqualsStrtod() {

@@ -284,12 +284,19 @@ struct ColumnBuilder {
     /// file with its own interner: its ids are translated through `map` (part id → id here,
     /// −1 until first met), interning new tokens in the order the rows meet them — the order a
     /// single pass would have met them. Its noted fields count lines from 1: `lineShift` makes them absolute.
-    mutating func append(rowsOf part: ColumnBuilder, map: inout [Int32], lineShift: Int) {
+    ///
+    /// Returns whether the part should forget its tokens (`forgetTokens`) before its next stretch:
+    /// when most of the tokens it met for the first time were new here as well (ids such as
+    /// sessions, which never come back), its interner and the map only grow, soon outgrow the
+    /// cache and make every lookup a miss to memory, while a fresh interner loses nothing.
+    @discardableResult
+    mutating func append(rowsOf part: ColumnBuilder, map: inout [Int32], lineShift: Int) -> Bool {
         func shifted(_ site: FieldSite?) -> FieldSite? { site.map { FieldSite(line: $0.line + lineShift, column: $0.column, text: $0.text) } }
         // Rows arrive in file order, so a field noted here already comes first.
         firstMissing = firstMissing ?? shifted(part.firstMissing)
         missingNoted = firstMissing != nil
         firstInfinite = firstInfinite ?? shifted(part.firstInfinite)
+        let freshInPart = part.tokens.count - map.count, countBefore = tokens.count
         if map.count < part.tokens.count { map.append(contentsOf: repeatElement(-1, count: part.tokens.count - map.count)) }
         switch spec.type {
         case .token, .tokenSequence:
@@ -320,6 +327,16 @@ struct ColumnBuilder {
             floats.append(contentsOf: part.floats)
             if spec.type == .floatSequence { offsets.append(contentsOf: part.offsets.dropFirst().lazy.map { $0 + base }) }
         }
+        return freshInPart > 0 && (tokens.count - countBefore) * 2 > freshInPart
+    }
+
+    /// Starts a fresh interner (a part builder whose ids the table no longer maps; see
+    /// `append(rowsOf:map:lineShift:)`), forgetting the last token too: its id was the old interner's.
+    mutating func forgetTokens() {
+        tokens = TokenInterner()
+        lastID = -1
+        lastLength = -1
+        lastKey = 0
     }
 
     func finish() -> Column {

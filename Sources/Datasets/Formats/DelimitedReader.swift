@@ -69,7 +69,9 @@ struct DelimitedReader {
         // Stage one: a bit per byte that can end an unquoted field (see CDelimitedText).
         let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: (end - start) / 64 + 1)
         defer { bits.deallocate() }
-        fl_delimited_stops(b.baseAddress! + start, end - start, delim, bits)
+        // Without quotes and carriage returns every stop is a delimiter or a line feed, and a
+        // record's fields end at its next `width` stops (the fast path below).
+        let plain = fl_delimited_stops(b.baseAddress! + start, end - start, delim, bits) == 0
         // A cursor over the bitmap: the last stop found (relative to `start`), its word, and that
         // word's bits after it. A field that begins just past the last stop (after a delimiter or
         // a line feed: nearly every field) takes the next set bit from a register, so the scan
@@ -115,6 +117,32 @@ struct DelimitedReader {
             // A blank line ends nothing and holds nothing: skip it.
             if b[i] == lf { line += 1; i += 1; continue }
             if b[i] == cr && i + 1 < n && b[i + 1] == lf { line += 1; i += 2; continue }
+            if plain && width > 0 {
+                // Field c ends at the record's c-th stop; only a record with the wrong number of
+                // fields leaves this path, to be read again below, which reports it.
+                let recordStart = i
+                var c = 0, whole = false
+                while true {
+                    let stop = nextStop(i)
+                    fields.unsafelyUnwrapped[c &* capacity &+ rows] = FieldRange(start: i, end: stop, escaped: false)
+                    c &+= 1
+                    let delimited = stop < n && b[stop] == delim
+                    if delimited && c < width { i = stop &+ 1; continue }
+                    if !delimited && c == width { i = stop < n ? stop &+ 1 : n; whole = true }
+                    break
+                }
+                if whole {
+                    lines[rows] = Int32(truncatingIfNeeded: recordLine)
+                    line += 1
+                    rows += 1
+                    if rows == capacity {
+                        try consumer.consume(batch(), bytes: b)
+                        rows = 0
+                    }
+                    continue
+                }
+                i = recordStart
+            }
             var count = 0
             @inline(__always) func put(_ f: FieldRange) {
                 if width == 0 { header.append(f) } else if count < width { fields.unsafelyUnwrapped[count &* capacity &+ rows] = f }

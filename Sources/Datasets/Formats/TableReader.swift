@@ -57,7 +57,9 @@ struct TableBuilder: RecordConsumer {
     /// Appends the rows of `part` (see `ColumnBuilder.append(rowsOf:map:)`), its lines moved on by
     /// `lineShift`. Columns are independent, so with `threads` > 1 they are appended side by side:
     /// this step runs between two blocks' parallel reads and would otherwise leave the rest idle.
-    mutating func append(rowsOf part: TableBuilder, maps: inout [[Int32]], lineShift: Int32, threads: Int = 1) {
+    /// Returns the columns whose tokens the part should forget (`ColumnBuilder.forgetTokens`).
+    @discardableResult
+    mutating func append(rowsOf part: TableBuilder, maps: inout [[Int32]], lineShift: Int32, threads: Int = 1) -> [Int] {
         let width = builders.count
         let base = lines.count
         lines.append(contentsOf: repeatElement(0, count: part.lines.count))
@@ -66,19 +68,23 @@ struct TableBuilder: RecordConsumer {
                 for r in source.indices { out[base &+ r] = source[r] &+ lineShift }
             }
         }
+        var forget = [Bool](repeating: false, count: width)
         if threads <= 1 {
-            for k in 0..<width { builders[k].append(rowsOf: part.builders[k], map: &maps[k], lineShift: Int(lineShift)) }
-            return
-        }
-        builders.withUnsafeMutableBufferPointer { columns in
-            maps.withUnsafeMutableBufferPointer { columnMaps in
-                let shared = UncheckedSendable((columns, columnMaps))
-                DispatchQueue.concurrentPerform(iterations: width) { k in
-                    let (columns, columnMaps) = shared.value
-                    columns[k].append(rowsOf: part.builders[k], map: &columnMaps[k], lineShift: Int(lineShift))
+            for k in 0..<width { forget[k] = builders[k].append(rowsOf: part.builders[k], map: &maps[k], lineShift: Int(lineShift)) }
+        } else {
+            builders.withUnsafeMutableBufferPointer { columns in
+                maps.withUnsafeMutableBufferPointer { columnMaps in
+                    forget.withUnsafeMutableBufferPointer { forget in
+                        let shared = UncheckedSendable((columns, columnMaps, forget))
+                        DispatchQueue.concurrentPerform(iterations: width) { k in
+                            let (columns, columnMaps, forget) = shared.value
+                            forget[k] = columns[k].append(rowsOf: part.builders[k], map: &columnMaps[k], lineShift: Int(lineShift))
+                        }
+                    }
                 }
             }
         }
+        return forget.indices.filter { forget[$0] }
     }
 
     mutating func removeRows() {
@@ -175,7 +181,13 @@ struct TableReader {
             switch outcomes[p] {
             case let .failure(error): throw p == 0 ? error : error.movingLines(by: next - 1)
             case let .success(end):
-                if p > 0 { table.append(rowsOf: parts[p - 1], maps: &maps[p - 1], lineShift: Int32(truncatingIfNeeded: next - 1), threads: threads) }
+                if p > 0 {
+                    let forgotten = table.append(rowsOf: parts[p - 1], maps: &maps[p - 1], lineShift: Int32(truncatingIfNeeded: next - 1), threads: threads)
+                    for k in forgotten {
+                        parts[p - 1].builders[k].forgetTokens()
+                        maps[p - 1][k].removeAll(keepingCapacity: true)
+                    }
+                }
                 next = p == 0 ? end : end + next - 1
             }
         }
