@@ -12,34 +12,31 @@ enum DecimalParsing {
             negative = p[0] == UInt8(ascii: "-")
             i = 1
         }
+        // The integer digits, then after a point the fraction's: each run eight digits at a step
+        // while eight remain, then one at a time. The arithmetic wraps; more than 19 digits (which
+        // may have wrapped) are refused at the end.
         var mantissa: UInt64 = 0
-        var digits = 0
-        var fractionDigits = 0
-        var seenPoint = false
-        while i < n {
-            // Eight digits in one step when the next eight bytes are all digits and fit.
-            if i + 8 <= n && digits <= 11, let eight = eightDigits(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) {
+        @inline(__always) func digits(from start: Int) -> Int {
+            while i &+ 8 <= n, let eight = eightDigits(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) {
                 mantissa = mantissa &* 100_000_000 &+ eight
-                digits += 8
-                if seenPoint { fractionDigits += 8 }
-                i += 8
-                continue
+                i &+= 8
             }
-            let c = p[i] &- UInt8(ascii: "0")
-            if c < 10 {
-                // 19 digits always fit a UInt64; longer mantissas take the slow path.
-                if digits == 19 { return nil }
+            while i < n {
+                let c = p[i] &- UInt8(ascii: "0")
+                guard c < 10 else { break }
                 mantissa = mantissa &* 10 &+ UInt64(c)
-                digits += 1
-                if seenPoint { fractionDigits += 1 }
-            } else if p[i] == UInt8(ascii: ".") && !seenPoint {
-                seenPoint = true
-            } else {
-                return nil
+                i &+= 1
             }
-            i += 1
+            return i &- start
         }
-        guard digits > 0, mantissa <= 1 << 53, fractionDigits <= 22 else { return nil }
+        let integerDigits = digits(from: i)
+        var fractionDigits = 0
+        if i < n && p[i] == UInt8(ascii: ".") {
+            i &+= 1
+            fractionDigits = digits(from: i)
+        }
+        let total = integerDigits &+ fractionDigits
+        guard i == n, total > 0, total <= 19, mantissa <= 1 << 53, fractionDigits <= 22 else { return nil }
         // 10^k for k ≤ 22 is exact, and so is every product on the way.
         let value = Double(mantissa) / powerOfTen(fractionDigits)
         return negative ? -value : value
