@@ -48,4 +48,13 @@ long fl_attention_scores_scratch(long lk, long dh);
 /// Attention context of one block: out[i][c] = Σ_j w[i][j]·v[j][c], a fma chain over j in order.
 void fl_attention_context(const float *w, long ldw, const float *v, long ldv, long lq, long lk, long dh, float *out, long ldo);
 
+/// 1 when the CPU runs AVX-512F (fl_sgemm_avx512 may be called).
+int fl_gemm_avx512_supported(void);
+
+/// Row-major C = alpha·op(A)·op(B) + beta·C (op transposes when `ta`/`tb`), C m×n, k the inner
+/// size; C is not read when beta is 0. AVX-512 only: check fl_gemm_avx512_supported first. Each
+/// element is computed the same way however C is cut into row or column blocks between calls.
+void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb,
+                     float beta, float *c, long ldc);
+
 #endif

@@ -1,12 +1,59 @@
+import CKernels
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Row-major `C = alpha * op(A) op(B) + beta * C` through OpenBLAS.
+/// Row-major `C = alpha * op(A) op(B) + beta * C`: FusionLab's AVX-512 kernel where the CPU runs
+/// it (`GEMMKernel`), OpenBLAS elsewhere.
 @inline(__always)
 public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if GEMMKernel.current == .avx512 {
+        sgemmAVX512(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c, ldc: ldc)
+        return
+    }
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Which kernel `sgemm` runs. On a CPU with AVX-512 FusionLab's own: a BLAS that does not know
+/// the CPU (Debian's OpenBLAS 0.3.21 on AMD Zen 5, pinned to its AVX2 kernels here) runs sgemm
+/// at about half the speed the core can. `FUSIONLAB_GEMM=openblas` keeps OpenBLAS everywhere.
+/// The two give different last bits; each gives the same bits for any thread count.
+public enum GEMMKernel: String, Sendable {
+    case openBLAS = "openblas", avx512
+
+    public static let current: GEMMKernel = {
+        if let chosen = getenv("FUSIONLAB_GEMM"), String(cString: chosen) == "openblas" { return .openBLAS }
+        return fl_gemm_avx512_supported() != 0 ? .avx512 : .openBLAS
+    }()
+}
+
+/// The AVX-512 GEMM, split between threads when it is large and OpenBLAS would have split it
+/// (not inside `parallelChunksWithSerialBLAS`): by rows of C, or by columns when C is wide.
+/// Every element is computed alike whatever the split, so results do not depend on threads.
+func sgemmAVX512(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let ta: Int32 = transposeA ? 1 : 0, tb: Int32 = transposeB ? 1 : 0
+    guard openblas_get_num_threads() > 1, m * n * k >= 1 << 20 else {
+        fl_sgemm_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    if m >= n {
+        parallelChunks(m, minimumPerThread: 32) { start, end in
+            fl_sgemm_avx512(ta, tb, end - start, n, k, alpha, transposeA ? a + start : a + start * lda, lda, b, ldb, beta,
+                            c + start * ldc, ldc)
+        }
+    } else {
+        parallelChunks(n, minimumPerThread: 32) { start, end in
+            fl_sgemm_avx512(ta, tb, m, end - start, k, alpha, a, lda, transposeB ? b + start * ldb : b + start, ldb, beta,
+                            c + start, ldc)
+        }
+    }
 }
 
 /// Matrix product over the last two dimensions, batched over the leading ones.

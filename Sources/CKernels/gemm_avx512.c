@@ -1,0 +1,150 @@
+#include "fl_kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+// Row-major C = alpha·op(A)·op(B) + beta·C with AVX-512, for CPUs that run it at full width while
+// the BLAS in use runs AVX2 (Debian's OpenBLAS 0.3.21 on AMD Zen 5, which this environment pins
+// to its "Haswell" kernels): BLIS's loop nest — op(B) packed in panels of NR columns, op(A) in
+// panels of MR rows, both zero-padded — around an MR×NR micro-kernel of broadcast-FMA steps.
+// Each element of C is one chain of fmas over k in order within a KC block, the blocks added in
+// order: its value depends on k, KC and the data only, not on how C is split between threads.
+
+#define MR 8
+#define NR 32
+#define KC 256
+#define MC 128
+#define NC 1024
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define FL_AVX512 __attribute__((target("avx512f")))
+
+int fl_gemm_avx512_supported(void) {
+    static int cached = -1;  // a benign race: every thread computes the same value
+    if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return cached;
+}
+
+// op(A)[i0:i0+mc, p0:p0+kc] as panels of MR rows: a panel holds MR values for each k.
+static void pack_a(int ta, const float *a, long lda, long i0, long mc, long p0, long kc, float *out) {
+    for (long ir = 0; ir < mc; ir += MR, out += kc * MR) {
+        long rows = mc - ir < MR ? mc - ir : MR;
+        if (ta) {
+            for (long p = 0; p < kc; p++) {
+                const float *src = a + (p0 + p) * lda + i0 + ir;
+                for (long r = 0; r < rows; r++) out[p * MR + r] = src[r];
+                for (long r = rows; r < MR; r++) out[p * MR + r] = 0;
+            }
+        } else {
+            // Each row read along k, written strided into the panel (the panel is in cache).
+            for (long r = 0; r < rows; r++) {
+                const float *src = a + (i0 + ir + r) * lda + p0;
+                for (long p = 0; p < kc; p++) out[p * MR + r] = src[p];
+            }
+            for (long r = rows; r < MR; r++)
+                for (long p = 0; p < kc; p++) out[p * MR + r] = 0;
+        }
+    }
+}
+
+// op(B)[p0:p0+kc, j0:j0+nc] as panels of NR columns: a panel holds NR values for each k.
+static void pack_b(int tb, const float *b, long ldb, long p0, long kc, long j0, long nc, float *out) {
+    for (long jr = 0; jr < nc; jr += NR, out += kc * NR) {
+        long cols = nc - jr < NR ? nc - jr : NR;
+        if (tb) {
+            for (long c = 0; c < cols; c++) {
+                const float *src = b + (j0 + jr + c) * ldb + p0;
+                for (long p = 0; p < kc; p++) out[p * NR + c] = src[p];
+            }
+        } else {
+            for (long p = 0; p < kc; p++) memcpy(out + p * NR, b + (p0 + p) * ldb + j0 + jr, (size_t)cols * sizeof(float));
+        }
+        for (long p = 0; p < kc; p++)
+            for (long c = cols; c < NR; c++) out[p * NR + c] = 0;
+    }
+}
+
+// acc = Σ_p A[p][0..MR) ⊗ B[p][0..NR); the tile of C (rows × cols of it) becomes alpha·acc plus,
+// in the first KC block, beta·C (not read when beta is 0, as BLAS) and in later blocks C.
+// B is read from `bp` with row stride `ldbp`: a packed panel (NR), or op(B) itself when it is not
+// transposed — its K×NR panel is then read in place, from cache once the first row panel of A has
+// passed, instead of being copied (per-sample GEMMs have a B as large as their input).
+FL_AVX512 static void micro_kernel(long kc, const float *ap, const float *bp, long ldbp, float *c, long ldc, long rows, long cols,
+                                   float alpha, float beta, int first) {
+    __m512 acc[MR][2];
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? (__mmask16)0 : (__mmask16)((1u << (cols - 16)) - 1);
+    for (long p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, bp + p * ldbp), b1 = _mm512_maskz_loadu_ps(m1, bp + p * ldbp + 16);
+        const float *a = ap + p * MR;
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; r++) {
+            __m512 av = _mm512_set1_ps(a[r]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    int reads = !first || beta != 0;
+    for (long r = 0; r < rows; r++) {
+        float *row = c + r * ldc;
+        __m512 x0 = _mm512_mul_ps(va, acc[r][0]), x1 = _mm512_mul_ps(va, acc[r][1]);
+        if (reads) {
+            __m512 c0 = _mm512_maskz_loadu_ps(m0, row), c1 = _mm512_maskz_loadu_ps(m1, row + 16);
+            if (first) { c0 = _mm512_mul_ps(vb, c0); c1 = _mm512_mul_ps(vb, c1); }
+            x0 = _mm512_add_ps(x0, c0);
+            x1 = _mm512_add_ps(x1, c1);
+        }
+        _mm512_mask_storeu_ps(row, m0, x0);
+        _mm512_mask_storeu_ps(row + 16, m1, x1);
+    }
+}
+
+void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb,
+                     float beta, float *c, long ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        return;
+    }
+    // Packing buffers per thread, made once (the threads are a fixed pool): 128 KiB + 1 MiB.
+    static __thread float *packed_a = NULL, *packed_b = NULL;
+    if (!packed_a) {
+        packed_a = aligned_alloc(64, sizeof(float) * MC * KC);
+        packed_b = aligned_alloc(64, sizeof(float) * NC * KC);
+        if (!packed_a || !packed_b) abort();  // 1.1 MiB: out of memory is not recoverable here
+    }
+    for (long jc = 0; jc < n; jc += NC) {
+        long nc = n - jc < NC ? n - jc : NC;
+        for (long pc = 0; pc < k; pc += KC) {
+            long kc = k - pc < KC ? k - pc : KC;
+            if (tb) pack_b(tb, b, ldb, pc, kc, jc, nc, packed_b);
+            for (long ic = 0; ic < m; ic += MC) {
+                long mc = m - ic < MC ? m - ic : MC;
+                pack_a(ta, a, lda, ic, mc, pc, kc, packed_a);
+                for (long jr = 0; jr < nc; jr += NR) {
+                    long cols = nc - jr < NR ? nc - jr : NR;
+                    for (long ir = 0; ir < mc; ir += MR) {
+                        long rows = mc - ir < MR ? mc - ir : MR;
+                        const float *panel = tb ? packed_b + jr * kc : b + pc * ldb + jc + jr;
+                        micro_kernel(kc, packed_a + ir * kc, panel, tb ? NR : ldb, c + (ic + ir) * ldc + jc + jr, ldc, rows, cols,
+                                     alpha, beta, pc == 0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#else
+int fl_gemm_avx512_supported(void) { return 0; }
+void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb,
+                     float beta, float *c, long ldc) {
+    (void)ta; (void)tb; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
+    abort();  // callers check fl_gemm_avx512_supported first
+}
+#endif
