@@ -20,7 +20,7 @@ public struct ModelBench {
         var bench = try ModelBench(timer: BenchTimer(repetitions: repetitions, minimumSeconds: secondsPerRepetition))
         bench.wantedEncoders = encoders
         print("FusionLab model benchmark: the reference architecture of Benchmarks/torch_reference.py")
-        print("threads: \(ComputeThreads.count), OpenBLAS kernels: \(BLASKernels.name), repetitions: \(repetitions) of ≥ \(secondsPerRepetition) s (median, [min–max]); "
+        print("threads: \(ComputeThreads.count), GEMM: \(GEMMKernel.current.rawValue) (OpenBLAS kernels: \(BLASKernels.name)), repetitions: \(repetitions) of ≥ \(secondsPerRepetition) s (median, [min–max]); "
               + "PyTorch column: results_torch.md, threads=\(bench.torch.threads); load average at start: \(loadAverage())\n")
         for s in Section.allCases where wanted.contains(s) { try bench.run(s) }
         bench.printReport()

@@ -86,7 +86,7 @@ struct RunWriter {
         try files.writeJSON(metrics, "metrics.json")
         // Timings vary from run to run, so they live apart from metrics.json (which is reproducible).
         try files.writeJSON(["training_seconds": .number(trainingSeconds), "scoring_seconds_per_sample": .number(e.test.secondsPerSample),
-                             "threads": .number(Double(ComputeThreads.count)), "blas_kernels": .string(BLASKernels.name)], "timing.json")
+                             "threads": .number(Double(ComputeThreads.count)), "gemm": .string(GEMMKernel.current.rawValue), "blas_kernels": .string(BLASKernels.name)], "timing.json")
         if !facts.history.isEmpty { try files.writeHistory(facts.history) }
         try files.writePredictions(dataset, scored: [e.train, e.valid, e.test], threshold: e.threshold, consistency: consistency)
         if let cutoffs { try files.writeExplanations(dataset, scored: [e.valid, e.test], threshold: e.threshold, cutoffs: cutoffs) }
