@@ -5,15 +5,16 @@
 
 // Row-major C = alpha·op(A)·op(B) + beta·C with AVX-512, for CPUs that run it at full width while
 // the BLAS in use runs AVX2 (Debian's OpenBLAS 0.3.21 on AMD Zen 5, which this environment pins
-// to its "Haswell" kernels): BLIS's loop nest — op(B) packed in panels of NR columns, op(A) in
-// panels of MR rows, both zero-padded — around an MR×NR micro-kernel of broadcast-FMA steps.
+// to its "Haswell" kernels): BLIS's loop nest around an MR×NR micro-kernel of broadcast-FMA
+// steps. Only a transposed B is packed (in zero-padded panels of NR columns); A and an untransposed
+// B are read where they lie: the GEMMs here are small or skinny, and copying their operands cost
+// as much as the products.
 // Each element of C is one chain of fmas over k in order within a KC block, the blocks added in
 // order: its value depends on k, KC and the data only, not on how C is split between threads.
 
 #define MR 8
 #define NR 32
 #define KC 256
-#define MC 128
 #define NC 1024
 
 #if defined(__x86_64__)
@@ -25,28 +26,6 @@ int fl_gemm_avx512_supported(void) {
     static int cached = -1;  // a benign race: every thread computes the same value
     if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
     return cached;
-}
-
-// op(A)[i0:i0+mc, p0:p0+kc] as panels of MR rows: a panel holds MR values for each k.
-static void pack_a(int ta, const float *a, long lda, long i0, long mc, long p0, long kc, float *out) {
-    for (long ir = 0; ir < mc; ir += MR, out += kc * MR) {
-        long rows = mc - ir < MR ? mc - ir : MR;
-        if (ta) {
-            for (long p = 0; p < kc; p++) {
-                const float *src = a + (p0 + p) * lda + i0 + ir;
-                for (long r = 0; r < rows; r++) out[p * MR + r] = src[r];
-                for (long r = rows; r < MR; r++) out[p * MR + r] = 0;
-            }
-        } else {
-            // Each row read along k, written strided into the panel (the panel is in cache).
-            for (long r = 0; r < rows; r++) {
-                const float *src = a + (i0 + ir + r) * lda + p0;
-                for (long p = 0; p < kc; p++) out[p * MR + r] = src[p];
-            }
-            for (long r = rows; r < MR; r++)
-                for (long p = 0; p < kc; p++) out[p * MR + r] = 0;
-        }
-    }
 }
 
 // op(B)[p0:p0+kc, j0:j0+nc] as panels of NR columns: a panel holds NR values for each k.
@@ -68,18 +47,22 @@ static void pack_b(int tb, const float *b, long ldb, long p0, long kc, long j0, 
 
 // acc = Σ_p A[p][0..MR) ⊗ B[p][0..NR); the tile of C (rows × cols of it) becomes alpha·acc plus,
 // in the first KC block, beta·C (not read when beta is 0, as BLAS) and in later blocks C.
-// B is read from `bp` with row stride `ldbp`: a packed panel (NR), or op(B) itself when it is not
-// transposed — its K×NR panel is then read in place, from cache once the first row panel of A has
-// passed, instead of being copied (per-sample GEMMs have a B as large as their input).
-FL_AVX512 static void micro_kernel(long kc, const float *ap, const float *bp, long ldbp, float *c, long ldc, long rows, long cols,
-                                   float alpha, float beta, int first) {
+// A's MR rows are read in place, row r from `ar[r]` with step `ak` along k (op(A) is A or Aᵀ:
+// rows of A, or columns of it, read where they lie; rows past the edge repeat the last, and their
+// sums are dropped), so A is never copied. B is read from `bp` with row stride `ldbp`: a packed
+// panel (NR), or op(B) itself when it is not transposed — its K×NR panel, read in place, stays
+// in cache while the row panels of A pass.
+FL_AVX512 static void micro_kernel(long kc, const float *const ar[MR], long ak, const float *bp, long ldbp, float *c, long ldc,
+                                   long rows, long cols, float alpha, float beta, int first) {
     __m512 acc[MR][2];
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
     __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
     __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols <= 16 ? (__mmask16)0 : (__mmask16)((1u << (cols - 16)) - 1);
+    const float *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3], *a4 = ar[4], *a5 = ar[5], *a6 = ar[6], *a7 = ar[7];
     for (long p = 0; p < kc; p++) {
         __m512 b0 = _mm512_maskz_loadu_ps(m0, bp + p * ldbp), b1 = _mm512_maskz_loadu_ps(m1, bp + p * ldbp + 16);
-        const float *a = ap + p * MR;
+        long o = p * ak;
+        const float a[MR] = {a0[o], a1[o], a2[o], a3[o], a4[o], a5[o], a6[o], a7[o]};
 #pragma GCC unroll 8
         for (int r = 0; r < MR; r++) {
             __m512 av = _mm512_set1_ps(a[r]);
@@ -111,29 +94,28 @@ void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const 
             for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
         return;
     }
-    // Packing buffers per thread, made once (the threads are a fixed pool): 128 KiB + 1 MiB.
-    static __thread float *packed_a = NULL, *packed_b = NULL;
-    if (!packed_a) {
-        packed_a = aligned_alloc(64, sizeof(float) * MC * KC);
+    // The packing buffer for a transposed B, per thread, made once (the threads are a fixed pool).
+    static __thread float *packed_b = NULL;
+    if (tb && !packed_b) {
         packed_b = aligned_alloc(64, sizeof(float) * NC * KC);
-        if (!packed_a || !packed_b) abort();  // 1.1 MiB: out of memory is not recoverable here
+        if (!packed_b) abort();  // 1 MiB: out of memory is not recoverable here
     }
     for (long jc = 0; jc < n; jc += NC) {
         long nc = n - jc < NC ? n - jc : NC;
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
             if (tb) pack_b(tb, b, ldb, pc, kc, jc, nc, packed_b);
-            for (long ic = 0; ic < m; ic += MC) {
-                long mc = m - ic < MC ? m - ic : MC;
-                pack_a(ta, a, lda, ic, mc, pc, kc, packed_a);
-                for (long jr = 0; jr < nc; jr += NR) {
-                    long cols = nc - jr < NR ? nc - jr : NR;
-                    for (long ir = 0; ir < mc; ir += MR) {
-                        long rows = mc - ir < MR ? mc - ir : MR;
-                        const float *panel = tb ? packed_b + jr * kc : b + pc * ldb + jc + jr;
-                        micro_kernel(kc, packed_a + ir * kc, panel, tb ? NR : ldb, c + (ic + ir) * ldc + jc + jr, ldc, rows, cols,
-                                     alpha, beta, pc == 0);
+            for (long jr = 0; jr < nc; jr += NR) {
+                long cols = nc - jr < NR ? nc - jr : NR;
+                const float *panel = tb ? packed_b + jr * kc : b + pc * ldb + jc + jr;
+                for (long ir = 0; ir < m; ir += MR) {
+                    long rows = m - ir < MR ? m - ir : MR;
+                    const float *ar[MR];
+                    for (long r = 0; r < MR; r++) {
+                        long i = ir + (r < rows ? r : rows - 1);
+                        ar[r] = ta ? a + pc * lda + i : a + i * lda + pc;
                     }
+                    micro_kernel(kc, ar, ta ? lda : 1, panel, tb ? NR : ldb, c + ir * ldc + jc + jr, ldc, rows, cols, alpha, beta, pc == 0);
                 }
             }
         }
