@@ -19,12 +19,17 @@ public enum EngineBench {
 
     static let squareShapes = [64, 256, 512].map { (m: $0, n: $0, k: $0) }
     static let skinnyShapes = [64, 128, 256].flatMap { k in [64, 128, 256].map { n in (m: 256, n: n, k: k) } }
+    /// The reference model's own products: a linear layer over a batch of 512 windows of 50, and
+    /// the image encoder's three convolutions of one sample (weights × unfolded input).
+    static let modelShapes = [(m: 25_600, n: 64, k: 64), (m: 25_600, n: 128, k: 64), (m: 16, n: 1024, k: 27),
+                              (m: 32, n: 256, k: 144), (m: 64, n: 64, k: 288)]
 
     static func sgemm(_ timer: BenchTimer) {
-        print("## sgemm: engine matmul vs raw cblas_sgemm (GFLOP/s; the two timed in alternating repetitions)\n")
+        print("## sgemm: engine matmul (GEMM kernel: \(GEMMKernel.current.rawValue)) vs raw cblas_sgemm (OpenBLAS kernels: "
+              + "\(BLASKernels.name)) (GFLOP/s; the two timed in alternating repetitions)\n")
         var table = TextTable(header: ["M,N,K", "raw cblas_sgemm", "engine matmul", "engine / raw"])
         var generator = RandomGenerator(seed: 1)
-        for s in squareShapes + skinnyShapes {
+        for s in squareShapes + skinnyShapes + modelShapes {
             let a = Tensor(normal: [s.m, s.k], generator: &generator)
             let b = Tensor(normal: [s.k, s.n], generator: &generator)
             let c = Tensor(zeros: [s.m, s.n])
