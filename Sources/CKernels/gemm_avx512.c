@@ -9,13 +9,15 @@
 // steps. Only a transposed B is packed (in zero-padded panels of NR columns); A and an untransposed
 // B are read where they lie: the GEMMs here are small or skinny, and copying their operands cost
 // as much as the products.
-// Each element of C is one chain of fmas over k in order within a KC block, the blocks added in
-// order: its value depends on k, KC and the data only, not on how C is split between threads.
+// Each element of C is one chain of fmas over k in order within a KC block (K ≤ 512: one chain,
+// so a bias written first and added by the product gives the bits of adding it after), the
+// blocks added in order: its value depends on k and the data only, not on how C is split
+// between threads.
 
 #define MR 8
 #define NR 32
-#define KC 256
-#define NC 1024
+#define KC 512
+#define NC 512
 
 #if defined(__x86_64__)
 #include <immintrin.h>
