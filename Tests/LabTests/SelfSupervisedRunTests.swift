@@ -136,6 +136,9 @@ import Models
                 "\(log)")
         #expect(log.contains("components ") && log.contains("linear ") && log.contains(" is kept"))
         #expect(log.contains("tail_linear ") && log.contains("tail_linear_prior "))
+        // The tiny shop's pool holds far fewer than 50 anomalies: tail_linear_prior is kept.
+        #expect(log.contains("; tail_linear_prior is kept"), "\(log)")
+        #expect(read(result.directory + "/metrics.json").contains("cross-validation kept tail_linear_prior"))
         let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
         // The self-supervised columns and their combined score join the features.
         let plain = try JSONParser.parse(read(try run(["model.type=gbdt"]).directory + "/metrics.json"))
@@ -209,6 +212,17 @@ import Models
         let all: [Float] = (0..<1000).map { $0 % 10 == 0 ? 1 : 0 }
         let valid = LabelFraction.validation(Array(0..<1000), labels: all, fraction: 0.05, seed: 3)
         #expect(valid.count == 50 && valid.filter { all[$0] == 1 }.count == 5 && valid != LabelFraction.sample(Array(0..<1000), labels: all, fraction: 0.05, seed: 3))
+    }
+
+    /// With fewer labelled anomalies than `anomaliesToChoose` the cross-validation's choice is
+    /// not trusted and `tail_linear_prior` is kept; with enough, or when nothing was fitted (one
+    /// class or a single anomaly), the choice stands.
+    @Test func tooFewAnomaliesKeepTheTailLinearPrior() {
+        let few = SemiSupervisedCrossValidation.anomaliesToChoose - 1
+        #expect(ExperimentRunner.keptCandidate(best: .classifier, anomalies: few, fitted: true) == .tailLinearPrior)
+        #expect(ExperimentRunner.keptCandidate(best: .pretrained, anomalies: 5, fitted: true) == .tailLinearPrior)
+        #expect(ExperimentRunner.keptCandidate(best: .classifier, anomalies: few + 1, fitted: true) == .classifier)
+        #expect(ExperimentRunner.keptCandidate(best: .pretrained, anomalies: 1, fitted: false) == .pretrained)
     }
 
     @Test func withoutLabelsRemovesEveryLabel() throws {

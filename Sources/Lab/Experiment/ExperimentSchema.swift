@@ -142,7 +142,9 @@ public enum ExperimentSchema {
                             + "categorical ones), tail_linear_prior (tail_linear's and the pre-trained score's −log training tail shares summed: Fisher's "
                             + "combination), C = 1 on every generic feature and self-supervised column (min_frequency 10), and the classifier (`model.type`, a classical one; no early stopping: "
                             + "a fold holds too few anomalies to choose a round by). The one with the highest out-of-fold average precision is kept (a tie keeps "
-                            + "the simpler), the threshold is chosen on its out-of-fold scores by `evaluation.threshold`, and it is refitted on the "
+                            + "the simpler) — when the pool holds at least 50 anomalies; with fewer, tail_linear_prior (there the choice by "
+                            + "out-of-fold AP is noise, and the pooled training samples' cross-fitted self-supervised columns undervalue the "
+                            + "pre-trained score) — the threshold is chosen on its out-of-fold scores by `evaluation.threshold`, and it is refitted on the "
                             + "whole pool; no other label is read. docs: README's label-efficiency section."),
             ConfigField("label_fraction", .number(min: 0, max: 1, exclusiveMinimum: true), default: 1.0,
                         "semi_supervised: the share of training samples whose labels are read, drawn per class (stratified) with the run's seed; "

@@ -20,7 +20,9 @@ import Models
 ///   column);
 /// - `classifier`: `model.type` on every feature, without early stopping (nothing to watch).
 /// The one with the highest out-of-fold average precision over every labelled sample the run
-/// may read is kept (a tie keeps the simpler); see `SemiSupervisedCrossValidation`.
+/// may read is kept (a tie keeps the simpler) — when those samples hold at least
+/// `SemiSupervisedCrossValidation.anomaliesToChoose` anomalies; with fewer, `tail_linear_prior`
+/// (`ExperimentRunner.keptCandidate`); see `SemiSupervisedCrossValidation`.
 public enum SemiSupervisedCandidate: String, CaseIterable, Sendable {
     case pretrained, components, tailLinear = "tail_linear", tailLinearPrior = "tail_linear_prior", linear, classifier
 }
