@@ -100,8 +100,8 @@ import Models
         #expect(metrics["threshold_rule"]?.stringValue?.hasPrefix("contamination 0.1") == true)
         let attribution = read(result.directory + "/attribution_by_type.csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(attribution.first?.prefix(3) == ["anomaly_type", "samples", "method"])
-        #expect(Set(attribution.first!.dropFirst(3)).isSubset(of: ["consistency", "next_event", "reconstruction", "alignment"]))
-        #expect(attribution.first!.contains("reconstruction") && attribution.first!.contains("next_event"))
+        #expect(Set(attribution.first!.dropFirst(3)).isSubset(of: ["consistency", "next_event", "reconstruction", "extremes", "alignment"]))
+        #expect(attribution.first!.contains("reconstruction") && attribution.first!.contains("next_event") && attribution.first!.contains("extremes"))
         #expect(attribution.filter { $0.first == "all" }.map { $0[2] } == ["surprise_contribution", "surprise_share"])
         // Contributions add up to the score (components.csv).
         let components = read(result.directory + "/components.csv").split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
@@ -135,6 +135,10 @@ import Models
         #expect(log.contains("-fold stratified cross-validation over the \(pooled) labelled samples (\(pooledAnomalies) anomalies), out-of-fold AP: pretrained "),
                 "\(log)")
         #expect(log.contains("components ") && log.contains("linear ") && log.contains(" is kept"))
+        #expect(log.contains("tail_linear ") && log.contains("tail_linear_prior "))
+        // The tiny shop's pool holds far fewer than 50 anomalies: tail_linear_prior is kept.
+        #expect(log.contains("; tail_linear_prior is kept"), "\(log)")
+        #expect(read(result.directory + "/metrics.json").contains("cross-validation kept tail_linear_prior"))
         let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
         // The self-supervised columns and their combined score join the features.
         let plain = try JSONParser.parse(read(try run(["model.type=gbdt"]).directory + "/metrics.json"))
@@ -210,6 +214,17 @@ import Models
         #expect(valid.count == 50 && valid.filter { all[$0] == 1 }.count == 5 && valid != LabelFraction.sample(Array(0..<1000), labels: all, fraction: 0.05, seed: 3))
     }
 
+    /// With fewer labelled anomalies than `anomaliesToChoose` the cross-validation's choice is
+    /// not trusted and `tail_linear_prior` is kept; with enough, or when nothing was fitted (one
+    /// class or a single anomaly), the choice stands.
+    @Test func tooFewAnomaliesKeepTheTailLinearPrior() {
+        let few = SemiSupervisedCrossValidation.anomaliesToChoose - 1
+        #expect(ExperimentRunner.keptCandidate(best: .classifier, anomalies: few, fitted: true) == .tailLinearPrior)
+        #expect(ExperimentRunner.keptCandidate(best: .pretrained, anomalies: 5, fitted: true) == .tailLinearPrior)
+        #expect(ExperimentRunner.keptCandidate(best: .classifier, anomalies: few + 1, fitted: true) == .classifier)
+        #expect(ExperimentRunner.keptCandidate(best: .pretrained, anomalies: 1, fitted: false) == .pretrained)
+    }
+
     @Test func withoutLabelsRemovesEveryLabel() throws {
         let runner = ExperimentRunner(config: try tinyConfig(scratchDirectory()), reporter: { _ in })
         let data = try runner.dataset(fold: nil)
@@ -244,6 +259,24 @@ import Models
         let parts = scores.contributions(sample: 0)
         #expect(abs(parts.reduce(0, +) - scores.score(sample: 0)) < 1e-12 && parts[1] > 0)
         #expect(SelfSupervisedScores.threshold(trainingScores: (0..<100).map(Double.init), contamination: 0.1) == 89)
+    }
+
+    /// `extremes`: per feature the larger of its two training tails, per sample the mean of the
+    /// largest `extremeFeatures` (here both features, as there are two).
+    @Test func extremesAverageTheLargestFeatureTails() {
+        #expect(ExperimentRunner.extremeFeatures == 3)
+        let features: [[Double]] = [[1, 2, 3, 4, 10, .nan], [4, 3, 2, 1, 2.5, 2.5]]
+        let values = ExperimentRunner.extremes(features, training: [0, 1, 2, 3])
+        // Sample 4: 10 beyond every training value (log 5); 2.5 with two of four training values
+        // on either side (−log(3/5)).
+        #expect(abs(values[4]! - Float((log(5.0) - log(0.6)) / 2)) < 1e-6)
+        // Sample 5: a missing value is unremarkable (0).
+        #expect(abs(values[5]! - Float(-log(0.6) / 2)) < 1e-6)
+        // Sample 0: the smallest of the first feature and the largest of the second: −log(2/5) each.
+        #expect(abs(values[0]! - Float(-log(0.4))) < 1e-6)
+        // More features than `extremeFeatures`: the smallest tails do not count.
+        let many = ExperimentRunner.extremes(features + [[Double]](repeating: [0, 0, 0, 0, 0, 0], count: 3), training: [0, 1, 2, 3])
+        #expect(abs(many[4]! - Float((log(5.0) - log(0.6)) / 3)) < 1e-6)
     }
 
     /// The harmonic mean p-value: −log((1/m) Σ 1/p_j) = log-mean-exp of the t_j; one strong column

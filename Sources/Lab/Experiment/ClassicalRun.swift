@@ -76,7 +76,7 @@ extension ExperimentRunner {
             let chosen = try crossValidateSemiSupervised(pretrained, choice: choice, matrix: matrix, pool: pool, splits: splits, dataset: dataset,
                                                          seed: seed, reporter: reporter)
             (kept, scored, labelledThreshold) = (chosen.kept, chosen.scored, chosen.threshold)
-            attributed = chosen.model.map { ($0, kept == .classifier ? choice.definition.scoresAreProbabilities : true) }
+            attributed = chosen.model.map { ($0, kept == .classifier ? choice.definition.scoresAreProbabilities : kept != .tailLinearPrior) }
             summary = (chosen.model?.summary ?? "the pre-trained self-supervised score") + "; cross-validation kept \(kept.rawValue)"
         } else {
             let model = choice.build(seed: UInt64(seed), threads: ComputeThreads.count)

@@ -99,6 +99,12 @@ extension ExperimentRunner {
             }
             columns.append(("reconstruction", name, errors, false))
         }
+        // Extremes: how far out in its tails the sample's most unusual generic features lie.
+        let numeric = unsurprising.filter { $0.modalities.isSubset(of: Set(modalities)) }.compactMap(\.numbers)
+        if !numeric.isEmpty {
+            columns.append(("extremes", "extremes", Self.extremes(numeric, training: training), false))
+            reporter.log("self-supervised: extremes: the mean of each sample's \(Self.extremeFeatures) largest feature tails over \(numeric.count) numeric features")
+        }
         // Cross-modal alignment: does this picture belong with these attributes?
         if modalities.contains(.image) && modalities.contains(.attributes) {
             let images = options.images
@@ -127,6 +133,35 @@ extension ExperimentRunner {
 }
 
 extension ExperimentRunner {
+    /// How many of a sample's most extreme features the `extremes` column averages.
+    static let extremeFeatures = 3
+
+    /// The `extremes` surprise of every sample: per numeric feature of the export, the larger of
+    /// its two −log empirical tail shares among the training samples (ECOD's two tails,
+    /// `TailStandardizer`; a missing value 0), and per sample the mean of its `extremeFeatures`
+    /// largest. ECOD sums every feature's tail, so one or two features far out (a share of clicks
+    /// no normal account has, ratings far from the item's mean) drown among a hundred ordinary
+    /// ones; the autoencoders judge the row as a whole. The few largest keep a pattern that
+    /// breaks one or two features — and averaging three, not taking the largest, keeps a normal
+    /// sample's single unlucky feature among a hundred from counting as much. Not fitted on
+    /// labels, nor on anything but the training samples' values.
+    static func extremes(_ features: [[Double]], training: [Int]) -> [Float?] {
+        let tails = features.map { values -> (upper: TailStandardizer, lower: TailStandardizer) in
+            let fitted = training.map { Float(values[$0]) }
+            return (TailStandardizer(fitting: fitted), TailStandardizer(fitting: fitted.map { -$0 }))
+        }
+        let n = features.first?.count ?? 0, k = min(extremeFeatures, features.count)
+        var largest = [Float](repeating: 0, count: features.count)
+        return (0..<n).map { i in
+            for (j, values) in features.enumerated() {
+                let v = Float(values[i])
+                largest[j] = max(tails[j].upper(v), tails[j].lower(-v))
+            }
+            largest.sort(by: >)
+            return largest.prefix(k).reduce(0, +) / Float(k)
+        }
+    }
+
     /// Refuses an objective the model cannot follow, before any data is read.
     func checkObjective(_ objective: TrainingOptions.LabelObjective, classical: ModelOptions.ClassicalChoice?) throws {
         if objective == .semiSupervised && classical == nil {

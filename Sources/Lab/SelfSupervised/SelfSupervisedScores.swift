@@ -6,7 +6,8 @@ import Datasets
 ///
 /// Each component gives one or more raw surprise columns (`consistency`: one per head that knows
 /// its target; `next_event`: the window's mean and max event surprise; `reconstruction`: the
-/// autoencoder's error; `alignment`: the image–attributes pair's surprise). Every column is
+/// autoencoder's error; `extremes`: the mean of the sample's three largest feature tails;
+/// `alignment`: the image–attributes pair's surprise). Every column is
 /// standardised on the training samples into a −log empirical tail probability t = −log p
 /// (`TailStandardizer`; two-sided for the next-event mean, a typicality test), and the anomaly
 /// score combines the columns' p-values by `training.combination` (`CombinationRule`). A

@@ -8,14 +8,23 @@ import Models
 ///   self-supervised columns only (`surprise_ssl_*`) — a dozen weights, so a few dozen labelled
 ///   anomalies re-weight the components instead of the plain mean, and one strong component is
 ///   no longer diluted by the others;
+/// - `tail_linear`: L2 logistic regression (C = 0.03, balanced) on every numeric feature and
+///   self-supervised column beside its two −log tail shares among the unlabelled training samples
+///   (`TailFeatures`), and the categorical ones: one weight per tail, so "far out in this feature"
+///   is learnt from a few anomalies whichever way the feature's tail runs; strongly regularised,
+///   as a few hundred rows must weigh three times as many inputs;
+/// - `tail_linear_prior`: `tail_linear` combined with the pre-trained score by Fisher's rule, the
+///   sum of their −log tail shares among the training samples (`PriorCombinedModel`);
 /// - `linear`: the same logistic regression on every feature (the generic features and the
 ///   self-supervised columns; categories seen fewer than 10 times among the labelled rows in one
 ///   column);
 /// - `classifier`: `model.type` on every feature, without early stopping (nothing to watch).
 /// The one with the highest out-of-fold average precision over every labelled sample the run
-/// may read is kept (a tie keeps the simpler); see `SemiSupervisedCrossValidation`.
+/// may read is kept (a tie keeps the simpler) — when those samples hold at least
+/// `SemiSupervisedCrossValidation.anomaliesToChoose` anomalies; with fewer, `tail_linear_prior`
+/// (`ExperimentRunner.keptCandidate`); see `SemiSupervisedCrossValidation`.
 public enum SemiSupervisedCandidate: String, CaseIterable, Sendable {
-    case pretrained, components, linear, classifier
+    case pretrained, components, tailLinear = "tail_linear", tailLinearPrior = "tail_linear_prior", linear, classifier
 }
 
 extension LabelFraction {

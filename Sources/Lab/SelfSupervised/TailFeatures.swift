@@ -1,0 +1,67 @@
+import Datasets
+import Models
+
+/// Every numeric column of a feature matrix joined by its two −log empirical tail shares among
+/// the training samples (`TailStandardizer`: `tail_hi_<name>` for "this large or larger",
+/// `tail_lo_<name>` for "this small or smaller"); categorical columns pass through unchanged.
+/// Fitted on the unlabelled training rows (no label read), so a semi-supervised classifier fitted
+/// on a few hundred labelled rows reads each feature on the scale of its rarity in the whole
+/// training population — the ECOD view of every feature, one weight per tail — beside the raw
+/// value, whose heavy tail a few labelled rows cannot place alone. A missing value stays missing
+/// in the raw column and is 0 in both tails.
+struct TailFeatures: Sendable {
+    /// The source matrix's numeric columns, with their two standardisers.
+    let numeric: [(column: Int, upper: TailStandardizer, lower: TailStandardizer)]
+    let categorical: [Int]
+    let names: [String]
+    let cardinalities: [Int?]
+
+    /// Fitted on `rows` of `matrix` (the training samples).
+    init(fitting matrix: FeatureMatrix, rows: [Int]) {
+        let c = matrix.columns
+        var numeric: [(Int, TailStandardizer, TailStandardizer)] = [], categorical: [Int] = []
+        for j in 0..<c {
+            if matrix.cardinalities[j] != nil { categorical.append(j); continue }
+            let values = rows.map { matrix.values[$0 * c + j] }
+            numeric.append((j, TailStandardizer(fitting: values), TailStandardizer(fitting: values.map { -$0 })))
+        }
+        self.numeric = numeric
+        self.categorical = categorical
+        names = numeric.flatMap { [matrix.names[$0.0], "tail_hi_" + matrix.names[$0.0], "tail_lo_" + matrix.names[$0.0]] }
+            + categorical.map { matrix.names[$0] }
+        cardinalities = [Int?](repeating: nil, count: 3 * numeric.count) + categorical.map { matrix.cardinalities[$0] }
+    }
+
+    /// `x` (same columns as the fitted matrix) in tail shares.
+    func transform(_ x: FeatureMatrix) -> FeatureMatrix {
+        let c = x.columns, width = names.count
+        var out = [Float](repeating: 0, count: x.rows * width)
+        for r in 0..<x.rows {
+            for (k, column) in numeric.enumerated() {
+                let v = x.values[r * c + column.column]
+                out[r * width + 3 * k] = v
+                out[r * width + 3 * k + 1] = column.upper(v)
+                out[r * width + 3 * k + 2] = column.lower(-v)
+            }
+            for (k, j) in categorical.enumerated() { out[r * width + 3 * numeric.count + k] = x.values[r * c + j] }
+        }
+        return FeatureMatrix(rows: x.rows, names: names, cardinalities: cardinalities, values: out)
+    }
+}
+
+/// A classical model that reads a matrix through a fitted `TailFeatures`: fitted and scored on the
+/// transformed columns, so it scores (and is attributed on) the same matrices as any other model.
+final class TailFeatureModel: ClassicalModel {
+    let inner: any ClassicalModel
+    let tails: TailFeatures
+
+    init(_ inner: any ClassicalModel, tails: TailFeatures) { self.inner = inner; self.tails = tails }
+
+    func fit(_ train: FeatureMatrix, labels: [Float], valid: (features: FeatureMatrix, labels: [Float])?) throws(ClassicalModelError) {
+        try inner.fit(tails.transform(train), labels: labels, valid: valid.map { (tails.transform($0.features), $0.labels) })
+    }
+
+    func score(_ x: FeatureMatrix) -> [Float] { inner.score(tails.transform(x)) }
+
+    var summary: String { inner.summary + " on the tail shares of \(tails.numeric.count) numeric columns" }
+}
