@@ -27,8 +27,21 @@ static void context_portable(const float *w, long ldw, const float *v, long ldv,
 #if defined(__x86_64__)
 #define KEY_TILE 16
 
+// Stores a 16-wide tile of a row whose valid width is `left` (≤ 16 stored).
+FL_AVX2 static inline void store_tile(float *out, __m256 a0, __m256 a1, long left) {
+    if (left >= 16) {
+        _mm256_storeu_ps(out, a0);
+        _mm256_storeu_ps(out + 8, a1);
+    } else {
+        fl_store_first(out, a0, left < 8 ? left : 8);
+        if (left > 8) fl_store_first(out + 8, a1, left - 8);
+    }
+}
+
 // Kᵀ is laid out in `scratch` with rows of lk rounded up to KEY_TILE (zero-padded), so a row of
-// scores is dh broadcast-fma steps over aligned-width loads.
+// scores is dh broadcast-fma steps over aligned-width loads. Four query rows share each load and
+// keep eight independent fma chains in flight (one row's two chains wait on the fma latency);
+// each element's chain is unchanged, so the bits are those of one row at a time.
 FL_AVX2 static void scores_avx2(const float *q, long ldq, const float *k, long ldk, long lq, long lk, long dh, float *s, long lds,
                                 float *scratch) {
     long lkp = (lk + KEY_TILE - 1) / KEY_TILE * KEY_TILE;
@@ -37,7 +50,32 @@ FL_AVX2 static void scores_avx2(const float *q, long ldq, const float *k, long l
         for (long j = 0; j < lk; j++) row[j] = k[j * ldk + c];
         for (long j = lk; j < lkp; j++) row[j] = 0;
     }
-    for (long i = 0; i < lq; i++) {
+    long i = 0;
+    for (; i + 4 <= lq; i += 4) {
+        const float *q0 = q + i * ldq, *q1 = q0 + ldq, *q2 = q1 + ldq, *q3 = q2 + ldq;
+        for (long j = 0; j < lk; j += KEY_TILE) {
+            __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(), a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps();
+            __m256 a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps(), a30 = _mm256_setzero_ps(), a31 = _mm256_setzero_ps();
+            for (long c = 0; c < dh; c++) {
+                const float *kt = scratch + c * lkp + j;
+                __m256 k0 = _mm256_loadu_ps(kt), k1 = _mm256_loadu_ps(kt + 8);
+                __m256 b = _mm256_broadcast_ss(q0 + c);
+                a00 = _mm256_fmadd_ps(b, k0, a00); a01 = _mm256_fmadd_ps(b, k1, a01);
+                b = _mm256_broadcast_ss(q1 + c);
+                a10 = _mm256_fmadd_ps(b, k0, a10); a11 = _mm256_fmadd_ps(b, k1, a11);
+                b = _mm256_broadcast_ss(q2 + c);
+                a20 = _mm256_fmadd_ps(b, k0, a20); a21 = _mm256_fmadd_ps(b, k1, a21);
+                b = _mm256_broadcast_ss(q3 + c);
+                a30 = _mm256_fmadd_ps(b, k0, a30); a31 = _mm256_fmadd_ps(b, k1, a31);
+            }
+            float *out = s + i * lds + j;
+            store_tile(out, a00, a01, lk - j);
+            store_tile(out + lds, a10, a11, lk - j);
+            store_tile(out + 2 * lds, a20, a21, lk - j);
+            store_tile(out + 3 * lds, a30, a31, lk - j);
+        }
+    }
+    for (; i < lq; i++) {
         const float *qi = q + i * ldq;
         for (long j = 0; j < lk; j += KEY_TILE) {
             __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -47,23 +85,17 @@ FL_AVX2 static void scores_avx2(const float *q, long ldq, const float *k, long l
                 a0 = _mm256_fmadd_ps(b, _mm256_loadu_ps(kt), a0);
                 a1 = _mm256_fmadd_ps(b, _mm256_loadu_ps(kt + 8), a1);
             }
-            float *out = s + i * lds + j;
-            if (j + KEY_TILE <= lk) {
-                _mm256_storeu_ps(out, a0);
-                _mm256_storeu_ps(out + 8, a1);
-            } else {
-                long left = lk - j;
-                fl_store_first(out, a0, left < 8 ? left : 8);
-                if (left > 8) fl_store_first(out + 8, a1, left - 8);
-            }
+            store_tile(s + i * lds + j, a0, a1, lk - j);
         }
     }
 }
 
-FL_AVX2 static void context_avx2(const float *w, long ldw, const float *v, long ldv, long lq, long lk, long dh, float *out, long ldo) {
+// Context rows one at a time, head columns from c0 to dh (16 per tile, masked at the tail).
+FL_AVX2 static void context_rows_avx2(const float *w, long ldw, const float *v, long ldv, long lq, long lk, long c0, long dh,
+                                      float *out, long ldo) {
     for (long i = 0; i < lq; i++) {
         const float *wi = w + i * ldw;
-        for (long c = 0; c < dh; c += 16) {
+        for (long c = c0; c < dh; c += 16) {
             long left = dh - c;
             __m256i m0 = left >= 8 ? _mm256_set1_epi32(-1) : fl_tail_mask(left);
             __m256i m1 = left >= 16 ? _mm256_set1_epi32(-1) : fl_tail_mask(left > 8 ? left - 8 : 0);
@@ -81,15 +113,41 @@ FL_AVX2 static void context_avx2(const float *w, long ldw, const float *v, long 
                     a1 = _mm256_fmadd_ps(b, _mm256_maskload_ps(v + j * ldv + c + 8, m1), a1);
                 }
             }
-            if (left >= 16) {
-                _mm256_storeu_ps(out + i * ldo + c, a0);
-                _mm256_storeu_ps(out + i * ldo + c + 8, a1);
-            } else {
-                fl_store_first(out + i * ldo + c, a0, left < 8 ? left : 8);
-                if (left > 8) fl_store_first(out + i * ldo + c + 8, a1, left - 8);
-            }
+            store_tile(out + i * ldo + c, a0, a1, left);
         }
     }
+}
+
+// Context rows: four at a time share each load of V (eight fma chains in flight) where the head
+// has a full tile of 16; otherwise one row at a time with masked loads. Same chains, same bits.
+FL_AVX2 static void context_avx2(const float *w, long ldw, const float *v, long ldv, long lq, long lk, long dh, float *out, long ldo) {
+    long i = 0;
+    for (; i + 4 <= lq; i += 4) {
+        const float *w0 = w + i * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        long c = 0;
+        for (; c + 16 <= dh; c += 16) {
+            __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(), a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps();
+            __m256 a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps(), a30 = _mm256_setzero_ps(), a31 = _mm256_setzero_ps();
+            for (long j = 0; j < lk; j++) {
+                __m256 v0 = _mm256_loadu_ps(v + j * ldv + c), v1 = _mm256_loadu_ps(v + j * ldv + c + 8);
+                __m256 b = _mm256_broadcast_ss(w0 + j);
+                a00 = _mm256_fmadd_ps(b, v0, a00); a01 = _mm256_fmadd_ps(b, v1, a01);
+                b = _mm256_broadcast_ss(w1 + j);
+                a10 = _mm256_fmadd_ps(b, v0, a10); a11 = _mm256_fmadd_ps(b, v1, a11);
+                b = _mm256_broadcast_ss(w2 + j);
+                a20 = _mm256_fmadd_ps(b, v0, a20); a21 = _mm256_fmadd_ps(b, v1, a21);
+                b = _mm256_broadcast_ss(w3 + j);
+                a30 = _mm256_fmadd_ps(b, v0, a30); a31 = _mm256_fmadd_ps(b, v1, a31);
+            }
+            float *o = out + i * ldo + c;
+            store_tile(o, a00, a01, 16);
+            store_tile(o + ldo, a10, a11, 16);
+            store_tile(o + 2 * ldo, a20, a21, 16);
+            store_tile(o + 3 * ldo, a30, a31, 16);
+        }
+        if (c < dh) context_rows_avx2(w + i * ldw, ldw, v, ldv, 4, lk, c, dh, out + i * ldo, ldo);
+    }
+    if (i < lq) context_rows_avx2(w + i * ldw, ldw, v, ldv, lq - i, lk, 0, dh, out + i * ldo, ldo);
 }
 #endif
 
