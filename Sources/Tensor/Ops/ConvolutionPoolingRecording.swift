@@ -49,7 +49,9 @@ func conv2dReLUMaxPool2x2Recording(_ x: Tensor, weight: Tensor, bias: Tensor?, n
                     for ch in 0..<o {
                         let row = pd + ch * np + s * p, i = (s * o + ch) * q
                         row.update(repeating: 0, count: p)
-                        for j in 0..<q where py[i + j] > 0 { row[Int(pa[i + j])] = pg[i + j] }
+                        // A select, not a branch (the sign of a pooled value is a coin flip): writing 0
+                        // over the zeroed row where the ReLU blocks is harmless.
+                        for j in 0..<q { row[Int(pa[i + j])] = py[i + j] > 0 ? pg[i + j] : 0 }
                     }
                 }
             }
