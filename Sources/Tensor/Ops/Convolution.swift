@@ -22,11 +22,19 @@ public struct ConvGeometry: Sendable, Equatable {
 func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _ g: ConvGeometry,
             into col: UnsafeMutablePointer<Float>, rowStride: Int) {
     let (ho, wo) = g.outputSize(height: height, width: width)
+    // A "same"-width convolution at stride 1 (the 3×3, padding-1 stages): the tap's rows are one run
+    // of the input shifted by the tap's column offset, copied at once rather than row by row.
+    let sameWidth = g.stride.h == 1 && g.stride.w == 1 && wo == width
     for c in 0..<channels {
         let plane = x + c * height * width
         for ki in 0..<g.kernel.h {
             for kj in 0..<g.kernel.w {
                 let row = col + ((c * g.kernel.h + ki) * g.kernel.w + kj) * rowStride
+                if sameWidth {
+                    im2colSameWidthTap(plane, height: height, width: width, rowOffset: ki - g.padding.h,
+                                       columnOffset: kj - g.padding.w, outputHeight: ho, into: row)
+                    continue
+                }
                 // Output columns whose input column is inside the image: [first, last).
                 let offset = kj - g.padding.w
                 let first = g.stride.w == 1 ? Swift.min(wo, Swift.max(0, -offset)) : 0
@@ -49,6 +57,30 @@ func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _
                 }
             }
         }
+    }
+}
+
+/// One tap of `im2col` when the output is as wide as the input at stride 1: output row `oy` is
+/// input row `oy + rowOffset` shifted by `columnOffset`. The rows inside the image are one copy of
+/// the run they span, then the columns the shift wrapped into the neighbouring row are zeroed,
+/// as are the output rows above and below the image. Reads stay inside the run.
+@inline(__always)
+func im2colSameWidthTap(_ plane: UnsafePointer<Float>, height: Int, width w: Int, rowOffset: Int, columnOffset: Int,
+                        outputHeight ho: Int, into row: UnsafeMutablePointer<Float>) {
+    let oy0 = Swift.min(ho, Swift.max(0, -rowOffset)), oy1 = Swift.max(oy0, Swift.min(ho, height - rowOffset))
+    if oy0 > 0 { row.update(repeating: 0, count: oy0 * w) }
+    if oy1 < ho { (row + oy1 * w).update(repeating: 0, count: (ho - oy1) * w) }
+    guard oy1 > oy0 else { return }
+    let dst = row + oy0 * w, src = plane + (oy0 + rowOffset) * w, run = (oy1 - oy0) * w
+    // dst[t] = src[t + columnOffset] wherever that index is inside the run.
+    let lo = Swift.max(0, -columnOffset), hi = Swift.max(lo, Swift.min(run, run - columnOffset))
+    (dst + lo).update(from: src + lo + columnOffset, count: hi - lo)
+    // Columns whose input column is outside the image (also covers [0, lo) and [hi, run)).
+    let zeroFirst = Swift.min(w, Swift.max(0, -columnOffset)), zeroFrom = Swift.max(0, Swift.min(w, w - columnOffset))
+    for r in 0..<(oy1 - oy0) {
+        let d = dst + r * w
+        for ox in 0..<zeroFirst { d[ox] = 0 }
+        for ox in zeroFrom..<w { d[ox] = 0 }
     }
 }
 
