@@ -38,10 +38,34 @@ FL_AVX2 static inline void store_tile(float *out, __m256 a0, __m256 a1, long lef
     }
 }
 
+// Four rows × 16 columns of Σ_t a[r][t] · b[t][0..<16], t in order (one fma chain per element):
+// each load of b serves four rows and eight chains are in flight. Stores `width` (≤ 16) columns.
+FL_AVX2 static inline void tile_4x16(const float *a, long lda, const float *b, long ldb, long steps, float *out, long ldo,
+                                     long width) {
+    const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    for (long t = 0; t < steps; t++) {
+        __m256 b0 = _mm256_loadu_ps(b + t * ldb), b1 = _mm256_loadu_ps(b + t * ldb + 8);
+        __m256 x = _mm256_broadcast_ss(a0 + t);
+        c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(a1 + t);
+        c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(a2 + t);
+        c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(a3 + t);
+        c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+    }
+    store_tile(out, c00, c01, width);
+    store_tile(out + ldo, c10, c11, width);
+    store_tile(out + 2 * ldo, c20, c21, width);
+    store_tile(out + 3 * ldo, c30, c31, width);
+}
+
 // Kᵀ is laid out in `scratch` with rows of lk rounded up to KEY_TILE (zero-padded), so a row of
 // scores is dh broadcast-fma steps over aligned-width loads. Four query rows share each load and
-// keep eight independent fma chains in flight (one row's two chains wait on the fma latency);
-// each element's chain is unchanged, so the bits are those of one row at a time.
+// keep eight independent fma chains in flight (`tile_4x16`; one row's two chains wait on the fma
+// latency); each element's chain is unchanged, so the bits are those of one row at a time.
 FL_AVX2 static void scores_avx2(const float *q, long ldq, const float *k, long ldk, long lq, long lk, long dh, float *s, long lds,
                                 float *scratch) {
     long lkp = (lk + KEY_TILE - 1) / KEY_TILE * KEY_TILE;
@@ -52,28 +76,8 @@ FL_AVX2 static void scores_avx2(const float *q, long ldq, const float *k, long l
     }
     long i = 0;
     for (; i + 4 <= lq; i += 4) {
-        const float *q0 = q + i * ldq, *q1 = q0 + ldq, *q2 = q1 + ldq, *q3 = q2 + ldq;
-        for (long j = 0; j < lk; j += KEY_TILE) {
-            __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(), a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps();
-            __m256 a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps(), a30 = _mm256_setzero_ps(), a31 = _mm256_setzero_ps();
-            for (long c = 0; c < dh; c++) {
-                const float *kt = scratch + c * lkp + j;
-                __m256 k0 = _mm256_loadu_ps(kt), k1 = _mm256_loadu_ps(kt + 8);
-                __m256 b = _mm256_broadcast_ss(q0 + c);
-                a00 = _mm256_fmadd_ps(b, k0, a00); a01 = _mm256_fmadd_ps(b, k1, a01);
-                b = _mm256_broadcast_ss(q1 + c);
-                a10 = _mm256_fmadd_ps(b, k0, a10); a11 = _mm256_fmadd_ps(b, k1, a11);
-                b = _mm256_broadcast_ss(q2 + c);
-                a20 = _mm256_fmadd_ps(b, k0, a20); a21 = _mm256_fmadd_ps(b, k1, a21);
-                b = _mm256_broadcast_ss(q3 + c);
-                a30 = _mm256_fmadd_ps(b, k0, a30); a31 = _mm256_fmadd_ps(b, k1, a31);
-            }
-            float *out = s + i * lds + j;
-            store_tile(out, a00, a01, lk - j);
-            store_tile(out + lds, a10, a11, lk - j);
-            store_tile(out + 2 * lds, a20, a21, lk - j);
-            store_tile(out + 3 * lds, a30, a31, lk - j);
-        }
+        for (long j = 0; j < lk; j += KEY_TILE)
+            tile_4x16(q + i * ldq, ldq, scratch + j, lkp, dh, s + i * lds + j, lds, lk - j);
     }
     for (; i < lq; i++) {
         const float *qi = q + i * ldq;
@@ -123,28 +127,8 @@ FL_AVX2 static void context_rows_avx2(const float *w, long ldw, const float *v, 
 FL_AVX2 static void context_avx2(const float *w, long ldw, const float *v, long ldv, long lq, long lk, long dh, float *out, long ldo) {
     long i = 0;
     for (; i + 4 <= lq; i += 4) {
-        const float *w0 = w + i * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
         long c = 0;
-        for (; c + 16 <= dh; c += 16) {
-            __m256 a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(), a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps();
-            __m256 a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps(), a30 = _mm256_setzero_ps(), a31 = _mm256_setzero_ps();
-            for (long j = 0; j < lk; j++) {
-                __m256 v0 = _mm256_loadu_ps(v + j * ldv + c), v1 = _mm256_loadu_ps(v + j * ldv + c + 8);
-                __m256 b = _mm256_broadcast_ss(w0 + j);
-                a00 = _mm256_fmadd_ps(b, v0, a00); a01 = _mm256_fmadd_ps(b, v1, a01);
-                b = _mm256_broadcast_ss(w1 + j);
-                a10 = _mm256_fmadd_ps(b, v0, a10); a11 = _mm256_fmadd_ps(b, v1, a11);
-                b = _mm256_broadcast_ss(w2 + j);
-                a20 = _mm256_fmadd_ps(b, v0, a20); a21 = _mm256_fmadd_ps(b, v1, a21);
-                b = _mm256_broadcast_ss(w3 + j);
-                a30 = _mm256_fmadd_ps(b, v0, a30); a31 = _mm256_fmadd_ps(b, v1, a31);
-            }
-            float *o = out + i * ldo + c;
-            store_tile(o, a00, a01, 16);
-            store_tile(o + ldo, a10, a11, 16);
-            store_tile(o + 2 * ldo, a20, a21, 16);
-            store_tile(o + 3 * ldo, a30, a31, 16);
-        }
+        for (; c + 16 <= dh; c += 16) tile_4x16(w + i * ldw, ldw, v + c, ldv, lk, out + i * ldo + c, ldo, 16);
         if (c < dh) context_rows_avx2(w + i * ldw, ldw, v, ldv, 4, lk, c, dh, out + i * ldo, ldo);
     }
     if (i < lq) context_rows_avx2(w + i * ldw, ldw, v, ldv, lq - i, lk, 0, dh, out + i * ldo, ldo);

@@ -142,21 +142,19 @@ import TestSupport
     /// gets 3 and the bias 1. Shifted below zero, the pool is 0 and nothing gets a gradient.
     @Test func recordedConvolutionReLUPoolingKnownValues() {
         let x = Tensor([1, -2, 3, 0.5], shape: [1, 1, 2, 2], requiresGrad: true)
-        let w = Tensor([2], shape: [1, 1, 1, 1], requiresGrad: true), b = Tensor([-1], shape: [1], requiresGrad: true)
-        let y = conv2dReLUMaxPool2x2(x, weight: w, bias: b)
-        #expect(y.scalars == [5])
-        y.backward(seed: Tensor(ones: [1, 1, 1, 1]))
-        #expect(x.grad!.scalars == [0, 0, 2, 0])
-        #expect(w.grad!.scalars == [3])
-        #expect(b.grad!.scalars == [1])
-        let low = Tensor([-7], shape: [1], requiresGrad: true)
-        [x, w].forEach { $0.zeroGrad() }
-        let z = conv2dReLUMaxPool2x2(x, weight: w, bias: low)
-        #expect(z.scalars == [0])
-        z.backward(seed: Tensor(ones: [1, 1, 1, 1]))
-        #expect(x.grad!.scalars == [0, 0, 0, 0])
-        #expect(w.grad!.scalars == [0])
-        #expect(low.grad!.scalars == [0])
+        let w = Tensor([2], shape: [1, 1, 1, 1], requiresGrad: true)
+        // (bias, pooled value, gradients of x, weight and bias)
+        let cases: [(Float, Float, [Float], Float, Float)] = [(-1, 5, [0, 0, 2, 0], 3, 1), (-7, 0, [0, 0, 0, 0], 0, 0)]
+        for (bias, pooled, gx, gw, gb) in cases {
+            let b = Tensor([bias], shape: [1], requiresGrad: true)
+            [x, w].forEach { $0.zeroGrad() }
+            let y = conv2dReLUMaxPool2x2(x, weight: w, bias: b)
+            #expect(y.scalars == [pooled])
+            y.backward(seed: Tensor(ones: [1, 1, 1, 1]))
+            #expect(x.grad!.scalars == gx)
+            #expect(w.grad!.scalars == [gw])
+            #expect(b.grad!.scalars == [gb])
+        }
     }
 
     /// The convolution writes the bias first and lets the GEMM add onto it: at the image encoder's
