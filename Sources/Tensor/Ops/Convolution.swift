@@ -208,10 +208,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
 /// the batch side by side (`[O, N·P]` and `[CKK, N·P]`, sample `s` in columns `s·P ..< (s+1)·P`).
 /// The weight gradient is one GEMM over the whole batch (`dOut · columnsᵀ`, K = N·P; each thread
 /// takes a share of its columns) and the bias gradient one 8-lane sum per channel; the input gradient
-/// goes sample by sample (`Wᵀ · dOut_s`, in cache, folded back), overwriting `columns`, which
-/// nothing reads afterwards.
+/// goes sample by sample (`Wᵀ · dOut_s`, in cache, folded back).
 func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: Int, h: Int, w: Int, o: Int, geo: ConvGeometry,
-                         dOut pd: UnsafePointer<Float>, columns pc: UnsafeMutablePointer<Float>) {
+                         dOut pd: UnsafePointer<Float>, columns pc: UnsafePointer<Float>) {
     let (ho, wo) = geo.outputSize(height: h, width: w)
     let p = ho * wo, np = n * p, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
     if weight.requiresGrad {
@@ -230,12 +229,15 @@ func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: 
         }
     }
     guard x.requiresGrad else { return }
+    // Each sample's dcols go to one cache-sized buffer per thread, folded back while hot (written
+    // over the batch's columns instead, they cost a cold write and read of the whole matrix).
     let gx = x.gradStorage(), pw = weight.pointer
     parallelChunksWithSerialBLAS(n, minimumPerThread: max(1, 65_536 / max(o * ckk * p, 1))) { start, end in
+        let dcol = Storage(count: ckk * p)
         for s in start..<end {
             sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: pw, lda: ckk, b: pd + s * p, ldb: np,
-                  beta: 0, c: pc + s * p, ldc: np)
-            col2imAdd(pc + s * p, rowStride: np, channels: c, height: h, width: w, geo, into: gx + s * imageSize)
+                  beta: 0, c: dcol.pointer, ldc: p)
+            col2imAdd(dcol.pointer, rowStride: p, channels: c, height: h, width: w, geo, into: gx + s * imageSize)
         }
     }
 }
