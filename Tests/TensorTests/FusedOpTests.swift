@@ -121,4 +121,51 @@ import TestSupport
         let bias = randomInput([3], seed: 94)
         try checkGradients(of: [small, k, bias]) { conv2dReLUMaxPool2x2(small, weight: k, bias: bias, padding: (1, 1)) }
     }
+
+    /// While recording, the fused op (its own backward: pool scatter and ReLU mask in one pass) gives
+    /// the chain's values and gradients.
+    @Test func recordedConvolutionReLUPoolingEqualsTheChain() {
+        let x = randomInput([3, 3, 9, 8], seed: 95), w = randomInput([5, 3, 3, 3], seed: 96), b = randomInput([5], seed: 97)
+        let seed = randomInput([3, 5, 4, 4], seed: 98).detached()
+        let fused = conv2dReLUMaxPool2x2(x, weight: w, bias: b, padding: (1, 1))
+        let chain = conv2d(x, weight: w, bias: b, padding: (1, 1)).relu().maxPool2d(kernel: (2, 2))
+        #expect(fused.scalars == chain.scalars)
+        fused.backward(seed: seed)
+        let fusedGrads = [x, w, b].map { $0.grad!.scalars }
+        [x, w, b].forEach { $0.zeroGrad() }
+        chain.backward(seed: seed)
+        #expect(fusedGrads == [x, w, b].map { $0.grad!.scalars })
+    }
+
+    /// One 2×2 image, a 1×1 kernel of 2 and bias −1: the convolution is [1, −5, 5, 0], ReLU
+    /// [1, 0, 5, 0], the pool 5 — taken from input 3, so only it gets the gradient (2), the weight
+    /// gets 3 and the bias 1. Shifted below zero, the pool is 0 and nothing gets a gradient.
+    @Test func recordedConvolutionReLUPoolingKnownValues() {
+        let x = Tensor([1, -2, 3, 0.5], shape: [1, 1, 2, 2], requiresGrad: true)
+        let w = Tensor([2], shape: [1, 1, 1, 1], requiresGrad: true)
+        // (bias, pooled value, gradients of x, weight and bias)
+        let cases: [(Float, Float, [Float], Float, Float)] = [(-1, 5, [0, 0, 2, 0], 3, 1), (-7, 0, [0, 0, 0, 0], 0, 0)]
+        for (bias, pooled, gx, gw, gb) in cases {
+            let b = Tensor([bias], shape: [1], requiresGrad: true)
+            [x, w].forEach { $0.zeroGrad() }
+            let y = conv2dReLUMaxPool2x2(x, weight: w, bias: b)
+            #expect(y.scalars == [pooled])
+            y.backward(seed: Tensor(ones: [1, 1, 1, 1]))
+            #expect(x.grad!.scalars == gx)
+            #expect(w.grad!.scalars == [gw])
+            #expect(b.grad!.scalars == [gb])
+        }
+    }
+
+    /// The convolution writes the bias first and lets the GEMM add onto it: at the image encoder's
+    /// depths (K = 3·9 and 32·9) that gives the bits of adding the bias after the product.
+    @Test func convolutionBiasFirstEqualsBiasAfter() {
+        for (c, seed) in [(3, UInt64(100)), (32, 103)] {
+            let x = randomInput([2, c, 6, 6], seed: seed), w = randomInput([8, c, 3, 3], seed: seed + 1, scale: 0.2)
+            let b = randomInput([8], seed: seed + 2)
+            let withBias = withoutGradients { conv2d(x, weight: w, bias: b, padding: (1, 1)) }
+            let after = withoutGradients { conv2d(x, weight: w, bias: nil, padding: (1, 1)) + b.reshaped([1, 8, 1, 1]) }
+            #expect(withBias.scalars == after.scalars)
+        }
+    }
 }

@@ -57,6 +57,26 @@ import TestSupport
         }
     }
 
+    /// Stride-1 convolutions as wide as their input (im2col's one-copy-per-tap path), against the
+    /// direct sum: 3×3 with padding 1 and 2 rows, 1×5 with padding 2 (shifts of ±2), a height of 1.
+    @Test func sameWidthConvolutionMatchesDirectLoop() {
+        var g = RandomGenerator(seed: 8)
+        for (h, w, kh, kw, ph, pw) in [(7, 6, 3, 3, 1, 1), (5, 4, 3, 3, 2, 1), (4, 9, 1, 5, 0, 2), (1, 8, 1, 3, 0, 1), (3, 3, 3, 3, 1, 1)] {
+            let x = Tensor(normal: [2, 3, h, w], generator: &g), k = Tensor(normal: [4, 3, kh, kw], generator: &g)
+            let y = conv2d(x, weight: k, bias: nil, padding: (ph, pw))
+            let ho = h + 2 * ph - kh + 1
+            #expect(y.shape == [2, 4, ho, w])
+            for n in 0..<2 { for o in 0..<4 { for i in 0..<ho { for j in 0..<w {
+                var s = 0.0
+                for c in 0..<3 { for ki in 0..<kh { for kj in 0..<kw {
+                    let iy = i - ph + ki, ix = j - pw + kj
+                    if iy >= 0 && iy < h && ix >= 0 && ix < w { s += Double(x[n, c, iy, ix]) * Double(k[o, c, ki, kj]) }
+                } } }
+                #expect(Swift.abs(Double(y[n, o, i, j]) - s) < 1e-4, "\(h)×\(w), kernel \(kh)×\(kw)")
+            } } } }
+        }
+    }
+
     @Test func matmulMatchesDirectLoop() {
         var g = RandomGenerator(seed: 7)
         let a = Tensor(normal: [3, 5, 4], generator: &g), b = Tensor(normal: [3, 4, 2], generator: &g)

@@ -153,9 +153,10 @@ import TestSupport
         }
     }
 
-    /// Attention blocks with strided rows (heads inside [L, D]) and every tail of the key tile.
+    /// Attention blocks with strided rows (heads inside [L, D]), every tail of the key tile, and query
+    /// rows in blocks of four with every remainder.
     @Test func attentionBlocksAreTheSameOnBothPathsAndCorrect() {
-        for (lq, lk, dh) in [(1, 1, 1), (3, 5, 2), (5, 7, 8), (4, 17, 16), (6, 50, 16), (2, 33, 20), (3, 16, 40)] {
+        for (lq, lk, dh) in [(1, 1, 1), (3, 5, 2), (5, 7, 8), (4, 17, 16), (6, 50, 16), (2, 33, 20), (3, 16, 40), (9, 50, 16), (8, 21, 40), (7, 3, 5)] {
             let d = dh * 2 + 3  // a row stride wider than the head
             var generator = RandomGenerator(seed: UInt64(lq * 100 + lk))
             let q = Tensor(normal: [lq * d], mean: 0, std: 1, generator: &generator).scalars

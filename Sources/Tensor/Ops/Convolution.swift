@@ -22,11 +22,19 @@ public struct ConvGeometry: Sendable, Equatable {
 func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _ g: ConvGeometry,
             into col: UnsafeMutablePointer<Float>, rowStride: Int) {
     let (ho, wo) = g.outputSize(height: height, width: width)
+    // A "same"-width convolution at stride 1 (the 3×3, padding-1 stages): the tap's rows are one run
+    // of the input shifted by the tap's column offset, copied at once rather than row by row.
+    let sameWidth = g.stride.h == 1 && g.stride.w == 1 && wo == width
     for c in 0..<channels {
         let plane = x + c * height * width
         for ki in 0..<g.kernel.h {
             for kj in 0..<g.kernel.w {
                 let row = col + ((c * g.kernel.h + ki) * g.kernel.w + kj) * rowStride
+                if sameWidth {
+                    im2colSameWidthTap(plane, height: height, width: width, rowOffset: ki - g.padding.h,
+                                       columnOffset: kj - g.padding.w, outputHeight: ho, into: row)
+                    continue
+                }
                 // Output columns whose input column is inside the image: [first, last).
                 let offset = kj - g.padding.w
                 let first = g.stride.w == 1 ? Swift.min(wo, Swift.max(0, -offset)) : 0
@@ -49,6 +57,30 @@ func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _
                 }
             }
         }
+    }
+}
+
+/// One tap of `im2col` when the output is as wide as the input at stride 1: output row `oy` is
+/// input row `oy + rowOffset` shifted by `columnOffset`. The rows inside the image are one copy of
+/// the run they span, then the columns the shift wrapped into the neighbouring row are zeroed,
+/// as are the output rows above and below the image. Reads stay inside the run.
+@inline(__always)
+func im2colSameWidthTap(_ plane: UnsafePointer<Float>, height: Int, width w: Int, rowOffset: Int, columnOffset: Int,
+                        outputHeight ho: Int, into row: UnsafeMutablePointer<Float>) {
+    let oy0 = Swift.min(ho, Swift.max(0, -rowOffset)), oy1 = Swift.max(oy0, Swift.min(ho, height - rowOffset))
+    if oy0 > 0 { row.update(repeating: 0, count: oy0 * w) }
+    if oy1 < ho { (row + oy1 * w).update(repeating: 0, count: (ho - oy1) * w) }
+    guard oy1 > oy0 else { return }
+    let dst = row + oy0 * w, src = plane + (oy0 + rowOffset) * w, run = (oy1 - oy0) * w
+    // dst[t] = src[t + columnOffset] wherever that index is inside the run.
+    let lo = Swift.max(0, -columnOffset), hi = Swift.max(lo, Swift.min(run, run - columnOffset))
+    (dst + lo).update(from: src + lo + columnOffset, count: hi - lo)
+    // Columns whose input column is outside the image (also covers [0, lo) and [hi, run)).
+    let zeroFirst = Swift.min(w, Swift.max(0, -columnOffset)), zeroFrom = Swift.max(0, Swift.min(w, w - columnOffset))
+    for r in 0..<(oy1 - oy0) {
+        let d = dst + r * w
+        for ox in 0..<zeroFirst { d[ox] = 0 }
+        for ox in zeroFrom..<w { d[ox] = 0 }
     }
 }
 
@@ -83,17 +115,23 @@ func col2imAdd(_ col: UnsafePointer<Float>, rowStride: Int, channels: Int, heigh
     }
 }
 
-/// One sample's convolution: unfold `[C, H, W]` into `columns` (`C·kh·kw × Ho·Wo`), multiply
-/// into `y` (`[O, Ho·Wo]`), add the bias, then ReLU when `relu`.
+/// One sample's convolution: unfold `[C, H, W]` into `columns` (`C·kh·kw` rows of `Ho·Wo`, row `r`
+/// at `col + r * columnStride`; the default packs them), multiply into `y` (`[O, Ho·Wo]`), add the
+/// bias, then ReLU when `relu`.
 @inline(__always)
 func convolveSample(_ x: UnsafePointer<Float>, channels c: Int, height h: Int, width w: Int, _ geo: ConvGeometry,
                     weight: UnsafePointer<Float>, outputs o: Int, bias: UnsafePointer<Float>?, relu: Bool,
-                    columns col: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+                    columns col: UnsafeMutablePointer<Float>, columnStride: Int? = nil, into y: UnsafeMutablePointer<Float>) {
     let (ho, wo) = geo.outputSize(height: h, width: w)
-    let p = ho * wo, ckk = c * geo.kernel.h * geo.kernel.w
-    im2col(x, channels: c, height: h, width: w, geo, into: col, rowStride: p)
-    sgemm(transposeA: false, transposeB: false, m: o, n: p, k: ckk, a: weight, lda: ckk, b: col, ldb: p, beta: 0, c: y, ldc: p)
-    if let bias { for ch in 0..<o { let row = y + ch * p, v = bias[ch]; for i in 0..<p { row[i] += v } } }
+    let p = ho * wo, ckk = c * geo.kernel.h * geo.kernel.w, ldc = columnStride ?? p
+    im2col(x, channels: c, height: h, width: w, geo, into: col, rowStride: ldc)
+    // The bias first, the GEMM adding onto it (as `linear`): OpenBLAS then skips its zeroing pass
+    // over y. Its kernel adds a K-block's sum to C in one addition, so while K fits one block (a
+    // few hundred; the image encoder's 27–288 do, see ConvolutionTests) the bits are those of adding
+    // the bias after.
+    if let bias { for ch in 0..<o { (y + ch * p).update(repeating: bias[ch], count: p) } }
+    sgemm(transposeA: false, transposeB: false, m: o, n: p, k: ckk, a: weight, lda: ckk, b: col, ldb: ldc,
+          beta: bias == nil ? 0 : 1, c: y, ldc: p)
     if relu { for i in 0..<(o * p) { y[i] = y[i] > 0 ? y[i] : 0 } }
 }
 
@@ -119,15 +157,16 @@ func checkedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int
 /// sample stay in cache, and no thread hand-off happens per GEMM. The fused ReLU does the
 /// arithmetic of `conv2d(…).relu()` in the same order (same bits) without a second pass or
 /// buffer. Without gradients the unfolded columns live in one cache-sized buffer per thread;
-/// with them, every sample's columns are kept for the weight gradient.
+/// with them, every sample's columns are kept side by side in one `[CKK, N·Ho·Wo]` matrix
+/// (sample `s` in columns `s·P ..< (s+1)·P`) for the weight gradient (`convolutionBackward`).
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                    relu: Bool = false) -> Tensor {
     let (n, c, h, w, o, geo) = checkedConvolution(x, weight: weight, bias: bias, stride: stride, padding: padding)
     let (ho, wo) = geo.outputSize(height: h, width: w)
-    let p = ho * wo, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
+    let p = ho * wo, np = n * p, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
     let out = Tensor(uninitializedShape: [n, o, ho, wo])
     let recordsGraph = GradientMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
-    let cols = recordsGraph ? Storage(count: n * ckk * p) : nil
+    let cols = recordsGraph ? Storage(count: ckk * np) : nil
     let px = x.pointer, pw = weight.pointer, po = out.pointer, pb = bias?.pointer
     // Samples per thread so that a chunk does at least ~64k multiply-adds.
     let samplesPerThread = max(1, 65_536 / max(o * ckk * p, 1))
@@ -135,7 +174,8 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
         let scratch = cols == nil ? Storage(count: ckk * p) : nil
         for s in start..<end {
             convolveSample(px + s * imageSize, channels: c, height: h, width: w, geo, weight: pw, outputs: o, bias: pb,
-                           relu: relu, columns: cols.map { $0.pointer + s * ckk * p } ?? scratch!.pointer, into: po + s * o * p)
+                           relu: relu, columns: cols.map { $0.pointer + s * p } ?? scratch!.pointer,
+                           columnStride: cols == nil ? p : np, into: po + s * o * p)
         }
     }
     guard let cols else { return out }
@@ -143,49 +183,61 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
     if let bias { inputs.append(bias) }
     let outputValues = out.storage  // for the ReLU mask; the storage, not the tensor: no reference cycle
     return out.recording(inputs) { g in
-        // Through the fused ReLU first: the gradient where the output was positive (as `relu()`'s backward).
-        let masked = relu ? Storage(count: g.count) : nil
-        if let masked {
-            let pg = g.pointer, py = outputValues.pointer, pm = masked.pointer
-            parallelChunks(g.count, minimumPerThread: 65_536) { s, e in
-                for i in s..<e { pm[i] = pg[i] * (py[i] > 0 ? 1 : 0) }
-            }
-        }
-        let pg = masked?.pointer ?? g.pointer, pc = cols.pointer
-        if weight.requiresGrad {
-            // dW += Σ_s dOut_s · cols_sᵀ, summed in sample order; the threads split dW's columns,
-            // so every element sees the same sequence of additions as on one thread.
-            let gw = weight.gradStorage()
-            parallelChunksWithSerialBLAS(ckk, minimumPerThread: max(1, 16_384 / max(n * o * p, 1))) { start, end in
-                for s in 0..<n {
-                    sgemm(transposeA: false, transposeB: true, m: o, n: end - start, k: p, a: pg + s * o * p, lda: p,
-                          b: pc + s * ckk * p + start * p, ldb: p, beta: 1, c: gw + start, ldc: ckk)
+        // dOut in the columns' layout [O, N·P], through the fused ReLU (the gradient where the
+        // output was positive, as `relu()`'s backward) when there is one.
+        let dOut = Storage(count: o * np)
+        let pg = g.pointer, py = outputValues.pointer, pd = dOut.pointer
+        parallelChunks(n, minimumPerThread: max(1, 16_384 / max(o * p, 1))) { start, end in
+            for s in start..<end {
+                for ch in 0..<o {
+                    let src = pg + (s * o + ch) * p, dst = pd + ch * np + s * p
+                    if relu {
+                        let y = py + (s * o + ch) * p
+                        for i in 0..<p { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
+                    } else {
+                        dst.update(from: src, count: p)
+                    }
                 }
             }
         }
-        if let bias, bias.requiresGrad {
-            let gb = bias.gradStorage()
-            parallelChunks(o, minimumPerThread: max(1, 65_536 / max(n * p, 1))) { start, end in
-                for ch in start..<end {
-                    // Each sample's row summed in 8 lanes (a serial chain of additions was ~10% of a step).
-                    for s in 0..<n { gb[ch] += fl_sum(pg + (s * o + ch) * p, p) }
-                }
-            }
+        convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo, dOut: pd, columns: cols.pointer)
+    }
+}
+
+/// The gradients of a convolution from `dOut` and the unfolded input `columns`, both laid out with
+/// the batch side by side (`[O, N·P]` and `[CKK, N·P]`, sample `s` in columns `s·P ..< (s+1)·P`).
+/// The weight gradient is one GEMM over the whole batch (`dOut · columnsᵀ`, K = N·P; each thread
+/// takes a share of its columns) and the bias gradient one 8-lane sum per channel; the input gradient
+/// goes sample by sample (`Wᵀ · dOut_s`, in cache, folded back).
+func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: Int, h: Int, w: Int, o: Int, geo: ConvGeometry,
+                         dOut pd: UnsafePointer<Float>, columns pc: UnsafePointer<Float>) {
+    let (ho, wo) = geo.outputSize(height: h, width: w)
+    let p = ho * wo, np = n * p, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
+    if weight.requiresGrad {
+        // The threads split dW's columns, one single-threaded GEMM each: OpenBLAS's own threads would
+        // meet once per block of K (hundreds of times here), which a busy machine turns into waits.
+        let (gw, isNew) = weight.gradStorageForAccumulation()
+        parallelChunksWithSerialBLAS(ckk, minimumPerThread: max(1, 16_384 / max(o * np, 1))) { start, end in
+            sgemm(transposeA: false, transposeB: true, m: o, n: end - start, k: np, a: pd, lda: np, b: pc + start * np, ldb: np,
+                  beta: isNew ? 0 : 1, c: gw + start, ldc: ckk)
         }
-        if x.requiresGrad {
-            // dcols_s = Wᵀ · dOut_s, folded back onto the sample's input gradient.
-            let gx = x.gradStorage()
-            let threads = ComputeThreads.count
-            let scratch = Storage(count: threads * ckk * p)
-            let chunk = (n + threads - 1) / threads
-            parallelChunksWithSerialBLAS(n, minimumPerThread: samplesPerThread) { start, end in
-                let dcol = scratch.pointer + (start / chunk) * ckk * p
-                for s in start..<end {
-                    sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: weight.pointer, lda: ckk,
-                          b: pg + s * o * p, ldb: p, beta: 0, c: dcol, ldc: p)
-                    col2imAdd(dcol, rowStride: p, channels: c, height: h, width: w, geo, into: gx + s * imageSize)
-                }
-            }
+    }
+    if let bias, bias.requiresGrad {
+        let gb = bias.gradStorage()
+        parallelChunks(o, minimumPerThread: max(1, 65_536 / max(np, 1))) { start, end in
+            for ch in start..<end { gb[ch] += fl_sum(pd + ch * np, np) }
+        }
+    }
+    guard x.requiresGrad else { return }
+    // Each sample's dcols go to one cache-sized buffer per thread, folded back while hot (written
+    // over the batch's columns instead, they cost a cold write and read of the whole matrix).
+    let gx = x.gradStorage(), pw = weight.pointer
+    parallelChunksWithSerialBLAS(n, minimumPerThread: max(1, 65_536 / max(o * ckk * p, 1))) { start, end in
+        let dcol = Storage(count: ckk * p)
+        for s in start..<end {
+            sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: pw, lda: ckk, b: pd + s * p, ldb: np,
+                  beta: 0, c: dcol.pointer, ldc: p)
+            col2imAdd(dcol.pointer, rowStride: p, channels: c, height: h, width: w, geo, into: gx + s * imageSize)
         }
     }
 }
