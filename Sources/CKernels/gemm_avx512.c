@@ -30,25 +30,55 @@ int fl_gemm_avx512_supported(void) {
     return cached;
 }
 
-// op(B)[p0:p0+kc, j0:j0+nc] as panels of NR columns: a panel holds NR values for each k.
-static void pack_b(int tb, const float *b, long ldb, long p0, long kc, long j0, long nc, float *out) {
-    for (long jr = 0; jr < nc; jr += NR, out += kc * NR) {
-        long cols = nc - jr < NR ? nc - jr : NR;
-        if (tb) {
-            for (long c = 0; c < cols; c++) {
-                const float *src = b + (j0 + jr + c) * ldb + p0;
-                for (long p = 0; p < kc; p++) out[p * NR + c] = src[p];
-            }
-        } else {
-            for (long p = 0; p < kc; p++) memcpy(out + p * NR, b + (p0 + p) * ldb + j0 + jr, (size_t)cols * sizeof(float));
-        }
-        for (long p = 0; p < kc; p++)
-            for (long c = cols; c < NR; c++) out[p * NR + c] = 0;
+// Transposes 16 rows of 16 floats in registers: row i of the result is column i of the input.
+FL_AVX512 static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
+        t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xDD);
+        t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
+        t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xDD);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+        r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xDD);
+        r[4 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0x88);
+        r[12 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0xDD);
     }
 }
 
-// acc = Σ_p A[p][0..MR) ⊗ B[p][0..NR); the tile of C (rows × cols of it) becomes alpha·acc plus,
-// in the first KC block, beta·C (not read when beta is 0, as BLAS) and in later blocks C.
+// op(B) = Bᵀ, rows p0..<p0+kc and columns j0..<j0+nc, as zero-padded panels of NR columns (a
+// panel holds NR values for each k): 16×16 blocks of B read along its rows, transposed in
+// registers and written whole (a weight gradient's B is the batch's unfolded input: copying it
+// value by value into strided places cost as much as the product).
+FL_AVX512 static void pack_b_transposed(const float *b, long ldb, long p0, long kc, long j0, long nc, float *out) {
+    for (long jr = 0; jr < nc; jr += NR, out += kc * NR) {
+        long cols = nc - jr < NR ? nc - jr : NR;
+        for (long c = 0; c < NR; c += 16) {
+            long present = cols - c;  // columns of B's rows in this group of 16 (≤ 0: all padding)
+            for (long q = 0; q < kc; q += 16) {
+                long ks = kc - q < 16 ? kc - q : 16;
+                __mmask16 km = (__mmask16)((1u << ks) - 1);
+                __m512 r[16];
+                for (long i = 0; i < 16; i++)
+                    r[i] = i < present ? _mm512_maskz_loadu_ps(km, b + (j0 + jr + c + i) * ldb + p0 + q) : _mm512_setzero_ps();
+                transpose16(r);
+                for (long j = 0; j < ks; j++) _mm512_storeu_ps(out + (q + j) * NR + c, r[j]);
+            }
+        }
+    }
+}
+
 // A's MR rows are read in place, row r from `ar[r]` with step `ak` along k (op(A) is A or Aᵀ:
 // rows of A, or columns of it, read where they lie; rows past the edge repeat the last, and their
 // sums are dropped), so A is never copied. B is read from `bp` with row stride `ldbp`: a packed
@@ -106,7 +136,7 @@ void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const 
         long nc = n - jc < NC ? n - jc : NC;
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
-            if (tb) pack_b(tb, b, ldb, pc, kc, jc, nc, packed_b);
+            if (tb) pack_b_transposed(b, ldb, pc, kc, jc, nc, packed_b);
             for (long jr = 0; jr < nc; jr += NR) {
                 long cols = nc - jr < NR ? nc - jr : NR;
                 const float *panel = tb ? packed_b + jr * kc : b + pc * ldb + jc + jr;
