@@ -1,5 +1,6 @@
 #include "fl_kernels.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,10 @@ FL_AVX512 static void micro_kernel(long kc, const float *const ar[MR], long ak, 
     }
 }
 
+static pthread_key_t packing_key;
+static pthread_once_t packing_key_once = PTHREAD_ONCE_INIT;
+static void make_packing_key(void) { pthread_key_create(&packing_key, free); }
+
 void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb,
                      float beta, float *c, long ldc) {
     if (m <= 0 || n <= 0) return;
@@ -126,11 +131,17 @@ void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const 
             for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
         return;
     }
-    // The packing buffer for a transposed B, per thread, made once (the threads are a fixed pool).
-    static __thread float *packed_b = NULL;
-    if (tb && !packed_b) {
-        packed_b = aligned_alloc(64, sizeof(float) * NC * KC);
-        if (!packed_b) abort();  // 1 MiB: out of memory is not recoverable here
+    // The packing buffer for a transposed B: one per thread, made at its first such product and
+    // freed when the thread ends (the pool's threads come and go).
+    float *packed_b = NULL;
+    if (tb) {
+        pthread_once(&packing_key_once, make_packing_key);
+        packed_b = pthread_getspecific(packing_key);
+        if (!packed_b) {
+            packed_b = aligned_alloc(64, sizeof(float) * NC * KC);
+            if (!packed_b) abort();  // 1 MiB: out of memory is not recoverable here
+            pthread_setspecific(packing_key, packed_b);
+        }
     }
     for (long jc = 0; jc < n; jc += NC) {
         long nc = n - jc < NC ? n - jc : NC;
