@@ -112,6 +112,15 @@ struct DelimitedReader {
             RecordBatch(fields: UnsafeBufferPointer(start: fields, count: width * capacity), stride: capacity,
                         lines: UnsafeBufferPointer(start: lines, count: rows))
         }
+        /// Ends a record whose fields are in place: its line noted, the batch handed over when full.
+        @inline(__always) func endRecord(at recordLine: Int) throws(DatasetError) {
+            lines[rows] = Int32(truncatingIfNeeded: recordLine)
+            rows += 1
+            if rows == capacity {
+                try consumer.consume(batch(), bytes: b)
+                rows = 0
+            }
+        }
         while i < n {
             let recordLine = line
             // A blank line ends nothing and holds nothing: skip it.
@@ -132,13 +141,8 @@ struct DelimitedReader {
                     break
                 }
                 if whole {
-                    lines[rows] = Int32(truncatingIfNeeded: recordLine)
                     line += 1
-                    rows += 1
-                    if rows == capacity {
-                        try consumer.consume(batch(), bytes: b)
-                        rows = 0
-                    }
+                    try endRecord(at: recordLine)
                     continue
                 }
                 i = recordStart
@@ -210,12 +214,7 @@ struct DelimitedReader {
                 fields = .allocate(capacity: width * capacity)
                 continue
             }
-            lines[rows] = Int32(truncatingIfNeeded: recordLine)
-            rows += 1
-            if rows == capacity {
-                try consumer.consume(batch(), bytes: b)
-                rows = 0
-            }
+            try endRecord(at: recordLine)
         }
         if rows > 0 { try consumer.consume(batch(), bytes: b) }
         return line
