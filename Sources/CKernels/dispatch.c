@@ -11,8 +11,16 @@ static int cpu_has_avx2_fma(void) {
     if (cached < 0) cached = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
     return cached;
 }
+
+// The GEMM's path (gemm_avx512.c): OpenBLAS unless the CPU has AVX-512F.
+int fl_gemm_avx512_supported(void) {
+    static int cached = -1;  // a benign race, as above
+    if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return cached;
+}
 #else
 static int cpu_has_avx2_fma(void) { return 0; }
+int fl_gemm_avx512_supported(void) { return 0; }
 #endif
 
 int fl_kernels_use_avx2(void) {

@@ -25,12 +25,6 @@
 
 #define FL_AVX512 __attribute__((target("avx512f")))
 
-int fl_gemm_avx512_supported(void) {
-    static int cached = -1;  // a benign race: every thread computes the same value
-    if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return cached;
-}
-
 // Transposes 16 rows of 16 floats in registers: row i of the result is column i of the input.
 FL_AVX512 static inline void transpose16(__m512 r[16]) {
     __m512 t[16];
@@ -166,7 +160,6 @@ void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const 
 }
 
 #else
-int fl_gemm_avx512_supported(void) { return 0; }
 void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb,
                      float beta, float *c, long ldc) {
     (void)ta; (void)tb; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
