@@ -7,6 +7,19 @@ import Models
 /// The semi-supervised `tail_linear` candidate's inputs: every numeric column beside its two −log
 /// empirical tail shares among the training rows.
 @Suite struct TailFeaturesTests {
+    /// The lower tail read from the one fitted standardiser is, bit for bit, a standardiser fitted
+    /// on the negated values read at −value (the form it replaced): ties, values outside the fitted
+    /// range, missing and infinite values.
+    @Test func lowerTailEqualsTheNegatedFit() {
+        var g = RandomGenerator(seed: 5)
+        let fitted = (0..<300).map { _ in Float(g.nextInt(below: 40)) / 4 } + [.nan, .infinity]
+        let tails = TailStandardizer(fitting: fitted), negated = TailStandardizer(fitting: fitted.map { -$0 })
+        for v in stride(from: Float(-2), through: 12, by: 0.125).map({ $0 }) + [.nan, .infinity, -.infinity] {
+            #expect(tails.lower(v).bitPattern == negated(-v).bitPattern, "\(v)")
+        }
+        #expect(tails.lower(nil) == 0 && tails.lower(-1) == Float(-log(1.0 / 301)))
+    }
+
     @Test func tailSharesKnownValues() {
         // x: 1…5 in the fitted rows, 100 and a missing value outside them; c: categorical.
         let x: [Float] = [1, 2, 3, 4, 5, 100, .nan]

@@ -146,16 +146,13 @@ extension ExperimentRunner {
     /// sample's single unlucky feature among a hundred from counting as much. Not fitted on
     /// labels, nor on anything but the training samples' values.
     static func extremes(_ features: [[Double]], training: [Int]) -> [Float?] {
-        let tails = features.map { values -> (upper: TailStandardizer, lower: TailStandardizer) in
-            let fitted = training.map { Float(values[$0]) }
-            return (TailStandardizer(fitting: fitted), TailStandardizer(fitting: fitted.map { -$0 }))
-        }
+        let tails = features.map { values in TailStandardizer(fitting: training.map { Float(values[$0]) }) }
         let n = features.first?.count ?? 0, k = min(extremeFeatures, features.count)
         var largest = [Float](repeating: 0, count: features.count)
         return (0..<n).map { i in
             for (j, values) in features.enumerated() {
                 let v = Float(values[i])
-                largest[j] = max(tails[j].upper(v), tails[j].lower(-v))
+                largest[j] = max(tails[j](v), tails[j].lower(v))
             }
             largest.sort(by: >)
             return largest.prefix(k).reduce(0, +) / Float(k)

@@ -2,16 +2,16 @@ import Datasets
 import Models
 
 /// Every numeric column of a feature matrix joined by its two −log empirical tail shares among
-/// the training samples (`TailStandardizer`: `tail_hi_<name>` for "this large or larger",
-/// `tail_lo_<name>` for "this small or smaller"); categorical columns pass through unchanged.
+/// the training samples (one `TailStandardizer`: `tail_hi_<name>` for "this large or larger", its
+/// `callAsFunction`; `tail_lo_<name>` for "this small or smaller", its `lower`); categorical columns pass through unchanged.
 /// Fitted on the unlabelled training rows (no label read), so a semi-supervised classifier fitted
 /// on a few hundred labelled rows reads each feature on the scale of its rarity in the whole
 /// training population — the ECOD view of every feature, one weight per tail — beside the raw
 /// value, whose heavy tail a few labelled rows cannot place alone. A missing value stays missing
 /// in the raw column and is 0 in both tails.
 struct TailFeatures: Sendable {
-    /// The source matrix's numeric columns, with their two standardisers.
-    let numeric: [(column: Int, upper: TailStandardizer, lower: TailStandardizer)]
+    /// The source matrix's numeric columns, with their standardisers.
+    let numeric: [(column: Int, tails: TailStandardizer)]
     let categorical: [Int]
     let names: [String]
     let cardinalities: [Int?]
@@ -19,11 +19,10 @@ struct TailFeatures: Sendable {
     /// Fitted on `rows` of `matrix` (the training samples).
     init(fitting matrix: FeatureMatrix, rows: [Int]) {
         let c = matrix.columns
-        var numeric: [(Int, TailStandardizer, TailStandardizer)] = [], categorical: [Int] = []
+        var numeric: [(Int, TailStandardizer)] = [], categorical: [Int] = []
         for j in 0..<c {
             if matrix.cardinalities[j] != nil { categorical.append(j); continue }
-            let values = rows.map { matrix.values[$0 * c + j] }
-            numeric.append((j, TailStandardizer(fitting: values), TailStandardizer(fitting: values.map { -$0 })))
+            numeric.append((j, TailStandardizer(fitting: rows.map { matrix.values[$0 * c + j] })))
         }
         self.numeric = numeric
         self.categorical = categorical
@@ -40,8 +39,8 @@ struct TailFeatures: Sendable {
             for (k, column) in numeric.enumerated() {
                 let v = x.values[r * c + column.column]
                 out[r * width + 3 * k] = v
-                out[r * width + 3 * k + 1] = column.upper(v)
-                out[r * width + 3 * k + 2] = column.lower(-v)
+                out[r * width + 3 * k + 1] = column.tails(v)
+                out[r * width + 3 * k + 2] = column.tails.lower(v)
             }
             for (k, j) in categorical.enumerated() { out[r * width + 3 * numeric.count + k] = x.values[r * c + j] }
         }

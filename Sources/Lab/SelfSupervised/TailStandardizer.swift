@@ -34,4 +34,12 @@ public struct TailStandardizer: Sendable, Equatable {
         return Float(-log(share))
     }
 
+    /// The lower tail's surprise, −log of the share of training values at most `value` (as
+    /// `callAsFunction` of a standardiser fitted on the negated values, at −value; the same
+    /// sorted values serve both tails). 0 where the value is absent or nothing was fitted.
+    public func lower(_ value: Float?) -> Float {
+        guard let value, value.isFinite, !sorted.isEmpty else { return 0 }
+        let n = Double(sorted.count)
+        return Float(-log((Double(sorted.countAtMost(value)) + 1) / (n + 1)))
+    }
 }
