@@ -1,4 +1,5 @@
 import Tensor
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -53,16 +54,10 @@ public class Adam: Optimizer {
     private func update(_ range: Range<Int>, stepSize: Float, correction2: Float, decayFactor: Float, l2: Float) {
         let p = parameters.values.pointer, g = parameters.gradients.pointer
         let m = state.storage("exp_avg").pointer, v = state.storage("exp_avg_sq").pointer
-        let b1 = hyperparameters.beta1, b2 = hyperparameters.beta2, eps = hyperparameters.eps
+        let h = hyperparameters
+        // One C loop per chunk (CKernels/adam.c: AVX-512 where the CPU has it, the same bits either way).
         forEachChunk(of: range) { s, e in
-            for i in s..<e {
-                let grad = g[i] + l2 * p[i]
-                let mi = b1 * m[i] + (1 - b1) * grad
-                let vi = b2 * v[i] + (1 - b2) * grad * grad
-                m[i] = mi
-                v[i] = vi
-                p[i] = p[i] * decayFactor - stepSize * mi / (vi.squareRoot() / correction2 + eps)
-            }
+            fl_adam_update(p + s, g + s, m + s, v + s, e - s, h.beta1, h.beta2, h.eps, stepSize, correction2, decayFactor, l2)
         }
     }
 }

@@ -199,4 +199,39 @@ import TestSupport
         }
         #expect(p.map(\.bitPattern) == v.map(\.bitPattern))
     }
+
+    /// Adam's update: both paths give the bits of the rule computed in Swift, operation by
+    /// operation (the loop the kernel replaced), at lengths around the 16-lane width, with and
+    /// without decay, on moments that start at zero and on large and tiny ones.
+    @Test func adamUpdatesAreTheSameOnBothPathsAndCorrect() {
+        var g = RandomGenerator(seed: 11)
+        for count in [1, 15, 16, 17, 47, 300] {
+            let p0 = Tensor(normal: [count], mean: 0, std: 1, generator: &g).scalars
+            let grad = Tensor(normal: [count], mean: 0, std: 1e-3, generator: &g).scalars.enumerated().map { $0.offset % 7 == 0 ? 0 : $0.element }
+            let m0 = Tensor(normal: [count], mean: 0, std: 1e-2, generator: &g).scalars
+            let v0 = m0.enumerated().map { $0.offset % 5 == 0 ? 0 : $0.element * $0.element * ($0.offset % 3 == 0 ? 1e6 : 1e-6) }
+            for (decay, l2): (Float, Float) in [(1, 0), (0.999, 0), (1, 0.01)] {
+                let (b1, b2, eps, stepSize, correction2): (Float, Float, Float, Float, Float) = (0.9, 0.999, 1e-8, 1e-3 / 0.271, 0.0632)
+                var expected = (p: p0, m: m0, v: v0)
+                for i in 0..<count {
+                    let gi = grad[i] + l2 * expected.p[i]
+                    let mi = b1 * expected.m[i] + (1 - b1) * gi
+                    let vi = b2 * expected.v[i] + (1 - b2) * gi * gi
+                    expected.m[i] = mi
+                    expected.v[i] = vi
+                    expected.p[i] = expected.p[i] * decay - stepSize * mi / (vi.squareRoot() / correction2 + eps)
+                }
+                let (portable, native) = bothPaths { () -> [[Float]] in
+                    var (p, m, v) = (p0, m0, v0)
+                    fl_adam_update(&p, grad, &m, &v, count, b1, b2, eps, stepSize, correction2, decay, l2)
+                    return [p, m, v]
+                }
+                for got in [portable, native] {
+                    #expect(got[0].map(\.bitPattern) == expected.p.map(\.bitPattern), "count \(count), decay \(decay), l2 \(l2)")
+                    #expect(got[1].map(\.bitPattern) == expected.m.map(\.bitPattern))
+                    #expect(got[2].map(\.bitPattern) == expected.v.map(\.bitPattern))
+                }
+            }
+        }
+    }
 }

@@ -57,4 +57,11 @@ int fl_gemm_avx512_supported(void);
 void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb,
                      float beta, float *c, long ldc);
 
+/// Adam's update of `count` parameters (NN/Adam.swift): g' = g + l2·p, m ← b1·m + (1 − b1)·g',
+/// v ← b2·v + (1 − b2)·g'², p ← p·decay_factor − step_size·m / (√v / correction2 + eps), each
+/// operation rounded in that order. AVX-512 where the CPU has it (and the portable path is not
+/// forced); the same bits as the portable path.
+void fl_adam_update(float *p, const float *g, float *m, float *v, long count, float b1, float b2, float eps, float step_size,
+                    float correction2, float decay_factor, float l2);
+
 #endif
