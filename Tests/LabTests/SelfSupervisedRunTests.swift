@@ -135,10 +135,11 @@ import Models
         #expect(log.contains("-fold stratified cross-validation over the \(pooled) labelled samples (\(pooledAnomalies) anomalies), out-of-fold AP: pretrained "),
                 "\(log)")
         #expect(log.contains("components ") && log.contains("linear ") && log.contains(" is kept"))
-        #expect(log.contains("tail_linear ") && log.contains("tail_linear_prior "))
-        // The tiny shop's pool holds far fewer than 50 anomalies: tail_linear_prior is kept.
-        #expect(log.contains("; tail_linear_prior is kept"), "\(log)")
-        #expect(read(result.directory + "/metrics.json").contains("cross-validation kept tail_linear_prior"))
+        #expect(log.contains("tail_linear ") && log.contains("tail_linear_prior ") && log.contains("tail_ensemble "))
+        // The tiny shop's pool holds far fewer than 50 anomalies: a tail combination is kept, with trees when it holds 10.
+        let expected = pooledAnomalies >= SemiSupervisedCrossValidation.anomaliesForTrees ? "tail_ensemble" : "tail_linear_prior"
+        #expect(log.contains("; \(expected) is kept"), "\(log)")
+        #expect(read(result.directory + "/metrics.json").contains("cross-validation kept \(expected)"))
         let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
         // The self-supervised columns and their combined score join the features.
         let plain = try JSONParser.parse(read(try run(["model.type=gbdt"]).directory + "/metrics.json"))
@@ -215,12 +216,14 @@ import Models
     }
 
     /// With fewer labelled anomalies than `anomaliesToChoose` the cross-validation's choice is
-    /// not trusted and `tail_linear_prior` is kept; with enough, or when nothing was fitted (one
-    /// class or a single anomaly), the choice stands.
-    @Test func tooFewAnomaliesKeepTheTailLinearPrior() {
-        let few = SemiSupervisedCrossValidation.anomaliesToChoose - 1
-        #expect(ExperimentRunner.keptCandidate(best: .classifier, anomalies: few, fitted: true) == .tailLinearPrior)
-        #expect(ExperimentRunner.keptCandidate(best: .pretrained, anomalies: 5, fitted: true) == .tailLinearPrior)
+    /// not trusted: `tail_ensemble` is kept, or `tail_linear_prior` with fewer than
+    /// `anomaliesForTrees`; with enough, or when nothing was fitted (one class or a single
+    /// anomaly), the choice stands.
+    @Test func tooFewAnomaliesKeepTheTailCombinations() {
+        let few = SemiSupervisedCrossValidation.anomaliesToChoose - 1, trees = SemiSupervisedCrossValidation.anomaliesForTrees
+        #expect(ExperimentRunner.keptCandidate(best: .classifier, anomalies: few, fitted: true) == .tailEnsemble)
+        #expect(ExperimentRunner.keptCandidate(best: .linear, anomalies: trees, fitted: true) == .tailEnsemble)
+        #expect(ExperimentRunner.keptCandidate(best: .pretrained, anomalies: trees - 1, fitted: true) == .tailLinearPrior)
         #expect(ExperimentRunner.keptCandidate(best: .classifier, anomalies: few + 1, fitted: true) == .classifier)
         #expect(ExperimentRunner.keptCandidate(best: .pretrained, anomalies: 1, fitted: false) == .pretrained)
     }

@@ -78,7 +78,7 @@ import Models
         // Columns: x (what the classifier reads) and the pre-trained score.
         let reference = FeatureMatrix(rows: 4, names: ["x", "prior"], cardinalities: [nil, nil], values: [0, 1, 1, 2, 2, 3, 3, 4])
         let classifier = ColumnSubsetModel(LogisticRegression.make(options: .init()), columns: [0])
-        let model = PriorCombinedModel(classifier, prior: 1, reference: reference)
+        let model = PriorCombinedModel([classifier], prior: 1, reference: reference)
         try model.fit(reference, labels: [0, 0, 1, 1], valid: nil)
         let x = FeatureMatrix(rows: 3, names: ["x", "prior"], cardinalities: [nil, nil], values: [10, 5, 0, 1, 10, 1])
         let scores = model.score(x)
@@ -86,5 +86,14 @@ import Models
         // tail alone: log 5.
         #expect(abs(scores[0] - Float(2 * log(5.0))) < 1e-5 && abs(scores[1]) < 1e-6 && abs(scores[2] - Float(log(5.0))) < 1e-5)
         #expect(model.summary.contains("combined with the pre-trained score"))
+
+        // Two classifiers (tail_ensemble's shape): each one's tail is added, then the prior's.
+        let two = PriorCombinedModel([ColumnSubsetModel(LogisticRegression.make(options: .init()), columns: [0]),
+                                      ColumnSubsetModel(LogisticRegression.make(options: .init(c: 0.1)), columns: [0])],
+                                     prior: 1, reference: reference)
+        try two.fit(reference, labels: [0, 0, 1, 1], valid: nil)
+        let both = two.score(x)
+        #expect(abs(both[0] - Float(3 * log(5.0))) < 1e-5 && abs(both[1]) < 1e-6 && abs(both[2] - Float(2 * log(5.0))) < 1e-5, "\(both)")
+        #expect(two.summary.components(separatedBy: " and ").count == 2)
     }
 }

@@ -13,7 +13,7 @@ import Tensor
         return definition.build(definition.decode(section), seed, threads)
     }
 
-    static let supervised = ["logistic_regression", "linear_svm", "knn"]
+    static let supervised = ["logistic_regression", "linear_svm", "knn", "extra_trees"]
 
     @Test(arguments: supervised)
     func supervisedModelLearnsASeparableSetWithNoise(name: String) throws {
@@ -41,7 +41,7 @@ import Tensor
         #expect(probeScores[1] > probeScores[0] + 0.1, "\(probeScores)")
     }
 
-    @Test(arguments: ["logistic_regression", "linear_svm", "knn", "isolation_forest"])
+    @Test(arguments: ["logistic_regression", "linear_svm", "knn", "extra_trees", "isolation_forest"])
     func sameSeedGivesIdenticalScores(name: String) throws {
         let (train, labels) = ClassicalData.separable(rows: 300, seed: 4)
         let (test, _) = ClassicalData.separable(rows: 100, seed: 5)
@@ -161,9 +161,9 @@ import Tensor
 
     @Test func registryNamesEveryModelOnceWithDocumentedOptions() throws {
         let names = ClassicalModelRegistry.all.map(\.name)
-        #expect(names == ["gbdt", "logistic_regression", "linear_svm", "knn", "isolation_forest", "knn_distance", "ecod"])
+        #expect(names == ["gbdt", "logistic_regression", "linear_svm", "knn", "extra_trees", "isolation_forest", "knn_distance", "ecod"])
         #expect(ClassicalModelRegistry.definition("isolation_forest")?.usesLabels == false)
-        #expect(ClassicalModelRegistry.all.filter(\.usesLabels).count == 4)
+        #expect(ClassicalModelRegistry.all.filter(\.usesLabels).count == 5)
         #expect(ClassicalModelRegistry.definition("xgboost_typo") == nil)
         for definition in ClassicalModelRegistry.all {
             #expect(definition.doc.contains("score"), "\(definition.name)")

@@ -76,7 +76,13 @@ extension ExperimentRunner {
             let chosen = try crossValidateSemiSupervised(pretrained, choice: choice, matrix: matrix, pool: pool, splits: splits, dataset: dataset,
                                                          seed: seed, reporter: reporter)
             (kept, scored, labelledThreshold) = (chosen.kept, chosen.scored, chosen.threshold)
-            attributed = chosen.model.map { ($0, kept == .classifier ? choice.definition.scoresAreProbabilities : kept != .tailLinearPrior) }
+            // Logistic regressions score probabilities; tail sums do not.
+            let probabilities = switch kept {
+            case .classifier: choice.definition.scoresAreProbabilities
+            case .tailLinearPrior, .tailEnsemble: false
+            case .pretrained, .components, .tailLinear, .linear: true
+            }
+            attributed = chosen.model.map { ($0, probabilities) }
             summary = (chosen.model?.summary ?? "the pre-trained self-supervised score") + "; cross-validation kept \(kept.rawValue)"
         } else {
             let model = choice.build(seed: UInt64(seed), threads: ComputeThreads.count)

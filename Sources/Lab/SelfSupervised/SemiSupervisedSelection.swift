@@ -15,16 +15,21 @@ import Models
 ///   as a few hundred rows must weigh three times as many inputs;
 /// - `tail_linear_prior`: `tail_linear` combined with the pre-trained score by Fisher's rule, the
 ///   sum of their −log tail shares among the training samples (`PriorCombinedModel`);
+/// - `tail_ensemble`: `tail_linear_prior` with a third term, extremely randomised trees (300,
+///   balanced classes, √inputs drawn per split) on the same tail shares: a tree can carry a sample
+///   on one feature far out (an OR of one-feature rules), which the linear model's sum cannot;
 /// - `linear`: the same logistic regression on every feature (the generic features and the
 ///   self-supervised columns; categories seen fewer than 10 times among the labelled rows in one
 ///   column);
 /// - `classifier`: `model.type` on every feature, without early stopping (nothing to watch).
 /// The one with the highest out-of-fold average precision over every labelled sample the run
 /// may read is kept (a tie keeps the simpler) — when those samples hold at least
-/// `SemiSupervisedCrossValidation.anomaliesToChoose` anomalies; with fewer, `tail_linear_prior`
+/// `SemiSupervisedCrossValidation.anomaliesToChoose` anomalies; with fewer, `tail_ensemble`, or
+/// `tail_linear_prior` below `SemiSupervisedCrossValidation.anomaliesForTrees`
 /// (`ExperimentRunner.keptCandidate`); see `SemiSupervisedCrossValidation`.
 public enum SemiSupervisedCandidate: String, CaseIterable, Sendable {
-    case pretrained, components, tailLinear = "tail_linear", tailLinearPrior = "tail_linear_prior", linear, classifier
+    case pretrained, components, tailLinear = "tail_linear", tailLinearPrior = "tail_linear_prior", tailEnsemble = "tail_ensemble", linear,
+         classifier
 }
 
 extension LabelFraction {

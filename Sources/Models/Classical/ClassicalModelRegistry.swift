@@ -6,6 +6,7 @@ public enum ClassicalModelRegistry {
         LogisticRegression.definition,
         LinearSVM.definition,
         NearestNeighbours.definition,
+        ExtraTrees.definition,
         IsolationForest.definition,
         NearestNeighbourDistance.definition,
         ECOD.definition,
