@@ -31,8 +31,9 @@ import TestSupport
         let weights = Int8Weights(Tensor(w, shape: [outputs, inputs]))
         #expect(weights.scales.allSatisfy { $0 == 1 })
         let input = Tensor(x, shape: [rows, inputs]), b = Tensor(bias, shape: [outputs])
-        #expect(weights.linear(input, bias: b).scalars == want)
-        #expect(weights.linear(input, bias: b, portableKernel: true).scalars == want)
+        for kernel in Int8Kernel.allCases where kernel.isSupported {
+            #expect(weights.linear(input, bias: b, gemm: kernel).scalars == want, "\(kernel)")
+        }
     }
 
     /// Random values: each output within the bound the two quantisation steps allow,
@@ -44,7 +45,9 @@ import TestSupport
         let want = linear(x, weight: weight, bias: bias).scalars
         let q = Int8Weights(weight)
         let got = q.linear(x, bias: bias)
-        #expect(got.scalars == q.linear(x, bias: bias, portableKernel: true).scalars)
+        for kernel in Int8Kernel.allCases where kernel.isSupported {
+            #expect(got.scalars == q.linear(x, bias: bias, gemm: kernel).scalars, "\(kernel)")
+        }
         let xs = x.scalars, ws = weight.scalars
         var worst = 0.0
         for i in 0..<rows {
@@ -61,6 +64,50 @@ import TestSupport
         }
         // The bound is a worst case; rounding errors mostly cancel.
         #expect(worst < 0.5)
+    }
+
+    /// Every kernel the CPU runs gives the portable loop's bits, for Linear shapes that exercise
+    /// each panel width (1–4 blocks of 16 channels, a partial last block) and a partial row tile.
+    @Test func linearKernelsIdentical() {
+        for (rows, inputs, outputs) in [(1, 5, 1), (7, 64, 64), (13, 64, 128), (6, 128, 64), (5, 33, 50), (25, 64, 192)] {
+            let x = randomInput([rows, inputs], seed: UInt64(rows + inputs)).detached()
+            let weights = Int8Weights(randomInput([outputs, inputs], seed: UInt64(outputs), scale: 0.3).detached())
+            let bias = randomInput([outputs], seed: 5).detached()
+            let want = weights.linear(x, bias: bias, gemm: .portable).scalars
+            for kernel in Int8Kernel.allCases where kernel.isSupported {
+                #expect(weights.linear(x, bias: bias, gemm: kernel).scalars == want, "\(kernel), \(rows)×\(inputs)→\(outputs)")
+            }
+        }
+    }
+
+    /// The convolution kernels agree to the bit with the portable one — positions not a whole tile,
+    /// channels not a whole group of 4, a strided width (the unfold's gather path) — and the fused
+    /// ReLU and 2×2 pooling give exactly `relu()` and `maxPool2d` of the plain int8 convolution.
+    @Test func convolutionKernelsIdenticalAndFusionExact() {
+        var g = RandomGenerator(seed: 51)
+        let cases: [(Conv2d, [Int])] = [
+            (Conv2d(inputChannels: 3, outputChannels: 16, kernelSize: 3, padding: 1, generator: &g), [2, 3, 32, 32]),
+            (Conv2d(inputChannels: 16, outputChannels: 32, kernelSize: 3, padding: 1, generator: &g), [2, 16, 16, 16]),
+            (Conv2d(inputChannels: 5, outputChannels: 7, kernelSize: 3, padding: 1, generator: &g), [3, 5, 13, 10]),
+            (Conv2d(inputChannels: 3, outputChannels: 5, kernelSize: (2, 3), stride: (2, 2), padding: (0, 2), generator: &g), [2, 3, 9, 7]),
+        ]
+        for (k, (conv, shape)) in cases.enumerated() {
+            let x = randomInput(shape, seed: UInt64(60 + k)).detached()
+            let q = Int8Weights(conv.weight)
+            func run(_ relu: Bool, _ pool: Bool, _ kernel: Int8Kernel) -> Tensor {
+                q.conv2d(x, bias: conv.bias, kernel: (conv.weight.shape[2], conv.weight.shape[3]), stride: conv.stride, padding: conv.padding,
+                         relu: relu, pool2x2: pool, gemm: kernel)
+            }
+            let plain = run(false, false, .portable)
+            let relu = run(true, false, .portable), pooled = run(true, true, .portable)
+            #expect(relu.scalars == plain.relu().scalars)
+            #expect(pooled.scalars == plain.relu().maxPool2d(kernel: (2, 2)).scalars)
+            for kernel in Int8Kernel.allCases where kernel.isSupported {
+                #expect(run(false, false, kernel).scalars == plain.scalars, "\(kernel), case \(k)")
+                #expect(run(true, false, kernel).scalars == relu.scalars, "\(kernel), case \(k)")
+                #expect(run(true, true, kernel).scalars == pooled.scalars, "\(kernel), case \(k)")
+            }
+        }
     }
 
     @Test func weightsQuantisedPerOutputChannel() {
