@@ -211,6 +211,33 @@ static void pool2x2(const float *map, long ld, int channels, int ho, int wo, flo
     }
 }
 
+#if defined(__x86_64__)
+// pool2x2 16 outputs at a time: the even and odd columns of two rows gathered by permutes, then
+// the same three comparisons in the same order (max_ps(a, b) is a > b ? a : b), so the same bits.
+__attribute__((target("avx512f")))
+static void pool2x2_avx512(const float *map, long ld, int channels, int ho, int wo, float *y) {
+    int hq = ho / 2, wq = wo / 2;
+    __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    for (int ch = 0; ch < channels; ch++) {
+        for (int py = 0; py < hq; py++) {
+            const float *r0 = map + ch * ld + (long)(2 * py) * wo, *r1 = r0 + wo;
+            float *out = y + ((long)ch * hq + py) * wq;
+            for (int px = 0; px < wq; px += 16) {
+                int n = wq - px < 16 ? wq - px : 16;  // outputs; 2n inputs per row
+                __mmask16 m0 = 2 * n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (2 * n)) - 1);
+                __mmask16 m1 = 2 * n <= 16 ? 0 : (__mmask16)((1u << (2 * n - 16)) - 1);
+                __m512 a0 = _mm512_maskz_loadu_ps(m0, r0 + 2 * px), a1 = _mm512_maskz_loadu_ps(m1, r0 + 2 * px + 16);
+                __m512 b0 = _mm512_maskz_loadu_ps(m0, r1 + 2 * px), b1 = _mm512_maskz_loadu_ps(m1, r1 + 2 * px + 16);
+                __m512 a = _mm512_max_ps(_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1));
+                __m512 b = _mm512_max_ps(_mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1));
+                _mm512_mask_storeu_ps(out + px, (__mmask16)((1u << n) - 1), _mm512_max_ps(a, b));
+            }
+        }
+    }
+}
+#endif
+
 void fl_int8_conv_sample(const fl_int8_conv_layer *layer, const float *x, int height, int width, int relu, int pool,
                          void *scratch, float *y, int kernel) {
     kernel = fl_int8_resolve_kernel(kernel);
@@ -255,7 +282,12 @@ void fl_int8_conv_sample(const fl_int8_conv_layer *layer, const float *x, int he
 #endif
     default: gemm_portable(&c, s.positions);
     }
+#if defined(__x86_64__)
+    if (pool && kernel == FL_INT8_AVX512_VNNI) pool2x2_avx512(map, s.padded_positions, layer->outputs, s.ho, s.wo, y);
+    else if (pool) pool2x2(map, s.padded_positions, layer->outputs, s.ho, s.wo, y);
+#else
     if (pool) pool2x2(map, s.padded_positions, layer->outputs, s.ho, s.wo, y);
+#endif
     else if (!direct)
         for (int o = 0; o < layer->outputs; o++) memcpy(y + (long)o * s.positions, map + (long)o * s.padded_positions, sizeof(float) * s.positions);
 }

@@ -1,4 +1,5 @@
 import Testing
+import CQuantization
 @testable import NN
 import Tensor
 import TestSupport
@@ -106,6 +107,30 @@ import TestSupport
                 #expect(run(false, false, kernel).scalars == plain.scalars, "\(kernel), case \(k)")
                 #expect(run(true, false, kernel).scalars == relu.scalars, "\(kernel), case \(k)")
                 #expect(run(true, true, kernel).scalars == pooled.scalars, "\(kernel), case \(k)")
+            }
+        }
+    }
+
+    /// The activation quantiser (its AVX-512, AVX2 or portable path, whichever this CPU runs:
+    /// lengths around the vector widths exercise the masked and scalar tails) against the scheme
+    /// computed here: the range [min(0, min x), max(0, max x)] onto 0…255, q = x·(1/s) rounded half
+    /// to even, plus the zero point, saturated; zeros after the row's k values.
+    @Test func activationRowsQuantisedAsTheSchemeSays() {
+        for k in [1, 5, 8, 16, 17, 64, 70, 130] {
+            let rows = 3, ld = ((k + 3) & ~3) + 4
+            var x = randomInput([rows, k], seed: UInt64(k)).detached().scalars
+            for j in 0..<k { x[2 * k + j] = abs(x[2 * k + j]) + 0.5 }  // a row above 0: zero point 0
+            var q = [UInt8](repeating: 9, count: rows * ld), scales = [Float](repeating: 0, count: rows)
+            var zeros = [Int32](repeating: -1, count: rows)
+            fl_quantize_rows_u8(x, Int32(rows), Int32(k), k, &q, ld, &scales, &zeros)
+            for r in 0..<rows {
+                let row = Array(x[(r * k)..<((r + 1) * k)])
+                let lo = min(row.min()!, 0), hi = max(row.max()!, 0), s = (hi - lo) / 255
+                let z = Int32(max(0, min(255, (-lo / s).rounded(.toNearestOrEven))))
+                #expect(scales[r] == s && zeros[r] == z, "k \(k), row \(r)")
+                let want = row.map { UInt8(max(0, min(255, Int32(($0 * (1 / s)).rounded(.toNearestOrEven)) + z))) }
+                #expect(Array(q[(r * ld)..<(r * ld + k)]) == want, "k \(k), row \(r)")
+                #expect(q[(r * ld + k)..<((r + 1) * ld)].allSatisfy { $0 == 0 })
             }
         }
     }
