@@ -28,6 +28,20 @@ FL_AVX512_VNNI __attribute__((always_inline)) static inline void panel(const str
         masks[v] = present >= 16 ? (__mmask16)0xFFFF : present <= 0 ? 0 : (__mmask16)((1u << present) - 1);
     }
     int fast = g->column_stride == 1;
+    // The panel's per-channel operands, loaded once (and g's fields read into locals: stores
+    // through c would otherwise make the compiler reload them).
+    const float *a_scales = g->a_scales, *bias = g->bias;
+    const int32_t *a_zeros = g->a_zero_points;
+    float *out = g->c;
+    long row_stride = g->row_stride;
+    __m512i sums[BLOCKS];
+    __m512 w_scales[BLOCKS], biases[BLOCKS];
+    for (int v = 0; v < blocks; v++) {
+        int j = j0 + 16 * v;
+        sums[v] = _mm512_maskz_loadu_epi32(masks[v], g->row_sums + j);
+        w_scales[v] = _mm512_maskz_loadu_ps(masks[v], g->w_scales + j);
+        biases[v] = bias ? _mm512_maskz_loadu_ps(masks[v], bias + j) : _mm512_setzero_ps();
+    }
     for (int i0 = 0; i0 < g->m; i0 += ROWS) {
         int rows = g->m - i0 < ROWS ? g->m - i0 : ROWS;
         const uint8_t *r[ROWS];
@@ -46,7 +60,10 @@ FL_AVX512_VNNI __attribute__((always_inline)) static inline void panel(const str
                 for (int v = 0; v < blocks; v++) acc[t][v] = _mm512_dpbusd_epi32(acc[t][v], a, b[v]);
             }
         }
-        for (int t = 0; t < rows; t++) {
+        // Unrolled with constant indices so that the accumulators stay in registers.
+#pragma GCC unroll 6
+        for (int t = 0; t < ROWS; t++) {
+            if (t >= rows) break;
             int i = i0 + t;
             if (!fast) {
                 int32_t sums[BLOCKS * FL_INT8_BLOCK];
@@ -55,15 +72,13 @@ FL_AVX512_VNNI __attribute__((always_inline)) static inline void panel(const str
                 continue;
             }
             // fl_int8_dequantize's operations, 16 lanes at a time.
-            __m512 scale = _mm512_set1_ps(g->a_scales[i]);
-            __m512i zero = _mm512_set1_epi32(g->a_zero_points[i]);
-            float *c = g->c + (long)i * g->row_stride + j0;
+            __m512 scale = _mm512_set1_ps(a_scales[i]);
+            __m512i zero = _mm512_set1_epi32(a_zeros[i]);
+            float *c = out + (long)i * row_stride + j0;
             for (int v = 0; v < blocks; v++) {
-                int j = j0 + 16 * v;
-                __m512i sums = _mm512_maskz_loadu_epi32(masks[v], g->row_sums + j);
-                __m512i exact = _mm512_sub_epi32(acc[t][v], _mm512_mullo_epi32(zero, sums));
-                __m512 y = _mm512_mul_ps(_mm512_mul_ps(scale, _mm512_maskz_loadu_ps(masks[v], g->w_scales + j)), _mm512_cvtepi32_ps(exact));
-                if (g->bias) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(masks[v], g->bias + j));
+                __m512i exact = _mm512_sub_epi32(acc[t][v], _mm512_mullo_epi32(zero, sums[v]));
+                __m512 y = _mm512_mul_ps(_mm512_mul_ps(scale, w_scales[v]), _mm512_cvtepi32_ps(exact));
+                if (bias) y = _mm512_add_ps(y, biases[v]);
                 _mm512_mask_storeu_ps(c + 16 * v, masks[v], y);
             }
         }
