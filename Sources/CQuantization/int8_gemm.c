@@ -184,7 +184,7 @@ static void quantize_rows_avx512(const float *x, int rows, int k, long ld, uint8
         min_max_avx512(row, k, &lo, &hi);
         fl_int8_range(lo, hi, scales + r, zero_points + r);
         quantize_span_avx512(row, k, 1.0f / scales[r], zero_points[r], q + r * ldq);
-        memset(q + r * ldq + k, 0, (size_t)(ldq - k));
+        if (ldq > k) memset(q + r * ldq + k, 0, (size_t)(ldq - k));
     }
 }
 #endif
