@@ -9,9 +9,11 @@
 //
 //   y[i][j] = a_scale[i] * w_scale[j] * (Σ_k a_q[i][k] * w_q[j][k] − a_zero[i] * Σ_k w_q[j][k]) + bias[j]
 //
-// Weights are packed once into blocks of FL_INT8_BLOCK output channels × 4 inputs (the layout
-// vpdpbusd reads: one 32-bit lane per channel holding 4 consecutive inputs), zero-padded to whole
-// blocks, so activation rows must be readable up to `fl_int8_padded_inputs(k)` bytes.
+// A Linear's weights are packed once into blocks of FL_INT8_BLOCK output channels × 4 inputs (the
+// layout vpdpbusd reads: one 32-bit lane per channel holding 4 consecutive inputs), zero-padded to
+// whole blocks, so activation rows must be readable up to `fl_int8_padded_inputs(k)` bytes. A
+// convolution's are rows zero-padded to a multiple of 4 inputs (fl_int8_pack_rows): its kernel
+// broadcasts a channel's 4 bytes against 16 output positions (fl_int8_conv_sample).
 
 #define FL_INT8_BLOCK 16
 
