@@ -252,10 +252,8 @@ void fl_int8_conv_sample(const fl_int8_conv_layer *layer, const float *x, int he
     fl_int8_min_max(x, count, &lo, &hi);
     fl_int8_range(lo, hi, &a_scale, &a_zero);
     memset(image, a_zero, (size_t)s.image_bytes);
-    for (int ch = 0; ch < layer->channels; ch++)
-        for (int r = 0; r < height; r++)
-            fl_int8_quantize_span(x + ((long)ch * height + r) * width, width, 1.0f / a_scale, a_zero,
-                                  image + ((long)ch * s.hp + r + layer->pad_h) * s.wp + layer->pad_w);
+    fl_int8_quantize_planes(x, layer->channels, height, width, 1.0f / a_scale, a_zero, image + (long)layer->pad_h * s.wp + layer->pad_w,
+                            (long)s.hp * s.wp, s.wp);
 
 #if defined(__x86_64__)
     if (kernel != FL_INT8_PORTABLE && layer->stride_w == 1) unfold_sse2(layer, &s, image, cols);

@@ -189,6 +189,26 @@ static void quantize_rows_avx512(const float *x, int rows, int k, long ld, uint8
 }
 #endif
 
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static void quantize_planes_avx512(const float *x, int planes, int height, int width, float inv, int32_t z, uint8_t *q, long plane_stride,
+                                   long row_stride) {
+    for (int p = 0; p < planes; p++)
+        for (int r = 0; r < height; r++)
+            quantize_span_avx512(x + ((long)p * height + r) * width, width, inv, z, q + p * plane_stride + r * row_stride);
+}
+#endif
+
+void fl_int8_quantize_planes(const float *x, int planes, int height, int width, float inv, int32_t z, uint8_t *q, long plane_stride,
+                             long row_stride) {
+#if defined(__x86_64__)
+    if (cpu_has_avx512()) { quantize_planes_avx512(x, planes, height, width, inv, z, q, plane_stride, row_stride); return; }
+#endif
+    for (int p = 0; p < planes; p++)
+        for (int r = 0; r < height; r++)
+            fl_int8_quantize_span(x + ((long)p * height + r) * width, width, inv, z, q + p * plane_stride + r * row_stride);
+}
+
 void fl_quantize_rows_u8(const float *x, int rows, int k, long ld, uint8_t *q, long ldq, float *scales, int32_t *zero_points) {
 #if defined(__x86_64__)
     if (cpu_has_avx512()) { quantize_rows_avx512(x, rows, k, ld, q, ldq, scales, zero_points); return; }

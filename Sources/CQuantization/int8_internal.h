@@ -39,6 +39,10 @@ void fl_int8_min_max(const float *x, long count, float *lo, float *hi);
 void fl_int8_range(float lo, float hi, float *scale, int32_t *zero);
 // q = saturate(round(x·inv) + z) to 0…255, ties to even.
 void fl_int8_quantize_span(const float *x, long count, float inv, int32_t z, uint8_t *q);
+// fl_int8_quantize_span over `planes` × `height` rows of `width` contiguous floats, row r of plane p
+// written at q + p·plane_stride + r·row_stride (into a bordered image), the CPU checked once.
+void fl_int8_quantize_planes(const float *x, int planes, int height, int width, float inv, int32_t z, uint8_t *q, long plane_stride,
+                             long row_stride);
 
 int fl_int8_cpu_has_avx512_vnni(void);
 int fl_int8_cpu_has_avx_vnni(void);
