@@ -52,7 +52,8 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
         // The first stage of the CSV reader: a bitmap of the bytes that can end a field (SSE2).
         .target(name: "CDelimitedText"),
-        // Int8 dynamic quantisation for scoring: the int8 GEMM (AVX-VNNI when the CPU has it), im2row.
+        // Int8 dynamic quantisation for scoring: the int8 GEMM and the per-sample int8 convolution
+        // (AVX-512 VNNI or AVX-VNNI when the CPU has it, a portable loop giving the same bits).
         .target(name: "CQuantization", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
         // Element-wise kernels (exp, softmax rows, layer-norm rows): AVX2+FMA with a runtime check,
         // and a portable path giving the same bits. No FMA contraction: the two paths must agree.

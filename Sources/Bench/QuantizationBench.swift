@@ -17,7 +17,7 @@ public enum QuantizationBench {
         float.eval(); int8.eval()
         let summary = quantizeDynamically(int8)
         print("FusionLab int8 dynamic quantisation: the reference architecture of Benchmarks/torch_reference.py, float32 vs int8")
-        print("threads: \(ComputeThreads.count); int8 GEMM: \(Int8Weights.usesVNNI ? "AVX-VNNI (vpdpbusd)" : "portable C loop"); "
+        print("threads: \(ComputeThreads.count); int8 GEMM: \(Int8Weights.bestKernel); "
               + "\(summary.linearLayers) Linear and \(summary.convolutionLayers) convolution layers, \(summary.weights) weights in int8; "
               + "alternating repetitions: \(repetitions) of ≥ \(secondsPerRepetition) s (median, [min–max]); load average at start: \(loadAverage())\n")
         var table = TextTable(header: ["measurement", "float32", "int8", "int8 / float32"])

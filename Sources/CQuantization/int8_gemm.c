@@ -1,4 +1,4 @@
-#include "int8_gemm.h"
+#include "int8_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -46,6 +46,7 @@ void fl_quantize_weights_s8(const float *w, int n, int k, int8_t *q, float *scal
 }
 
 static int cpu_has_avx2(void);
+static int cpu_has_avx512(void);
 
 // Rounds x·inv to the nearest integer (ties to even, as lrintf in the default rounding mode),
 // adds the zero point and saturates to 0…255.
@@ -105,37 +106,117 @@ static void min_max_avx2(const float *x, long count, float *lo, float *hi) {
 }
 #endif
 
-static void quantize_span(const float *x, long count, float inv, int32_t z, uint8_t *q) {
 #if defined(__x86_64__)
+// 16 at a time with a masked tail, and 4 independent min/max chains (one chain waits on the
+// latency of each step). Masked-off lanes load 0, which the range includes anyway.
+__attribute__((target("avx512f")))
+static void quantize_span_avx512(const float *x, long count, float inv, int32_t z, uint8_t *q) {
+    __m512 scale = _mm512_set1_ps(inv);
+    __m512i zero = _mm512_set1_epi32(z), low = _mm512_setzero_si512();
+    for (long i = 0; i < count; i += 16) {
+        __mmask16 m = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), scale)), zero);
+        // Negative → 0 here, above 255 → 255 by the unsigned saturating narrowing.
+        _mm512_mask_cvtusepi32_storeu_epi8(q + i, m, _mm512_max_epi32(v, low));
+    }
+}
+
+__attribute__((target("avx512f")))
+static void min_max_avx512(const float *x, long count, float *lo, float *hi) {
+    __m512 a[4], b[4];
+    for (int k = 0; k < 4; k++) a[k] = b[k] = _mm512_setzero_ps();
+    long i = 0;
+    for (; i + 64 <= count; i += 64)
+        for (int k = 0; k < 4; k++) {
+            __m512 v = _mm512_loadu_ps(x + i + 16 * k);
+            a[k] = _mm512_min_ps(v, a[k]);
+            b[k] = _mm512_max_ps(v, b[k]);
+        }
+    for (; i < count; i += 16) {
+        __mmask16 m = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+        a[0] = _mm512_min_ps(v, a[0]);
+        b[0] = _mm512_max_ps(v, b[0]);
+    }
+    *lo = _mm512_reduce_min_ps(_mm512_min_ps(_mm512_min_ps(a[0], a[1]), _mm512_min_ps(a[2], a[3])));
+    *hi = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(b[0], b[1]), _mm512_max_ps(b[2], b[3])));
+}
+#endif
+
+void fl_int8_quantize_span(const float *x, long count, float inv, int32_t z, uint8_t *q) {
+#if defined(__x86_64__)
+    if (cpu_has_avx512()) { quantize_span_avx512(x, count, inv, z, q); return; }
     if (cpu_has_avx2()) { quantize_span_avx2(x, count, inv, z, q); return; }
 #endif
     quantize_span_portable(x, count, inv, z, q);
 }
 
-static void min_max(const float *x, long count, float *lo, float *hi) {
+void fl_int8_min_max(const float *x, long count, float *lo, float *hi) {
 #if defined(__x86_64__)
+    if (cpu_has_avx512()) { min_max_avx512(x, count, lo, hi); return; }
     if (cpu_has_avx2()) { min_max_avx2(x, count, lo, hi); return; }
 #endif
     min_max_portable(x, count, lo, hi);
 }
 
-static void quantize_range(const float *x, long count, float lo, float hi, uint8_t *q, float *scale, int32_t *zero) {
+void fl_int8_range(float lo, float hi, float *scale, int32_t *zero) {
     lo = lo < 0 ? lo : 0;
     hi = hi > 0 ? hi : 0;
     float s = (hi - lo) / 255.0f;
     if (!(s > 0)) s = 1;  // all zeros: any scale is exact
     int32_t z = (int32_t)lrintf(-lo / s);
-    z = z < 0 ? 0 : (z > 255 ? 255 : z);
-    quantize_span(x, count, 1.0f / s, z, q);
     *scale = s;
-    *zero = z;
+    *zero = z < 0 ? 0 : (z > 255 ? 255 : z);
 }
 
-void fl_quantize_rows_u8(const float *x, int rows, int k, long ld, uint8_t *q, long ldq, float *scales, int32_t *zero_points) {
+static void quantize_range(const float *x, long count, float lo, float hi, uint8_t *q, float *scale, int32_t *zero) {
+    fl_int8_range(lo, hi, scale, zero);
+    fl_int8_quantize_span(x, count, 1.0f / *scale, *zero, q);
+}
+
+#if defined(__x86_64__)
+// fl_quantize_rows_u8 with the CPU checked once per call, not twice per row (a Linear's rows are short).
+__attribute__((target("avx512f")))
+static void quantize_rows_avx512(const float *x, int rows, int k, long ld, uint8_t *q, long ldq, float *scales, int32_t *zero_points) {
     for (int r = 0; r < rows; r++) {
         const float *row = x + r * ld;
         float lo, hi;
-        min_max(row, k, &lo, &hi);
+        min_max_avx512(row, k, &lo, &hi);
+        fl_int8_range(lo, hi, scales + r, zero_points + r);
+        quantize_span_avx512(row, k, 1.0f / scales[r], zero_points[r], q + r * ldq);
+        if (ldq > k) memset(q + r * ldq + k, 0, (size_t)(ldq - k));
+    }
+}
+#endif
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static void quantize_planes_avx512(const float *x, int planes, int height, int width, float inv, int32_t z, uint8_t *q, long plane_stride,
+                                   long row_stride) {
+    for (int p = 0; p < planes; p++)
+        for (int r = 0; r < height; r++)
+            quantize_span_avx512(x + ((long)p * height + r) * width, width, inv, z, q + p * plane_stride + r * row_stride);
+}
+#endif
+
+void fl_int8_quantize_planes(const float *x, int planes, int height, int width, float inv, int32_t z, uint8_t *q, long plane_stride,
+                             long row_stride) {
+#if defined(__x86_64__)
+    if (cpu_has_avx512()) { quantize_planes_avx512(x, planes, height, width, inv, z, q, plane_stride, row_stride); return; }
+#endif
+    for (int p = 0; p < planes; p++)
+        for (int r = 0; r < height; r++)
+            fl_int8_quantize_span(x + ((long)p * height + r) * width, width, inv, z, q + p * plane_stride + r * row_stride);
+}
+
+void fl_quantize_rows_u8(const float *x, int rows, int k, long ld, uint8_t *q, long ldq, float *scales, int32_t *zero_points) {
+#if defined(__x86_64__)
+    if (cpu_has_avx512()) { quantize_rows_avx512(x, rows, k, ld, q, ldq, scales, zero_points); return; }
+#endif
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + r * ld;
+        float lo, hi;
+        fl_int8_min_max(row, k, &lo, &hi);
         quantize_range(row, k, lo, hi, q + r * ldq, scales + r, zero_points + r);
         memset(q + r * ldq + k, 0, (size_t)(ldq - k));
     }
@@ -143,34 +224,8 @@ void fl_quantize_rows_u8(const float *x, int rows, int k, long ld, uint8_t *q, l
 
 void fl_quantize_tensor_u8(const float *x, long count, uint8_t *q, float *scale, int32_t *zero_point) {
     float lo, hi;
-    min_max(x, count, &lo, &hi);
+    fl_int8_min_max(x, count, &lo, &hi);
     quantize_range(x, count, lo, hi, q, scale, zero_point);
-}
-
-// The operands of one GEMM call, as fl_int8_gemm documents them.
-struct gemm_args {
-    int m, n, k;
-    const uint8_t *a;
-    long lda;
-    const float *a_scales;
-    const int32_t *a_zero_points;
-    const int8_t *packed;
-    const int32_t *row_sums;
-    const float *w_scales, *bias;
-    float *c;
-    long row_stride, column_stride;
-};
-
-// One accumulator row (row i, channels j0…j0+columns) → floats: the only place the int32 sums
-// become floats, shared by both kernels so that their results are identical.
-static inline void dequantize(const struct gemm_args *g, int i, int j0, int columns, const int32_t *acc) {
-    float a_scale = g->a_scales[i];
-    int32_t a_zero = g->a_zero_points[i];
-    float *c = g->c + i * g->row_stride + j0 * g->column_stride;
-    for (int j = 0; j < columns; j++) {
-        float v = a_scale * g->w_scales[j0 + j] * (float)(acc[j] - a_zero * g->row_sums[j0 + j]);
-        c[j * g->column_stride] = g->bias ? v + g->bias[j0 + j] : v;
-    }
 }
 
 // Every row against one block of FL_INT8_BLOCK packed channels (`columns` of them real).
@@ -195,7 +250,7 @@ static void block_portable(const struct gemm_args *g, int j0, const int8_t *bloc
                 acc[lane] += x[0] * w[4 * lane] + x[1] * w[4 * lane + 1] + x[2] * w[4 * lane + 2] + x[3] * w[4 * lane + 3];
             }
         }
-        dequantize(g, i, j0, columns, acc);
+        fl_int8_dequantize(g, i, j0, columns, acc);
     }
 }
 
@@ -240,7 +295,7 @@ static void block_vnni(const struct gemm_args *g, int j0, const int8_t *block, i
         _mm256_storeu_si256((__m256i *)acc[3], c30); _mm256_storeu_si256((__m256i *)(acc[3] + 8), c31);
         for (int r = 0; r < 4 && i0 + r < m; r++) {
             int i = i0 + r;
-            if (columns < FL_INT8_BLOCK || g->column_stride != 1) { dequantize(g, i, j0, columns, acc[r]); continue; }
+            if (columns < FL_INT8_BLOCK || g->column_stride != 1) { fl_int8_dequantize(g, i, j0, columns, acc[r]); continue; }
             // The same arithmetic as dequantize, 8 lanes at a time (no contraction into FMA).
             __m256 scale = _mm256_set1_ps(g->a_scales[i]);
             __m256i zero = _mm256_set1_epi32(g->a_zero_points[i]);
@@ -274,67 +329,60 @@ static int cpu_has_avx2(void) {
     return cached;
 }
 
-int fl_int8_gemm_has_vnni(void) {
+static int cpu_has_avx512(void) {
+    static int cached = -1;  // a benign race, as above
+    if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return cached;
+}
+
+int fl_int8_cpu_has_avx_vnni(void) {
     static int cached = -1;  // a benign race: every thread computes the same value
     if (cached < 0) cached = detect_vnni();
     return cached;
 }
 
+int fl_int8_cpu_has_avx512_vnni(void) {
+    static int cached = -1;  // a benign race, as above
+    if (cached < 0) cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+    return cached;
+}
+
 #else
 static int cpu_has_avx2(void) { return 0; }
-int fl_int8_gemm_has_vnni(void) { return 0; }
+static int cpu_has_avx512(void) {
+    static int cached = -1;  // a benign race, as above
+    if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return cached;
+}
+
+int fl_int8_cpu_has_avx_vnni(void) { return 0; }
+int fl_int8_cpu_has_avx512_vnni(void) { return 0; }
 #endif
+
+int fl_int8_kernel_supported(int kernel) {
+    switch (kernel) {
+    case FL_INT8_BEST: case FL_INT8_PORTABLE: return 1;
+    case FL_INT8_AVX_VNNI: return fl_int8_cpu_has_avx_vnni();
+    case FL_INT8_AVX512_VNNI: return fl_int8_cpu_has_avx512_vnni();
+    default: return 0;
+    }
+}
+
+int fl_int8_resolve_kernel(int kernel) {
+    if (kernel == FL_INT8_BEST)
+        return fl_int8_cpu_has_avx512_vnni() ? FL_INT8_AVX512_VNNI : fl_int8_cpu_has_avx_vnni() ? FL_INT8_AVX_VNNI : FL_INT8_PORTABLE;
+    return fl_int8_kernel_supported(kernel) ? kernel : FL_INT8_PORTABLE;
+}
 
 void fl_int8_gemm(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
                   const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
-                  float *c, long row_stride, long column_stride, int portable) {
+                  float *c, long row_stride, long column_stride, int kernel) {
     struct gemm_args g = {m, n, k, a, lda, a_scales, a_zero_points, packed, row_sums, w_scales, bias, c, row_stride, column_stride};
+    switch (fl_int8_resolve_kernel(kernel)) {
 #if defined(__x86_64__)
-    if (!portable && fl_int8_gemm_has_vnni()) {
-        for_each_block(&g, block_vnni);
-        return;
-    }
+    case FL_INT8_AVX512_VNNI: fl_int8_gemm_avx512(&g); return;
+    case FL_INT8_AVX_VNNI: for_each_block(&g, block_vnni); return;
 #endif
-    for_each_block(&g, block_portable);
-}
-
-void fl_im2row_u8(const uint8_t *image, int channels, int height, int width, int kh, int kw, int sh, int sw, int ph, int pw,
-                  uint8_t pad, uint8_t *rows, long ld) {
-    int ho = (height + 2 * ph - kh) / sh + 1, wo = (width + 2 * pw - kw) / sw + 1;
-    long patch = (long)channels * kh * kw;
-    // A bordered copy makes every window read in bounds: no test per byte.
-    int hp = height + 2 * ph, wp = width + 2 * pw;
-    uint8_t stack[16384];
-    long padded_size = (long)channels * hp * wp;
-    uint8_t *padded = padded_size <= (long)sizeof stack ? stack : malloc((size_t)padded_size);
-    memset(padded, pad, (size_t)padded_size);
-    for (int ch = 0; ch < channels; ch++)
-        for (int y = 0; y < height; y++)
-            memcpy(padded + ((long)ch * hp + y + ph) * wp + pw, image + ((long)ch * height + y) * width, (size_t)width);
-    for (int oy = 0; oy < ho; oy++) {
-        for (int ox = 0; ox < wo; ox++) {
-            uint8_t *dst = rows + ((long)oy * wo + ox) * ld;
-            const uint8_t *origin = padded + (long)oy * sh * wp + (long)ox * sw;
-            for (int ch = 0; ch < channels; ch++) {
-                const uint8_t *plane = origin + (long)ch * hp * wp;
-                for (int ki = 0; ki < kh; ki++) {
-                    const uint8_t *src = plane + (long)ki * wp;
-                    for (int kj = 0; kj < kw; kj++) *dst++ = src[kj];
-                }
-            }
-            memset(dst, 0, (size_t)(ld - patch));
-        }
-    }
-    if (padded != stack) free(padded);
-}
-
-void fl_transpose_f32(const float *src, int rows, int cols, float *dst) {
-    for (int i0 = 0; i0 < rows; i0 += 16) {
-        int i1 = i0 + 16 < rows ? i0 + 16 : rows;
-        for (int j0 = 0; j0 < cols; j0 += 16) {
-            int j1 = j0 + 16 < cols ? j0 + 16 : cols;
-            for (int j = j0; j < j1; j++)
-                for (int i = i0; i < i1; i++) dst[(long)j * rows + i] = src[(long)i * cols + j];
-        }
+    default: for_each_block(&g, block_portable);
     }
 }

@@ -30,19 +30,20 @@ public final class Conv2d: Module {
 
     public func callAsFunction(_ x: Tensor) -> Tensor { self(x, relu: false) }
 
-    /// The convolution followed by ReLU, fused (same values as `self(x).relu()`, one pass less);
-    /// an int8 layer applies ReLU after its own convolution.
+    /// The convolution followed by ReLU, fused (same values as `self(x).relu()`, one pass less).
     public func callAsFunction(_ x: Tensor, relu: Bool) -> Tensor {
         if let quantized {
-            let y = quantized.conv2d(x, bias: bias, kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding)
-            return relu ? y.relu() : y
+            return quantized.conv2d(x, bias: bias, kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding, relu: relu)
         }
         return conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, relu: relu)
     }
 
-    /// `self(x, relu: true).maxPool2d(kernel: (2, 2))`, fused when not recording gradients (and not int8).
+    /// `self(x, relu: true).maxPool2d(kernel: (2, 2))`, fused when not recording gradients.
     public func reluMaxPool2x2(_ x: Tensor) -> Tensor {
-        if quantized != nil { return self(x, relu: true).maxPool2d(kernel: (2, 2)) }
+        if let quantized {
+            return quantized.conv2d(x, bias: bias, kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding,
+                                    relu: true, pool2x2: true)
+        }
         return conv2dReLUMaxPool2x2(x, weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
@@ -75,12 +76,11 @@ public final class Conv1d: Module {
 
     public func callAsFunction(_ x: Tensor) -> Tensor { self(x, relu: false) }
 
-    /// The convolution followed by ReLU, fused (same values as `self(x).relu()`); an int8 layer
-    /// applies ReLU after its own convolution.
+    /// The convolution followed by ReLU, fused (same values as `self(x).relu()`).
     public func callAsFunction(_ x: Tensor, relu: Bool) -> Tensor {
         if let quantized {
-            let y = quantized.conv2d(x.unsqueezed(2), bias: bias, kernel: (1, weight.shape[2]), stride: (1, stride), padding: (0, padding)).squeezed(2)
-            return relu ? y.relu() : y
+            return quantized.conv2d(x.unsqueezed(2), bias: bias, kernel: (1, weight.shape[2]), stride: (1, stride), padding: (0, padding),
+                                    relu: relu).squeezed(2)
         }
         return conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding, relu: relu)
     }

@@ -1,4 +1,5 @@
 import Testing
+import CQuantization
 @testable import NN
 import Tensor
 import TestSupport
@@ -31,8 +32,9 @@ import TestSupport
         let weights = Int8Weights(Tensor(w, shape: [outputs, inputs]))
         #expect(weights.scales.allSatisfy { $0 == 1 })
         let input = Tensor(x, shape: [rows, inputs]), b = Tensor(bias, shape: [outputs])
-        #expect(weights.linear(input, bias: b).scalars == want)
-        #expect(weights.linear(input, bias: b, portableKernel: true).scalars == want)
+        for kernel in Int8Kernel.allCases where kernel.isSupported {
+            #expect(weights.linear(input, bias: b, gemm: kernel).scalars == want, "\(kernel)")
+        }
     }
 
     /// Random values: each output within the bound the two quantisation steps allow,
@@ -44,7 +46,9 @@ import TestSupport
         let want = linear(x, weight: weight, bias: bias).scalars
         let q = Int8Weights(weight)
         let got = q.linear(x, bias: bias)
-        #expect(got.scalars == q.linear(x, bias: bias, portableKernel: true).scalars)
+        for kernel in Int8Kernel.allCases where kernel.isSupported {
+            #expect(got.scalars == q.linear(x, bias: bias, gemm: kernel).scalars, "\(kernel)")
+        }
         let xs = x.scalars, ws = weight.scalars
         var worst = 0.0
         for i in 0..<rows {
@@ -61,6 +65,74 @@ import TestSupport
         }
         // The bound is a worst case; rounding errors mostly cancel.
         #expect(worst < 0.5)
+    }
+
+    /// Every kernel the CPU runs gives the portable loop's bits, for Linear shapes that exercise
+    /// each panel width (1–4 blocks of 16 channels, a partial last block) and a partial row tile.
+    @Test func linearKernelsIdentical() {
+        for (rows, inputs, outputs) in [(1, 5, 1), (7, 64, 64), (13, 64, 128), (6, 128, 64), (5, 33, 50), (25, 64, 192)] {
+            let x = randomInput([rows, inputs], seed: UInt64(rows + inputs)).detached()
+            let weights = Int8Weights(randomInput([outputs, inputs], seed: UInt64(outputs), scale: 0.3).detached())
+            let bias = randomInput([outputs], seed: 5).detached()
+            let want = weights.linear(x, bias: bias, gemm: .portable).scalars
+            for kernel in Int8Kernel.allCases where kernel.isSupported {
+                #expect(weights.linear(x, bias: bias, gemm: kernel).scalars == want, "\(kernel), \(rows)×\(inputs)→\(outputs)")
+            }
+        }
+    }
+
+    /// The convolution kernels agree to the bit with the portable one — positions not a whole tile,
+    /// channels not a whole group of 4, a strided width (the unfold's gather path) — and the fused
+    /// ReLU and 2×2 pooling give exactly `relu()` and `maxPool2d` of the plain int8 convolution.
+    @Test func convolutionKernelsIdenticalAndFusionExact() {
+        var g = RandomGenerator(seed: 51)
+        let cases: [(Conv2d, [Int])] = [
+            (Conv2d(inputChannels: 3, outputChannels: 16, kernelSize: 3, padding: 1, generator: &g), [2, 3, 32, 32]),
+            (Conv2d(inputChannels: 16, outputChannels: 32, kernelSize: 3, padding: 1, generator: &g), [2, 16, 16, 16]),
+            (Conv2d(inputChannels: 5, outputChannels: 7, kernelSize: 3, padding: 1, generator: &g), [3, 5, 13, 10]),
+            (Conv2d(inputChannels: 3, outputChannels: 5, kernelSize: (2, 3), stride: (2, 2), padding: (0, 2), generator: &g), [2, 3, 9, 7]),
+        ]
+        for (k, (conv, shape)) in cases.enumerated() {
+            let x = randomInput(shape, seed: UInt64(60 + k)).detached()
+            let q = Int8Weights(conv.weight)
+            func run(_ relu: Bool, _ pool: Bool, _ kernel: Int8Kernel) -> Tensor {
+                q.conv2d(x, bias: conv.bias, kernel: (conv.weight.shape[2], conv.weight.shape[3]), stride: conv.stride, padding: conv.padding,
+                         relu: relu, pool2x2: pool, gemm: kernel)
+            }
+            let plain = run(false, false, .portable)
+            let relu = run(true, false, .portable), pooled = run(true, true, .portable)
+            #expect(relu.scalars == plain.relu().scalars)
+            #expect(pooled.scalars == plain.relu().maxPool2d(kernel: (2, 2)).scalars)
+            for kernel in Int8Kernel.allCases where kernel.isSupported {
+                #expect(run(false, false, kernel).scalars == plain.scalars, "\(kernel), case \(k)")
+                #expect(run(true, false, kernel).scalars == relu.scalars, "\(kernel), case \(k)")
+                #expect(run(true, true, kernel).scalars == pooled.scalars, "\(kernel), case \(k)")
+            }
+        }
+    }
+
+    /// The activation quantiser (its AVX-512, AVX2 or portable path, whichever this CPU runs:
+    /// lengths around the vector widths exercise the masked and scalar tails) against the scheme
+    /// computed here: the range [min(0, min x), max(0, max x)] onto 0…255, q = x·(1/s) rounded half
+    /// to even, plus the zero point, saturated; zeros after the row's k values.
+    @Test func activationRowsQuantisedAsTheSchemeSays() {
+        for k in [1, 5, 8, 16, 17, 64, 70, 130] {
+            let rows = 3, ld = ((k + 3) & ~3) + 4
+            var x = randomInput([rows, k], seed: UInt64(k)).detached().scalars
+            for j in 0..<k { x[2 * k + j] = abs(x[2 * k + j]) + 0.5 }  // a row above 0: zero point 0
+            var q = [UInt8](repeating: 9, count: rows * ld), scales = [Float](repeating: 0, count: rows)
+            var zeros = [Int32](repeating: -1, count: rows)
+            fl_quantize_rows_u8(x, Int32(rows), Int32(k), k, &q, ld, &scales, &zeros)
+            for r in 0..<rows {
+                let row = Array(x[(r * k)..<((r + 1) * k)])
+                let lo = min(row.min()!, 0), hi = max(row.max()!, 0), s = (hi - lo) / 255
+                let z = Int32(max(0, min(255, (-lo / s).rounded(.toNearestOrEven))))
+                #expect(scales[r] == s && zeros[r] == z, "k \(k), row \(r)")
+                let want = row.map { UInt8(max(0, min(255, Int32(($0 * (1 / s)).rounded(.toNearestOrEven)) + z))) }
+                #expect(Array(q[(r * ld)..<(r * ld + k)]) == want, "k \(k), row \(r)")
+                #expect(q[(r * ld + k)..<((r + 1) * ld)].allSatisfy { $0 == 0 })
+            }
+        }
     }
 
     @Test func weightsQuantisedPerOutputChannel() {

@@ -9,9 +9,11 @@
 //
 //   y[i][j] = a_scale[i] * w_scale[j] * (Σ_k a_q[i][k] * w_q[j][k] − a_zero[i] * Σ_k w_q[j][k]) + bias[j]
 //
-// Weights are packed once into blocks of FL_INT8_BLOCK output channels × 4 inputs (the layout
-// vpdpbusd reads: one 32-bit lane per channel holding 4 consecutive inputs), zero-padded to whole
-// blocks, so activation rows must be readable up to `fl_int8_padded_inputs(k)` bytes.
+// A Linear's weights are packed once into blocks of FL_INT8_BLOCK output channels × 4 inputs (the
+// layout vpdpbusd reads: one 32-bit lane per channel holding 4 consecutive inputs), zero-padded to
+// whole blocks, so activation rows must be readable up to `fl_int8_padded_inputs(k)` bytes. A
+// convolution's are rows zero-padded to a multiple of 4 inputs (fl_int8_pack_rows): its kernel
+// broadcasts a channel's 4 bytes against 16 output positions (fl_int8_conv_sample).
 
 #define FL_INT8_BLOCK 16
 
@@ -36,24 +38,42 @@ void fl_quantize_rows_u8(const float *x, int rows, int k, long ld, uint8_t *q, l
 /// Quantises `count` floats with one scale and zero point (as a row of fl_quantize_rows_u8).
 void fl_quantize_tensor_u8(const float *x, long count, uint8_t *q, float *scale, int32_t *zero_point);
 
+/// Which kernel the int8 GEMMs run: the best the CPU has, or one named (tests compare them; every
+/// kernel gives the same bits). A named kernel the CPU lacks runs the portable one.
+enum { FL_INT8_BEST = 0, FL_INT8_PORTABLE = 1, FL_INT8_AVX_VNNI = 2, FL_INT8_AVX512_VNNI = 3 };
+/// Whether `kernel` runs on this CPU (FL_INT8_BEST and FL_INT8_PORTABLE always do).
+int fl_int8_kernel_supported(int kernel);
+/// The kernel `kernel` stands for here: FL_INT8_BEST resolved, an unsupported one → FL_INT8_PORTABLE.
+int fl_int8_resolve_kernel(int kernel);
+
 /// The int8 GEMM above for rows `m` of `a` (row stride `lda` ≥ fl_int8_padded_inputs(k)) against
 /// `n` packed output channels; y[i][j] is written at c[i * row_stride + j * column_stride] (column_stride
-/// 1 is the fast case). `bias` may be NULL. Uses AVX-VNNI when the CPU has it and
-/// `portable` is 0, else a portable loop (tests compare the two; results are identical).
+/// 1 is the fast case). `bias` may be NULL. `kernel`: one of the FL_INT8_ kernels.
 void fl_int8_gemm(int m, int n, int k, const uint8_t *a, long lda, const float *a_scales, const int32_t *a_zero_points,
                   const int8_t *packed, const int32_t *row_sums, const float *w_scales, const float *bias,
-                  float *c, long row_stride, long column_stride, int portable);
+                  float *c, long row_stride, long column_stride, int kernel);
 
-/// Whether fl_int8_gemm runs the AVX-VNNI kernel on this CPU.
-int fl_int8_gemm_has_vnni(void);
+/// A convolution whose weights are int8 (fl_int8_conv_sample): `weights` holds `outputs` rows of
+/// fl_int8_padded_inputs(channels·kernel_h·kernel_w) bytes (fl_int8_pack_rows), `bias` may be NULL.
+typedef struct {
+    int outputs, channels, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
+    const int8_t *weights;
+    const int32_t *row_sums;
+    const float *scales, *bias;
+} fl_int8_conv_layer;
 
-/// Unfolds one quantised image (`channels` × `height` × `width` bytes) into one row per output
-/// position (`ho` × `wo` rows of channels·kh·kw bytes, row stride `ld`, zeros after), `pad` where
-/// the window leaves the image (the zero point: a padded 0.0).
-void fl_im2row_u8(const uint8_t *image, int channels, int height, int width, int kh, int kw, int sh, int sw, int ph, int pw,
-                  uint8_t pad, uint8_t *rows, long ld);
+/// Copies `n` rows of `k` int8 into rows of fl_int8_padded_inputs(k) bytes (zeros after) and
+/// writes every row's sum into `row_sums`.
+void fl_int8_pack_rows(const int8_t *w, int n, int k, int8_t *rows, int32_t *row_sums);
 
-/// dst[j * rows + i] = src[i * cols + j]: a [rows, cols] matrix transposed, in 16 × 16 tiles.
-void fl_transpose_f32(const float *src, int rows, int cols, float *dst);
+/// Bytes of scratch fl_int8_conv_sample needs for an input of `height` × `width`.
+long fl_int8_conv_scratch_bytes(const fl_int8_conv_layer *layer, int height, int width);
+
+/// One sample of the int8 convolution: `x` (`channels` × `height` × `width` floats) quantised
+/// to uint8 with one scale and zero point, unfolded and multiplied, `y` = the layer's output
+/// `[outputs, Ho, Wo]`, then ReLU when `relu`, then 2×2 max pooling (stride 2, `[outputs, Ho/2,
+/// Wo/2]`) when `pool`. `scratch`: fl_int8_conv_scratch_bytes bytes, 64-byte aligned.
+void fl_int8_conv_sample(const fl_int8_conv_layer *layer, const float *x, int height, int width, int relu, int pool,
+                         void *scratch, float *y, int kernel);
 
 #endif
