@@ -72,11 +72,11 @@ import Tensor
         let forest = IsolationForest(options: .init(trees: 5), seed: 1)
         try forest.fit(data, labels: [], valid: nil)
         // Depth at most ⌈log2 256⌉ = 8 below the root: leaf depths ≤ 8 + c(leaf size).
-        #expect(forest.roots.count == 5)
-        let leaves = forest.nodes.feature.indices.filter { forest.nodes.feature[$0] < 0 }
-        #expect(leaves.allSatisfy { forest.nodes.depth[$0] <= 8 + 10.25 })
+        #expect(forest.forest.roots.count == 5)
+        let leaves = forest.forest.nodes.feature.indices.filter { forest.forest.nodes.feature[$0] < 0 }
+        #expect(leaves.allSatisfy { forest.forest.nodes.leaf[$0] <= 8 + 10.25 })
         // Binary trees: each has one leaf more than it has splits.
-        #expect(forest.nodes.feature.count == 2 * leaves.count - 5)
+        #expect(forest.forest.nodes.feature.count == 2 * leaves.count - 5)
     }
 
     @Test func knnLeavesEachTrainingRowOutOfItsOwnNeighbours() throws {

@@ -22,11 +22,11 @@ import Tensor
         let design = preprocessing.transform(x), d = preprocessing.width
         var counts: [Int: Int] = [:]
         for r in 0..<x.rows {
-            for root in model.roots {
+            for root in model.forest.roots {
                 var node = root
-                while model.nodes.feature[node] >= 0 {
-                    let goesLeft = design[r * d + Int(model.nodes.feature[node])] <= model.nodes.threshold[node]
-                    node = Int(model.nodes.left[node]) + (goesLeft ? 0 : 1)
+                while model.forest.nodes.feature[node] >= 0 {
+                    let goesLeft = design[r * d + Int(model.forest.nodes.feature[node])] <= model.forest.nodes.threshold[node]
+                    node = Int(model.forest.nodes.left[node]) + (goesLeft ? 0 : 1)
                 }
                 counts[node, default: 0] += 1
             }
@@ -41,7 +41,7 @@ import Tensor
         // With distinct rows and leaves of one row allowed, every leaf is pure: each training row's
         // score is its own label in every tree.
         #expect(model.score(train) == labels)
-        #expect(model.roots.count == 20)
+        #expect(model.forest.roots.count == 20)
     }
 
     @Test func everyLeafHoldsAtLeastMinSamplesLeafRows() throws {

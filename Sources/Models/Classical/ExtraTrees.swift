@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Support
 import Tensor
@@ -52,21 +51,12 @@ public final class ExtraTrees: ClassicalModel {
         options: Options.self,
         build: { o, seed, threads in ExtraTrees(options: o, seed: seed, threads: threads) })
 
-    /// Every tree's nodes in one set of arrays: node i splits on `feature[i]` at `threshold[i]`
-    /// (x ≤ threshold goes to `left[i]`, else `left[i] + 1`) or is a leaf (`feature[i] < 0`)
-    /// scoring `value[i]`; tree t starts at `roots[t]`.
-    struct Nodes: Sendable {
-        var feature: [Int32] = [], threshold: [Float] = [], left: [Int32] = [], value: [Float] = []
-
-        mutating func append() { feature.append(-1); threshold.append(0); left.append(-1); value.append(0) }
-    }
-
     public let options: Options
     let seed: UInt64
     let threads: Int
     private(set) var preprocessing: FeaturePreprocessing?
-    private(set) var nodes = Nodes()
-    private(set) var roots: [Int] = []
+    /// The trees; a leaf's value is its rows' weighted share of anomalies.
+    private(set) var forest = FlatForest()
 
     public init(options: Options, seed: UInt64, threads: Int = 1) {
         self.options = options; self.seed = seed; self.threads = max(1, threads)
@@ -78,73 +68,30 @@ public final class ExtraTrees: ClassicalModel {
         let design = preprocessing.transform(train), n = train.rows, d = preprocessing.width
         let drawn = max(1, min(d, options.maxFeatures > 0 ? Int((Double(d) * options.maxFeatures).rounded(.down)) : Int(Double(d).squareRoot())))
         let weights = options.classWeight.rowWeights(labels)
-        var master = RandomGenerator(seed: seed)
-        var generators = (0..<options.trees).map { _ in master.split() }
-        var forest = [Nodes](repeating: Nodes(), count: options.trees)
-        let workers = min(threads, options.trees), minLeaf = options.minSamplesLeaf
-        design.withUnsafeBufferPointer { x in
-            forest.withUnsafeMutableBufferPointer { out in
-                generators.withUnsafeMutableBufferPointer { g in
-                    let shared = UncheckedSendable((x, out, g))
-                    DispatchQueue.concurrentPerform(iterations: workers) { w in
-                        let (x, out, g) = shared.value
-                        var builder = ExtraTreeBuilder(design: x, rows: n, columns: d, labels: labels, weights: weights, drawn: drawn,
-                                                       minLeaf: minLeaf)
-                        for t in stride(from: w, to: out.count, by: workers) { out[t] = builder.grow(&g[t]) }
-                    }
-                }
+        let minLeaf = options.minSamplesLeaf
+        forest = design.withUnsafeBufferPointer { x in
+            FlatForest(trees: options.trees, seed: seed, threads: threads) { _ in
+                ExtraTreeBuilder(design: x, rows: n, columns: d, labels: labels, weights: weights, drawn: drawn, minLeaf: minLeaf)
             }
         }
-        var nodes = Nodes(), roots: [Int] = []
-        for tree in forest {
-            let base = nodes.feature.count
-            roots.append(base)
-            nodes.feature += tree.feature; nodes.threshold += tree.threshold; nodes.value += tree.value
-            nodes.left += tree.left.map { $0 < 0 ? -1 : $0 + Int32(base) }
-        }
-        self.nodes = nodes
-        self.roots = roots
         self.preprocessing = preprocessing
     }
 
     public func score(_ x: FeatureMatrix) -> [Float] {
         guard let preprocessing else { preconditionFailure("\(Self.name) scored before it was fitted") }
         let design = preprocessing.transform(x), n = x.rows, d = preprocessing.width
-        var scores = [Float](repeating: 0, count: n)
-        let trees = Double(max(roots.count, 1))
-        design.withUnsafeBufferPointer { v in
-            nodes.feature.withUnsafeBufferPointer { feature in
-                nodes.threshold.withUnsafeBufferPointer { threshold in
-                    nodes.left.withUnsafeBufferPointer { left in
-                        nodes.value.withUnsafeBufferPointer { value in
-                            for r in 0..<n {
-                                // Trees summed in their order.
-                                var total = 0.0
-                                for root in roots {
-                                    var node = root
-                                    while feature[node] >= 0 {
-                                        node = Int(left[node]) + (v[r * d + Int(feature[node])] <= threshold[node] ? 0 : 1)
-                                    }
-                                    total += Double(value[node])
-                                }
-                                scores[r] = Float(total / trees)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return scores
+        let trees = Double(max(forest.roots.count, 1))
+        return forest.scores(design, rows: n, columns: d, threads: threads) { Float($0 / trees) }
     }
 
     public var summary: String {
         guard let preprocessing else { return "\(Self.name): not fitted" }
-        return "\(Self.name): \(roots.count) trees, \(nodes.feature.count) nodes, \(preprocessing.width) features"
+        return "\(Self.name): \(forest.roots.count) trees, \(forest.nodes.feature.count) nodes, \(preprocessing.width) features"
     }
 }
 
 /// Grows extremely randomised trees over the design matrix, reusing its buffers from tree to tree.
-struct ExtraTreeBuilder {
+struct ExtraTreeBuilder: TreeGrowing {
     let design: UnsafeBufferPointer<Float>
     let rows: Int, columns: Int, drawn: Int, minLeaf: Int
     let positive: [Double], weight: [Double]
@@ -162,28 +109,18 @@ struct ExtraTreeBuilder {
     /// rows' weight, P its anomalies' weight and q = P / W.
     static func impurity(weight w: Double, positive p: Double) -> Double { w > 0 ? 2 * p * (w - p) / w : 0 }
 
-    mutating func grow(_ g: inout RandomGenerator) -> ExtraTrees.Nodes {
-        // Every tree starts from the same state, so it depends on its own generator only (not on
-        // which trees the same thread grew before it).
-        for i in 0..<rows { order[i] = i }
-        for j in 0..<columns { candidates[j] = j }
-        var tree = ExtraTrees.Nodes()
+    mutating func grow(_ g: inout RandomGenerator) -> FlatTree {
+        restart()
+        var tree = FlatTree()
         tree.append()
         var stack = [(node: 0, start: 0, end: rows)]
         while let (node, start, end) = stack.popLast() {
             var w = 0.0, p = 0.0
             for i in start..<end { w += weight[order[i]]; p += positive[order[i]] }
-            tree.value[node] = w > 0 ? Float(p / w) : 0
+            tree.leaf[node] = w > 0 ? Float(p / w) : 0
             guard end - start >= 2 * minLeaf, end - start >= 2, p > 0, p < w, let (feature, threshold) = bestDraw(start, end, w, p, &g) else { continue }
-            // Partition the node's rows: ≤ threshold first.
-            var split = start
-            for i in start..<end where design[order[i] * columns + feature] <= threshold {
-                order.swapAt(i, split)
-                split += 1
-            }
-            let left = tree.feature.count
-            tree.append(); tree.append()
-            tree.feature[node] = Int32(feature); tree.threshold[node] = threshold; tree.left[node] = Int32(left)
+            let split = partition(start, end, feature: feature, threshold: threshold)
+            let left = tree.split(node, feature: feature, threshold: threshold)
             stack.append((left + 1, split, end))
             stack.append((left, start, split))
         }
@@ -197,20 +134,9 @@ struct ExtraTreeBuilder {
     mutating func bestDraw(_ start: Int, _ end: Int, _ w: Double, _ p: Double, _ g: inout RandomGenerator) -> (Int, Float)? {
         var remaining = columns, found = 0
         var best: (feature: Int, threshold: Float, impurity: Double)?
-        while remaining > 0 && found < drawn {
-            let pick = g.nextInt(below: remaining)
-            let feature = candidates[pick]
-            candidates.swapAt(pick, remaining - 1)
-            remaining -= 1
-            var low = Float.infinity, high = -Float.infinity
-            for i in start..<end {
-                let value = design[order[i] * columns + feature]
-                low = min(low, value); high = max(high, value)
-            }
-            guard low < high else { continue }
+        while found < drawn, let (feature, low, high) = drawVaryingFeature(start, end, remaining: &remaining, &g) {
             found += 1
-            var threshold = Float(Double(low) + g.nextDouble() * (Double(high) - Double(low)))
-            if !(threshold < high) { threshold = low }  // rounding up to max would leave the right side empty
+            let threshold = Self.uniformThreshold(low, high, &g)
             var leftCount = 0, leftWeight = 0.0, leftPositive = 0.0
             for i in start..<end where design[order[i] * columns + feature] <= threshold {
                 leftCount += 1; leftWeight += weight[order[i]]; leftPositive += positive[order[i]]
