@@ -1,6 +1,8 @@
 #ifndef FUSIONLAB_KERNELS_H
 #define FUSIONLAB_KERNELS_H
 
+#include <stdint.h>
+
 // Element-wise kernels over raw float buffers (llm.c style), AVX2+FMA when the CPU has it.
 //
 // Every kernel has a portable path that computes the same bits as the AVX2 one: reductions run in
@@ -9,6 +11,9 @@
 
 /// 1 when the AVX2+FMA paths run (the CPU has them and the portable path is not forced).
 int fl_kernels_use_avx2(void);
+/// 1 when the AVX-512 paths of the unfold kernels run (the CPU has AVX-512F and the portable
+/// path is not forced).
+int fl_kernels_use_avx512(void);
 /// Forces the portable path (nonzero) or lets the CPU decide (0): for tests comparing both paths.
 void fl_kernels_force_portable(int force);
 
@@ -51,10 +56,39 @@ void fl_attention_context(const float *w, long ldw, const float *v, long ldv, lo
 /// 1 when the CPU runs AVX-512F (fl_sgemm_avx512 may be called).
 int fl_gemm_avx512_supported(void);
 
+/// The K block of fl_sgemm_avx512: its sums over k run in blocks of this many terms, each block
+/// added to C in turn. Splitting K between calls (beta 1 after the first) at multiples of it gives
+/// the bits of one call.
+#define FL_GEMM_AVX512_K_BLOCK 512
+
 /// Row-major C = alpha·op(A)·op(B) + beta·C (op transposes when `ta`/`tb`), C m×n, k the inner
 /// size; C is not read when beta is 0. AVX-512 only: check fl_gemm_avx512_supported first. Each
 /// element is computed the same way however C is cut into row or column blocks between calls.
 void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb,
                      float beta, float *c, long ldc);
+
+/// Stride-1 im2col of one `[C, height, width]` image for a kh×kw kernel with padding (ph, pw):
+/// rows `row_begin ..< row_end` of the column matrix (row r = (c·kh + ki)·kw + kj, one value per
+/// output position, 0 where the input is padding), row r written at `col + (r − row_begin)·row_stride`.
+/// AVX-512 only: check fl_kernels_use_avx512 first.
+void fl_im2col_stride1_avx512(const float *x, long height, long width, long kh, long kw, long ph, long pw,
+                              long row_begin, long row_end, float *col, long row_stride);
+
+/// Its adjoint: adds every row of `col` (all C·kh·kw, `row_stride` apart) back onto the image `x`,
+/// tap by tap in row order (the portable loop's order of additions). AVX-512 only.
+void fl_col2im_add_stride1_avx512(const float *col, long row_stride, long channels, long height, long width, long kh,
+                                  long kw, long ph, long pw, float *x);
+
+/// 2×2/2 max pooling of one plane (rows `row_length` apart) into `[ho, wo]`, of the ReLU of its
+/// values (`v > 0 ? v : 0`) when `relu`. `argmax` (may be NULL) receives each maximum's index in
+/// the plane; the first of equal values wins, in the order top-left, top-right, bottom-left,
+/// bottom-right.
+void fl_max_pool2x2(const float *x, long row_length, float *y, long ho, long wo, int32_t *argmax, int relu);
+
+/// The gradient of one plane through `fl_max_pool2x2(…, relu: 1)`: writes all `rows` rows of
+/// `row_length` of `dx`: each window's pooled gradient `g` at its argmax where the pooled value
+/// is positive, 0 everywhere else.
+void fl_max_pool2x2_scatter(const float *g, const float *pooled, const int32_t *argmax, long ho, long wo, float *dx,
+                            long row_length, long rows);
 
 #endif

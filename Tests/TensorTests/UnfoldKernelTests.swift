@@ -1,0 +1,86 @@
+import CKernels
+import Testing
+import Tensor
+import TestSupport
+
+/// The convolution's unfold kernels (im2col, col2im; AVX-512 at stride 1) and its weight gradient
+/// built from products over a few samples at a time.
+@Suite(.serialized) struct UnfoldKernelTests {
+    /// (channels, height, width, kernel, padding, stride): the image encoder's three stages, flat
+    /// maps (width dividing 16) with and without padding, rows of one and several runs of 16 with
+    /// a ragged end, a kernel larger than the padded image's border, padding past the kernel's
+    /// reach, a 1-D convolution, and a stride of 2 (the portable path on either side).
+    static let geometries: [(c: Int, h: Int, w: Int, k: (Int, Int), pad: (Int, Int), stride: (Int, Int))] = [
+        (3, 32, 32, (3, 3), (1, 1), (1, 1)), (16, 16, 16, (3, 3), (1, 1), (1, 1)), (32, 8, 8, (3, 3), (1, 1), (1, 1)),
+        (2, 4, 4, (3, 3), (1, 1), (1, 1)), (2, 2, 2, (3, 3), (1, 1), (1, 1)), (3, 5, 7, (3, 3), (1, 1), (1, 1)),
+        (2, 9, 37, (5, 3), (2, 1), (1, 1)), (1, 3, 40, (3, 5), (0, 2), (1, 1)), (2, 6, 6, (3, 3), (0, 0), (1, 1)),
+        (1, 3, 3, (5, 5), (2, 2), (1, 1)), (2, 4, 8, (3, 3), (3, 2), (1, 1)), (1, 1, 20, (1, 5), (0, 2), (1, 1)),
+        (2, 8, 8, (3, 3), (1, 1), (2, 2)),
+    ]
+
+    /// Forward and every gradient of a convolution (and of the fused convolution, ReLU and 2×2 pool
+    /// where the output allows it) on one path.
+    private func convolutionResults(_ g: (c: Int, h: Int, w: Int, k: (Int, Int), pad: (Int, Int), stride: (Int, Int)),
+                                    seed: UInt64) -> [[Float]] {
+        let x = randomInput([3, g.c, g.h, g.w], seed: seed), w = randomInput([4, g.c, g.k.0, g.k.1], seed: seed + 1, scale: 0.3)
+        let b = randomInput([4], seed: seed + 2)
+        let y = conv2d(x, weight: w, bias: b, stride: g.stride, padding: g.pad, relu: true)
+        (y * y).sum().backward()
+        var results = [y.scalars, x.grad!.scalars, w.grad!.scalars, b.grad!.scalars]
+        if y.shape[2] >= 2 && y.shape[3] >= 2 {
+            for t in [x, w, b] { t.zeroGrad() }
+            let pooled = conv2dReLUMaxPool2x2(x, weight: w, bias: b, stride: g.stride, padding: g.pad)
+            (pooled * pooled).sum().backward()
+            results += [pooled.scalars, x.grad!.scalars, w.grad!.scalars, b.grad!.scalars]
+            results.append(withoutGradients { conv2dReLUMaxPool2x2(x, weight: w, bias: b, stride: g.stride, padding: g.pad) }.scalars)
+        }
+        return results
+    }
+
+    @Test func avx512UnfoldGivesThePortableBits() {
+        for (i, g) in Self.geometries.enumerated() {
+            fl_kernels_force_portable(1)
+            let portable = convolutionResults(g, seed: UInt64(10 * i))
+            fl_kernels_force_portable(0)
+            let native = convolutionResults(g, seed: UInt64(10 * i))
+            #expect(portable == native, "\(g)")
+        }
+    }
+
+    @Test func unfoldedConvolutionGradients() throws {
+        for g in Self.geometries where g.c * g.h * g.w <= 200 {
+            let x = randomInput([2, g.c, g.h, g.w], seed: 5), w = randomInput([3, g.c, g.k.0, g.k.1], seed: 6, scale: 0.3)
+            let b = randomInput([3], seed: 7)
+            try checkGradients(of: [x, w, b], epsilon: 1e-3, maxElementsPerInput: 60) {
+                conv2d(x, weight: w, bias: b, stride: g.stride, padding: g.pad)
+            }
+        }
+    }
+
+    /// The weight gradient, built from products over a few samples' columns at a time, equals one
+    /// AVX-512 product `dOut · columnsᵀ` over the whole batch bit for bit: batches of 200 8×8 maps
+    /// and 24 32×32 maps take several products per thread.
+    @Test(.enabled(if: fl_gemm_avx512_supported() != 0 && GEMMKernel.current == .avx512))
+    func weightGradientInProductsGivesTheBitsOfOneProduct() {
+        var generator = RandomGenerator(seed: 23)
+        for (n, c, side) in [(200, 3, 8), (24, 2, 32), (9, 5, 5)] {
+            let x = randomInput([n, c, side, side], seed: 21), w = randomInput([4, c, 3, 3], seed: 22, scale: 0.3)
+            let y = conv2d(x, weight: w, bias: nil, padding: (1, 1))
+            let gradient = Tensor(normal: y.shape, generator: &generator)
+            (y * gradient).sum().backward()
+            // The batch's columns [C·9, N·P] and dOut [4, N·P] by direct loops, then one product.
+            let p = side * side, np = n * p, ckk = c * 9
+            var columns = [Float](repeating: 0, count: ckk * np), dOut = [Float](repeating: 0, count: 4 * np)
+            let xs = x.scalars, gs = gradient.scalars
+            for s in 0..<n { for ch in 0..<c { for ki in 0..<3 { for kj in 0..<3 { for oy in 0..<side { for ox in 0..<side {
+                let iy = oy + ki - 1, ix = ox + kj - 1
+                let inside = iy >= 0 && iy < side && ix >= 0 && ix < side
+                columns[((ch * 3 + ki) * 3 + kj) * np + s * p + oy * side + ox] = inside ? xs[((s * c + ch) * side + iy) * side + ix] : 0
+            } } } } } }
+            for s in 0..<n { for o in 0..<4 { for q in 0..<p { dOut[o * np + s * p + q] = gs[(s * 4 + o) * p + q] } } }
+            var expected = [Float](repeating: 0, count: 4 * ckk)
+            fl_sgemm_avx512(0, 1, 4, ckk, np, 1, dOut, np, columns, np, 0, &expected, ckk)
+            #expect(w.grad!.scalars == expected, "\(n) × \(c)×\(side)×\(side)")
+        }
+    }
+}
