@@ -57,15 +57,28 @@ import TestSupport
         }
     }
 
+    /// A frozen weight: only the bias and input gradients are taken (the bias's sums then run
+    /// without the weight's products), for the convolution and the fused convolution, ReLU and pool.
+    @Test func frozenWeightGradients() throws {
+        var g = RandomGenerator(seed: 8)
+        let x = randomInput([5, 2, 6, 6], seed: 9), b = randomInput([3], seed: 10)
+        let w = Tensor(normal: [3, 2, 3, 3], std: 0.3, generator: &g)
+        try checkGradients(of: [x, b], epsilon: 1e-3, maxElementsPerInput: 60) { conv2d(x, weight: w, bias: b, padding: (1, 1), relu: true) }
+        try checkGradients(of: [x, b], epsilon: 1e-3, maxElementsPerInput: 60) { conv2dReLUMaxPool2x2(x, weight: w, bias: b, padding: (1, 1)) }
+        #expect(w.grad == nil)
+    }
+
     /// The weight gradient, built from products over a few samples' columns at a time, equals one
-    /// AVX-512 product `dOut · columnsᵀ` over the whole batch bit for bit: batches of 200 8×8 maps
+    /// AVX-512 product `dOut · columnsᵀ` over the whole batch bit for bit, and the bias gradient one
+    /// `fl_sum` per channel: batches of 200 8×8 maps
     /// and 24 32×32 maps take several products per thread.
     @Test(.enabled(if: fl_gemm_avx512_supported() != 0 && GEMMKernel.current == .avx512))
     func weightGradientInProductsGivesTheBitsOfOneProduct() {
         var generator = RandomGenerator(seed: 23)
         for (n, c, side) in [(200, 3, 8), (24, 2, 32), (9, 5, 5)] {
             let x = randomInput([n, c, side, side], seed: 21), w = randomInput([4, c, 3, 3], seed: 22, scale: 0.3)
-            let y = conv2d(x, weight: w, bias: nil, padding: (1, 1))
+            let b = randomInput([4], seed: 24)
+            let y = conv2d(x, weight: w, bias: b, padding: (1, 1))
             let gradient = Tensor(normal: y.shape, generator: &generator)
             (y * gradient).sum().backward()
             // The batch's columns [C·9, N·P] and dOut [4, N·P] by direct loops, then one product.
@@ -81,6 +94,8 @@ import TestSupport
             var expected = [Float](repeating: 0, count: 4 * ckk)
             fl_sgemm_avx512(0, 1, 4, ckk, np, 1, dOut, np, columns, np, 0, &expected, ckk)
             #expect(w.grad!.scalars == expected, "\(n) × \(c)×\(side)×\(side)")
+            // The bias gradient, summed in pieces alongside: one 8-lane sum of each channel's N·P values.
+            #expect(b.grad!.scalars == (0..<4).map { o in dOut.withUnsafeBufferPointer { fl_sum($0.baseAddress! + o * np, np) } })
         }
     }
 }

@@ -24,6 +24,14 @@ void fl_exp(const float *x, float *y, long count);
 /// Σ x[k] for `count` floats, summed in 8 lanes.
 float fl_sum(const float *x, long count);
 
+/// One piece of a long 8-lane sum: adds x[0..<count], elements `offset ..< offset + count` of the
+/// sum, into `lanes` (start them at 0). `fl_sum_total(lanes)` then equals `fl_sum` over the pieces
+/// laid end to end, bit for bit when every piece but the last is a multiple of 8 long (otherwise
+/// a lane that is exactly −0 may end as +0).
+void fl_sum_continue(const float *x, long count, long offset, float lanes[8]);
+/// The total of an 8-lane sum taken in pieces, folded as `fl_sum` folds.
+float fl_sum_total(const float lanes[8]);
+
 /// One softmax row: y = softmax of x over `n` positions, those with `excluded[k] != 0` excluded
 /// (weight 0; `excluded` may be NULL). A row with every position excluded (or all −∞) is all 0.
 /// `x` and `y` may be the same buffer.

@@ -199,25 +199,20 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
     if let bias { inputs.append(bias) }
     let outputValues = out.storage  // for the ReLU mask; the storage, not the tensor: no reference cycle
     return out.recording(inputs) { g in
-        // dOut laid out [O, N·P] (the batch side by side), through the fused ReLU (the gradient
-        // where the output was positive, as `relu()`'s backward) when there is one.
-        let ld = cacheSpreadStride(n * p)
-        let dOut = Storage(count: o * ld)
-        let pg = g.pointer, py = outputValues.pointer, pd = dOut.pointer
-        parallelChunks(n, minimumPerThread: max(1, 16_384 / max(o * p, 1))) { start, end in
-            for s in start..<end {
-                for ch in 0..<o {
-                    let src = pg + (s * o + ch) * p, dst = pd + ch * ld + s * p
-                    if relu {
-                        let y = py + (s * o + ch) * p
-                        for i in 0..<p { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
-                    } else {
-                        dst.update(from: src, count: p)
-                    }
+        // Each sample's output gradient through the fused ReLU (the gradient where the output was
+        // positive, as `relu()`'s backward) when there is one.
+        let pg = g.pointer, py = outputValues.pointer
+        convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo) { s, into, rowStride in
+            for ch in 0..<o {
+                let src = pg + (s * o + ch) * p, dst = into + ch * rowStride
+                if relu {
+                    let y = py + (s * o + ch) * p
+                    for i in 0..<p { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
+                } else {
+                    dst.update(from: src, count: p)
                 }
             }
         }
-        convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo, dOut: pd, rowStride: ld)
     }
 }
 

@@ -1,62 +1,75 @@
 import CKernels
 
-/// The gradients of a convolution from `dOut`, laid out with the batch side by side (`[O, N·P]`,
-/// sample `s` in columns `s·P ..< (s+1)·P`, rows `rowStride` apart).
+/// Writes one sample's output gradient for a convolution's backward: its `O` rows of `P` values,
+/// row `ch` at `into + ch * rowStride` (the op's own gradient: a copy through the ReLU's mask, or
+/// the pooled gradient scattered to the windows' maxima).
+typealias ConvolutionOutputGradient = (_ sample: Int, _ into: UnsafeMutablePointer<Float>, _ rowStride: Int) -> Void
+
+/// The gradients of a convolution, from each sample's output gradient (`dOut_s`, written on demand
+/// by `outputGradient`, never for the whole batch at once: at batch 128 that is 4–8 MB a stage,
+/// written and read back from memory three times).
 ///
-/// The weight gradient is `dOut · columnsᵀ` over the whole batch (K = N·P; the threads split its
-/// columns, each running single-threaded GEMMs: OpenBLAS's own threads would meet once per block
-/// of K, which a busy machine turns into waits). The columns are not kept from the forward pass:
-/// each thread unfolds its rows of a few samples at a time into a cache-sized buffer and adds
-/// their product (`weightGradientSamplesPerProduct`), so the batch's column matrix (tens of MB)
-/// is never written or read back from memory. The bias gradient is one 8-lane sum per channel;
-/// the input gradient goes sample by sample (`Wᵀ · dOut_s`, in cache, folded back).
+/// The weight gradient is `dOut · columnsᵀ` over the whole batch (K = N·P). The threads split its
+/// columns, each running single-threaded GEMMs (OpenBLAS's own threads would meet once per block of
+/// K, which a busy machine turns into waits). Neither operand is kept from the forward pass: each
+/// thread writes a few samples' `dOut` and unfolds its rows of their input into cache-sized buffers,
+/// then adds their product (`weightGradientSamplesPerProduct`: the bits of one product over the
+/// batch). The bias gradient is each channel's 8-lane sum over the batch, taken piece by piece
+/// alongside (the bits of `fl_sum` over the channel's `N·P` values). The input gradient goes sample
+/// by sample (`Wᵀ · dOut_s`, in cache, folded back).
 func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: Int, h: Int, w: Int, o: Int, geo: ConvGeometry,
-                         dOut pd: UnsafePointer<Float>, rowStride ld: Int) {
+                         outputGradient: ConvolutionOutputGradient) {
     let (ho, wo) = geo.outputSize(height: h, width: w)
-    let p = ho * wo, np = n * p, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
-    if weight.requiresGrad {
-        let (gw, isNew) = weight.gradStorageForAccumulation()
-        let px = x.pointer
-        parallelChunksWithSerialBLAS(ckk, minimumPerThread: max(1, 16_384 / max(o * np, 1))) { start, end in
-            let rows = end - start
-            let samples = weightGradientSamplesPerProduct(samples: n, positions: p, rows: rows)
-            let ldc = cacheSpreadStride(samples * p), columns = Storage(count: rows * ldc)
+    let p = ho * wo, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
+    let px = x.pointer, pw = weight.pointer
+    let biasGradient = bias.flatMap { $0.requiresGrad ? $0.gradStorage() : nil }
+    if weight.requiresGrad || biasGradient != nil {
+        let weightGradient = weight.requiresGrad ? weight.gradStorageForAccumulation() : nil
+        parallelChunksWithSerialBLAS(weightGradient == nil ? 1 : ckk, minimumPerThread: max(1, 16_384 / max(o * n * p, 1))) { start, end in
+            let rows = weightGradient == nil ? 0 : end - start
+            let samples = weightGradientSamplesPerProduct(samples: n, positions: p, rows: rows + o)
+            let ld = cacheSpreadStride(samples * p)
+            let columns = Storage(count: max(rows, 1) * ld), gradient = Storage(count: o * ld)
+            // The bias's 8 lanes a channel, on the thread with the first columns.
+            let lanes = start == 0 ? biasGradient.map { _ in Storage(zeros: 8 * o) } : nil
             for first in stride(from: 0, to: n, by: samples) {
-                let last = min(n, first + samples)
+                let last = min(n, first + samples), k = (last - first) * p
+                for s in first..<last { outputGradient(s, gradient.pointer + (s - first) * p, ld) }
+                if let lanes {
+                    for ch in 0..<o { fl_sum_continue(gradient.pointer + ch * ld, k, first * p, lanes.pointer + 8 * ch) }
+                }
+                guard let (gw, isNew) = weightGradient else { continue }
                 for s in first..<last {
                     im2col(px + s * imageSize, channels: c, height: h, width: w, geo, rows: start..<end,
-                           into: columns.pointer + (s - first) * p, rowStride: ldc)
+                           into: columns.pointer + (s - first) * p, rowStride: ld)
                 }
-                sgemm(transposeA: false, transposeB: true, m: o, n: rows, k: (last - first) * p, a: pd + first * p, lda: ld,
-                      b: columns.pointer, ldb: ldc, beta: first == 0 && isNew ? 0 : 1, c: gw + start, ldc: ckk)
+                sgemm(transposeA: false, transposeB: true, m: o, n: rows, k: k, a: gradient.pointer, lda: ld, b: columns.pointer, ldb: ld,
+                      beta: first == 0 && isNew ? 0 : 1, c: gw + start, ldc: ckk)
+            }
+            if let lanes, let gb = biasGradient {
+                for ch in 0..<o { gb[ch] += fl_sum_total(lanes.pointer + 8 * ch) }
             }
         }
     }
-    if let bias, bias.requiresGrad {
-        let gb = bias.gradStorage()
-        parallelChunks(o, minimumPerThread: max(1, 65_536 / max(np, 1))) { start, end in
-            for ch in start..<end { gb[ch] += fl_sum(pd + ch * ld, np) }
-        }
-    }
     guard x.requiresGrad else { return }
-    // Each sample's dcols go to one cache-sized buffer per thread, folded back while hot (written
-    // over the batch's columns instead, they cost a cold write and read of the whole matrix).
-    let gx = x.gradStorage(), pw = weight.pointer
+    // Each sample's dcols go to one cache-sized buffer per thread, folded back while hot.
+    let gx = x.gradStorage()
     parallelChunksWithSerialBLAS(n, minimumPerThread: max(1, 65_536 / max(o * ckk * p, 1))) { start, end in
-        let dcol = Storage(count: ckk * p)
+        let dcol = Storage(count: ckk * p), gradient = Storage(count: o * p)
         for s in start..<end {
-            sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: pw, lda: ckk, b: pd + s * p, ldb: ld,
+            outputGradient(s, gradient.pointer, p)
+            sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: pw, lda: ckk, b: gradient.pointer, ldb: p,
                   beta: 0, c: dcol.pointer, ldc: p)
             col2imAdd(dcol.pointer, rowStride: p, channels: c, height: h, width: w, geo, into: gx + s * imageSize)
         }
     }
 }
 
-/// How many samples' columns one weight-gradient product takes: enough for about 64k floats of
-/// `rows` unfolded rows (256 KB, held in L2 while the GEMM packs them), in whole multiples of the
-/// AVX-512 GEMM's K block, so that adding the products one after another gives the bits of one
-/// product over the batch (see FL_GEMM_AVX512_K_BLOCK). OpenBLAS blocks K its own way: there the
-/// whole batch is one product, as before.
+/// How many samples one weight-gradient product takes: enough for about 64k floats of `rows`
+/// buffered rows (256 KB, held in L2 while the GEMM packs them), in whole multiples of the AVX-512
+/// GEMM's K block, so that adding the products one after another gives the bits of one product
+/// over the batch (see FL_GEMM_AVX512_K_BLOCK). OpenBLAS blocks K its own way: there the whole
+/// batch is one product, as before.
 func weightGradientSamplesPerProduct(samples n: Int, positions p: Int, rows: Int) -> Int {
     guard GEMMKernel.current == .avx512 else { return n }
     let block = Int(FL_GEMM_AVX512_K_BLOCK)

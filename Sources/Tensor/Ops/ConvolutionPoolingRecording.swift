@@ -7,8 +7,8 @@ import CKernels
 /// Forward, per sample on its thread (as scoring): unfold into a cache-sized buffer, GEMM into a
 /// cache-sized map, bias, then ReLU and 2×2 pooling with the window's argmax (`fl_max_pool2x2`). Only the pooled map and the
 /// argmax are kept. Backward: the pooled gradient goes to each window's argmax when the pooled
-/// value is positive (the ReLU's mask; `fl_max_pool2x2_scatter`), into `dOut` laid out `[O, N·P]` (the batch side by side),
-/// so the rest is `convolutionBackward`'s (the weight gradient as products over the batch).
+/// value is positive (the ReLU's mask; `fl_max_pool2x2_scatter`), sample by sample where
+/// `convolutionBackward` asks for it.
 func conv2dReLUMaxPool2x2Recording(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: Int, h: Int, w: Int, o: Int,
                                    geo: ConvGeometry) -> Tensor {
     let (ho, wo) = geo.outputSize(height: h, width: w)
@@ -39,22 +39,17 @@ func conv2dReLUMaxPool2x2Recording(_ x: Tensor, weight: Tensor, bias: Tensor?, n
     let pooledValues = out.storage  // the storage, not the tensor: no reference cycle
     return out.recording(inputs) { g in
         let pg = g.pointer, py = pooledValues.pointer
-        // dOut [O, N·P]: zero but at each window's argmax, where the pooled gradient passes if the
-        // pooled (post-ReLU) value is positive — what maxPool2d's then relu()'s backward give.
-        let ld = cacheSpreadStride(n * p)
-        let dOut = Storage(count: o * ld)
-        let pd = dOut.pointer
         argmax.withUnsafeBufferPointer { argmaxBuffer in
             let pa = argmaxBuffer.baseAddress!
-            parallelChunks(n, minimumPerThread: max(1, 16_384 / max(o * p, 1))) { start, end in
-                for s in start..<end {
-                    for ch in 0..<o {
-                        let i = (s * o + ch) * q
-                        fl_max_pool2x2_scatter(pg + i, py + i, pa + i, hp, wp, pd + ch * ld + s * p, wo, ho)
-                    }
+            // A sample's output gradient: zero but at each window's argmax, where the pooled
+            // gradient passes if the pooled (post-ReLU) value is positive — what maxPool2d's then
+            // relu()'s backward give.
+            convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo) { s, into, rowStride in
+                for ch in 0..<o {
+                    let i = (s * o + ch) * q
+                    fl_max_pool2x2_scatter(pg + i, py + i, pa + i, hp, wp, into + ch * rowStride, wo, ho)
                 }
             }
         }
-        convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo, dOut: pd, rowStride: ld)
     }
 }
