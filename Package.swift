@@ -66,7 +66,7 @@ let package = Package(
 
         // Engine and layers
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: optimise),
-        .target(name: "NN", dependencies: ["Tensor", "Support", "CQuantization"], swiftSettings: optimise),
+        .target(name: "NN", dependencies: ["Tensor", "Support", "CQuantization", "CKernels"], swiftSettings: optimise),
 
         // Data: dataset format, loaders, images, synthetic shop
         .target(name: "Datasets", dependencies: ["Tensor", "Support", "CImageCodecs", "CDelimitedText"], swiftSettings: optimise),

@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 #if canImport(Glibc)
 import Glibc
@@ -54,15 +55,10 @@ public class Adam: Optimizer {
         let p = parameters.values.pointer, g = parameters.gradients.pointer
         let m = state.storage("exp_avg").pointer, v = state.storage("exp_avg_sq").pointer
         let b1 = hyperparameters.beta1, b2 = hyperparameters.beta2, eps = hyperparameters.eps
+        // grad = g + l2·p, m ← β1·m + (1 − β1)·grad, v ← β2·v + (1 − β2)·grad², then
+        // p ← p·decay − stepSize·m / (√v / correction2 + ε): 16 lanes at a time where the CPU can.
         forEachChunk(of: range) { s, e in
-            for i in s..<e {
-                let grad = g[i] + l2 * p[i]
-                let mi = b1 * m[i] + (1 - b1) * grad
-                let vi = b2 * v[i] + (1 - b2) * grad * grad
-                m[i] = mi
-                v[i] = vi
-                p[i] = p[i] * decayFactor - stepSize * mi / (vi.squareRoot() / correction2 + eps)
-            }
+            fl_adam_update(p + s, g + s, m + s, v + s, e - s, b1, b2, eps, stepSize, correction2, decayFactor, l2)
         }
     }
 }

@@ -87,6 +87,13 @@ void fl_im2col_stride1_avx512(const float *x, long height, long width, long kh, 
 void fl_col2im_add_stride1_avx512(const float *col, long row_stride, long channels, long height, long width, long kh,
                                   long kw, long ph, long pw, float *x);
 
+/// One Adam(W) step over `count` parameters `p` with gradients `g` and moments `m`, `v`, in this
+/// order of operations: grad = g + l2·p, m ← β1·m + (1 − β1)·grad, v ← β2·v + ((1 − β2)·grad)·grad,
+/// p ← p·decay − (step_size·m) / (√v / correction2 + eps). AVX-512 where the CPU has it; the same
+/// bits on either path.
+void fl_adam_update(float *p, const float *g, float *m, float *v, long count, float beta1, float beta2, float eps, float step_size,
+                    float correction2, float decay, float l2);
+
 /// 2×2/2 max pooling of one plane (rows `row_length` apart) into `[ho, wo]`, of the ReLU of its
 /// values (`v > 0 ? v : 0`) when `relu`. `argmax` (may be NULL) receives each maximum's index in
 /// the plane; the first of equal values wins, in the order top-left, top-right, bottom-left,
