@@ -70,32 +70,32 @@ import TestSupport
 
     /// The weight gradient, built from products over a few samples' columns at a time, equals one
     /// AVX-512 product `dOut · columnsᵀ` over the whole batch bit for bit, and the bias gradient one
-    /// `fl_sum` per channel: batches of 200 8×8 maps
-    /// and 24 32×32 maps take several products per thread.
+    /// `fl_sum` per channel: batches of 200 8×8 maps and 24 32×32 maps take several products per
+    /// thread; 16 outputs of 18 columns (one GEMM panel) split the outputs between threads.
     @Test(.enabled(if: fl_gemm_avx512_supported() != 0 && GEMMKernel.current == .avx512))
     func weightGradientInProductsGivesTheBitsOfOneProduct() {
         var generator = RandomGenerator(seed: 23)
-        for (n, c, side) in [(200, 3, 8), (24, 2, 32), (9, 5, 5)] {
-            let x = randomInput([n, c, side, side], seed: 21), w = randomInput([4, c, 3, 3], seed: 22, scale: 0.3)
-            let b = randomInput([4], seed: 24)
+        for (n, c, side, o) in [(200, 3, 8, 4), (24, 2, 32, 4), (24, 2, 32, 16), (9, 5, 5, 4), (40, 3, 16, 24)] {
+            let x = randomInput([n, c, side, side], seed: 21), w = randomInput([o, c, 3, 3], seed: 22, scale: 0.3)
+            let b = randomInput([o], seed: 24)
             let y = conv2d(x, weight: w, bias: b, padding: (1, 1))
             let gradient = Tensor(normal: y.shape, generator: &generator)
             (y * gradient).sum().backward()
-            // The batch's columns [C·9, N·P] and dOut [4, N·P] by direct loops, then one product.
+            // The batch's columns [C·9, N·P] and dOut [O, N·P] by direct loops, then one product.
             let p = side * side, np = n * p, ckk = c * 9
-            var columns = [Float](repeating: 0, count: ckk * np), dOut = [Float](repeating: 0, count: 4 * np)
+            var columns = [Float](repeating: 0, count: ckk * np), dOut = [Float](repeating: 0, count: o * np)
             let xs = x.scalars, gs = gradient.scalars
             for s in 0..<n { for ch in 0..<c { for ki in 0..<3 { for kj in 0..<3 { for oy in 0..<side { for ox in 0..<side {
                 let iy = oy + ki - 1, ix = ox + kj - 1
                 let inside = iy >= 0 && iy < side && ix >= 0 && ix < side
                 columns[((ch * 3 + ki) * 3 + kj) * np + s * p + oy * side + ox] = inside ? xs[((s * c + ch) * side + iy) * side + ix] : 0
             } } } } } }
-            for s in 0..<n { for o in 0..<4 { for q in 0..<p { dOut[o * np + s * p + q] = gs[(s * 4 + o) * p + q] } } }
-            var expected = [Float](repeating: 0, count: 4 * ckk)
-            fl_sgemm_avx512(0, 1, 4, ckk, np, 1, dOut, np, columns, np, 0, &expected, ckk)
-            #expect(w.grad!.scalars == expected, "\(n) × \(c)×\(side)×\(side)")
+            for s in 0..<n { for k in 0..<o { for q in 0..<p { dOut[k * np + s * p + q] = gs[(s * o + k) * p + q] } } }
+            var expected = [Float](repeating: 0, count: o * ckk)
+            fl_sgemm_avx512(0, 1, o, ckk, np, 1, dOut, np, columns, np, 0, &expected, ckk)
+            #expect(w.grad!.scalars == expected, "\(n) × \(c)×\(side)×\(side) → \(o)")
             // The bias gradient, summed in pieces alongside: one 8-lane sum of each channel's N·P values.
-            #expect(b.grad!.scalars == (0..<4).map { o in dOut.withUnsafeBufferPointer { fl_sum($0.baseAddress! + o * np, np) } })
+            #expect(b.grad!.scalars == (0..<o).map { k in dOut.withUnsafeBufferPointer { fl_sum($0.baseAddress! + k * np, np) } })
         }
     }
 }

@@ -202,9 +202,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int
         // Each sample's output gradient through the fused ReLU (the gradient where the output was
         // positive, as `relu()`'s backward) when there is one.
         let pg = g.pointer, py = outputValues.pointer
-        convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo) { s, into, rowStride in
-            for ch in 0..<o {
-                let src = pg + (s * o + ch) * p, dst = into + ch * rowStride
+        convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo) { s, channels, into, rowStride in
+            for ch in channels {
+                let src = pg + (s * o + ch) * p, dst = into + (ch - channels.lowerBound) * rowStride
                 if relu {
                     let y = py + (s * o + ch) * p
                     for i in 0..<p { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }

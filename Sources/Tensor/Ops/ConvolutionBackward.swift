@@ -1,22 +1,24 @@
 import CKernels
 
-/// Writes one sample's output gradient for a convolution's backward: its `O` rows of `P` values,
-/// row `ch` at `into + ch * rowStride` (the op's own gradient: a copy through the ReLU's mask, or
-/// the pooled gradient scattered to the windows' maxima).
-typealias ConvolutionOutputGradient = (_ sample: Int, _ into: UnsafeMutablePointer<Float>, _ rowStride: Int) -> Void
+/// Writes one sample's output gradient for a convolution's backward: rows `channels` of its `O`
+/// rows of `P` values, channel `ch` at `into + (ch − channels.lowerBound) * rowStride` (the op's own
+/// gradient: a copy through the ReLU's mask, or the pooled gradient scattered to the windows' maxima).
+typealias ConvolutionOutputGradient = (_ sample: Int, _ channels: Range<Int>, _ into: UnsafeMutablePointer<Float>,
+                                       _ rowStride: Int) -> Void
 
 /// The gradients of a convolution, from each sample's output gradient (`dOut_s`, written on demand
 /// by `outputGradient`, never for the whole batch at once: at batch 128 that is 4–8 MB a stage,
 /// written and read back from memory three times).
 ///
 /// The weight gradient is `dOut · columnsᵀ` over the whole batch (K = N·P). The threads split its
-/// columns, each running single-threaded GEMMs (OpenBLAS's own threads would meet once per block of
-/// K, which a busy machine turns into waits). Neither operand is kept from the forward pass: each
-/// thread writes a few samples' `dOut` and unfolds its rows of their input into cache-sized buffers,
-/// then adds their product (`weightGradientSamplesPerProduct`: the bits of one product over the
-/// batch). The bias gradient is each channel's 8-lane sum over the batch, taken piece by piece
-/// alongside (the bits of `fl_sum` over the channel's `N·P` values). The input gradient goes sample
-/// by sample (`Wᵀ · dOut_s`, in cache, folded back).
+/// columns (or, when they fit one 32-wide panel of the GEMM, as for a 3-channel image, its rows:
+/// splitting the panel would not shorten it), each running single-threaded GEMMs (OpenBLAS's own
+/// threads would meet once per block of K, which a busy machine turns into waits). Neither operand
+/// is kept from the forward pass: each thread writes a few samples' `dOut` and unfolds their input
+/// into cache-sized buffers, then adds their product (`weightGradientSamplesPerProduct`: the bits
+/// of one product over the batch). The bias gradient is each channel's 8-lane sum over the batch,
+/// taken piece by piece alongside (the bits of `fl_sum` over the channel's `N·P` values). The input
+/// gradient goes sample by sample (`Wᵀ · dOut_s`, in cache, folded back).
 func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: Int, h: Int, w: Int, o: Int, geo: ConvGeometry,
                          outputGradient: ConvolutionOutputGradient) {
     let (ho, wo) = geo.outputSize(height: h, width: w)
@@ -25,29 +27,33 @@ func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: 
     let biasGradient = bias.flatMap { $0.requiresGrad ? $0.gradStorage() : nil }
     if weight.requiresGrad || biasGradient != nil {
         let weightGradient = weight.requiresGrad ? weight.gradStorageForAccumulation() : nil
-        parallelChunksWithSerialBLAS(weightGradient == nil ? 1 : ckk, minimumPerThread: max(1, 16_384 / max(o * n * p, 1))) { start, end in
-            let rows = weightGradient == nil ? 0 : end - start
-            let samples = weightGradientSamplesPerProduct(samples: n, positions: p, rows: rows + o)
+        let byChannels = weightGradient != nil && ckk <= 32 && o >= 16 && o % 8 == 0
+        let units = weightGradient == nil ? 1 : byChannels ? o / 8 : ckk
+        parallelChunksWithSerialBLAS(units, minimumPerThread: byChannels ? 1 : max(1, 16_384 / max(o * n * p, 1))) { start, end in
+            let channels = byChannels ? (8 * start)..<(8 * end) : 0..<o
+            let columns = weightGradient == nil ? 0..<0 : byChannels ? 0..<ckk : start..<end
+            let samples = weightGradientSamplesPerProduct(samples: n, positions: p, rows: columns.count + channels.count)
             let ld = cacheSpreadStride(samples * p)
-            let columns = Storage(count: max(rows, 1) * ld), gradient = Storage(count: o * ld)
-            // The bias's 8 lanes a channel, on the thread with the first columns.
-            let lanes = start == 0 ? biasGradient.map { _ in Storage(zeros: 8 * o) } : nil
+            let unfolded = Storage(count: max(columns.count, 1) * ld), gradient = Storage(count: channels.count * ld)
+            // The bias's 8 lanes a channel, on the thread(s) with the first columns.
+            let lanes = columns.lowerBound == 0 ? biasGradient.map { _ in Storage(zeros: 8 * channels.count) } : nil
             for first in stride(from: 0, to: n, by: samples) {
                 let last = min(n, first + samples), k = (last - first) * p
-                for s in first..<last { outputGradient(s, gradient.pointer + (s - first) * p, ld) }
+                for s in first..<last { outputGradient(s, channels, gradient.pointer + (s - first) * p, ld) }
                 if let lanes {
-                    for ch in 0..<o { fl_sum_continue(gradient.pointer + ch * ld, k, first * p, lanes.pointer + 8 * ch) }
+                    for j in 0..<channels.count { fl_sum_continue(gradient.pointer + j * ld, k, first * p, lanes.pointer + 8 * j) }
                 }
                 guard let (gw, isNew) = weightGradient else { continue }
                 for s in first..<last {
-                    im2col(px + s * imageSize, channels: c, height: h, width: w, geo, rows: start..<end,
-                           into: columns.pointer + (s - first) * p, rowStride: ld)
+                    im2col(px + s * imageSize, channels: c, height: h, width: w, geo, rows: columns,
+                           into: unfolded.pointer + (s - first) * p, rowStride: ld)
                 }
-                sgemm(transposeA: false, transposeB: true, m: o, n: rows, k: k, a: gradient.pointer, lda: ld, b: columns.pointer, ldb: ld,
-                      beta: first == 0 && isNew ? 0 : 1, c: gw + start, ldc: ckk)
+                sgemm(transposeA: false, transposeB: true, m: channels.count, n: columns.count, k: k, a: gradient.pointer, lda: ld,
+                      b: unfolded.pointer, ldb: ld, beta: first == 0 && isNew ? 0 : 1,
+                      c: gw + channels.lowerBound * ckk + columns.lowerBound, ldc: ckk)
             }
             if let lanes, let gb = biasGradient {
-                for ch in 0..<o { gb[ch] += fl_sum_total(lanes.pointer + 8 * ch) }
+                for (j, ch) in channels.enumerated() { gb[ch] += fl_sum_total(lanes.pointer + 8 * j) }
             }
         }
     }
@@ -57,7 +63,7 @@ func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: 
     parallelChunksWithSerialBLAS(n, minimumPerThread: max(1, 65_536 / max(o * ckk * p, 1))) { start, end in
         let dcol = Storage(count: ckk * p), gradient = Storage(count: o * p)
         for s in start..<end {
-            outputGradient(s, gradient.pointer, p)
+            outputGradient(s, 0..<o, gradient.pointer, p)
             sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: pw, lda: ckk, b: gradient.pointer, ldb: p,
                   beta: 0, c: dcol.pointer, ldc: p)
             col2imAdd(dcol.pointer, rowStride: p, channels: c, height: h, width: w, geo, into: gx + s * imageSize)

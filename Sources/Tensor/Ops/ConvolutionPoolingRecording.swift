@@ -44,10 +44,10 @@ func conv2dReLUMaxPool2x2Recording(_ x: Tensor, weight: Tensor, bias: Tensor?, n
             // A sample's output gradient: zero but at each window's argmax, where the pooled
             // gradient passes if the pooled (post-ReLU) value is positive — what maxPool2d's then
             // relu()'s backward give.
-            convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo) { s, into, rowStride in
-                for ch in 0..<o {
+            convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo) { s, channels, into, rowStride in
+                for ch in channels {
                     let i = (s * o + ch) * q
-                    fl_max_pool2x2_scatter(pg + i, py + i, pa + i, hp, wp, into + ch * rowStride, wo, ho)
+                    fl_max_pool2x2_scatter(pg + i, py + i, pa + i, hp, wp, into + (ch - channels.lowerBound) * rowStride, wo, ho)
                 }
             }
         }
