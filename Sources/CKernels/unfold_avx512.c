@@ -145,7 +145,51 @@ FL_AVX512 void fl_col2im_add_stride1_avx512(const float *col, long row_stride, l
     }
 }
 
+// The direct form of a stride-1 convolution with few taps (a 3-channel image's 27): no unfolded
+// columns at all. Each 16 output columns of a row hold 16 output channels' sums in registers; per tap
+// one masked load of the shifted input row (0 outside the image, as the unfold's zeros) and 16 fmas
+// with the channels' weights. Each sum is the GEMM's: one fma chain over the taps in order from 0,
+// then the bias added.
+FL_AVX512 void fl_conv2d_stride1_avx512(const float *x, long channels, long height, long width, long kh, long kw, long ph, long pw,
+                                        const float *weight, long outputs, const float *bias, float *y) {
+    long ho = height + 2 * ph - kh + 1, wo = width + 2 * pw - kw + 1, p = ho * wo, taps = channels * kh * kw;
+    for (long ob = 0; ob < outputs; ob += 16) {
+        const float *wb = weight + ob * taps;
+        for (long oy = 0; oy < ho; oy++) {
+            for (long ox = 0; ox < wo; ox += 16) {
+                __mmask16 out = lane_range(0, wo - ox);
+                __m512 acc[16];
+                for (int r = 0; r < 16; r++) acc[r] = _mm512_setzero_ps();
+                long k = 0;
+                for (long c = 0; c < channels; c++) {
+                    for (long ki = 0; ki < kh; ki++) {
+                        long iy = oy + ki - ph;
+                        int inside = iy >= 0 && iy < height;
+                        for (long kj = 0; kj < kw; kj++, k++) {
+                            long ix = ox + kj - pw;  // the input column of lane 0
+                            __mmask16 m = inside ? out & lane_range(-ix, width - ix) : 0;
+                            __m512 v = _mm512_maskz_loadu_ps(m, x + (c * height + iy) * width + ix);
+#pragma GCC unroll 16
+                            for (int r = 0; r < 16; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(wb[r * taps + k]), v, acc[r]);
+                        }
+                    }
+                }
+                for (int r = 0; r < 16; r++) {
+                    __m512 sum = bias ? _mm512_add_ps(acc[r], _mm512_set1_ps(bias[ob + r])) : acc[r];
+                    _mm512_mask_storeu_ps(y + (ob + r) * p + oy * wo + ox, out, sum);
+                }
+            }
+        }
+    }
+}
+
 #else
+void fl_conv2d_stride1_avx512(const float *x, long channels, long height, long width, long kh, long kw, long ph, long pw,
+                              const float *weight, long outputs, const float *bias, float *y) {
+    (void)x; (void)channels; (void)height; (void)width; (void)kh; (void)kw; (void)ph; (void)pw; (void)weight; (void)outputs;
+    (void)bias; (void)y;
+    abort();
+}
 void fl_im2col_stride1_avx512(const float *x, long height, long width, long kh, long kw, long ph, long pw, long row_begin,
                               long row_end, float *col, long row_stride) {
     (void)x; (void)height; (void)width; (void)kh; (void)kw; (void)ph; (void)pw; (void)row_begin; (void)row_end; (void)col;

@@ -47,6 +47,30 @@ import TestSupport
         }
     }
 
+    /// A convolution with few taps and outputs in multiples of 16 runs directly (no unfold) on an
+    /// AVX-512 CPU: the bits of the unfold and GEMM, with and without bias and ReLU, pooled too.
+    @Test func directConvolutionGivesTheBitsOfTheGEMM() {
+        for (i, (c, h, w, k, pad, o)) in [(3, 32, 32, (3, 3), (1, 1), 16), (2, 5, 7, (3, 3), (1, 1), 32), (1, 20, 33, (3, 5), (1, 2), 16),
+                                         (3, 4, 4, (3, 3), (0, 0), 16), (3, 9, 18, (3, 3), (2, 2), 16)].enumerated() {
+            let x = randomInput([2, c, h, w], seed: UInt64(60 + i)), weight = randomInput([o, c, k.0, k.1], seed: 70, scale: 0.3)
+            let bias = randomInput([o], seed: 71)
+            func results() -> [[Float]] {
+                withoutGradients {
+                    var r = [conv2d(x, weight: weight, bias: bias, padding: pad).scalars,
+                             conv2d(x, weight: weight, bias: nil, padding: pad, relu: true).scalars]
+                    if (h + 2 * pad.0 - k.0) >= 1 && (w + 2 * pad.1 - k.1) >= 1 {
+                        r.append(conv2dReLUMaxPool2x2(x, weight: weight, bias: bias, padding: pad).scalars)
+                    }
+                    return r
+                }
+            }
+            fl_kernels_force_portable(1)
+            let unfolded = results()
+            fl_kernels_force_portable(0)
+            #expect(results() == unfolded, "\(c)×\(h)×\(w), kernel \(k), padding \(pad) → \(o)")
+        }
+    }
+
     @Test func unfoldedConvolutionGradients() throws {
         for g in Self.geometries where g.c * g.h * g.w <= 200 {
             let x = randomInput([2, g.c, g.h, g.w], seed: 5), w = randomInput([3, g.c, g.k.0, g.k.1], seed: 6, scale: 0.3)

@@ -82,6 +82,14 @@ void fl_sgemm_avx512(int ta, int tb, long m, long n, long k, float alpha, const 
 void fl_im2col_stride1_avx512(const float *x, long height, long width, long kh, long kw, long ph, long pw,
                               long row_begin, long row_end, float *col, long row_stride);
 
+/// A stride-1 convolution of one `[channels, height, width]` image computed directly (no unfold):
+/// y `[outputs, ho·wo]` = weight `[outputs, channels·kh·kw]` ⊛ x (+ bias when not NULL), each value
+/// the bits of the AVX-512 GEMM on the unfolded columns with the bias written first (one fma chain
+/// over the taps in order, then the bias added): for at most FL_GEMM_AVX512_K_BLOCK taps. `outputs`
+/// a multiple of 16. AVX-512 only.
+void fl_conv2d_stride1_avx512(const float *x, long channels, long height, long width, long kh, long kw, long ph, long pw,
+                              const float *weight, long outputs, const float *bias, float *y);
+
 /// Its adjoint: adds every row of `col` (all C·kh·kw, `row_stride` apart) back onto the image `x`,
 /// tap by tap in row order (the portable loop's order of additions). AVX-512 only.
 void fl_col2im_add_stride1_avx512(const float *col, long row_stride, long channels, long height, long width, long kh,

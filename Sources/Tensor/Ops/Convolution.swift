@@ -134,6 +134,12 @@ func convolveSample(_ x: UnsafePointer<Float>, channels c: Int, height h: Int, w
                     columns col: UnsafeMutablePointer<Float>, columnStride: Int? = nil, into y: UnsafeMutablePointer<Float>) {
     let (ho, wo) = geo.outputSize(height: h, width: w)
     let p = ho * wo, ckk = c * geo.kernel.h * geo.kernel.w, ldc = columnStride ?? p
+    // Few taps (a 3-channel image's first layer): directly, without unfolding; the same bits.
+    if geo.stride == (1, 1) && ckk <= 32 && o % 16 == 0 && GEMMKernel.current == .avx512 && fl_kernels_use_avx512() != 0 {
+        fl_conv2d_stride1_avx512(x, c, h, w, geo.kernel.h, geo.kernel.w, geo.padding.h, geo.padding.w, weight, o, bias, y)
+        if relu { for i in 0..<(o * p) { y[i] = y[i] > 0 ? y[i] : 0 } }
+        return
+    }
     im2col(x, channels: c, height: h, width: w, geo, into: col, rowStride: ldc)
     // The bias first, the GEMM adding onto it (as `linear`): OpenBLAS then skips its zeroing pass
     // over y. Its kernel adds a K-block's sum to C in one addition, so while K fits one block (a
