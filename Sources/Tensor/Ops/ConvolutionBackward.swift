@@ -27,7 +27,9 @@ func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: 
     let biasGradient = bias.flatMap { $0.requiresGrad ? $0.gradStorage() : nil }
     if weight.requiresGrad || biasGradient != nil {
         let weightGradient = weight.requiresGrad ? weight.gradStorageForAccumulation() : nil
-        let byChannels = weightGradient != nil && ckk <= 32 && o >= 16 && o % 8 == 0
+        // By output channels only on the AVX-512 GEMM, whose values do not depend on how C's rows are
+        // split (OpenBLAS's edge kernels may sum in another order).
+        let byChannels = weightGradient != nil && ckk <= 32 && o >= 16 && o % 8 == 0 && GEMMKernel.current == .avx512
         let units = weightGradient == nil ? 1 : byChannels ? o / 8 : ckk
         parallelChunksWithSerialBLAS(units, minimumPerThread: byChannels ? 1 : max(1, 16_384 / max(o * n * p, 1))) { start, end in
             let channels = byChannels ? (8 * start)..<(8 * end) : 0..<o
