@@ -27,4 +27,8 @@ int fl_kernels_use_avx2(void) {
     return !__atomic_load_n(&forced_portable, __ATOMIC_RELAXED) && cpu_has_avx2_fma();
 }
 
+int fl_kernels_use_avx512(void) {
+    return !__atomic_load_n(&forced_portable, __ATOMIC_RELAXED) && fl_gemm_avx512_supported();
+}
+
 void fl_kernels_force_portable(int force) { __atomic_store_n(&forced_portable, force ? 1 : 0, __ATOMIC_RELAXED); }

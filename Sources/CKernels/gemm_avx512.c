@@ -17,7 +17,7 @@
 
 #define MR 8
 #define NR 32
-#define KC 512
+#define KC FL_GEMM_AVX512_K_BLOCK
 #define NC 512
 
 #if defined(__x86_64__)

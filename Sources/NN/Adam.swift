@@ -1,5 +1,5 @@
-import Tensor
 import CKernels
+import Tensor
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -54,10 +54,11 @@ public class Adam: Optimizer {
     private func update(_ range: Range<Int>, stepSize: Float, correction2: Float, decayFactor: Float, l2: Float) {
         let p = parameters.values.pointer, g = parameters.gradients.pointer
         let m = state.storage("exp_avg").pointer, v = state.storage("exp_avg_sq").pointer
-        let h = hyperparameters
-        // One C loop per chunk (CKernels/adam.c: AVX-512 where the CPU has it, the same bits either way).
+        let b1 = hyperparameters.beta1, b2 = hyperparameters.beta2, eps = hyperparameters.eps
+        // grad = g + l2·p, m ← β1·m + (1 − β1)·grad, v ← β2·v + (1 − β2)·grad², then
+        // p ← p·decay − stepSize·m / (√v / correction2 + ε): 16 lanes at a time where the CPU can.
         forEachChunk(of: range) { s, e in
-            fl_adam_update(p + s, g + s, m + s, v + s, e - s, h.beta1, h.beta2, h.eps, stepSize, correction2, decayFactor, l2)
+            fl_adam_update(p + s, g + s, m + s, v + s, e - s, b1, b2, eps, stepSize, correction2, decayFactor, l2)
         }
     }
 }

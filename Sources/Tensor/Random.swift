@@ -26,6 +26,15 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         return result
     }
 
+    /// The stream's four words, for a C kernel that draws from it (fl_dropout) and leaves them
+    /// where its draws end.
+    mutating func withState<R>(_ body: (UnsafeMutablePointer<UInt64>) -> R) -> R {
+        var words = (s0, s1, s2, s3)
+        let result = withUnsafeMutablePointer(to: &words) { $0.withMemoryRebound(to: UInt64.self, capacity: 4, body) }
+        (s0, s1, s2, s3) = words
+        return result
+    }
+
     /// An independent stream derived from this one (for a layer, a worker, an epoch).
     public mutating func split() -> RandomGenerator { RandomGenerator(seed: next()) }
 

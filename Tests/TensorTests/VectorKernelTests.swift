@@ -153,6 +153,25 @@ import TestSupport
         }
     }
 
+    /// A sum taken in pieces (a bias gradient over a batch, a few samples at a time) equals the one
+    /// sum of the pieces laid end to end bit for bit, on both paths: pieces of multiples of 8
+    /// (the vector path) with a ragged last one, and pieces off the lane boundary (the lane loop).
+    @Test func sumInPiecesEqualsOneSum() {
+        var generator = RandomGenerator(seed: 77)
+        let x = Tensor(normal: [1000], mean: 0.5, std: 2, generator: &generator).scalars
+        for pieces in [[1000], [64, 256, 8, 672], [512, 488], [16, 16, 968], [3, 5, 11, 981], [8, 13, 979], [999, 1]] {
+            let (p, v) = bothPaths { () -> (Float, Float) in
+                var lanes = [Float](repeating: 0, count: 8), offset = 0
+                for piece in pieces {
+                    x.withUnsafeBufferPointer { fl_sum_continue($0.baseAddress! + offset, piece, offset, &lanes) }
+                    offset += piece
+                }
+                return (fl_sum_total(lanes), fl_sum(x, x.count))
+            }
+            #expect(p.0.bitPattern == p.1.bitPattern && v.0.bitPattern == v.1.bitPattern && p.0.bitPattern == v.0.bitPattern, "\(pieces)")
+        }
+    }
+
     /// Attention blocks with strided rows (heads inside [L, D]), every tail of the key tile, and query
     /// rows in blocks of four with every remainder.
     @Test func attentionBlocksAreTheSameOnBothPathsAndCorrect() {

@@ -18,42 +18,46 @@ public struct ConvGeometry: Sendable, Equatable {
 }
 
 /// Unfolds one `[C, H, W]` image into `C·kh·kw` rows of `Ho·Wo` columns (zeros where padded);
-/// row `r` starts at `col + r * rowStride` (the batch's columns share one matrix).
-func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _ g: ConvGeometry,
+/// only `rows` (all by default), row `r` starting at `col + (r − rows.lowerBound) * rowStride`.
+/// Stride 1 on an AVX-512 CPU runs the C kernel (the same values, by masked vector copies).
+func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int, _ g: ConvGeometry, rows: Range<Int>? = nil,
             into col: UnsafeMutablePointer<Float>, rowStride: Int) {
+    let kk = g.kernel.h * g.kernel.w, rows = rows ?? 0..<(channels * kk)
+    if g.stride == (1, 1) && fl_kernels_use_avx512() != 0 {
+        fl_im2col_stride1_avx512(x, height, width, g.kernel.h, g.kernel.w, g.padding.h, g.padding.w, rows.lowerBound,
+                                 rows.upperBound, col, rowStride)
+        return
+    }
     let (ho, wo) = g.outputSize(height: height, width: width)
     // A "same"-width convolution at stride 1 (the 3×3, padding-1 stages): the tap's rows are one run
     // of the input shifted by the tap's column offset, copied at once rather than row by row.
     let sameWidth = g.stride.h == 1 && g.stride.w == 1 && wo == width
-    for c in 0..<channels {
+    for r in rows {
+        let (c, ki, kj) = (r / kk, (r % kk) / g.kernel.w, r % g.kernel.w)
         let plane = x + c * height * width
-        for ki in 0..<g.kernel.h {
-            for kj in 0..<g.kernel.w {
-                let row = col + ((c * g.kernel.h + ki) * g.kernel.w + kj) * rowStride
-                if sameWidth {
-                    im2colSameWidthTap(plane, height: height, width: width, rowOffset: ki - g.padding.h,
-                                       columnOffset: kj - g.padding.w, outputHeight: ho, into: row)
-                    continue
-                }
-                // Output columns whose input column is inside the image: [first, last).
-                let offset = kj - g.padding.w
-                let first = g.stride.w == 1 ? Swift.min(wo, Swift.max(0, -offset)) : 0
-                let last = g.stride.w == 1 ? Swift.max(first, Swift.min(wo, width - offset)) : wo
-                for oy in 0..<ho {
-                    let iy = oy * g.stride.h - g.padding.h + ki
-                    let dst = row + oy * wo
-                    if iy < 0 || iy >= height { dst.update(repeating: 0, count: wo); continue }
-                    let src = plane + iy * width
-                    if g.stride.w == 1 {
-                        for ox in 0..<first { dst[ox] = 0 }
-                        (dst + first).update(from: src + first + offset, count: last - first)
-                        for ox in last..<wo { dst[ox] = 0 }
-                    } else {
-                        for ox in 0..<wo {
-                            let ix = ox * g.stride.w + offset
-                            dst[ox] = ix >= 0 && ix < width ? src[ix] : 0
-                        }
-                    }
+        let row = col + (r - rows.lowerBound) * rowStride
+        if sameWidth {
+            im2colSameWidthTap(plane, height: height, width: width, rowOffset: ki - g.padding.h,
+                               columnOffset: kj - g.padding.w, outputHeight: ho, into: row)
+            continue
+        }
+        // Output columns whose input column is inside the image: [first, last).
+        let offset = kj - g.padding.w
+        let first = g.stride.w == 1 ? Swift.min(wo, Swift.max(0, -offset)) : 0
+        let last = g.stride.w == 1 ? Swift.max(first, Swift.min(wo, width - offset)) : wo
+        for oy in 0..<ho {
+            let iy = oy * g.stride.h - g.padding.h + ki
+            let dst = row + oy * wo
+            if iy < 0 || iy >= height { dst.update(repeating: 0, count: wo); continue }
+            let src = plane + iy * width
+            if g.stride.w == 1 {
+                for ox in 0..<first { dst[ox] = 0 }
+                (dst + first).update(from: src + first + offset, count: last - first)
+                for ox in last..<wo { dst[ox] = 0 }
+            } else {
+                for ox in 0..<wo {
+                    let ix = ox * g.stride.w + offset
+                    dst[ox] = ix >= 0 && ix < width ? src[ix] : 0
                 }
             }
         }
@@ -84,9 +88,15 @@ func im2colSameWidthTap(_ plane: UnsafePointer<Float>, height: Int, width w: Int
     }
 }
 
-/// Folds columns back onto the image, adding overlapping contributions (adjoint of im2col).
+/// Folds columns back onto the image, adding overlapping contributions (adjoint of im2col), tap
+/// by tap in row order; stride 1 on an AVX-512 CPU in the C kernel (the same additions in the
+/// same order).
 func col2imAdd(_ col: UnsafePointer<Float>, rowStride: Int, channels: Int, height: Int, width: Int, _ g: ConvGeometry,
                into x: UnsafeMutablePointer<Float>) {
+    if g.stride == (1, 1) && fl_kernels_use_avx512() != 0 {
+        fl_col2im_add_stride1_avx512(col, rowStride, channels, height, width, g.kernel.h, g.kernel.w, g.padding.h, g.padding.w, x)
+        return
+    }
     let (ho, wo) = g.outputSize(height: height, width: width)
     for c in 0..<channels {
         let plane = x + c * height * width
@@ -124,6 +134,12 @@ func convolveSample(_ x: UnsafePointer<Float>, channels c: Int, height h: Int, w
                     columns col: UnsafeMutablePointer<Float>, columnStride: Int? = nil, into y: UnsafeMutablePointer<Float>) {
     let (ho, wo) = geo.outputSize(height: h, width: w)
     let p = ho * wo, ckk = c * geo.kernel.h * geo.kernel.w, ldc = columnStride ?? p
+    // Few taps (a 3-channel image's first layer): directly, without unfolding; the same bits.
+    if geo.stride == (1, 1) && ckk <= 32 && o % 16 == 0 && GEMMKernel.current == .avx512 && fl_kernels_use_avx512() != 0 {
+        fl_conv2d_stride1_avx512(x, c, h, w, geo.kernel.h, geo.kernel.w, geo.padding.h, geo.padding.w, weight, o, bias, y)
+        if relu { for i in 0..<(o * p) { y[i] = y[i] > 0 ? y[i] : 0 } }
+        return
+    }
     im2col(x, channels: c, height: h, width: w, geo, into: col, rowStride: ldc)
     // The bias first, the GEMM adding onto it (as `linear`): OpenBLAS then skips its zeroing pass
     // over y. Its kernel adds a K-block's sum to C in one addition, so while K fits one block (a
@@ -150,94 +166,58 @@ func checkedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int
     return (n, c, h, w, o, geo)
 }
 
+/// A row stride for a matrix of `columns` floats a row that a GEMM reads down its columns:
+/// rounded up to whole cache lines, then an odd number of them. At a power of two (the batch's
+/// `N·Ho·Wo`, a 32×32 map's 1,024) the rows fall in one cache set and a K×32 panel read down
+/// them misses on every row; an odd line count spreads them over all sets.
+func cacheSpreadStride(_ columns: Int) -> Int {
+    let lines = (columns + 15) / 16
+    return 16 * (lines % 2 == 0 ? lines + 1 : lines)
+}
+
 /// `[N, C, H, W]` ⊛ `[O, C, kh, kw]` (+ bias `[O]`) → `[N, O, Ho, Wo]`, then ReLU when `relu`.
 ///
 /// One GEMM per sample (`[O, CKK] · [CKK, Ho·Wo]`, written straight into NCHW), with the samples
 /// split over threads and OpenBLAS single-threaded inside: unfold, multiply, bias and ReLU of a
 /// sample stay in cache, and no thread hand-off happens per GEMM. The fused ReLU does the
 /// arithmetic of `conv2d(…).relu()` in the same order (same bits) without a second pass or
-/// buffer. Without gradients the unfolded columns live in one cache-sized buffer per thread;
-/// with them, every sample's columns are kept side by side in one `[CKK, N·Ho·Wo]` matrix
-/// (sample `s` in columns `s·P ..< (s+1)·P`) for the weight gradient (`convolutionBackward`).
+/// buffer. The unfolded columns live in one cache-sized buffer per thread and are not kept:
+/// the backward unfolds the input again (`convolutionBackward`).
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                    relu: Bool = false) -> Tensor {
     let (n, c, h, w, o, geo) = checkedConvolution(x, weight: weight, bias: bias, stride: stride, padding: padding)
     let (ho, wo) = geo.outputSize(height: h, width: w)
-    let p = ho * wo, np = n * p, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
+    let p = ho * wo, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
     let out = Tensor(uninitializedShape: [n, o, ho, wo])
-    let recordsGraph = GradientMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
-    let cols = recordsGraph ? Storage(count: ckk * np) : nil
     let px = x.pointer, pw = weight.pointer, po = out.pointer, pb = bias?.pointer
     // Samples per thread so that a chunk does at least ~64k multiply-adds.
     let samplesPerThread = max(1, 65_536 / max(o * ckk * p, 1))
     parallelChunksWithSerialBLAS(n, minimumPerThread: samplesPerThread) { start, end in
-        let scratch = cols == nil ? Storage(count: ckk * p) : nil
+        let ldc = cacheSpreadStride(p), scratch = Storage(count: ckk * ldc)
         for s in start..<end {
             convolveSample(px + s * imageSize, channels: c, height: h, width: w, geo, weight: pw, outputs: o, bias: pb,
-                           relu: relu, columns: cols.map { $0.pointer + s * p } ?? scratch!.pointer,
-                           columnStride: cols == nil ? p : np, into: po + s * o * p)
+                           relu: relu, columns: scratch.pointer, columnStride: ldc, into: po + s * o * p)
         }
     }
-    guard let cols else { return out }
+    let recordsGraph = GradientMode.isEnabled && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
+    guard recordsGraph else { return out }
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
     let outputValues = out.storage  // for the ReLU mask; the storage, not the tensor: no reference cycle
     return out.recording(inputs) { g in
-        // dOut in the columns' layout [O, N·P], through the fused ReLU (the gradient where the
-        // output was positive, as `relu()`'s backward) when there is one.
-        let dOut = Storage(count: o * np)
-        let pg = g.pointer, py = outputValues.pointer, pd = dOut.pointer
-        parallelChunks(n, minimumPerThread: max(1, 16_384 / max(o * p, 1))) { start, end in
-            for s in start..<end {
-                for ch in 0..<o {
-                    let src = pg + (s * o + ch) * p, dst = pd + ch * np + s * p
-                    if relu {
-                        let y = py + (s * o + ch) * p
-                        for i in 0..<p { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
-                    } else {
-                        dst.update(from: src, count: p)
-                    }
+        // Each sample's output gradient through the fused ReLU (the gradient where the output was
+        // positive, as `relu()`'s backward) when there is one.
+        let pg = g.pointer, py = outputValues.pointer
+        convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo) { s, channels, into, rowStride in
+            for ch in channels {
+                let src = pg + (s * o + ch) * p, dst = into + (ch - channels.lowerBound) * rowStride
+                if relu {
+                    let y = py + (s * o + ch) * p
+                    for i in 0..<p { dst[i] = src[i] * (y[i] > 0 ? 1 : 0) }
+                } else {
+                    dst.update(from: src, count: p)
                 }
             }
-        }
-        convolutionBackward(x, weight: weight, bias: bias, n: n, c: c, h: h, w: w, o: o, geo: geo, dOut: pd, columns: cols.pointer)
-    }
-}
-
-/// The gradients of a convolution from `dOut` and the unfolded input `columns`, both laid out with
-/// the batch side by side (`[O, N·P]` and `[CKK, N·P]`, sample `s` in columns `s·P ..< (s+1)·P`).
-/// The weight gradient is one GEMM over the whole batch (`dOut · columnsᵀ`, K = N·P; each thread
-/// takes a share of its columns) and the bias gradient one 8-lane sum per channel; the input gradient
-/// goes sample by sample (`Wᵀ · dOut_s`, in cache, folded back).
-func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: Int, h: Int, w: Int, o: Int, geo: ConvGeometry,
-                         dOut pd: UnsafePointer<Float>, columns pc: UnsafePointer<Float>) {
-    let (ho, wo) = geo.outputSize(height: h, width: w)
-    let p = ho * wo, np = n * p, ckk = c * geo.kernel.h * geo.kernel.w, imageSize = c * h * w
-    if weight.requiresGrad {
-        // The threads split dW's columns, one single-threaded GEMM each: OpenBLAS's own threads would
-        // meet once per block of K (hundreds of times here), which a busy machine turns into waits.
-        let (gw, isNew) = weight.gradStorageForAccumulation()
-        parallelChunksWithSerialBLAS(ckk, minimumPerThread: max(1, 16_384 / max(o * np, 1))) { start, end in
-            sgemm(transposeA: false, transposeB: true, m: o, n: end - start, k: np, a: pd, lda: np, b: pc + start * np, ldb: np,
-                  beta: isNew ? 0 : 1, c: gw + start, ldc: ckk)
-        }
-    }
-    if let bias, bias.requiresGrad {
-        let gb = bias.gradStorage()
-        parallelChunks(o, minimumPerThread: max(1, 65_536 / max(np, 1))) { start, end in
-            for ch in start..<end { gb[ch] += fl_sum(pd + ch * np, np) }
-        }
-    }
-    guard x.requiresGrad else { return }
-    // Each sample's dcols go to one cache-sized buffer per thread, folded back while hot (written
-    // over the batch's columns instead, they cost a cold write and read of the whole matrix).
-    let gx = x.gradStorage(), pw = weight.pointer
-    parallelChunksWithSerialBLAS(n, minimumPerThread: max(1, 65_536 / max(o * ckk * p, 1))) { start, end in
-        let dcol = Storage(count: ckk * p)
-        for s in start..<end {
-            sgemm(transposeA: true, transposeB: false, m: ckk, n: p, k: o, a: pw, lda: ckk, b: pd + s * p, ldb: np,
-                  beta: 0, c: dcol.pointer, ldc: p)
-            col2imAdd(dcol.pointer, rowStride: p, channels: c, height: h, width: w, geo, into: gx + s * imageSize)
         }
     }
 }

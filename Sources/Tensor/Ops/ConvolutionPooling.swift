@@ -1,3 +1,5 @@
+import CKernels
+
 /// `conv2d(x, …, relu: true).maxPool2d(kernel: (2, 2))` as one op: a CNN stage.
 ///
 /// Each sample's unfold, GEMM, bias, ReLU and 2×2 pooling run on one thread's cache-sized
@@ -19,14 +21,12 @@ public func conv2dReLUMaxPool2x2(_ x: Tensor, weight: Tensor, bias: Tensor?, str
     let px = x.pointer, pw = weight.pointer, po = out.pointer, pb = bias?.pointer
     let samplesPerThread = max(1, 65_536 / max(o * ckk * p, 1))
     parallelChunksWithSerialBLAS(n, minimumPerThread: samplesPerThread) { start, end in
-        let col = Storage(count: ckk * p), map = Storage(count: o * p)
+        let ldc = cacheSpreadStride(p), col = Storage(count: ckk * ldc), map = Storage(count: o * p)
         for s in start..<end {
             convolveSample(px + s * imageSize, channels: c, height: h, width: w, geo, weight: pw, outputs: o, bias: pb,
-                           relu: true, columns: col.pointer, into: map.pointer)
+                           relu: false, columns: col.pointer, columnStride: ldc, into: map.pointer)
             let pooled = po + s * o * hp * wp
-            for ch in 0..<o {
-                maxPool2x2(plane: map.pointer + ch * p, rowLength: wo, into: pooled + ch * hp * wp, height: hp, width: wp, argmax: nil)
-            }
+            for ch in 0..<o { fl_max_pool2x2(map.pointer + ch * p, wo, pooled + ch * hp * wp, hp, wp, nil, 1) }
         }
     }
     return out

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Inverted dropout with a fast mask: one 64-bit draw yields four 16-bit uniforms.
 extension Tensor {
     /// Zeroes each element with probability `p` and scales the rest by 1/(1−p).
@@ -6,34 +8,10 @@ extension Tensor {
         if p == 0 { return self }
         let n = count
         let draws = DropoutDraws(probability: p)
-        let scale = draws.scale, threshold = draws.threshold
-        // Backward needs only the mask; it is stored as the per-element factor (0 or scale).
-        let mask = Storage(count: n)
-        let pm = mask.pointer
-        // The draws are sequential (one stream); four lanes per draw, written without branches.
-        var rng = generator
-        let groups = n / 4
-        let limit = SIMD4<Int32>(repeating: Int32(threshold)), low = SIMD4<Int32>(repeating: 0xFFFF)
-        let zero = SIMD4<Float>(repeating: 0), scales = SIMD4<Float>(repeating: scale)
-        let raw = UnsafeMutableRawPointer(pm)
-        for q in 0..<groups {
-            // Lane k is bits 16k..<16k+16 of the draw; a vector compare and select, no branches
-            // (a dropped element is a coin flip a branch predictor cannot learn).
-            let r = rng.next()
-            let lanes = SIMD4<Int32>(Int32(truncatingIfNeeded: r), Int32(truncatingIfNeeded: r >> 16),
-                                     Int32(truncatingIfNeeded: r >> 32), Int32(truncatingIfNeeded: r >> 48)) & low
-            raw.storeBytes(of: scales.replacing(with: zero, where: lanes .< limit), toByteOffset: 16 * q, as: SIMD4<Float>.self)
-        }
-        if 4 * groups < n {
-            var r = rng.next()
-            for i in (4 * groups)..<n { pm[i] = draws.factor(r); r >>= 16 }
-        }
-        generator = rng
-        let out = Tensor(uninitializedShape: shape)
-        let px = pointer, po = out.pointer
-        parallelChunks(n, minimumPerThread: 65_536) { s, e in
-            for j in s..<e { po[j] = px[j] * pm[j] }
-        }
+        // Backward needs only the mask; it is stored as the per-element factor (0 or scale). The
+        // draws are one sequential stream; the kernel turns four draws into 16 factors and applies them.
+        let mask = Storage(count: n), out = Tensor(uninitializedShape: shape)
+        generator.withState { fl_dropout($0, n, UInt32(draws.threshold), draws.scale, pointer, mask.pointer, out.pointer) }
         return out.recording([self]) { [self] g in
             let (gx, isNew) = self.gradStorageForAccumulation()
             let pg = g.pointer, pm = mask.pointer

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Max and average pooling over `[N, C, H, W]`, and global average pooling.
 extension Tensor {
     /// Max pooling; padded positions never win. The gradient goes to each window's maximum.
@@ -118,16 +120,5 @@ extension Tensor {
 @inline(__always)
 func maxPool2x2(plane x: UnsafePointer<Float>, rowLength w: Int, into y: UnsafeMutablePointer<Float>, height ho: Int, width wo: Int,
                 argmax: UnsafeMutablePointer<Int32>?) {
-    for oy in 0..<ho {
-        let r0 = x + 2 * oy * w, r1 = r0 + w
-        for ox in 0..<wo {
-            let c = 2 * ox
-            var best = r0[c], bi = 2 * oy * w + c
-            if r0[c + 1] > best { best = r0[c + 1]; bi = 2 * oy * w + c + 1 }
-            if r1[c] > best { best = r1[c]; bi = (2 * oy + 1) * w + c }
-            if r1[c + 1] > best { best = r1[c + 1]; bi = (2 * oy + 1) * w + c + 1 }
-            y[oy * wo + ox] = best
-            if let argmax { argmax[oy * wo + ox] = Int32(bi) }
-        }
-    }
+    fl_max_pool2x2(x, w, y, ho, wo, argmax, 0)
 }
