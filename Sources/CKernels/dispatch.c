@@ -24,11 +24,12 @@ int fl_gemm_avx512_supported(void) { return 0; }
 #endif
 
 int fl_kernels_use_avx2(void) {
-    return !__atomic_load_n(&forced_portable, __ATOMIC_RELAXED) && cpu_has_avx2_fma();
+    return __atomic_load_n(&forced_portable, __ATOMIC_RELAXED) != 1 && cpu_has_avx2_fma();
 }
 
 int fl_kernels_use_avx512(void) {
-    return !__atomic_load_n(&forced_portable, __ATOMIC_RELAXED) && fl_gemm_avx512_supported();
+    return __atomic_load_n(&forced_portable, __ATOMIC_RELAXED) == 0 && fl_gemm_avx512_supported();
 }
 
-void fl_kernels_force_portable(int force) { __atomic_store_n(&forced_portable, force ? 1 : 0, __ATOMIC_RELAXED); }
+// 0: the CPU decides; 1: portable; 2: at most AVX2 (no AVX-512).
+void fl_kernels_force_portable(int force) { __atomic_store_n(&forced_portable, force == 2 ? 2 : force ? 1 : 0, __ATOMIC_RELAXED); }

@@ -1,8 +1,10 @@
 #include "fl_kernels.h"
-#include "lanes_avx2.h"
+#include "lanes_avx512.h"
 
 // Softmax rows for attention: the maximum (exact in any order), e^(x − max) with the vector exp,
 // the sum in 8 lanes, then one multiply by 1/sum. Excluded positions get 0 and add 0 to the sum.
+// The AVX-512 path takes 16 positions at a time and adds their low then their high 8 to the
+// 8-lane sum: AVX2's order (a masked-off half adds +0, which changes no sum of non-negative terms).
 
 static void softmax_row_portable(const float *x, float *y, long n, const float *excluded) {
     float m = -INFINITY;
@@ -86,10 +88,79 @@ FL_AVX2 static void softmax_row_backward_avx2(const float *g, const float *y, fl
         else fl_store_first(dx + k, out, n - k);
     }
 }
+
+/// Lanes kept among the first `valid`: not excluded (all when `excluded` is NULL).
+FL_AVX512_LANES static inline __mmask16 kept_lanes16(const float *excluded, long k, __mmask16 valid) {
+    if (!excluded) return valid;
+    return _mm512_mask_cmp_ps_mask(valid, _mm512_maskz_loadu_ps(valid, excluded + k), _mm512_setzero_ps(), _CMP_EQ_OQ);
+}
+
+FL_AVX512_LANES static void softmax_row_avx512(const float *x, float *y, long n, const float *excluded) {
+    // Whole blocks load and store unmasked (masked stores are slow on AMD); the tail is masked.
+    const __m512 minus_inf = _mm512_set1_ps(-INFINITY);
+    __m512 vm = minus_inf;
+    for (long k = 0; k < n; k += 16) {
+        __mmask16 valid = fl_tail_mask16(n - k);
+        __m512 v = n - k >= 16 ? _mm512_loadu_ps(x + k) : _mm512_maskz_loadu_ps(valid, x + k);
+        vm = _mm512_mask_max_ps(vm, kept_lanes16(excluded, k, valid), vm, v);
+    }
+    float m = _mm512_reduce_max_ps(vm);
+    if (m == -INFINITY) m = 0;
+    __m512 vmax = _mm512_set1_ps(m);
+    __m256 acc = _mm256_setzero_ps();
+    for (long k = 0; k < n; k += 16) {
+        __mmask16 valid = fl_tail_mask16(n - k);
+        int whole = n - k >= 16;
+        __m512 v = whole ? _mm512_loadu_ps(x + k) : _mm512_maskz_loadu_ps(valid, x + k);
+        __m512 e = fl_exp_avx512(_mm512_sub_ps(v, vmax));
+        if (excluded || !whole) e = _mm512_maskz_mov_ps(kept_lanes16(excluded, k, valid), e);
+        if (whole) _mm512_storeu_ps(y + k, e);
+        else _mm512_mask_storeu_ps(y + k, valid, e);
+        acc = _mm256_add_ps(acc, fl_low8(e));
+        acc = _mm256_add_ps(acc, fl_high8(e));
+    }
+    float s = fl_lane_sum_avx2(acc), inv = s > 0 ? 1 / s : 0;
+    __m512 vinv = _mm512_set1_ps(inv);
+    long k = 0;
+    for (; k + 16 <= n; k += 16) _mm512_storeu_ps(y + k, _mm512_mul_ps(_mm512_loadu_ps(y + k), vinv));
+    for (; k < n; k++) y[k] *= inv;
+}
+
+FL_AVX512_LANES static void softmax_row_backward_avx512(const float *g, const float *y, float *dx, long n, const float *excluded, int is_new) {
+    __m256 acc = _mm256_setzero_ps();
+    for (long k = 0; k < n; k += 16) {
+        __mmask16 valid = fl_tail_mask16(n - k);
+        int whole = n - k >= 16;
+        __m512 gk = whole ? _mm512_loadu_ps(g + k) : _mm512_maskz_loadu_ps(valid, g + k);
+        __m512 yk = whole ? _mm512_loadu_ps(y + k) : _mm512_maskz_loadu_ps(valid, y + k);
+        acc = _mm256_fmadd_ps(fl_low8(gk), fl_low8(yk), acc);
+        acc = _mm256_fmadd_ps(fl_high8(gk), fl_high8(yk), acc);
+    }
+    __m512 dot = _mm512_set1_ps(fl_lane_sum_avx2(acc));
+    long k = 0;
+    for (; k + 16 <= n; k += 16) {
+        __mmask16 keep = kept_lanes16(excluded, k, 0xFFFF);
+        __m512 v = _mm512_mul_ps(_mm512_loadu_ps(y + k), _mm512_sub_ps(_mm512_loadu_ps(g + k), dot));
+        // Where not kept: 0 when new, else dx unchanged.
+        if (is_new) _mm512_storeu_ps(dx + k, _mm512_maskz_mov_ps(keep, v));
+        else {
+            __m512 d = _mm512_loadu_ps(dx + k);
+            _mm512_storeu_ps(dx + k, _mm512_mask_add_ps(d, keep, d, v));
+        }
+    }
+    for (; k < n; k += 16) {
+        __mmask16 valid = fl_tail_mask16(n - k), keep = kept_lanes16(excluded, k, valid);
+        __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(valid, y + k), _mm512_sub_ps(_mm512_maskz_loadu_ps(valid, g + k), dot));
+        // Where not kept: 0 when new, else dx unchanged.
+        if (is_new) _mm512_mask_storeu_ps(dx + k, valid, _mm512_maskz_mov_ps(keep, v));
+        else _mm512_mask_storeu_ps(dx + k, keep, _mm512_add_ps(_mm512_maskz_loadu_ps(keep, dx + k), v));
+    }
+}
 #endif
 
 void fl_softmax_row(const float *x, float *y, long n, const float *excluded) {
 #if defined(__x86_64__)
+    if (fl_kernels_use_avx512()) { softmax_row_avx512(x, y, n, excluded); return; }
     if (fl_kernels_use_avx2()) { softmax_row_avx2(x, y, n, excluded); return; }
 #endif
     softmax_row_portable(x, y, n, excluded);
@@ -97,6 +168,7 @@ void fl_softmax_row(const float *x, float *y, long n, const float *excluded) {
 
 void fl_softmax_row_backward(const float *g, const float *y, float *dx, long n, const float *excluded, int is_new) {
 #if defined(__x86_64__)
+    if (fl_kernels_use_avx512()) { softmax_row_backward_avx512(g, y, dx, n, excluded, is_new); return; }
     if (fl_kernels_use_avx2()) { softmax_row_backward_avx2(g, y, dx, n, excluded, is_new); return; }
 #endif
     softmax_row_backward_portable(g, y, dx, n, excluded, is_new);

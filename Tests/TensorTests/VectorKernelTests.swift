@@ -16,6 +16,15 @@ import TestSupport
         return (portable, body())
     }
 
+    /// Runs `body` on the portable path, on AVX2 at most, and on the path the CPU picks (AVX-512
+    /// where it has it).
+    private func threePaths<T>(_ body: () -> T) -> (portable: T, avx2: T, native: T) {
+        fl_kernels_force_portable(2)
+        let avx2 = body()
+        let (portable, native) = bothPaths(body)
+        return (portable, avx2, native)
+    }
+
     private func exp(_ x: [Float]) -> [Float] {
         var y = [Float](repeating: .nan, count: x.count)
         fl_exp(x, &y, x.count)
@@ -83,11 +92,11 @@ import TestSupport
         return (x, excluded, g)
     }
 
-    @Test func softmaxRowsAreTheSameOnBothPathsAndCorrect() {
+    @Test func softmaxRowsAreTheSameOnEveryPathAndCorrect() {
         for n in [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 50, 64, 257] {
             let (x, excluded, g) = rows(n, seed: UInt64(n))
             for mask in [nil, excluded] {
-                let (p, v) = bothPaths { () -> [Float] in
+                let (p, a, v) = threePaths { () -> [Float] in
                     var y = [Float](repeating: .nan, count: n)
                     if let mask { fl_softmax_row(x, &y, n, mask) } else { fl_softmax_row(x, &y, n, nil) }
                     var back = [Float](repeating: 0.25, count: n), fresh = [Float](repeating: .nan, count: n)
@@ -101,6 +110,7 @@ import TestSupport
                     return y + back + fresh
                 }
                 #expect(p.map(\.bitPattern) == v.map(\.bitPattern), "n = \(n), masked \(mask != nil)")
+                #expect(a.map(\.bitPattern) == v.map(\.bitPattern), "n = \(n), masked \(mask != nil): AVX2 against AVX-512")
                 // Against a double-precision softmax over the kept, finite positions.
                 let kept = (0..<n).map { mask == nil || mask![$0] == 0 }
                 let m = zip(x, kept).filter(\.1).map { Double($0.0) }.max() ?? 0

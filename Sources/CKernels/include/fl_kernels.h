@@ -14,7 +14,8 @@ int fl_kernels_use_avx2(void);
 /// 1 when the AVX-512 paths of the unfold kernels run (the CPU has AVX-512F and the portable
 /// path is not forced).
 int fl_kernels_use_avx512(void);
-/// Forces the portable path (nonzero) or lets the CPU decide (0): for tests comparing both paths.
+/// Forces the portable path (1), the AVX2 path at most (2: no AVX-512), or lets the CPU decide
+/// (0): for tests comparing the paths.
 void fl_kernels_force_portable(int force);
 
 /// y[i] = e^x[i] for `count` floats, within 2 ulp of the exact value; −∞ and x < −104 give 0,
@@ -32,7 +33,8 @@ void fl_sum_continue(const float *x, long count, long offset, float lanes[8]);
 /// The total of an 8-lane sum taken in pieces, folded as `fl_sum` folds.
 float fl_sum_total(const float lanes[8]);
 
-/// One softmax row: y = softmax of x over `n` positions, those with `excluded[k] != 0` excluded
+/// One softmax row (AVX-512, AVX2 or portable: the same bits; the 8-lane sum kept on every path):
+/// y = softmax of x over `n` positions, those with `excluded[k] != 0` excluded
 /// (weight 0; `excluded` may be NULL). A row with every position excluded (or all −∞) is all 0.
 /// `x` and `y` may be the same buffer.
 void fl_softmax_row(const float *x, float *y, long n, const float *excluded);
