@@ -1,12 +1,23 @@
 /// Broadcasting binary ops: add, sub, mul, div, and their scalar forms.
 
+/// An element-wise operation as a type, so the kernels below specialise on it and their loops
+/// vectorise: passed as a closure (`+`) it stayed one indirect call per element inside the
+/// parallel loop (3.7% of a batch-128 training step in `+` alone).
+private protocol ElementwiseOperation { static func apply(_ a: Float, _ b: Float) -> Float }
+private enum Add: ElementwiseOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
+private enum Subtract: ElementwiseOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
+private enum Multiply: ElementwiseOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
+private enum Divide: ElementwiseOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
+/// −a / b: the divisor's gradient factor −(x/y)/y given g·(x/y).
+private enum NegatedQuotient: ElementwiseOperation { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { -a / b } }
+
 @inline(__always)
-private func binaryKernel(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+private func binaryKernel<Op: ElementwiseOperation>(_ a: Tensor, _ b: Tensor, _: Op.Type) -> Tensor {
     if a.shape == b.shape {
         let out = Tensor(uninitializedShape: a.shape)
         let pa = a.pointer, pb = b.pointer, po = out.pointer
         parallelChunks(out.count) { s, e in
-            for i in s..<e { po[i] = f(pa[i], pb[i]) }
+            for i in s..<e { po[i] = Op.apply(pa[i], pb[i]) }
         }
         return out
     }
@@ -18,10 +29,10 @@ private func binaryKernel(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float
     layout.forEachRow { o, ia, ib in
         let x = pa + ia, y = pb + ib, z = po + o
         switch (sa, sb) {
-        case (1, 1): for i in 0..<n { z[i] = f(x[i], y[i]) }
-        case (1, _): let yv = y[0]; for i in 0..<n { z[i] = f(x[i], yv) }
-        case (_, 1): let xv = x[0]; for i in 0..<n { z[i] = f(xv, y[i]) }
-        default: let v = f(x[0], y[0]); for i in 0..<n { z[i] = v }
+        case (1, 1): for i in 0..<n { z[i] = Op.apply(x[i], y[i]) }
+        case (1, _): let yv = y[0]; for i in 0..<n { z[i] = Op.apply(x[i], yv) }
+        case (_, 1): let xv = x[0]; for i in 0..<n { z[i] = Op.apply(xv, y[i]) }
+        default: let v = Op.apply(x[0], y[0]); for i in 0..<n { z[i] = v }
         }
     }
     return out
@@ -51,55 +62,55 @@ extension Tensor {
     }
 
     /// `g * other` broadcast to `shape`, summed into this tensor's gradient.
-    fileprivate func accumulateProductGrad(_ g: Tensor, _ other: Tensor, _ f: (Float, Float) -> Float) {
-        if g.shape == shape && other.shape == shape {
+    fileprivate func accumulateProductGrad<Op: ElementwiseOperation>(_ g: Tensor, _ other: Tensor, _ op: Op.Type) {
+            if g.shape == shape && other.shape == shape {
             // No broadcast: straight into the gradient, without a temporary.
             let (gx, isNew) = gradStorageForAccumulation()
             let pg = g.pointer, po = other.pointer
             parallelChunks(count) { s, e in
                 if isNew {
-                    for i in s..<e { gx[i] = f(pg[i], po[i]) }
+                    for i in s..<e { gx[i] = Op.apply(pg[i], po[i]) }
                 } else {
-                    for i in s..<e { gx[i] += f(pg[i], po[i]) }
+                    for i in s..<e { gx[i] += Op.apply(pg[i], po[i]) }
                 }
             }
             return
         }
-        let t = binaryKernel(g, other, f)
+        let t = binaryKernel(g, other, op)
         accumulateGrad(t.pointer, broadcastFrom: t.shape)
     }
 }
 
 public func + (a: Tensor, b: Tensor) -> Tensor {
-    binaryKernel(a, b, +).recording([a, b]) { g in
+    binaryKernel(a, b, Add.self).recording([a, b]) { g in
         if a.requiresGrad { a.accumulateGrad(g.pointer, broadcastFrom: g.shape) }
         if b.requiresGrad { b.accumulateGrad(g.pointer, broadcastFrom: g.shape) }
     }
 }
 
 public func - (a: Tensor, b: Tensor) -> Tensor {
-    binaryKernel(a, b, -).recording([a, b]) { g in
+    binaryKernel(a, b, Subtract.self).recording([a, b]) { g in
         if a.requiresGrad { a.accumulateGrad(g.pointer, broadcastFrom: g.shape) }
-        if b.requiresGrad { b.accumulateProductGrad(g, Tensor(scalar: -1), *) }
+        if b.requiresGrad { b.accumulateProductGrad(g, Tensor(scalar: -1), Multiply.self) }
     }
 }
 
 public func * (a: Tensor, b: Tensor) -> Tensor {
-    binaryKernel(a, b, *).recording([a, b]) { g in
-        if a.requiresGrad { a.accumulateProductGrad(g, b, *) }
-        if b.requiresGrad { b.accumulateProductGrad(g, a, *) }
+    binaryKernel(a, b, Multiply.self).recording([a, b]) { g in
+        if a.requiresGrad { a.accumulateProductGrad(g, b, Multiply.self) }
+        if b.requiresGrad { b.accumulateProductGrad(g, a, Multiply.self) }
     }
 }
 
 public func / (a: Tensor, b: Tensor) -> Tensor {
-    let out = binaryKernel(a, b, /)
+    let out = binaryKernel(a, b, Divide.self)
     let quotient = Tensor(shape: out.shape, storage: out.storage)  // values only: no cycle
     return out.recording([a, b]) { g in
-        if a.requiresGrad { a.accumulateProductGrad(g, b, /) }
+        if a.requiresGrad { a.accumulateProductGrad(g, b, Divide.self) }
         if b.requiresGrad {
             // d(a/b)/db = -(a/b)/b
-            let t = binaryKernel(g, quotient, *)
-            b.accumulateProductGrad(t, b) { -$0 / $1 }
+            let t = binaryKernel(g, quotient, Multiply.self)
+            b.accumulateProductGrad(t, b, NegatedQuotient.self)
         }
     }
 }
