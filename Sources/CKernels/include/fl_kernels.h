@@ -104,10 +104,12 @@ void fl_col2im_add_stride1_avx512(const float *col, long row_stride, long channe
 void fl_adam_update(float *p, const float *g, float *m, float *v, long count, float beta1, float beta2, float eps, float step_size,
                     float correction2, float decay, float l2);
 
-/// Inverted dropout of `count` floats: `mask[j]` is 0 when bits 16·(j mod 4) ..< +16 of draw j / 4
-/// of the xoshiro256** stream `state` (advanced past the draws used: ⌈count / 4⌉) fall below
-/// `threshold`, else `scale`; `y[j] = x[j] · mask[j]`. The same mask and bits on either path.
-void fl_dropout(uint64_t state[4], long count, uint32_t threshold, float scale, const float *x, float *mask, float *y);
+/// Inverted dropout of `count` floats from element `first_lane` (0…3) of the xoshiro256** stream
+/// `state`'s next draw: with e = first_lane + j, factor j is 0 when bits 16·(e mod 4) ..< +16 of
+/// draw e / 4 fall below `threshold`, else `scale`; `y[j] = x[j] · factor` (`x` may be `y`) and
+/// `mask[j]` = factor unless `mask` is NULL. `state` is advanced past the draws used. The same
+/// bits on either path.
+void fl_dropout(uint64_t state[4], long first_lane, long count, uint32_t threshold, float scale, const float *x, float *mask, float *y);
 
 /// 2×2/2 max pooling of one plane (rows `row_length` apart) into `[ho, wo]`, of the ReLU of its
 /// values (`v > 0 ? v : 0`) when `relu`. `argmax` (may be NULL) receives each maximum's index in

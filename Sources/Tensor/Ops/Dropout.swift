@@ -11,7 +11,7 @@ extension Tensor {
         // Backward needs only the mask; it is stored as the per-element factor (0 or scale). The
         // draws are one sequential stream; the kernel turns four draws into 16 factors and applies them.
         let mask = Storage(count: n), out = Tensor(uninitializedShape: shape)
-        generator.withState { fl_dropout($0, n, UInt32(draws.threshold), draws.scale, pointer, mask.pointer, out.pointer) }
+        generator.withState { fl_dropout($0, 0, n, draws.threshold, draws.scale, pointer, mask.pointer, out.pointer) }
         return out.recording([self]) { [self] g in
             let (gx, isNew) = self.gradStorageForAccumulation()
             let pg = g.pointer, pm = mask.pointer
@@ -31,16 +31,12 @@ extension Tensor {
 /// fall below `threshold` (p · 65536). Kept elements are scaled by `scale` = 1/(1−p).
 struct DropoutDraws {
     let scale: Float
-    let threshold: UInt64
+    let threshold: UInt32
 
     init(probability p: Float) {
         scale = 1 / (1 - p)
-        threshold = UInt64((p * 65536).rounded())
+        threshold = UInt32((p * 65536).rounded())
     }
-
-    /// The factor (0 or `scale`) of the low 16 bits of `bits`.
-    @inline(__always)
-    func factor(_ bits: UInt64) -> Float { (bits & 0xFFFF) < threshold ? 0 : scale }
 
     /// The stream's state at the draw holding the first element of each of `blocks` blocks of
     /// `blockSize` elements; `generator` ends where a `dropout` of all of them leaves it.
@@ -59,26 +55,10 @@ struct DropoutDraws {
     }
 
     /// `output[j] = input[j] · factor` for the `count` elements from element `first` of the
-    /// stream, `start` being its state at draw `first / 4`. `input` may be `output`.
-    @inline(__always)
+    /// stream, `start` being its state at draw `first / 4` (`fl_dropout`, no mask kept). `input`
+    /// may be `output`.
     func apply(from start: RandomGenerator, first: Int, count: Int, _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
-        var rng = start, j = 0
-        if first % 4 != 0 {
-            // The block starts inside a draw: its remaining lanes.
-            var bits = rng.next() >> (16 * UInt64(first % 4))
-            while j < count && (first + j) % 4 != 0 { output[j] = input[j] * factor(bits); bits >>= 16; j += 1 }
-        }
-        while j + 4 <= count {
-            let r = rng.next()
-            output[j] = input[j] * factor(r)
-            output[j + 1] = input[j + 1] * factor(r >> 16)
-            output[j + 2] = input[j + 2] * factor(r >> 32)
-            output[j + 3] = input[j + 3] * factor(r >> 48)
-            j += 4
-        }
-        if j < count {
-            var bits = rng.next()
-            while j < count { output[j] = input[j] * factor(bits); bits >>= 16; j += 1 }
-        }
+        var rng = start
+        rng.withState { fl_dropout($0, first % 4, count, threshold, scale, input, nil, output) }
     }
 }
