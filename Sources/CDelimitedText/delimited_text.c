@@ -6,6 +6,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 static inline int is_stop(uint8_t c, uint8_t delimiter) {
     return c == delimiter || c == '\n' || c == '\r' || c == '"';
@@ -50,4 +54,17 @@ int fl_delimited_stops(const uint8_t *b, size_t n, uint8_t delimiter, uint64_t *
     }
     bits[full] = last;
     return special;
+}
+
+int fl_populate_pages(void *p, size_t bytes) {
+#if defined(__linux__)
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1), end = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (end <= start) return 0;
+    return madvise((void *)start, end - start, 23 /* MADV_POPULATE_WRITE, Linux 5.14 */) == 0;
+#else
+    (void)p;
+    (void)bytes;
+    return 0;
+#endif
 }

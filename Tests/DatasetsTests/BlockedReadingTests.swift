@@ -191,6 +191,23 @@ import Testing
         #expect(ReferenceTable(try AtomicTable.read(path: path, displayName: "t.csv")) == ReferenceTable(table))
     }
 
+    /// The room reserved for a large file's rows is mapped in one call before it is written: the
+    /// values already there stay, and the call reports that the kernel mapped the pages.
+    @Test func populatingReservedRoomKeepsTheValues() {
+        var values = (0..<1000).map(Int32.init)
+        values.reserveCapacity(1 << 20)
+        values.populateReserved()
+        #expect(values == (0..<1000).map(Int32.init))
+        values.append(contentsOf: repeatElement(7, count: (1 << 20) - 1000))
+        #expect(values.count == 1 << 20 && values[999] == 999 && values[1000] == 7)
+        var room = [UInt8](repeating: 3, count: 3 << 20)
+        let mapped = room.withUnsafeMutableBufferPointer { fl_populate_pages($0.baseAddress!, $0.count) }
+        #if os(Linux)
+        #expect(mapped == 1, "MADV_POPULATE_WRITE needs Linux 5.14")
+        #endif
+        #expect(room.allSatisfy { $0 == 3 })
+    }
+
     /// A token column with more distinct values than the cache holds (the reader then prefetches
     /// table slots rows ahead), repeated and unseen values mixed, read whole and in pieces.
     @Test func aTokenColumnLargerThanTheCacheReadsAsTheReference() throws {

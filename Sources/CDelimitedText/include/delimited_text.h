@@ -16,4 +16,10 @@ int fl_delimited_stops(const uint8_t *b, size_t n, uint8_t delimiter, uint64_t *
 /// on each probe, and asking for the line a few fields ahead overlaps those stalls.
 static inline void fl_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
+/// Maps every whole page of `p[0..<bytes]` now, in one call (Linux `MADV_POPULATE_WRITE`;
+/// elsewhere, or on an older kernel, nothing). A table's columns are reserved once for the rows
+/// of a large file and then written front to back: page by page, each fresh page would cost a
+/// fault. Returns whether the pages were mapped. Memory stays the caller's, contents unchanged.
+int fl_populate_pages(void *p, size_t bytes);
+
 #endif

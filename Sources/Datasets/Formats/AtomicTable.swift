@@ -78,7 +78,7 @@ extension AtomicTable {
 
     /// Parses atomic-file text already in memory.
     public static func parse(bytes: [UInt8], file: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(DatasetError) -> AtomicTable {
-        try parse(bytes: bytes, file: file, delimiter: delimiter, blockSize: 32 << 20, threads: ComputeThreads.count, minimumPieceBytes: 1 << 20)
+        try parse(bytes: bytes, file: file, delimiter: delimiter, blockSize: 8 << 20, threads: ComputeThreads.count, minimumPieceBytes: 1 << 20)
     }
 
     /// `parse` with the block size and thread count chosen (tests make both small to reach

@@ -1,3 +1,4 @@
+import CDelimitedText
 import Foundation
 
 /// Accumulates one column while the file is read.
@@ -257,6 +258,15 @@ struct ColumnBuilder {
         }
     }
 
+    /// Maps the pages of the room `reserve` made (see `fl_populate_pages`).
+    mutating func populateReserved() {
+        switch spec.type {
+        case .token: ids.populateReserved()
+        case .float: floats.populateReserved()
+        case .tokenSequence, .floatSequence: offsets.populateReserved()
+        }
+    }
+
     /// The values of the rows read so far, forgotten here; the interner and the noted fields stay
     /// (a table whose values go to a `SpilledColumns` block by block).
     mutating func takeRows() -> (ids: [Int32], floats: [Double]) {
@@ -347,5 +357,17 @@ struct ColumnBuilder {
         case .floatSequence: .floatSequences(offsets: offsets, values: floats)
         }
         return Column(spec: spec, values: values, tokens: tokens, firstMissing: firstMissing, firstInfinite: firstInfinite)
+    }
+}
+
+extension Array {
+    /// Maps the pages of this array's capacity beyond its count now (see `fl_populate_pages`):
+    /// for a column reserved once for the rows of a large file, still to be written.
+    mutating func populateReserved() {
+        let used = count * MemoryLayout<Element>.stride, bytes = capacity * MemoryLayout<Element>.stride
+        guard bytes - used >= 1 << 20 else { return }
+        withUnsafeMutableBufferPointer {
+            if let base = UnsafeMutableRawPointer($0.baseAddress) { _ = fl_populate_pages(base + used, bytes - used) }
+        }
     }
 }

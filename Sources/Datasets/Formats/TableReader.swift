@@ -87,6 +87,21 @@ struct TableBuilder: RecordConsumer {
         return forget.indices.filter { forget[$0] }
     }
 
+    /// Maps the pages of the room `reserve` made, the columns side by side.
+    mutating func populateReserved(threads: Int) {
+        let width = builders.count
+        builders.withUnsafeMutableBufferPointer { columns in
+            withUnsafeMutablePointer(to: &lines) { lines in
+                let shared = UncheckedSendable((columns, lines))
+                let populate = { @Sendable (k: Int) in
+                    let (columns, lines) = shared.value
+                    if k == width { lines.pointee.populateReserved() } else { columns[k].populateReserved() }
+                }
+                if threads > 1 { DispatchQueue.concurrentPerform(iterations: width + 1, execute: populate) } else { (0...width).forEach(populate) }
+            }
+        }
+    }
+
     mutating func removeRows() {
         lines.removeAll(keepingCapacity: true)
         for k in builders.indices { builders[k].removeRows() }
@@ -113,6 +128,11 @@ struct TableReader {
     var threads: Int
     /// Blocks smaller than this are read in one piece.
     var minimumPieceBytes: Int
+    /// Bytes per second each piece of the last blocks was read at (piece 0, which writes straight
+    /// into the table's large interners, is the slower): a block is cut in proportion, so that the
+    /// pieces end together rather than the others waiting on the first. Where the cuts fall never
+    /// changes what is read, only how long the threads wait.
+    var pieceRates: [Double] = []
 
     init(file: String, delimiter: UInt8, threads: Int, minimumPieceBytes: Int = 1 << 20) {
         reader = DelimitedReader(file: file, delimiter: delimiter)
@@ -135,8 +155,12 @@ struct TableReader {
         var cuts = [start]
         if table.hasHeader && threads > 1 {
             let pieces = min(threads, (end - start) / minimumPieceBytes)
+            let rates = pieceRates.count == pieces ? pieceRates : Array(repeating: 1, count: max(pieces, 1))
+            let total = rates.reduce(0, +)
+            var share = 0.0
             for p in 1..<max(pieces, 1) {
-                let target = max(start + (end - start) * p / pieces, cuts.last!)
+                share += rates[p - 1] / total
+                let target = max(start + Int(Double(end - start) * share), cuts.last!)
                 guard let cut = RecordBoundaries.first(in: b, start: start, from: target, to: end), cut < end else { break }
                 if cut > cuts.last! { cuts.append(cut) }
             }
@@ -157,24 +181,31 @@ struct TableReader {
         }
         // Piece 0 continues the table; piece p > 0 counts lines from 1, shifted once piece p−1's end is known.
         var outcomes = [Result<Int, DatasetError>](repeating: .success(0), count: pieceCount)
+        var seconds = [Double](repeating: 0, count: pieceCount)
         let reader = self.reader, firstLine = line
         withUnsafeMutablePointer(to: &table) { tablePointer in
             parts.withUnsafeMutableBufferPointer { partPointers in
                 outcomes.withUnsafeMutableBufferPointer { results in
-                    let shared = UncheckedSendable((tablePointer, partPointers, results, b))
-                    DispatchQueue.concurrentPerform(iterations: pieceCount) { p in
-                        let (tablePointer, partPointers, results, b) = shared.value
-                        results[p] = Result { () throws(DatasetError) -> Int in
-                            if p == 0 {
-                                return try reader.scan(b, from: cuts[0], to: cuts[1], firstLine: firstLine, byteOffset: byteOffset, into: &tablePointer.pointee)
+                    seconds.withUnsafeMutableBufferPointer { seconds in
+                        let shared = UncheckedSendable((tablePointer, partPointers, results, seconds, b))
+                        DispatchQueue.concurrentPerform(iterations: pieceCount) { p in
+                            let (tablePointer, partPointers, results, seconds, b) = shared.value
+                            let started = DispatchTime.now().uptimeNanoseconds
+                            defer { seconds[p] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+                            results[p] = Result { () throws(DatasetError) -> Int in
+                                if p == 0 {
+                                    return try reader.scan(b, from: cuts[0], to: cuts[1], firstLine: firstLine, byteOffset: byteOffset, into: &tablePointer.pointee)
+                                }
+                                partPointers[p - 1].removeRows()
+                                return try reader.scan(b, from: cuts[p], to: cuts[p + 1], firstLine: 1, byteOffset: byteOffset, into: &partPointers[p - 1])
                             }
-                            partPointers[p - 1].removeRows()
-                            return try reader.scan(b, from: cuts[p], to: cuts[p + 1], firstLine: 1, byteOffset: byteOffset, into: &partPointers[p - 1])
                         }
                     }
                 }
             }
         }
+        let measured = (0..<pieceCount).map { p in Double(cuts[p + 1] - cuts[p]) / max(seconds[p], 1e-6) }
+        pieceRates = pieceRates.count == pieceCount ? zip(pieceRates, measured).map { ($0 + $1) / 2 } : measured
         // The first error in file order wins, with its line made absolute.
         var next = firstLine
         for p in 0..<pieceCount {
@@ -281,7 +312,7 @@ extension TableReader {
     /// this one is parsed (`ReadAhead`). `sizeHint` (the file size) lets the columns be reserved
     /// once after the first block.
     static func read<Source: ByteSource>(_ source: inout Source, file: String, delimiter: UInt8, sizeHint: Int?,
-                                         blockSize: Int = 32 << 20, threads: Int = ComputeThreads.count, minimumPieceBytes: Int = 1 << 20,
+                                         blockSize: Int = 8 << 20, threads: Int = ComputeThreads.count, minimumPieceBytes: Int = 1 << 20,
                                          spill: SpilledColumns? = nil) throws(DatasetError) -> AtomicTable {
         // The source is reached through one pointer, valid for the whole read, because a thread
         // of `ReadAhead` reads from it while this one parses.
@@ -337,6 +368,7 @@ extension TableReader {
                 // Rows still to come, estimated from the bytes per row so far, with a little slack.
                 let perRow = Double(offset + end) / Double(tableReader.table.rowCount)
                 tableReader.table.reserve(rows: Int(Double(sizeHint - offset - end) / perRow * 1.02) + 1024)
+                tableReader.table.populateReserved(threads: threads)
                 reserved = true
             }
             offset += end
