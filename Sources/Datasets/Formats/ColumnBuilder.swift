@@ -291,9 +291,10 @@ struct ColumnBuilder {
     }
 
     /// Appends the rows of `part`, a builder of the same column that read a later stretch of the
-    /// file with its own interner: its ids are translated through `map` (part id → id here,
-    /// −1 until first met), interning new tokens in the order the rows meet them — the order a
-    /// single pass would have met them. Its noted fields count lines from 1: `lineShift` makes them absolute.
+    /// file with its own interner: its ids are translated through `map` (part id → id here, one
+    /// entry for each token the part had met by its last stretch), interning new tokens in the
+    /// order the rows meet them — the order a single pass would have met them. Its noted fields
+    /// count lines from 1: `lineShift` makes them absolute.
     ///
     /// Returns whether the part should forget its tokens (`forgetTokens`) before its next stretch:
     /// when most of the tokens it met for the first time were new here as well (ids such as
@@ -306,32 +307,43 @@ struct ColumnBuilder {
         firstMissing = firstMissing ?? shifted(part.firstMissing)
         missingNoted = firstMissing != nil
         firstInfinite = firstInfinite ?? shifted(part.firstInfinite)
-        let freshInPart = part.tokens.count - map.count, countBefore = tokens.count
-        if map.count < part.tokens.count { map.append(contentsOf: repeatElement(-1, count: part.tokens.count - map.count)) }
+        // Every token the part met in earlier stretches is mapped (all were in rows appended then).
+        let known = map.count
+        let freshInPart = part.tokens.count - known, countBefore = tokens.count
+        if known < part.tokens.count { map.append(contentsOf: repeatElement(-1, count: part.tokens.count - known)) }
         switch spec.type {
         case .token, .tokenSequence:
-            let base = Int32(ids.count)
-            // Room made once and filled through a pointer: an append per id would check the
-            // array's uniqueness and capacity each time.
+            // The part's tokens not met before are the last ones it interned, in its ids' order,
+            // which is the order its rows first meet them: interned here in that order, they get
+            // the ids a single pass would give. Ahead of each, the table slot of a token further
+            // on is prefetched, as lookups in an interner larger than the cache would each stall.
+            map.withUnsafeMutableBufferPointer { m in
+                let prefetching = tokens.isLarge
+                for raw in known..<part.tokens.count {
+                    if prefetching && raw &+ Self.prefetchDistance < part.tokens.count {
+                        part.tokens.withBytes(of: Int32(raw &+ Self.prefetchDistance)) { tokens.prefetch($0) }
+                    }
+                    m[raw] = part.tokens.withBytes(of: Int32(raw)) { tokens.intern($0) }
+                }
+            }
+            // Then every row's id, through the map (room made once and filled through a pointer:
+            // an append per id would check the array's uniqueness and capacity each time).
+            let base = ids.count
             var out = ids
             ids = []
             out.append(contentsOf: repeatElement(-1, count: part.ids.count))
             out.withUnsafeMutableBufferPointer { o in
                 part.ids.withUnsafeBufferPointer { source in
-                    map.withUnsafeMutableBufferPointer { m in
-                        for (r, raw) in source.enumerated() where raw >= 0 {
-                            var id = m[Int(raw)]
-                            if id < 0 {
-                                id = part.tokens.withBytes(of: raw) { tokens.intern($0) }
-                                m[Int(raw)] = id
-                            }
-                            o[Int(base) &+ r] = id
+                    map.withUnsafeBufferPointer { m in
+                        for r in source.indices {
+                            let raw = source[r]
+                            if raw >= 0 { o[base &+ r] = m[Int(raw)] }
                         }
                     }
                 }
             }
             ids = out
-            if spec.type == .tokenSequence { offsets.append(contentsOf: part.offsets.dropFirst().lazy.map { $0 + base }) }
+            if spec.type == .tokenSequence { offsets.append(contentsOf: part.offsets.dropFirst().lazy.map { $0 + Int32(base) }) }
         case .float, .floatSequence:
             let base = Int32(floats.count)
             floats.append(contentsOf: part.floats)
