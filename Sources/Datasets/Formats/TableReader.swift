@@ -235,7 +235,7 @@ extension DatasetError {
 }
 
 /// Where a table's bytes come from, a block at a time.
-protocol ByteSource {
+protocol ByteSource: SendableMetatype {
     /// Fills `buffer` as far as possible; returns the number of bytes read, 0 at the end.
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(DatasetError) -> Int
 }

@@ -23,7 +23,7 @@ struct FlatTree: Sendable {
 /// What grows one tree from its own generator over a `rows × columns` design matrix, reusing its
 /// buffers from tree to tree (`TreeBuilder`, `ExtraTreeBuilder`): `order` holds the row indices,
 /// a node's rows a contiguous range of it; `candidates` the column indices, drawn from.
-protocol TreeGrowing {
+protocol TreeGrowing: SendableMetatype {
     var design: UnsafeBufferPointer<Float> { get }
     var rows: Int { get }
     var columns: Int { get }
