@@ -129,10 +129,13 @@ struct TableReader {
     /// Blocks smaller than this are read in one piece.
     var minimumPieceBytes: Int
     /// Bytes per second each piece of the last blocks was read at (piece 0, which writes straight
-    /// into the table's large interners, is the slower): a block is cut in proportion, so that the
-    /// pieces end together rather than the others waiting on the first. Where the cuts fall never
-    /// changes what is read, only how long the threads wait.
+    /// into the table's large interners, is the slower), and the seconds the last read of the
+    /// next block's bytes took: a block is cut in proportion, the last piece (read by the thread
+    /// that read those bytes) shorter by that time, so that the threads end together rather than
+    /// wait for each other. Where the cuts fall never changes what is read, only how long the
+    /// threads wait.
     var pieceRates: [Double] = []
+    var readingSeconds = 0.0
 
     init(file: String, delimiter: UInt8, threads: Int, minimumPieceBytes: Int = 1 << 20) {
         reader = DelimitedReader(file: file, delimiter: delimiter)
@@ -142,8 +145,11 @@ struct TableReader {
     }
 
     /// Reads the records of `b[start..<end]`, which begins at a record start and ends at a record
-    /// end or the end of the file; `byteOffset` is the file offset of `b[0]`.
-    mutating func read(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, byteOffset: Int) throws(DatasetError) {
+    /// end or the end of the file; `byteOffset` is the file offset of `b[0]`. `alongside` (the
+    /// read of the next block's bytes) is called once, as a task beside the pieces: on a thread of
+    /// its own it would take a core from one of them at random and leave the other waiting.
+    mutating func read(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, byteOffset: Int,
+                       alongside: (@Sendable () -> Void)? = nil) throws(DatasetError) {
         var start = start
         // The header alone first (record by record past any blank lines), so that the rest of
         // the first block can be cut into pieces too: they need its columns.
@@ -155,43 +161,56 @@ struct TableReader {
         var cuts = [start]
         if table.hasHeader && threads > 1 {
             let pieces = min(threads, (end - start) / minimumPieceBytes)
-            let rates = pieceRates.count == pieces ? pieceRates : Array(repeating: 1, count: max(pieces, 1))
-            let total = rates.reduce(0, +)
-            var share = 0.0
-            for p in 1..<max(pieces, 1) {
-                share += rates[p - 1] / total
-                let target = max(start + Int(Double(end - start) * share), cuts.last!)
-                guard let cut = RecordBoundaries.first(in: b, start: start, from: target, to: end), cut < end else { break }
-                if cut > cuts.last! { cuts.append(cut) }
+            if pieces > 1 {
+                let rates = pieceRates.count == pieces ? pieceRates : Array(repeating: 1, count: pieces)
+                // Piece p ends `finish` seconds in, the last one as many seconds sooner as the
+                // read beside it takes: piece p gets rates[p] * finish bytes.
+                let bytes = Double(end - start), lastRate = rates[pieces - 1]
+                let reading = alongside == nil ? 0 : min(readingSeconds, bytes / lastRate / 2)
+                let finish = (bytes + lastRate * reading) / rates.reduce(0, +)
+                var share = 0.0
+                for p in 1..<pieces {
+                    share += rates[p - 1] * finish
+                    let target = max(start + Int(share), cuts.last!)
+                    guard target < end, let cut = RecordBoundaries.first(in: b, start: start, from: target, to: end), cut < end else { break }
+                    if cut > cuts.last! { cuts.append(cut) }
+                }
             }
         }
         cuts.append(end)
         if cuts.count == 2 {
+            alongside?()
             line = try reader.scan(b, from: start, to: end, firstLine: line, byteOffset: byteOffset, into: &table)
             return
         }
-        try readPieces(b, cuts: cuts, byteOffset: byteOffset)
+        try readPieces(b, cuts: cuts, byteOffset: byteOffset, alongside: alongside)
     }
 
-    private mutating func readPieces(_ b: UnsafeBufferPointer<UInt8>, cuts: [Int], byteOffset: Int) throws(DatasetError) {
+    private mutating func readPieces(_ b: UnsafeBufferPointer<UInt8>, cuts: [Int], byteOffset: Int,
+                                     alongside: (@Sendable () -> Void)?) throws(DatasetError) {
         let pieceCount = cuts.count - 1
+        // Task 0 is the read beside the pieces when there is one: the thread that takes it then
+        // takes the last piece, which the cuts made shorter.
+        let first = alongside == nil ? 0 : 1
         while parts.count < pieceCount - 1 {
             parts.append(TableBuilder(continuing: table))
             maps.append(Array(repeating: [], count: table.builders.count))
         }
         // Piece 0 continues the table; piece p > 0 counts lines from 1, shifted once piece p−1's end is known.
         var outcomes = [Result<Int, DatasetError>](repeating: .success(0), count: pieceCount)
-        var seconds = [Double](repeating: 0, count: pieceCount)
+        var seconds = [Double](repeating: 0, count: first + pieceCount)
         let reader = self.reader, firstLine = line
         withUnsafeMutablePointer(to: &table) { tablePointer in
             parts.withUnsafeMutableBufferPointer { partPointers in
                 outcomes.withUnsafeMutableBufferPointer { results in
                     seconds.withUnsafeMutableBufferPointer { seconds in
                         let shared = UncheckedSendable((tablePointer, partPointers, results, seconds, b))
-                        DispatchQueue.concurrentPerform(iterations: pieceCount) { p in
+                        DispatchQueue.concurrentPerform(iterations: first + pieceCount) { task in
                             let (tablePointer, partPointers, results, seconds, b) = shared.value
                             let started = DispatchTime.now().uptimeNanoseconds
-                            defer { seconds[p] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+                            defer { seconds[task] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+                            if task < first { return alongside!() }
+                            let p = task - first
                             results[p] = Result { () throws(DatasetError) -> Int in
                                 if p == 0 {
                                     return try reader.scan(b, from: cuts[0], to: cuts[1], firstLine: firstLine, byteOffset: byteOffset, into: &tablePointer.pointee)
@@ -204,7 +223,8 @@ struct TableReader {
                 }
             }
         }
-        let measured = (0..<pieceCount).map { p in Double(cuts[p + 1] - cuts[p]) / max(seconds[p], 1e-6) }
+        if first == 1 { readingSeconds = seconds[0] }
+        let measured = (0..<pieceCount).map { p in Double(cuts[p + 1] - cuts[p]) / max(seconds[first + p], 1e-6) }
         pieceRates = pieceRates.count == pieceCount ? zip(pieceRates, measured).map { ($0 + $1) / 2 } : measured
         // The first error in file order wins, with its line made absolute.
         var next = firstLine
@@ -271,33 +291,8 @@ struct MemoryByteSource: ByteSource {
     }
 }
 
-/// A block being read on a thread of its own while the previous block is parsed: reading a
-/// block copies it out of the page cache, a serial step that would otherwise leave the parsing
-/// threads idle between blocks.
-final class ReadAhead: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var outcome: Result<(filled: Int, atEnd: Bool), DatasetError> = .success((0, false))
-
-    /// Starts filling `buffer[filled...]` from `source`, which nothing else may touch until `wait`.
-    init<Source: ByteSource>(_ source: UnsafeMutablePointer<Source>, into buffer: UnsafeMutableRawBufferPointer, filled: Int) {
-        let shared = UncheckedSendable((source, buffer))
-        Thread.detachNewThread { [self] in
-            let (source, buffer) = shared.value
-            var filled = filled, atEnd = false
-            outcome = Result { () throws(DatasetError) -> (filled: Int, atEnd: Bool) in
-                try ReadAhead.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
-                return (filled, atEnd)
-            }
-            done.signal()
-        }
-    }
-
-    /// The bytes now in the buffer and whether the source is exhausted, once the read is over.
-    func wait() throws(DatasetError) -> (filled: Int, atEnd: Bool) {
-        done.wait()
-        return try outcome.get()
-    }
-
+/// Filling a block's buffer from its source.
+enum BlockFilling {
     /// Reads until `buffer` is full or the source ends.
     static func fill(_ source: inout some ByteSource, _ buffer: UnsafeMutableRawBufferPointer, filled: inout Int, atEnd: inout Bool) throws(DatasetError) {
         while !atEnd && filled < buffer.count {
@@ -309,13 +304,13 @@ final class ReadAhead: @unchecked Sendable {
 
 extension TableReader {
     /// Reads a whole source block by block; with several threads the next block is read while
-    /// this one is parsed (`ReadAhead`). `sizeHint` (the file size) lets the columns be reserved
+    /// this one is parsed (beside its pieces, see `TableReader.read`). `sizeHint` (the file size) lets the columns be reserved
     /// once after the first block.
     static func read<Source: ByteSource>(_ source: inout Source, file: String, delimiter: UInt8, sizeHint: Int?,
                                          blockSize: Int = 8 << 20, threads: Int = ComputeThreads.count, minimumPieceBytes: Int = 1 << 20,
                                          spill: SpilledColumns? = nil) throws(DatasetError) -> AtomicTable {
-        // The source is reached through one pointer, valid for the whole read, because a thread
-        // of `ReadAhead` reads from it while this one parses.
+        // The source is reached through one pointer, valid for the whole read, because a task
+        // beside the pieces reads from it while they are parsed.
         try withUnsafeMutablePointer(to: &source) { (source) throws(DatasetError) -> AtomicTable in
             try readBlocks(source, file: file, delimiter: delimiter, sizeHint: sizeHint, blockSize: blockSize, threads: threads,
                            minimumPieceBytes: minimumPieceBytes, spill: spill)
@@ -334,7 +329,7 @@ extension TableReader {
         let readingAhead = threads > 1
         var filled = 0, offset = 0
         var atEnd = false, reserved = false
-        try ReadAhead.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
+        try BlockFilling.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
         while true {
             let b = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled)
             var end = filled
@@ -348,7 +343,7 @@ extension TableReader {
                     buffer = larger
                     spare = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * 2, alignment: 64)
                     capacity *= 2
-                    try ReadAhead.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
+                    try BlockFilling.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
                     continue
                 }
                 end = boundary
@@ -356,14 +351,23 @@ extension TableReader {
             // The bytes after the last whole record start the next block.
             let rest = filled - end
             if rest > 0 { spare.baseAddress!.copyMemory(from: buffer.baseAddress! + end, byteCount: rest) }
-            let ahead = readingAhead && !atEnd ? ReadAhead(source, into: spare, filled: rest) : nil
-            do {
-                try tableReader.read(b, from: 0, to: end, byteOffset: offset)
-                if let spill { try spill.append(rowsOf: &tableReader.table) }
-            } catch {
-                _ = try? ahead?.wait()  // the thread still writes into `spare`
-                throw error
+            // With several threads the next block is read into `spare` while this one is parsed,
+            // as a task beside its pieces.
+            var next: Result<(filled: Int, atEnd: Bool), DatasetError> = .success((rest, false))
+            let readingNext = readingAhead && !atEnd
+            try withUnsafeMutablePointer(to: &next) { (next) throws(DatasetError) in
+                let shared = UncheckedSendable((source, spare, next))
+                let readNext: @Sendable () -> Void = {
+                    let (source, spare, next) = shared.value
+                    next.pointee = Result { () throws(DatasetError) -> (filled: Int, atEnd: Bool) in
+                        var filled = rest, atEnd = false
+                        try BlockFilling.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd)
+                        return (filled, atEnd)
+                    }
+                }
+                try tableReader.read(b, from: 0, to: end, byteOffset: offset, alongside: readingNext ? readNext : nil)
             }
+            if let spill { try spill.append(rowsOf: &tableReader.table) }
             if !reserved, spill == nil, let sizeHint, tableReader.table.hasHeader, tableReader.table.rowCount > 0, !atEnd {
                 // Rows still to come, estimated from the bytes per row so far, with a little slack.
                 let perRow = Double(offset + end) / Double(tableReader.table.rowCount)
@@ -374,10 +378,10 @@ extension TableReader {
             offset += end
             if atEnd { break }
             filled = rest
-            if let ahead {
-                (filled, atEnd) = try ahead.wait()
+            if readingNext {
+                (filled, atEnd) = try next.get()
             } else {
-                try ReadAhead.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd)
+                try BlockFilling.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd)
             }
             swap(&buffer, &spare)
         }
