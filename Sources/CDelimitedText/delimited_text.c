@@ -9,6 +9,9 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older C libraries lack the name
+#endif
 #endif
 
 static inline int is_stop(uint8_t c, uint8_t delimiter) {
@@ -61,7 +64,7 @@ int fl_populate_pages(void *p, size_t bytes) {
     const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1), end = ((uintptr_t)p + bytes) & ~(page - 1);
     if (end <= start) return 0;
-    return madvise((void *)start, end - start, 23 /* MADV_POPULATE_WRITE, Linux 5.14 */) == 0;
+    return madvise((void *)start, end - start, MADV_POPULATE_WRITE) == 0;
 #else
     (void)p;
     (void)bytes;

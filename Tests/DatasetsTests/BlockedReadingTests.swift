@@ -195,8 +195,8 @@ import Testing
     /// values already there stay, and the call reports that the kernel mapped the pages.
     @Test func populatingReservedRoomKeepsTheValues() {
         var values = (0..<1000).map(Int32.init)
-        values.reserveCapacity(1 << 20)
-        values.populateReserved()
+        values.reserveMapped(1 << 20)
+        #expect(values.capacity >= 1 << 20)
         #expect(values == (0..<1000).map(Int32.init))
         values.append(contentsOf: repeatElement(7, count: (1 << 20) - 1000))
         #expect(values.count == 1 << 20 && values[999] == 999 && values[1000] == 7)

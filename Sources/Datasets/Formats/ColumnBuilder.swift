@@ -249,21 +249,13 @@ struct ColumnBuilder {
         return value
     }
 
-    /// Room for about `rows` more rows, so the big columns grow once instead of doubling.
+    /// Room for about `rows` more rows, so the big columns grow once instead of doubling, its
+    /// pages mapped now (`Array.reserveMapped`).
     mutating func reserve(rows: Int) {
         switch spec.type {
-        case .token: ids.reserveCapacity(ids.count + rows)
-        case .float: floats.reserveCapacity(floats.count + rows)
-        case .tokenSequence, .floatSequence: offsets.reserveCapacity(offsets.count + rows)
-        }
-    }
-
-    /// Maps the pages of the room `reserve` made (see `fl_populate_pages`).
-    mutating func populateReserved() {
-        switch spec.type {
-        case .token: ids.populateReserved()
-        case .float: floats.populateReserved()
-        case .tokenSequence, .floatSequence: offsets.populateReserved()
+        case .token: ids.reserveMapped(ids.count + rows)
+        case .float: floats.reserveMapped(floats.count + rows)
+        case .tokenSequence, .floatSequence: offsets.reserveMapped(offsets.count + rows)
         }
     }
 
@@ -291,7 +283,7 @@ struct ColumnBuilder {
     }
 
     /// Appends the rows of `part`, a builder of the same column that read a later stretch of the
-    /// file with its own interner: its ids are translated through `map` (part id → id here, one
+    /// file with its own interner: its ids are translated through `map` (part id → id here, an
     /// entry for each token the part had met by its last stretch), interning new tokens in the
     /// order the rows meet them — the order a single pass would have met them. Its noted fields
     /// count lines from 1: `lineShift` makes them absolute.
@@ -308,23 +300,20 @@ struct ColumnBuilder {
         missingNoted = firstMissing != nil
         firstInfinite = firstInfinite ?? shifted(part.firstInfinite)
         // Every token the part met in earlier stretches is mapped (all were in rows appended then).
-        let known = map.count
-        let freshInPart = part.tokens.count - known, countBefore = tokens.count
-        if known < part.tokens.count { map.append(contentsOf: repeatElement(-1, count: part.tokens.count - known)) }
+        let freshInPart = part.tokens.count - map.count, countBefore = tokens.count
         switch spec.type {
         case .token, .tokenSequence:
             // The part's tokens not met before are the last ones it interned, in its ids' order,
             // which is the order its rows first meet them: interned here in that order, they get
             // the ids a single pass would give. Ahead of each, the table slot of a token further
             // on is prefetched, as lookups in an interner larger than the cache would each stall.
-            map.withUnsafeMutableBufferPointer { m in
-                let prefetching = tokens.isLarge
-                for raw in known..<part.tokens.count {
-                    if prefetching && raw &+ Self.prefetchDistance < part.tokens.count {
-                        part.tokens.withBytes(of: Int32(raw &+ Self.prefetchDistance)) { tokens.prefetch($0) }
-                    }
-                    m[raw] = part.tokens.withBytes(of: Int32(raw)) { tokens.intern($0) }
+            let prefetching = tokens.isLarge
+            map.reserveCapacity(part.tokens.count)
+            for raw in map.count..<part.tokens.count {
+                if prefetching && raw &+ Self.prefetchDistance < part.tokens.count {
+                    part.tokens.withBytes(of: Int32(raw &+ Self.prefetchDistance)) { tokens.prefetch($0) }
                 }
+                map.append(part.tokens.withBytes(of: Int32(raw)) { tokens.intern($0) })
             }
             // Then every row's id, through the map (room made once and filled through a pointer:
             // an append per id would check the array's uniqueness and capacity each time).
@@ -373,10 +362,12 @@ struct ColumnBuilder {
 }
 
 extension Array {
-    /// Maps the pages of this array's capacity beyond its count now (see `fl_populate_pages`):
-    /// for a column reserved once for the rows of a large file, still to be written.
-    mutating func populateReserved() {
-        let used = count * MemoryLayout<Element>.stride, bytes = capacity * MemoryLayout<Element>.stride
+    /// `reserveCapacity(capacity)`, with the pages of the room beyond the count mapped at once
+    /// (`fl_populate_pages`): for a column reserved for the rows of a large file and then written
+    /// front to back, where each fresh page would otherwise cost a fault.
+    mutating func reserveMapped(_ capacity: Int) {
+        reserveCapacity(capacity)
+        let used = count * MemoryLayout<Element>.stride, bytes = self.capacity * MemoryLayout<Element>.stride
         guard bytes - used >= 1 << 20 else { return }
         withUnsafeMutableBufferPointer {
             if let base = UnsafeMutableRawPointer($0.baseAddress) { _ = fl_populate_pages(base + used, bytes - used) }

@@ -49,9 +49,20 @@ struct TableBuilder: RecordConsumer {
         }
     }
 
-    mutating func reserve(rows: Int) {
-        lines.reserveCapacity(lines.count + rows)
-        for k in builders.indices { builders[k].reserve(rows: rows) }
+    /// Room for about `rows` more rows in every column, its pages mapped now
+    /// (`ColumnBuilder.reserve`); with `threads` > 1 the columns side by side.
+    mutating func reserve(rows: Int, threads: Int) {
+        let width = builders.count
+        builders.withUnsafeMutableBufferPointer { columns in
+            withUnsafeMutablePointer(to: &lines) { lines in
+                let shared = UncheckedSendable((columns, lines))
+                let reserve = { @Sendable (k: Int) in
+                    let (columns, lines) = shared.value
+                    if k == width { lines.pointee.reserveMapped(lines.pointee.count + rows) } else { columns[k].reserve(rows: rows) }
+                }
+                if threads > 1 { DispatchQueue.concurrentPerform(iterations: width + 1, execute: reserve) } else { (0...width).forEach(reserve) }
+            }
+        }
     }
 
     /// Appends the rows of `part` (see `ColumnBuilder.append(rowsOf:map:)`), its lines moved on by
@@ -85,21 +96,6 @@ struct TableBuilder: RecordConsumer {
             }
         }
         return forget.indices.filter { forget[$0] }
-    }
-
-    /// Maps the pages of the room `reserve` made, the columns side by side.
-    mutating func populateReserved(threads: Int) {
-        let width = builders.count
-        builders.withUnsafeMutableBufferPointer { columns in
-            withUnsafeMutablePointer(to: &lines) { lines in
-                let shared = UncheckedSendable((columns, lines))
-                let populate = { @Sendable (k: Int) in
-                    let (columns, lines) = shared.value
-                    if k == width { lines.pointee.populateReserved() } else { columns[k].populateReserved() }
-                }
-                if threads > 1 { DispatchQueue.concurrentPerform(iterations: width + 1, execute: populate) } else { (0...width).forEach(populate) }
-            }
-        }
     }
 
     mutating func removeRows() {
@@ -146,8 +142,9 @@ struct TableReader {
 
     /// Reads the records of `b[start..<end]`, which begins at a record start and ends at a record
     /// end or the end of the file; `byteOffset` is the file offset of `b[0]`. `alongside` (the
-    /// read of the next block's bytes) is called once, as a task beside the pieces: on a thread of
-    /// its own it would take a core from one of them at random and leave the other waiting.
+    /// read of the next block's bytes) is called once: as a task beside the pieces (on a thread of
+    /// its own it would take a core from one of them at random and leave the other waiting), or
+    /// first when the block is read in one piece.
     mutating func read(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, byteOffset: Int,
                        alongside: (@Sendable () -> Void)? = nil) throws(DatasetError) {
         var start = start
@@ -371,8 +368,7 @@ extension TableReader {
             if !reserved, spill == nil, let sizeHint, tableReader.table.hasHeader, tableReader.table.rowCount > 0, !atEnd {
                 // Rows still to come, estimated from the bytes per row so far, with a little slack.
                 let perRow = Double(offset + end) / Double(tableReader.table.rowCount)
-                tableReader.table.reserve(rows: Int(Double(sizeHint - offset - end) / perRow * 1.02) + 1024)
-                tableReader.table.populateReserved(threads: threads)
+                tableReader.table.reserve(rows: Int(Double(sizeHint - offset - end) / perRow * 1.02) + 1024, threads: threads)
                 reserved = true
             }
             offset += end
