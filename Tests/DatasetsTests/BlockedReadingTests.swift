@@ -142,6 +142,25 @@ import Testing
         }
     }
 
+    /// Record boundaries found without counting quotes (the range known to hold none) are the
+    /// ones found by counting, and a range with a quote is never taken for quote-free.
+    @Test func quoteFreeBoundariesAreTheCountedOnes() {
+        var r = Random(state: 23)
+        for n in 0..<400 {
+            let bytes = (0..<n).map { _ in r.pick(Array("a,\n1.".utf8) + (n % 3 == 0 ? [34] : [])) }
+            bytes.withUnsafeBufferPointer { b in
+                let free = RecordBoundaries.quoteFree(b, from: 0, to: n)
+                #expect(free == !bytes.contains(34), "length \(n)")
+                guard free else { return }
+                #expect(RecordBoundaries.last(in: b, from: 0, to: n, quoteFree: true) == RecordBoundaries.last(in: b, from: 0, to: n), "length \(n)")
+                for from in stride(from: 0, through: n, by: 7) {
+                    #expect(RecordBoundaries.first(in: b, start: 0, from: from, to: n, quoteFree: true)
+                            == RecordBoundaries.first(in: b, start: 0, from: from, to: n), "length \(n), from \(from)")
+                }
+            }
+        }
+    }
+
     /// The reader's first stage against a byte loop: every length around the 16- and 64-byte
     /// strides, every stop byte and its neighbours, and the sentinel bits past the end.
     @Test func stopBitmapMarksExactlyTheStopBytes() {

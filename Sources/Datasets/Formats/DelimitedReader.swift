@@ -241,9 +241,22 @@ struct DelimitedReader {
 /// counted from a record start, so an even count before a line feed means it ends a record
 /// (in well-formed text; malformed text fails in the chunk that holds its first fault).
 enum RecordBoundaries {
-    /// Just after the last line feed of `b[start..<end]` that lies outside quotes.
-    static func last(in b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
+    /// Whether `b[start..<end]` holds no quote: then every line feed in it ends a record, and the
+    /// searches below need not count quotes from the block's start (a pass over the block each,
+    /// between the blocks' parallel reads, while the other threads wait).
+    static func quoteFree(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        end <= start || memchr(b.baseAddress! + start, Int32(UInt8(ascii: "\"")), end - start) == nil
+    }
+
+    /// Just after the last line feed of `b[start..<end]` that lies outside quotes; `quoteFree`
+    /// says that the range holds no quote (`quoteFree(_:from:to:)`).
+    static func last(in b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, quoteFree: Bool = false) -> Int? {
         let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n")
+        if quoteFree {
+            var i = end - 1
+            while i >= start && b[i] != lf { i -= 1 }
+            return i >= start ? i + 1 : nil
+        }
         let quotes = count(quote, in: b, from: start, to: end)
         var after = 0
         var i = end - 1
@@ -257,10 +270,10 @@ enum RecordBoundaries {
     }
 
     /// Just after the first line feed at or after `from` (quotes counted from `start`) that lies
-    /// outside quotes, if it comes before `end`.
-    static func first(in b: UnsafeBufferPointer<UInt8>, start: Int, from: Int, to end: Int) -> Int? {
+    /// outside quotes, if it comes before `end`; `quoteFree` says that `b[start..<end]` holds no quote.
+    static func first(in b: UnsafeBufferPointer<UInt8>, start: Int, from: Int, to end: Int, quoteFree: Bool = false) -> Int? {
         let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n")
-        var quotes = count(quote, in: b, from: start, to: from)
+        var quotes = quoteFree ? 0 : count(quote, in: b, from: start, to: from)
         var i = from
         while i < end {
             let c = b[i]

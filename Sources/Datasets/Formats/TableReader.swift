@@ -145,13 +145,13 @@ struct TableReader {
     /// read of the next block's bytes) is called once: as a task beside the pieces (on a thread of
     /// its own it would take a core from one of them at random and leave the other waiting), or
     /// first when the block is read in one piece.
-    mutating func read(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, byteOffset: Int,
+    mutating func read(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, byteOffset: Int, quoteFree: Bool = false,
                        alongside: (@Sendable () -> Void)? = nil) throws(DatasetError) {
         var start = start
         // The header alone first (record by record past any blank lines), so that the rest of
         // the first block can be cut into pieces too: they need its columns.
         while !table.hasHeader && threads > 1 && start < end {
-            let cut = RecordBoundaries.first(in: b, start: start, from: start, to: end) ?? end
+            let cut = RecordBoundaries.first(in: b, start: start, from: start, to: end, quoteFree: quoteFree) ?? end
             line = try reader.scan(b, from: start, to: cut, firstLine: line, byteOffset: byteOffset, into: &table)
             start = cut
         }
@@ -169,7 +169,7 @@ struct TableReader {
                 for p in 1..<pieces {
                     share += rates[p - 1] * finish
                     let target = max(start + Int(share), cuts.last!)
-                    guard target < end, let cut = RecordBoundaries.first(in: b, start: start, from: target, to: end), cut < end else { break }
+                    guard target < end, let cut = RecordBoundaries.first(in: b, start: start, from: target, to: end, quoteFree: quoteFree), cut < end else { break }
                     if cut > cuts.last! { cuts.append(cut) }
                 }
             }
@@ -327,11 +327,15 @@ extension TableReader {
         var filled = 0, offset = 0
         var atEnd = false, reserved = false
         try BlockFilling.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
+        // Whether the block holds no quote (`RecordBoundaries.quoteFree`): known for the next
+        // block from the task that reads it, so that finding its cuts takes no pass of its own.
+        var quoteFree = RecordBoundaries.quoteFree(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled),
+                                                   from: 0, to: filled)
         while true {
             let b = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled)
             var end = filled
             if !atEnd {
-                guard let boundary = RecordBoundaries.last(in: b, from: 0, to: filled) else {
+                guard let boundary = RecordBoundaries.last(in: b, from: 0, to: filled, quoteFree: quoteFree) else {
                     // A record (or a quoted field) longer than the block: read on with larger buffers.
                     let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * 2, alignment: 64)
                     larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[..<filled]))
@@ -340,7 +344,10 @@ extension TableReader {
                     buffer = larger
                     spare = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * 2, alignment: 64)
                     capacity *= 2
+                    let read = filled
                     try BlockFilling.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
+                    quoteFree = quoteFree && RecordBoundaries.quoteFree(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled),
+                                                                        from: read, to: filled)
                     continue
                 }
                 end = boundary
@@ -348,21 +355,23 @@ extension TableReader {
             // The bytes after the last whole record start the next block.
             let rest = filled - end
             if rest > 0 { spare.baseAddress!.copyMemory(from: buffer.baseAddress! + end, byteCount: rest) }
+            let restQuoteFree = quoteFree || RecordBoundaries.quoteFree(b, from: end, to: filled)
             // With several threads the next block is read into `spare` while this one is parsed,
             // as a task beside its pieces.
-            var next: Result<(filled: Int, atEnd: Bool), DatasetError> = .success((rest, false))
+            var next: Result<(filled: Int, atEnd: Bool, quoteFree: Bool), DatasetError> = .success((rest, false, restQuoteFree))
             let readingNext = readingAhead && !atEnd
             try withUnsafeMutablePointer(to: &next) { (next) throws(DatasetError) in
                 let shared = UncheckedSendable((source, spare, next))
                 let readNext: @Sendable () -> Void = {
                     let (source, spare, next) = shared.value
-                    next.pointee = Result { () throws(DatasetError) -> (filled: Int, atEnd: Bool) in
+                    next.pointee = Result { () throws(DatasetError) -> (filled: Int, atEnd: Bool, quoteFree: Bool) in
                         var filled = rest, atEnd = false
                         try BlockFilling.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd)
-                        return (filled, atEnd)
+                        let bytes = UnsafeBufferPointer(start: spare.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled)
+                        return (filled, atEnd, restQuoteFree && RecordBoundaries.quoteFree(bytes, from: rest, to: filled))
                     }
                 }
-                try tableReader.read(b, from: 0, to: end, byteOffset: offset, alongside: readingNext ? readNext : nil)
+                try tableReader.read(b, from: 0, to: end, byteOffset: offset, quoteFree: quoteFree, alongside: readingNext ? readNext : nil)
             }
             if let spill { try spill.append(rowsOf: &tableReader.table) }
             if !reserved, spill == nil, let sizeHint, tableReader.table.hasHeader, tableReader.table.rowCount > 0, !atEnd {
@@ -375,9 +384,11 @@ extension TableReader {
             if atEnd { break }
             filled = rest
             if readingNext {
-                (filled, atEnd) = try next.get()
+                (filled, atEnd, quoteFree) = try next.get()
             } else {
                 try BlockFilling.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd)
+                let bytes = UnsafeBufferPointer(start: spare.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled)
+                quoteFree = restQuoteFree && RecordBoundaries.quoteFree(bytes, from: rest, to: filled)
             }
             swap(&buffer, &spare)
         }

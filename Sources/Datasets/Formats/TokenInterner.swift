@@ -143,21 +143,27 @@ public struct TokenInterner: Sendable {
         return true
     }
 
-    /// Doubles the table, rehashing every token from the arena.
+    /// Doubles the table, rehashing every token from the arena. A large table's slots are met at
+    /// random, a cache miss each: the keys and hashes are computed first, in one pass over the
+    /// arena, so the insertions can prefetch the slot of the token a few ahead.
     private mutating func grow() {
         let size = slotCount * 2
         var newTable = [UInt64](repeating: 0, count: 2 * size)
         let mask = size - 1
+        let n = count
+        var keys = [UInt64](repeating: 0, count: n), hashes = [UInt64](repeating: 0, count: n)
         arena.withUnsafeBufferPointer { a in
             starts.withUnsafeBufferPointer { s in
+                for id in 0..<n { (keys[id], hashes[id]) = Self.keyAndHash(UnsafeBufferPointer(rebasing: a[s[id]..<s[id + 1]])) }
                 newTable.withUnsafeMutableBufferPointer { t in
-                    for id in 0..<(s.count - 1) {
-                        let token = UnsafeBufferPointer(rebasing: a[s[id]..<s[id + 1]])
-                        let (key, h) = Self.keyAndHash(token)
+                    let ahead = ColumnBuilder.prefetchDistance
+                    for id in 0..<n {
+                        if id &+ ahead < n { fl_prefetch(t.baseAddress! + 2 * (Int(truncatingIfNeeded: hashes[id &+ ahead]) & mask)) }
+                        let h = hashes[id]
                         var slot = Int(truncatingIfNeeded: h) & mask
                         while t[2 * slot + 1] != 0 { slot = (slot + 1) & mask }
-                        t[2 * slot] = key
-                        t[2 * slot + 1] = Self.meta(hash: h, length: token.count) | UInt64(id + 1)
+                        t[2 * slot] = keys[id]
+                        t[2 * slot + 1] = Self.meta(hash: h, length: s[id + 1] - s[id]) | UInt64(id + 1)
                     }
                 }
             }
