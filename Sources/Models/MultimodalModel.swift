@@ -109,8 +109,8 @@ public final class MultimodalModel: RandomStateful {
             output.consistencyLoss = output.consistencyLoss.map { $0 + out.loss } ?? out.loss
         }
         if let consistencyEvidence {
-            guard let surprises = batch.extraFeatures, let present = batch.extraPresent, surprises.shape == [b, consistencyEvidence.columns.count] else {
-                preconditionFailure("the model reads \(consistencyEvidence.columns.count) consistency surprises but the batch carries \(batch.extraFeatures?.shape ?? [])")
+            guard let surprises = batch.extraFeatures, let present = batch.extraPresent, surprises.shape == [b, consistencyEvidence.width] else {
+                preconditionFailure("the model reads \(consistencyEvidence.width) consistency surprises but the batch carries \(batch.extraFeatures?.shape ?? [])")
             }
             (output.logit, output.consistencyLogit) = withEvidence(consistencyEvidence, fusionLogit: output.logit, surprises: surprises, present: present, mask: fullMask)
         }
@@ -159,8 +159,11 @@ extension MultimodalModel {
         try build(options: ModelOptions(section: config), schema: schema, seed: seed)
     }
 
-    /// Builds the model `options` describe, for a dataset.
-    public static func build(options: ModelOptions, schema: DatasetSchema, seed: UInt64) throws(ConfigError) -> (model: MultimodalModel, notes: [String]) {
+    /// Builds the model `options` describe, for a dataset. `pretrained` names the modalities each
+    /// pre-trained self-supervised column the evidence reads after the heads' surprises (a
+    /// semi-supervised run; empty otherwise): the evidence is built for them even without heads.
+    public static func build(options: ModelOptions, schema: DatasetSchema, seed: UInt64,
+                             pretrained: [Set<Modality>] = []) throws(ConfigError) -> (model: MultimodalModel, notes: [String]) {
         var generator = RandomGenerator(seed: seed)
         let dimension = options.dimension
         var notes: [String] = []
@@ -186,16 +189,15 @@ extension MultimodalModel {
         let section = options.consistency
         var jointHeads: [ConsistencyHead] = [], evidence: ConsistencyEvidence?
         let specs = try consistencySpecs(options: options, schema: schema, modalities: modalities, notes: &notes)
-        if !specs.isEmpty {
-            if section.jointWeight > 0 {
-                jointHeads = specs.map {
-                    ConsistencyHead(spec: $0, embeddingSize: dimension, hidden: section.hidden, dropout: Float(section.dropout), generator: &generator)
-                }
+        if !specs.isEmpty && section.jointWeight > 0 {
+            jointHeads = specs.map {
+                ConsistencyHead(spec: $0, embeddingSize: dimension, hidden: section.hidden, dropout: Float(section.dropout), generator: &generator)
             }
-            if section.surpriseInput {
-                evidence = ConsistencyEvidence(heads: specs, hidden: section.evidenceHidden, dropout: Float(section.dropout),
-                                               combination: section.evidenceCombine, generator: &generator)
-            }
+        }
+        let readHeads = section.surpriseInput ? specs : []
+        if !readHeads.isEmpty || !pretrained.isEmpty {
+            evidence = ConsistencyEvidence(heads: readHeads, pretrained: pretrained, hidden: section.evidenceHidden, dropout: Float(section.dropout),
+                                           combination: section.evidenceCombine, generator: &generator)
         }
         let model = MultimodalModel(modalities: modalities, encoders: encoders, fusion: fusion, anomalyTypeHead: typeHead,
                                     consistencyHeads: jointHeads, consistencyEvidence: evidence,

@@ -31,10 +31,11 @@ extension ExperimentRunner {
 
     /// Cross-fits the model's consistency heads (or reuses this study's fit for the same data,
     /// heads, encoders and seed), scales the surprises the classifier reads (returned, for the
-    /// caller to hand to the trainer and evaluator with every batch) and warm-starts the
-    /// evidence module. Nil when the model has no heads.
+    /// caller to hand to the trainer and evaluator with every batch) and, unless `warmStart` is
+    /// false (a semi-supervised run warm-starts on more columns itself), warm-starts the evidence
+    /// module on every training sample. Nil when the model has no heads.
     func prepareConsistency(model: MultimodalModel, modelConfig: JSONValue, modelOptions: ModelOptions, schema: DatasetSchema, builder: BatchBuilder, seed: Int,
-                            fold: Int?, reporter: ProgressReporter) throws -> PreparedConsistency? {
+                            fold: Int?, warmStart: Bool = true, reporter: ProgressReporter) throws -> PreparedConsistency? {
         guard let fit = try consistencyFit(modelOptions: modelOptions, modelConfig: modelConfig, modalities: model.modalities, schema: schema,
                                            builder: builder, seed: seed, fold: fold, reporter: reporter) else { return nil }
         let evidenceOptions = options.evidence
@@ -48,20 +49,28 @@ extension ExperimentRunner {
         }
         var surprises = fit.scaled(evidenceOptions.scaling)
         surprises.removeHeads(Set(dropped.map(\.head)))
-
-        let steps = evidenceOptions.evidenceWarmupSteps
-        if let evidence = model.consistencyEvidence, steps > 0 {
-            let dataset = builder.dataset, train = dataset.indices(.train)
-            let weight = options.training.imbalance == .posWeight ? Trainer.positiveWeight(labels: dataset.labels, samples: train) : 1
-            let loss = try EvidenceWarmStart.fit(evidence, surprises: surprises, labels: dataset.labels, samples: train, steps: steps,
-                                                 learningRate: Float(evidenceOptions.evidenceWarmupLr),
-                                                 weightDecay: Float(evidenceOptions.evidenceWarmupWeightDecay), positiveWeight: weight,
-                                                 seed: UInt64(seed))
-            reporter.log(String(format: "consistency: evidence warm-started on the training surprises (%d steps, loss %.4f)", steps, loss))
-            if evidenceOptions.frozenAfterWarmStart {
-                for (_, p) in evidence.namedParameters() { _ = p.requiringGrad(false) }
-            }
+        if warmStart {
+            try warmStartEvidence(model: model, inputs: surprises, samples: builder.dataset.indices(.train), dataset: builder.dataset, seed: seed,
+                                  reporter: reporter)
         }
         return PreparedConsistency(fit: fit, scaled: surprises, droppedFromEvidence: Set(dropped.map(\.head)))
+    }
+
+    /// Fits the model's evidence alone on `inputs` (what batches will carry) and the labels of
+    /// `samples` (`EvidenceWarmStart`), then freezes it if the config says so.
+    func warmStartEvidence(model: MultimodalModel, inputs: SurpriseTable, samples: [Int], dataset: PreparedDataset, seed: Int,
+                           reporter: ProgressReporter) throws {
+        let evidenceOptions = options.evidence
+        let steps = evidenceOptions.evidenceWarmupSteps
+        guard let evidence = model.consistencyEvidence, steps > 0 else { return }
+        let weight = options.training.imbalance == .posWeight ? Trainer.positiveWeight(labels: dataset.labels, samples: samples) : 1
+        let loss = try EvidenceWarmStart.fit(evidence, surprises: inputs, labels: dataset.labels, samples: samples, steps: steps,
+                                             learningRate: Float(evidenceOptions.evidenceWarmupLr),
+                                             weightDecay: Float(evidenceOptions.evidenceWarmupWeightDecay), positiveWeight: weight,
+                                             seed: UInt64(seed))
+        reporter.log(String(format: "consistency: evidence warm-started on the training surprises (%d steps, loss %.4f)", steps, loss))
+        if evidenceOptions.frozenAfterWarmStart {
+            for (_, p) in evidence.namedParameters() { _ = p.requiringGrad(false) }
+        }
     }
 }

@@ -39,6 +39,10 @@ public final class RunScorer {
         }
         let type = saved["model"]?["type"]?.stringValue ?? "neural"
         guard type == "neural" else { throw RunArtefactError.unsupportedModel(folder: folder, type: type) }
+        if saved["training"]?["objective"]?.stringValue == "semi_supervised" {
+            throw RunArtefactError.incomplete(folder: folder, missing: "the pre-trained self-supervised components its model reads",
+                                              hint: "A semi_supervised run does not save them yet; its test split's scores are in its predictions.csv.")
+        }
         do { config = try ExperimentSchema.root.validate(saved, path: "") } catch {
             throw RunArtefactError.unreadable(path: configPath, reason: "\(error)")
         }

@@ -60,8 +60,8 @@ extension ExperimentRunner {
             // rest of training served the pre-training alone, the rest of validation measures only.
             // Both draws come in ascending sample order, as the splits' rows.
             let fraction = options.training.labelFraction
-            let labelledTrain = LabelFraction.sample(train.rows, labels: dataset.labels, fraction: fraction, seed: UInt64(seed))
-            let labelledValid = LabelFraction.validation(valid.rows, labels: dataset.labels, fraction: fraction, seed: UInt64(seed))
+            let labelled = LabelledSamples(fraction: fraction, of: dataset, seed: seed)
+            let (labelledTrain, labelledValid) = (labelled.train, labelled.valid)
             pool = labelledTrain + labelledValid
             let anomalies = { (rows: [Int]) in rows.filter { dataset.labels[$0] == 1 }.count }
             reporter.log(String(format: "semi-supervised: the classifier reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies) "

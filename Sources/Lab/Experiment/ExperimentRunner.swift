@@ -119,7 +119,7 @@ public final class ExperimentRunner {
         let objective = options.training.objective
         try checkObjective(objective, classical: classical)
         // A classical model and the self-supervised components read the feature export, which needs each sample's events.
-        var dataset = try dataset(fold: fold, keepingEvents: classical != nil || objective == .selfSupervised)
+        var dataset = try dataset(fold: fold, keepingEvents: classical != nil || objective != .supervised)
         // Consistency explanations read whole sequence columns: a cached dataset's come into memory.
         if !modelOptions.consistency.heads.isEmpty { dataset = try dataset.loadingColumns() }
         // A self-supervised run needs no anomaly in training (and reads no label to check).
@@ -176,14 +176,24 @@ public final class ExperimentRunner {
     }
 
     /// Everything a run does between preparing its folder and publishing it: the consistency
-    /// fit, training, evaluation (`Evaluator`) and the run's files (`RunWriter`).
-    private func train(model: MultimodalModel, notes: [String], modelConfig: JSONValue, modelOptions: ModelOptions, resolved: JSONValue, schema: DatasetSchema,
+    /// fit, training, evaluation (`Evaluator`) and the run's files (`RunWriter`). A
+    /// semi-supervised run pre-trains first (`pretrainForNeuralModel`) and fine-tunes a model
+    /// built anew for its inputs on the labelled fractions alone (`LabelledSamples`).
+    private func train(model built: MultimodalModel, notes: [String], modelConfig: JSONValue, modelOptions: ModelOptions, resolved: JSONValue, schema: DatasetSchema,
                        dataset: PreparedDataset, variant: String, seed: Int, fold: Int?, resume: Bool, masked: Bool,
                        files: RunFiles, reporter: ProgressReporter) throws -> RunResult {
         for note in notes { reporter.log("note: \(note)") }
-        reporter.log("run \(name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): \(model.parameterCount) parameters ("
-                     + model.parameterCounts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
-        let images = model.modalities.contains(.image) ? try RunImages(dataset: dataset, options: options.images) : nil
+        let semiSupervised = options.training.objective == .semiSupervised
+        let runLine = { (model: MultimodalModel) in
+            reporter.log("run \(self.name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): \(model.parameterCount) parameters ("
+                         + model.parameterCounts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
+        }
+        if semiSupervised {
+            reporter.log("run \(name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): semi-supervised, pre-training without labels first")
+        } else {
+            runLine(built)
+        }
+        let images = built.modalities.contains(.image) ? try RunImages(dataset: dataset, options: options.images) : nil
         let builder = BatchBuilder(dataset: dataset, images: images?.provider)
 
         // The resolved config goes first, so a run folder always says what it ran.
@@ -191,14 +201,30 @@ public final class ExperimentRunner {
 
         let saveCheckpoints = options.output.saveCheckpoints
         let began = Date()
+        let pretraining = semiSupervised
+            ? try pretrainForNeuralModel(modelOptions: modelOptions, schema: schema, modelConfig: modelConfig, dataset: dataset, images: images?.provider,
+                                         seed: seed, fold: fold, reporter: reporter) : nil
+        var model = built
+        if let pretraining {
+            model = try fineTuningModel(pretraining, modelOptions: modelOptions, schema: schema, seed: seed, reporter: reporter)
+            runLine(model)
+        }
+        let labelled = pretraining?.labelled ?? LabelledSamples(everyOf: dataset)
         // Consistency surprises first: cross-fitted, so training samples get honest ones.
         let prepared = try prepareConsistency(model: model, modelConfig: modelConfig, modelOptions: modelOptions, schema: schema, builder: builder, seed: seed,
-                                              fold: fold, reporter: reporter)
+                                              fold: fold, warmStart: pretraining == nil, reporter: reporter)
         let consistency = prepared?.fit
         var surprises = prepared?.scaled.features
+        if let pretraining {
+            // The evidence reads the heads' surprises (when it reads heads), then the pre-trained columns.
+            let readsHeads = model.consistencyEvidence?.columns.isEmpty == false
+            let inputs = pretraining.inputs.appended(to: readsHeads ? prepared?.scaled : nil)
+            try warmStartEvidence(model: model, inputs: inputs, samples: labelled.train, dataset: dataset, seed: seed, reporter: reporter)
+            surprises = inputs.features
+        }
         let trainer = Trainer(model: model, builder: builder, training: options.training,
                               lossWeights: .init(anomalyTypeHead: options.modelTypeHeadWeight, consistencyHeads: options.consistencyJointWeight),
-                              extra: surprises, seed: UInt64(seed), reporter: reporter,
+                              extra: surprises, samples: labelled, seed: UInt64(seed), reporter: reporter,
                               state: saveCheckpoints ? .init(path: files.path("state.safetensors"), configFingerprint: resolved.fingerprint) : nil)
         trainer.interruptAfterEpoch = interruptAfterEpoch
         let cache = trainedModelCache ?? TrainedModelCache()
@@ -206,9 +232,10 @@ public final class ExperimentRunner {
             try trainer.fit(resume: resume)
         }
         if reused { reporter.log("reusing this study's training of the same model, data, recipe and seed (best epoch \(outcome.bestEpoch))") }
-        var model = model
         var selection: EvidenceSelection?
-        if prepared != nil, model.consistencyEvidence != nil, options.evidence.selectsOnValidation {
+        // A semi-supervised model keeps its evidence: it carries the pre-training, and the labelled
+        // validation fraction is too small to choose by.
+        if pretraining == nil, prepared != nil, model.consistencyEvidence != nil, options.evidence.selectsOnValidation {
             let (without, withoutOutcome) = try trainWithoutEvidence(modelOptions: modelOptions, modelConfig: modelConfig, schema: schema, builder: builder,
                                                                      seed: seed, fold: fold, configFingerprint: resolved.fingerprint, resume: resume,
                                                                      files: files, reporter: reporter)
@@ -225,7 +252,8 @@ public final class ExperimentRunner {
 
         // Scoring runs at its own batch size: training's cached buffers would only sit beside it.
         BufferPool.shared.trim()
-        let evaluation = try Evaluator.evaluate(model: model, builder: builder, extra: surprises, options: options.evaluation, masked: masked)
+        let evaluation = try Evaluator.evaluate(model: model, builder: builder, extra: surprises, options: options.evaluation, masked: masked,
+                                                thresholdOn: pretraining?.labelled.valid)
         // The heads the final model's evidence reads (none when it has none or selection dropped it).
         let evidenceRead: Set<Int> = model.consistencyEvidence == nil ? [] : Set(consistency.map { Array($0.raw.heads.indices) } ?? [])
             .subtracting(prepared?.droppedFromEvidence ?? [])
@@ -236,8 +264,9 @@ public final class ExperimentRunner {
                                                          evaluation: evaluation, explanations: cutoffs, evidence: (evidenceRead, selection),
                                                          trainingSeconds: trainingSeconds,
                                                          checkpoint: saveCheckpoints ? (schema, { [model] in try model.save(to: $0, metadata: metadata) }) : nil)
-        if saveCheckpoints {
-            // What scoring new samples needs beside the model (`RunScorer`).
+        if saveCheckpoints && pretraining == nil {
+            // What scoring new samples needs beside the model (`RunScorer`; a semi-supervised
+            // model also reads the pre-trained columns, which are not saved).
             try RunArtefacts(dataset: dataset, schema: schema, threshold: evaluation.threshold, model: model, fold: fold, cutoffs: cutoffs,
                              droppedFromEvidence: prepared?.droppedFromEvidence ?? [], fedToModel: surprises != nil).write(to: files)
             try consistency?.fullModel?.save(to: files.path(RunArtefacts.consistencyWeights))

@@ -146,7 +146,10 @@ public enum ExperimentSchema {
                             + "the simpler) — when the pool holds at least 50 anomalies; with fewer, tail_ensemble, or tail_linear_prior below 10 anomalies "
                             + "(there the choice by out-of-fold AP is noise, and the pooled training samples' cross-fitted self-supervised columns "
                             + "undervalue the pre-trained score; trees split on single anomalies) — the threshold is chosen on its out-of-fold scores by `evaluation.threshold`, and it is refitted on the "
-                            + "whole pool; no other label is read. docs: README's label-efficiency section."),
+                            + "whole pool; no other label is read. With model.type neural, the same pre-training, then the fusion model is trained "
+                            + "on the labelled training fraction alone, its evidence reading the standardised self-supervised columns and their "
+                            + "combined score beside the heads' surprises; early stopping and the threshold read the labelled validation fraction "
+                            + "alone (no evidence selection). docs: README's label-efficiency section."),
             ConfigField("label_fraction", .number(min: 0, max: 1, exclusiveMinimum: true), default: 1.0,
                         "semi_supervised: the share of training samples whose labels are read, drawn per class (stratified) with the run's seed; "
                             + "at least one sample per class. The same share of the validation samples' labels is read (a draw of its own)."),
@@ -166,6 +169,11 @@ public enum ExperimentSchema {
             ConfigField("contamination", .number(min: 0, max: 0.5, exclusiveMinimum: true), default: 0.1,
                         "self_supervised: the expected share of anomalies (as PyOD's `contamination`); the decision threshold is the training "
                             + "scores' (1 − contamination) quantile, so no label chooses it."),
+            ConfigField("pretrained_encoders", .bool, default: false,
+                        "semi_supervised with model.type neural: before fine-tuning, an image–attributes alignment model (the alignment "
+                            + "component's InfoNCE, 5 epochs) is fitted on every training sample without labels, and its image and attributes "
+                            + "encoders' weights are copied into the fusion model's (same architecture: model.encoders, model.dimension). "
+                            + "Other runs refuse true."),
         ]), pruningWithinTraining)
     }
 

@@ -19,14 +19,15 @@ public struct RunEvaluation {
 }
 
 extension Evaluator {
-    /// Scores the three splits, picks the threshold on validation by `options`, and measures.
+    /// Scores the three splits, picks the threshold on validation by `options` — on the validation
+    /// samples `thresholdOn` names when given (a semi-supervised run's labelled ones) — and measures.
     public static func evaluate(model: MultimodalModel, builder: BatchBuilder, extra: SampleFeatures?, options: EvaluationOptions,
-                                masked: Bool) throws -> RunEvaluation {
+                                masked: Bool, thresholdOn: [Int]? = nil) throws -> RunEvaluation {
         let dataset = builder.dataset
         let scorer = Scorer(model: model, builder: builder, batchSize: 512, extra: extra)
         let valid = try scorer.score(dataset.indices(.valid)), test = try scorer.score(dataset.indices(.test))
         let train = try scorer.score(dataset.indices(.train))
-        var evaluation = evaluate(train: train, valid: valid, test: test, dataset: dataset, options: options)
+        var evaluation = evaluate(train: train, valid: valid, test: test, dataset: dataset, options: options, thresholdOn: thresholdOn)
         if masked {
             for m in model.modalities where model.modalities.count > 1 {
                 evaluation.maskedTest[m] = evaluation.metrics(try Scorer(model: model, builder: builder, batchSize: 512, extra: extra, masked: [m])
@@ -40,8 +41,11 @@ extension Evaluator {
     /// The threshold chosen on validation by `options` and the metrics of scores made by any
     /// model (the neural one above, a classical one): one evaluator for every model type.
     public static func evaluate(train: ScoredSamples, valid: ScoredSamples, test: ScoredSamples, dataset: PreparedDataset,
-                                options: EvaluationOptions) -> RunEvaluation {
-        let threshold = chooseThreshold(scores: valid.scores, labels: valid.samples.map { dataset.labels[$0] == 1 }, rule: options.thresholdRule)
+                                options: EvaluationOptions, thresholdOn: [Int]? = nil) -> RunEvaluation {
+        let readable = thresholdOn.map(Set.init)
+        let rows = valid.samples.indices.filter { readable?.contains(valid.samples[$0]) ?? true }
+        let threshold = chooseThreshold(scores: rows.map { valid.scores[$0] }, labels: rows.map { dataset.labels[valid.samples[$0]] == 1 },
+                                        rule: options.thresholdRule)
         return RunEvaluation(train: train, valid: valid, test: test, threshold: threshold,
                              validMetrics: RunEvaluation.metrics(valid, threshold: threshold, dataset: dataset, options: options),
                              testMetrics: RunEvaluation.metrics(test, threshold: threshold, dataset: dataset, options: options),

@@ -22,6 +22,9 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     public var nextEventModel: NextEventModelChoice
     /// `training.combination`: how the self-supervised columns become one score.
     public var combination: SelfSupervisedScores.CombinationRule
+    /// `training.pretrained_encoders`: a neural semi-supervised run starts its image and
+    /// attributes encoders from an image–attributes alignment model fitted without labels.
+    public var pretrainedEncoders: Bool
 
     /// The global gradient norm steps are clipped to, or nil when `clip_norm` is 0 (off).
     public var maxGradientNorm: Double? { clipNorm > 0 ? clipNorm : nil }

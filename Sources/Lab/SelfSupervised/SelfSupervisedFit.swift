@@ -161,9 +161,9 @@ extension ExperimentRunner {
 
     /// Refuses an objective the model cannot follow, before any data is read.
     func checkObjective(_ objective: TrainingOptions.LabelObjective, classical: ModelOptions.ClassicalChoice?) throws {
-        if objective == .semiSupervised && classical == nil {
-            throw ConfigError(path: "training.objective", message: "semi_supervised fine-tunes a classical classifier (model.type gbdt, logistic_regression, …) "
-                              + "on the self-supervised components' scores; model.type neural cannot train on a label fraction yet")
+        if options.training.pretrainedEncoders && !(objective == .semiSupervised && classical == nil) {
+            throw ConfigError(path: "training.pretrained_encoders", message: "is true, but only a semi_supervised run of model.type neural pre-trains "
+                              + "encoders (training.objective is \(objective.rawValue), model.type \(classical?.definition.name ?? "neural")): set it to false")
         }
         if objective != .semiSupervised && options.training.labelFraction < 1 {
             throw ConfigError(path: "training.label_fraction", message: "is \(options.training.labelFraction), but only semi_supervised reads a label fraction "
@@ -172,27 +172,29 @@ extension ExperimentRunner {
     }
 
     /// Semi-supervised pre-training: the self-supervised components fitted on every training
-    /// sample of the label-free copy of `dataset`, their standardised columns and combined score
-    /// appended to `table` as `surprise_ssl_<column>` features (out-of-fold for training rows,
-    /// as the heads' surprises are) for the classifier to fine-tune on.
-    func appendSelfSupervisedFeatures(modelOptions: ModelOptions, modelConfig: JSONValue, modalities: [Modality], schema: DatasetSchema,
-                                      dataset: PreparedDataset, seed: Int, fold: Int?, reporter: ProgressReporter,
-                                      into table: inout FeatureTable) throws -> SelfSupervisedScores {
-        let unlabelled = dataset.withoutLabels()
+    /// sample of the label-free copy of `dataset` (`table` is its feature export; columns of
+    /// surprises already in it are not read), for a classifier to fine-tune on.
+    func pretrainSelfSupervised(modelOptions: ModelOptions, modelConfig: JSONValue, modalities: [Modality], schema: DatasetSchema,
+                                dataset: PreparedDataset, table: FeatureTable, seed: Int, fold: Int?,
+                                reporter: ProgressReporter) throws -> SelfSupervisedScores {
         var rows = table
         rows.columns = rows.columns.filter { !$0.name.hasPrefix("surprise_") }
         let (scores, _) = try selfSupervisedScores(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema,
-                                                   data: unlabelled, table: rows, seed: seed, fold: fold, reporter: reporter)
-        let n = dataset.sampleCount
-        let all = Set(modalities)
-        table.columns += scores.columns.indices.map { j in
-            FeatureColumn("surprise_ssl_" + scores.columns[j].name, numbers: (0..<n).map { Double(scores.standardized(sample: $0, column: j)) })
-                .reading(scores.columns[j].component == "next_event" || scores.columns[j].name == "reconstruction.sequence" ? [.sequence]
-                         : scores.columns[j].component == "reconstruction" ? all.intersection(Self.reconstructedModalities)
-                         : scores.columns[j].component == "alignment" ? [.image, .attributes] : all)
-        }
-        table.columns.append(FeatureColumn("surprise_ssl_score", numbers: (0..<n).map { scores.score(sample: $0) }).reading(all))
-        reporter.log("semi-supervised: \(scores.columns.count + 1) self-supervised features pre-trained on all \(dataset.indices(.train).count) training samples")
+                                                   data: dataset.withoutLabels(), table: rows, seed: seed, fold: fold, reporter: reporter)
+        return scores
+    }
+
+    /// Semi-supervised pre-training for a classical classifier (`pretrainSelfSupervised`), its
+    /// standardised columns and combined score appended to `table` as `surprise_ssl_<column>`
+    /// features (out-of-fold for training rows, as the heads' surprises are).
+    func appendSelfSupervisedFeatures(modelOptions: ModelOptions, modelConfig: JSONValue, modalities: [Modality], schema: DatasetSchema,
+                                      dataset: PreparedDataset, seed: Int, fold: Int?, reporter: ProgressReporter,
+                                      into table: inout FeatureTable) throws -> SelfSupervisedScores {
+        let scores = try pretrainSelfSupervised(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema,
+                                                dataset: dataset, table: table, seed: seed, fold: fold, reporter: reporter)
+        let inputs = PretrainedInputs(scores, modalities: modalities, sampleCount: dataset.sampleCount)
+        table.columns += inputs.featureColumns
+        reporter.log("semi-supervised: \(inputs.names.count) self-supervised features pre-trained on all \(dataset.indices(.train).count) training samples")
         return scores
     }
 }

@@ -64,6 +64,8 @@ public final class Trainer {
     public let statePath: String?
     /// Saved with the resume state; a state saved under another fingerprint is refused.
     public let configFingerprint: String?
+    /// The samples whose labels training and early stopping read (`LabelledSamples`).
+    public let samples: LabelledSamples
 
     /// Weights of the auxiliary losses beside the binary one (from the `model` section).
     public struct LossWeights: Sendable {
@@ -84,14 +86,15 @@ public final class Trainer {
     }
 
     public init(model: MultimodalModel, builder: BatchBuilder, training options: TrainingOptions, lossWeights: LossWeights = .init(),
-                extra: SampleFeatures? = nil, seed: UInt64, reporter: ProgressReporter, state: StateFile?) {
+                extra: SampleFeatures? = nil, samples: LabelledSamples? = nil, seed: UInt64, reporter: ProgressReporter, state: StateFile?) {
         self.model = model; self.builder = builder; self.options = options; self.lossWeights = lossWeights; self.extra = extra; self.seed = seed
         self.reporter = reporter; self.statePath = state?.path; self.configFingerprint = state?.configFingerprint
+        self.samples = samples ?? LabelledSamples(everyOf: builder.dataset)
     }
 
     public func fit(resume: Bool) throws -> TrainingOutcome {
         let dataset = builder.dataset
-        let train = dataset.indices(.train), valid = dataset.indices(.valid)
+        let (train, valid) = (samples.train, samples.valid)
         guard !train.isEmpty else { throw TrainingError.noTrainingSamples }
         let batchSize = options.batchSize, epochs = options.epochs
         let parameters = ParameterBuffer(module: model)

@@ -28,28 +28,36 @@ public enum EvidenceCombination: String, CaseIterable, Sendable, Codable {
 /// Turns the batch's consistency surprises (its extra features, a `SurpriseTable`'s rows, scaled, with presence flags) into
 /// evidence for the anomaly logit, combined with the fusion's logit by `EvidenceCombination`.
 /// A head is skipped for a sample when any modality it needs is masked for that sample.
+/// A semi-supervised run appends the pre-trained self-supervised columns after the heads'
+/// (`pretrained`, each with the modalities it reads), read the same way.
 public final class ConsistencyEvidence: Module {
     public let heads: [ConsistencyHeadSpec]
     /// The surprise columns read, in batch order (a per-event head gives two, see `SurpriseColumn`).
     public let columns: [SurpriseColumn]
+    /// The modalities each pre-trained column after `columns` reads (empty: none).
+    public let pretrained: [Set<Modality>]
+    /// Values per sample the batch carries: the heads' columns, then the pre-trained ones.
+    public var width: Int { columns.count + pretrained.count }
     public let mlp: MLP
     public let combination: EvidenceCombination
     /// True (`mlp`): the MLP also reads the fusion's logit and returns the final logit.
     public var combinesLogit: Bool { combination == .mlp }
 
-    public init(heads: [ConsistencyHeadSpec], hidden: [Int], dropout: Float, combination: EvidenceCombination = .add, generator: inout RandomGenerator) {
+    public init(heads: [ConsistencyHeadSpec], pretrained: [Set<Modality>] = [], hidden: [Int], dropout: Float, combination: EvidenceCombination = .add,
+                generator: inout RandomGenerator) {
         self.heads = heads
         columns = heads.surpriseColumns
+        self.pretrained = pretrained
         self.combination = combination
-        mlp = MLP(inputSize: 2 * columns.count + (combination == .mlp ? 1 : 0), hiddenSizes: hidden, outputSize: 1, dropout: dropout, generator: &generator)
+        mlp = MLP(inputSize: 2 * (columns.count + pretrained.count) + (combination == .mlp ? 1 : 0), hiddenSizes: hidden, outputSize: 1, dropout: dropout, generator: &generator)
     }
 
     public var children: [(String, any Module)] { [("mlp", mlp)] }
 
     /// `mask` is the model's `[B, 4]` modality mask after ablation and modality dropout.
     public func callAsFunction(_ batch: Batch, mask: Tensor, fusionLogit: Tensor? = nil) -> Tensor {
-        guard let surprises = batch.extraFeatures, let present = batch.extraPresent, surprises.shape == [batch.size, columns.count] else {
-            preconditionFailure("the model reads \(columns.count) consistency surprises but the batch carries \(batch.extraFeatures?.shape ?? [])")
+        guard let surprises = batch.extraFeatures, let present = batch.extraPresent, surprises.shape == [batch.size, width] else {
+            preconditionFailure("the model reads \(width) consistency surprises but the batch carries \(batch.extraFeatures?.shape ?? [])")
         }
         return logit(surprises: surprises, present: present, mask: mask, fusionLogit: fusionLogit)
     }
@@ -64,12 +72,12 @@ public final class ConsistencyEvidence: Module {
     /// mask `[B, 4]`, heads needing a masked modality count as absent.
     /// With `combinesLogit`, `fusionLogit` `[B]` is the other input (nil: zeros, as in the warm start).
     public func logit(surprises: Tensor, present: Tensor, mask modalityMask: Tensor?, fusionLogit: Tensor? = nil) -> Tensor {
-        let b = surprises.shape[0], h = columns.count, all = Modality.allCases.count
+        let b = surprises.shape[0], h = width, all = Modality.allCases.count
         precondition(modalityMask.map { $0.shape == [b, all] } ?? true, "the modality mask is [B, \(all)]")
         let mask = modalityMask?.pointer
         let input = Tensor(zeros: [b, 2 * h])
         let x = input.pointer, s = surprises.pointer, p = present.pointer
-        let needed = columns.map { heads[$0.head].modalities.map(\.index) }
+        let needed = columns.map { heads[$0.head].modalities.map(\.index) } + pretrained.map { $0.map(\.index) }
         for r in 0..<b {
             for k in 0..<h where p[r * h + k] != 0 && (mask.map { m in needed[k].allSatisfy { m[r * all + $0] != 0 } } ?? true) {
                 x[r * 2 * h + k] = s[r * h + k]
