@@ -4,6 +4,7 @@ import Datasets
 import Support
 import Models
 import NN
+import Tensor
 @testable import Lab
 
 /// `training.objective = semi_supervised` with `model.type = neural`: pre-trained without labels,
@@ -81,15 +82,20 @@ import NN
 
     /// The whole path learns on the tiny shop: pre-training, fine-tuning on a quarter of the labels
     /// and the threshold from a quarter of validation's, with the encoders started from the
-    /// alignment model. The evidence's warm start alone reads the pre-trained columns: a path
-    /// that fed it no columns or the wrong labels ranks near chance.
-    @Test func aNeuralSemiSupervisedRunLearns() throws {
-        let result = try run(Self.semi.filter { !$0.hasPrefix("data.split") } + ["training.label_fraction=0.25", "training.pretrained_encoders=true",
-                                                                              "training.epochs=8", "training.batch_size=16", "training.optimizer.lr=0.003"])
+    /// alignment model. The default evidence (an MLP) is warm-started on the labelled samples'
+    /// pre-trained columns: fed no columns or the wrong labels it ranks near chance. A linear,
+    /// added evidence starts from the pre-trained score, and training moves it.
+    @Test(arguments: [false, true]) func aNeuralSemiSupervisedRunLearns(linearEvidence: Bool) throws {
+        let evidence = linearEvidence ? ["model.consistency.evidence_hidden=[]", "model.consistency.evidence_combine=add"] : []
+        let result = try run(Self.semi.filter { !$0.hasPrefix("data.split") } + evidence
+                             + ["training.label_fraction=0.25", "training.pretrained_encoders=true",
+                                "training.epochs=8", "training.batch_size=16", "training.optimizer.lr=0.003"])
         let log = read(result.directory + "/log.txt")
         #expect(log.contains("encoders.image and encoders.attributes start from the alignment model's weights"), "\(log)")
+        #expect(log.contains("semi-supervised: the evidence starts as the pre-trained score") == linearEvidence)
+        #expect(log.contains("consistency: evidence warm-started on the training surprises") != linearEvidence)
         let auc = try #require(result.test.rocAUC)
-        #expect(auc > 0.75, "\(auc)")
+        #expect(auc > (linearEvidence ? 0.65 : 0.75), "\(auc)")
         let metrics = try JSONParser.parse(read(result.directory + "/metrics.json"))
         #expect(metrics["model_type"] == .string("neural"))
     }
@@ -136,6 +142,19 @@ import NN
         #expect(inputs.appended(to: nil).heads.count == 3)
         // The classical path's features: the same values under `surprise_ssl_`.
         #expect(inputs.featureColumns.map(\.name) == ["surprise_ssl_next_event.mean", "surprise_ssl_alignment", "surprise_ssl_score"])
+    }
+
+    /// A linear, added evidence started from a column gives that column's value as its logit.
+    @Test func aLinearEvidenceStartsAsOneOfItsColumns() {
+        var g = RandomGenerator(seed: 3)
+        let evidence = ConsistencyEvidence(heads: [], pretrained: [[.sequence], [.image, .attributes]], hidden: [], dropout: 0, combination: .add, generator: &g)
+        #expect(evidence.isLinearAndAdded && evidence.width == 2)
+        evidence.start(fromColumn: 1)
+        let surprises = Tensor([0.5, 2, 3, 0.25], shape: [2, 2]), present = Tensor([1, 1, 1, 0], shape: [2, 2])
+        // Sample 1's second column is absent: it reads as 0.
+        #expect(evidence.logit(surprises: surprises, present: present, mask: nil).scalars == [2, 0])
+        var h = RandomGenerator(seed: 3)
+        #expect(!ConsistencyEvidence(heads: [], pretrained: [[.sequence]], hidden: [4], dropout: 0, combination: .add, generator: &h).isLinearAndAdded)
     }
 
     @Test func pretrainedEncodersOutsideANeuralSemiSupervisedRunIsAConfigError() throws {

@@ -147,7 +147,8 @@ import Models
     }
 
     @Test func anObjectiveTheModelCannotFollowIsAConfigError() throws {
-        #expect(throws: ConfigError.self) { try run(["training.objective=semi_supervised", "training.label_fraction=0.1"]) }
+        // Only semi_supervised reads a label fraction (model.type neural follows it too: NeuralSemiSupervisedTests).
+        #expect(throws: ConfigError.self) { try run(["training.objective=self_supervised", "training.label_fraction=0.1"]) }
         #expect(throws: ConfigError.self) { try run(["training.label_fraction=0.1"]) }
     }
 

@@ -69,8 +69,12 @@ extension ExperimentRunner {
                                              weightDecay: Float(evidenceOptions.evidenceWarmupWeightDecay), positiveWeight: weight,
                                              seed: UInt64(seed))
         reporter.log(String(format: "consistency: evidence warm-started on the training surprises (%d steps, loss %.4f)", steps, loss))
-        if evidenceOptions.frozenAfterWarmStart {
-            for (_, p) in evidence.namedParameters() { _ = p.requiringGrad(false) }
-        }
+        freezeEvidenceIfAsked(model)
+    }
+
+    /// `evidence_training = frozen`: the started evidence stays as it is while the model trains.
+    func freezeEvidenceIfAsked(_ model: MultimodalModel) {
+        guard options.evidence.frozenAfterWarmStart, let evidence = model.consistencyEvidence else { return }
+        for (_, p) in evidence.namedParameters() { _ = p.requiringGrad(false) }
     }
 }

@@ -219,7 +219,7 @@ public final class ExperimentRunner {
             // The evidence reads the heads' surprises (when it reads heads), then the pre-trained columns.
             let readsHeads = model.consistencyEvidence?.columns.isEmpty == false
             let inputs = pretraining.inputs.appended(to: readsHeads ? prepared?.scaled : nil)
-            try warmStartEvidence(model: model, inputs: inputs, samples: labelled.train, dataset: dataset, seed: seed, reporter: reporter)
+            try startSemiSupervisedEvidence(model: model, inputs: inputs, labelled: labelled, dataset: dataset, seed: seed, reporter: reporter)
             surprises = inputs.features
         }
         let trainer = Trainer(model: model, builder: builder, training: options.training,

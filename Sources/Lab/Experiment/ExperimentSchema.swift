@@ -148,8 +148,9 @@ public enum ExperimentSchema {
                             + "undervalue the pre-trained score; trees split on single anomalies) — the threshold is chosen on its out-of-fold scores by `evaluation.threshold`, and it is refitted on the "
                             + "whole pool; no other label is read. With model.type neural, the same pre-training, then the fusion model is trained "
                             + "on the labelled training fraction alone, its evidence reading the standardised self-supervised columns and their "
-                            + "combined score beside the heads' surprises; early stopping and the threshold read the labelled validation fraction "
-                            + "alone (no evidence selection). docs: README's label-efficiency section."),
+                            + "combined score beside the heads' surprises — a linear, added evidence (model.consistency.evidence_hidden [], "
+                            + "evidence_combine add) starts as the pre-trained score, any other is warm-started on the labelled training fraction; "
+                            + "early stopping and the threshold read the labelled validation fraction alone (no evidence selection). docs: README's label-efficiency section."),
             ConfigField("label_fraction", .number(min: 0, max: 1, exclusiveMinimum: true), default: 1.0,
                         "semi_supervised: the share of training samples whose labels are read, drawn per class (stratified) with the run's seed; "
                             + "at least one sample per class. The same share of the validation samples' labels is read (a draw of its own)."),

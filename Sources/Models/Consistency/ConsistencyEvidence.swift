@@ -54,6 +54,21 @@ public final class ConsistencyEvidence: Module {
 
     public var children: [(String, any Module)] { [("mlp", mlp)] }
 
+    /// True when the evidence is one linear layer added to the fusion's logit (`evidence_hidden`
+    /// empty, `evidence_combine` add): it can start as one of its columns (`start(fromColumn:)`).
+    public var isLinearAndAdded: Bool { mlp.layers.count == 1 && combination == .add }
+
+    /// Makes the evidence logit column `j`'s value (weight 1, every other weight and the bias 0):
+    /// a semi-supervised model starts from the pre-trained score as a prior, which the few
+    /// labelled samples then move, instead of learning the columns' weights from them alone.
+    public func start(fromColumn j: Int) {
+        precondition(isLinearAndAdded && j >= 0 && j < width, "only a linear, added evidence starts from one of its columns")
+        let layer = mlp.layers[0]
+        layer.weight.pointer.update(repeating: 0, count: layer.weight.count)
+        if let bias = layer.bias { bias.pointer.update(repeating: 0, count: bias.count) }
+        layer.weight.pointer[j] = 1
+    }
+
     /// `mask` is the model's `[B, 4]` modality mask after ablation and modality dropout.
     public func callAsFunction(_ batch: Batch, mask: Tensor, fusionLogit: Tensor? = nil) -> Tensor {
         guard let surprises = batch.extraFeatures, let present = batch.extraPresent, surprises.shape == [batch.size, width] else {
