@@ -134,12 +134,13 @@ EOF
 submit() { sbatch --parsable --array=0-$((shards - 1)) --cpus-per-task=1 --chdir="$work" --output="$work/slurm-%A_%a.out" \
   --export=ALL,FUSIONLAB="$bin" "$@" "$root/Scripts/slurm/study.sbatch" "$work/study.json"; }
 first=$(submit)
-second=$(submit --dependency=afterok:"$first")
+# A failed study cancels the second stage (else it waits forever, DependencyNeverSatisfied).
+second=$(submit --dependency=afterok:"$first" --kill-on-invalid-dep=yes)
 echo "submitted job arrays $first (the study) and $second (after it: select.ablate)"
 deadline=$(( $(date +%s) + timeout_seconds ))
 while [ -n "$(squeue -h -j "$first,$second" -o %i 2> /dev/null)" ]; do
   if [ "$(date +%s)" -gt "$deadline" ]; then
-    echo "FAIL: the jobs did not finish within ${timeout_seconds}s"; squeue; tail -5 "$work"/slurm-*.out; exit 1
+    echo "FAIL: the jobs did not finish within ${timeout_seconds}s"; squeue; tail -n 20 "$work"/slurm-*.out; exit 1
   fi
   sleep 1
 done

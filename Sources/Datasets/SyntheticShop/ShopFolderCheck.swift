@@ -7,6 +7,15 @@ extension SyntheticShop {
     /// listings, and shills target popular ones.
     public static let formatVersion = 3
 
+    /// Whether `folder` holds a whole shop of this generator's: its meta.json, which is written
+    /// after every table, names the generator. A folder being written holds no meta.json yet.
+    public static func holdsFinishedShop(_ folder: String) -> Bool {
+        struct Written: Decodable { var generator: String }
+        guard let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent("meta.json")),
+              let written = try? JSONDecoder().decode(Written.self, from: data) else { return false }
+        return written.generator == ShopSummary.generatorName
+    }
+
     /// Why the shop in `folder` is not what this generator writes for `preset` and `seed` (an older
     /// format, or other options), or nil when it is, or when the folder holds no shop of ours
     /// (no meta.json from this generator: the user's own data is never called stale).

@@ -53,12 +53,22 @@ public final class DatasetCache {
 public enum DatasetGeneration {
     public static func generateIfNeeded(preset: String, seed: Int, into path: String, log: (String) -> Void) throws {
         guard let p = ShopPreset(rawValue: preset) else { throw ConfigError(path: "data.generate.preset", message: "unknown preset \(preset)") }
-        if FileManager.default.fileExists(atPath: path), SyntheticShop.staleness(of: path, preset: p, seed: UInt64(seed)) == nil { return }
+        // Without the lock, only a finished shop is taken: a folder without its meta.json may be
+        // one that another shard is writing right now.
+        if SyntheticShop.holdsFinishedShop(path), SyntheticShop.staleness(of: path, preset: p, seed: UInt64(seed)) == nil { return }
         // Shards of a study starting together on a shared filesystem: one generates, the others
         // wait for it and then find the shop written.
         let parent = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
-        let lock = try DirectoryLock.acquire(parent.isEmpty ? "." : parent, file: ".\(name).generating.lock", waiting: .seconds(3600),
+        let lock: DirectoryLock
+        do {
+            lock = try DirectoryLock.acquire(parent.isEmpty ? "." : parent, file: ".\(name).generating.lock", waiting: .seconds(3600),
                                              hint: "it has been generating \(path) for an hour; is it stuck?")
+        } catch {
+            // A folder of the user's own data where no lock can be made (a read-only parent):
+            // nothing of ours writes there, and it is read as it is.
+            if FileManager.default.fileExists(atPath: path) && !SyntheticShop.holdsFinishedShop(path) { return }
+            throw error
+        }
         defer { lock.release() }
         var overwrite = false
         if FileManager.default.fileExists(atPath: path) {
