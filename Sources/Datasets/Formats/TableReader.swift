@@ -290,12 +290,18 @@ struct MemoryByteSource: ByteSource {
 
 /// Filling a block's buffer from its source.
 enum BlockFilling {
-    /// Reads until `buffer` is full or the source ends.
-    static func fill(_ source: inout some ByteSource, _ buffer: UnsafeMutableRawBufferPointer, filled: inout Int, atEnd: inout Bool) throws(DatasetError) {
+    /// Reads until `buffer` is full or the source ends. Returns whether the bytes it added hold no
+    /// quote (`RecordBoundaries.quoteFree`): a reader that knows it finds a block's record
+    /// boundaries without counting quotes.
+    @discardableResult
+    static func fill(_ source: inout some ByteSource, _ buffer: UnsafeMutableRawBufferPointer, filled: inout Int, atEnd: inout Bool) throws(DatasetError) -> Bool {
+        let start = filled
         while !atEnd && filled < buffer.count {
             let r = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
             if r == 0 { atEnd = true } else { filled += r }
         }
+        let bytes = UnsafeBufferPointer(start: buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), count: filled)
+        return filled == start || RecordBoundaries.quoteFree(bytes, from: start, to: filled)
     }
 }
 
@@ -326,11 +332,9 @@ extension TableReader {
         let readingAhead = threads > 1
         var filled = 0, offset = 0
         var atEnd = false, reserved = false
-        try BlockFilling.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
-        // Whether the block holds no quote (`RecordBoundaries.quoteFree`): known for the next
-        // block from the task that reads it, so that finding its cuts takes no pass of its own.
-        var quoteFree = RecordBoundaries.quoteFree(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled),
-                                                   from: 0, to: filled)
+        // Whether the block holds no quote, known from the read that filled it (for the next
+        // block, the task that reads it), so that finding its cuts takes no pass of its own.
+        var quoteFree = try BlockFilling.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
         while true {
             let b = UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled)
             var end = filled
@@ -344,10 +348,7 @@ extension TableReader {
                     buffer = larger
                     spare = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * 2, alignment: 64)
                     capacity *= 2
-                    let read = filled
-                    try BlockFilling.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd)
-                    quoteFree = quoteFree && RecordBoundaries.quoteFree(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled),
-                                                                        from: read, to: filled)
+                    quoteFree = try BlockFilling.fill(&source.pointee, buffer, filled: &filled, atEnd: &atEnd) && quoteFree
                     continue
                 }
                 end = boundary
@@ -366,9 +367,8 @@ extension TableReader {
                     let (source, spare, next) = shared.value
                     next.pointee = Result { () throws(DatasetError) -> (filled: Int, atEnd: Bool, quoteFree: Bool) in
                         var filled = rest, atEnd = false
-                        try BlockFilling.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd)
-                        let bytes = UnsafeBufferPointer(start: spare.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled)
-                        return (filled, atEnd, restQuoteFree && RecordBoundaries.quoteFree(bytes, from: rest, to: filled))
+                        let readQuoteFree = try BlockFilling.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd)
+                        return (filled, atEnd, restQuoteFree && readQuoteFree)
                     }
                 }
                 try tableReader.read(b, from: 0, to: end, byteOffset: offset, quoteFree: quoteFree, alongside: readingNext ? readNext : nil)
@@ -386,9 +386,7 @@ extension TableReader {
             if readingNext {
                 (filled, atEnd, quoteFree) = try next.get()
             } else {
-                try BlockFilling.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd)
-                let bytes = UnsafeBufferPointer(start: spare.baseAddress!.assumingMemoryBound(to: UInt8.self), count: filled)
-                quoteFree = restQuoteFree && RecordBoundaries.quoteFree(bytes, from: rest, to: filled)
+                quoteFree = try BlockFilling.fill(&source.pointee, spare, filled: &filled, atEnd: &atEnd) && restQuoteFree
             }
             swap(&buffer, &spare)
         }

@@ -21,10 +21,7 @@ extension ExperimentRunner {
         try files.writeJSON(resolved, "config.json")
         let began = Date()
 
-        guard let raw = datasetCache?.raw(path: options.dataPath) else { preconditionFailure("the dataset was prepared through this runner's cache") }
-        let images = options.images
-        var table = try FeatureExport.table(raw: raw, prepared: dataset, imageSize: images.size, imagePolicy: images.missingPolicy,
-                                            maxImagePixels: images.maxPixels)
+        var table = try featureTable(of: dataset)
         var consistency: ConsistencyFit?
         if modelOptions.classicalReadsSurprises {
             guard !modelOptions.consistency.heads.filter(\.enabled).isEmpty else {
@@ -61,13 +58,8 @@ extension ExperimentRunner {
             // Both draws come in ascending sample order, as the splits' rows.
             let fraction = options.training.labelFraction
             let labelled = LabelledSamples(fraction: fraction, of: dataset, seed: seed)
-            let (labelledTrain, labelledValid) = (labelled.train, labelled.valid)
-            pool = labelledTrain + labelledValid
-            let anomalies = { (rows: [Int]) in rows.filter { dataset.labels[$0] == 1 }.count }
-            reporter.log(String(format: "semi-supervised: the classifier reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies) "
-                                + "and of %d of %d validation samples (%d anomalies)",
-                                labelledTrain.count, train.rows.count, fraction, anomalies(labelledTrain),
-                                labelledValid.count, valid.rows.count, anomalies(labelledValid)))
+            pool = labelled.train + labelled.valid
+            reporter.log(labelled.logLine(reader: "the classifier", fraction: fraction, of: dataset))
         }
         var scored: [ScoredSamples], summary: String
         var kept = SemiSupervisedCandidate.classifier, labelledThreshold: Double?

@@ -49,10 +49,8 @@ public enum FeatureExport {
         let folds = runner.options.folds
         if let fold, folds.map({ fold < 0 || fold >= $0 }) ?? true { throw FeatureExportError.noSuchFold(fold: fold, folds: folds) }
         let prepared = try runner.dataset(fold: fold ?? (folds != nil ? 0 : nil))
-        // The tables the runner's cache read to prepare the dataset (not a second read of the files).
-        guard let raw = runner.datasetCache?.raw(path: runner.options.dataPath) else { preconditionFailure("the dataset was prepared through the runner's cache") }
+        var features = try runner.featureTable(of: prepared)
         let images = runner.options.images
-        var features = try table(raw: raw, prepared: prepared, imageSize: images.size, imagePolicy: images.missingPolicy, maxImagePixels: images.maxPixels)
         // With consistency heads, their out-of-fold surprises (the first seed's fit, as a run makes it).
         let modelOptions = ModelOptions(section: config["model"]!)
         if !modelOptions.consistency.heads.isEmpty {
@@ -117,5 +115,16 @@ public enum FeatureExport {
             taken.insert(column.name)
             return column
         }
+    }
+}
+
+extension ExperimentRunner {
+    /// The features of `prepared`, a dataset this runner prepared, from the tables its cache read
+    /// to prepare it (not a second read of the files), with the run's image options.
+    func featureTable(of prepared: PreparedDataset) throws -> FeatureTable {
+        guard let raw = datasetCache?.raw(path: options.dataPath) else { preconditionFailure("the dataset was prepared through this runner's cache") }
+        let images = options.images
+        return try FeatureExport.table(raw: raw, prepared: prepared, imageSize: images.size, imagePolicy: images.missingPolicy,
+                                       maxImagePixels: images.maxPixels)
     }
 }

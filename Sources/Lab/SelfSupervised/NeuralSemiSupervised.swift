@@ -21,11 +21,8 @@ extension ExperimentRunner {
                                 seed: Int, fold: Int?, reporter: ProgressReporter) throws -> NeuralPretraining {
         // The classical path's modalities, so a study shares one pre-training between both.
         let modalities = modelOptions.modalities.filter { schema.available.contains($0) }
-        guard let raw = datasetCache?.raw(path: options.dataPath) else { preconditionFailure("the dataset was prepared through this runner's cache") }
         let unlabelled = dataset.withoutLabels()
-        let imageOptions = options.images
-        let table = try FeatureExport.table(raw: raw, prepared: unlabelled, imageSize: imageOptions.size, imagePolicy: imageOptions.missingPolicy,
-                                            maxImagePixels: imageOptions.maxPixels)
+        let table = try featureTable(of: unlabelled)
         let scores = try pretrainSelfSupervised(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema,
                                                 dataset: unlabelled, table: table, seed: seed, fold: fold, reporter: reporter)
         let inputs = PretrainedInputs(scores, modalities: modalities, sampleCount: dataset.sampleCount)
@@ -45,11 +42,7 @@ extension ExperimentRunner {
             alignment = model
         }
         let labelled = LabelledSamples(fraction: options.training.labelFraction, of: dataset, seed: seed)
-        let anomalies = { (rows: [Int]) in rows.filter { dataset.labels[$0] == 1 }.count }
-        reporter.log(String(format: "semi-supervised: the model reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies) "
-                            + "and of %d of %d validation samples (%d anomalies)",
-                            labelled.train.count, training.count, options.training.labelFraction, anomalies(labelled.train),
-                            labelled.valid.count, dataset.indices(.valid).count, anomalies(labelled.valid)))
+        reporter.log(labelled.logLine(reader: "the model", fraction: options.training.labelFraction, of: dataset))
         return NeuralPretraining(labelled: labelled, inputs: inputs, alignment: alignment)
     }
 

@@ -21,10 +21,7 @@ extension ExperimentRunner {
         guard !unlabelled.indices(.train).isEmpty else {
             throw DatasetError.invalid(file: dataset.labelsFile, message: "the training split is empty (0 of \(dataset.sampleCount) samples)")
         }
-        guard let raw = datasetCache?.raw(path: options.dataPath) else { preconditionFailure("the dataset was prepared through this runner's cache") }
-        let images = options.images
-        let table = try FeatureExport.table(raw: raw, prepared: unlabelled, imageSize: images.size, imagePolicy: images.missingPolicy,
-                                            maxImagePixels: images.maxPixels)
+        let table = try featureTable(of: unlabelled)
         let (scores, consistency) = try selfSupervisedScores(modelOptions: modelOptions, modelConfig: modelConfig, modalities: modalities, schema: schema,
                                                              data: unlabelled, table: table, seed: seed, fold: fold, reporter: reporter)
         let trainingSeconds = Date().timeIntervalSince(began)

@@ -16,6 +16,15 @@ public struct LabelledSamples: Sendable, Equatable {
     /// The fraction a `semi_supervised` run reads: `LabelFraction.sample` of training and
     /// `LabelFraction.validation` of validation, both in ascending sample order — the samples the
     /// classical path pools.
+    /// What a run logs of the labels `reader` ("the model", "the classifier") reads.
+    func logLine(reader: String, fraction: Double, of dataset: PreparedDataset) -> String {
+        let anomalies = { (rows: [Int]) in rows.filter { dataset.labels[$0] == 1 }.count }
+        return String(format: "semi-supervised: %@ reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies) "
+                          + "and of %d of %d validation samples (%d anomalies)",
+                      reader, train.count, dataset.indices(.train).count, fraction, anomalies(train),
+                      valid.count, dataset.indices(.valid).count, anomalies(valid))
+    }
+
     public init(fraction: Double, of dataset: PreparedDataset, seed: Int) {
         self.init(train: LabelFraction.sample(dataset.indices(.train), labels: dataset.labels, fraction: fraction, seed: UInt64(seed)),
                   valid: LabelFraction.validation(dataset.indices(.valid), labels: dataset.labels, fraction: fraction, seed: UInt64(seed)))
