@@ -39,6 +39,18 @@ func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: 
             let unfolded = Storage(count: max(columns.count, 1) * ld), gradient = Storage(count: channels.count * ld)
             // The bias's 8 lanes a channel, on the thread(s) with the first columns.
             let lanes = columns.lowerBound == 0 ? biasGradient.map { _ in Storage(zeros: 8 * channels.count) } : nil
+            // A thread's columns of the weight gradient as rows (`dWᵀ = columns · dOutᵀ`) when they outnumber the
+            // channels: the GEMM then packs the thread's dOut rather than its larger unfolded input, and its 8-row
+            // tiles fall on the thread's columns. Each element is the same fma chain over k (a·b = b·a in an fma), so
+            // the bits are those of `dOut · columnsᵀ`; a gradient being added to starts from its current values.
+            let transposed = weightGradient.flatMap { gw, isNew -> Storage? in
+                guard !byChannels && GEMMKernel.current == .avx512 && columns.count > o else { return nil }
+                let t = Storage(count: columns.count * o)
+                if !isNew {
+                    for (j, column) in columns.enumerated() { for ch in 0..<o { t.pointer[j * o + ch] = gw[ch * ckk + column] } }
+                }
+                return t
+            }
             for first in stride(from: 0, to: n, by: samples) {
                 let last = min(n, first + samples), k = (last - first) * p
                 for s in first..<last { outputGradient(s, channels, gradient.pointer + (s - first) * p, ld) }
@@ -50,9 +62,19 @@ func convolutionBackward(_ x: Tensor, weight: Tensor, bias: Tensor?, n: Int, c: 
                     im2col(px + s * imageSize, channels: c, height: h, width: w, geo, rows: columns,
                            into: unfolded.pointer + (s - first) * p, rowStride: ld)
                 }
-                sgemm(transposeA: false, transposeB: true, m: channels.count, n: columns.count, k: k, a: gradient.pointer, lda: ld,
-                      b: unfolded.pointer, ldb: ld, beta: first == 0 && isNew ? 0 : 1,
-                      c: gw + channels.lowerBound * ckk + columns.lowerBound, ldc: ckk)
+                let beta: Float = first == 0 && isNew ? 0 : 1
+                if let transposed {
+                    sgemm(transposeA: false, transposeB: true, m: columns.count, n: o, k: k, a: unfolded.pointer, lda: ld,
+                          b: gradient.pointer, ldb: ld, beta: beta, c: transposed.pointer, ldc: o)
+                } else {
+                    sgemm(transposeA: false, transposeB: true, m: channels.count, n: columns.count, k: k, a: gradient.pointer, lda: ld,
+                          b: unfolded.pointer, ldb: ld, beta: beta, c: gw + channels.lowerBound * ckk + columns.lowerBound, ldc: ckk)
+                }
+            }
+            if let transposed, let (gw, _) = weightGradient {
+                for (j, column) in columns.enumerated() {
+                    for ch in 0..<o { gw[ch * ckk + column] = transposed.pointer[j * o + ch] }
+                }
             }
             if let lanes, let gb = biasGradient {
                 for (j, ch) in channels.enumerated() { gb[ch] += fl_sum_total(lanes.pointer + 8 * j) }
