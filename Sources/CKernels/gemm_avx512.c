@@ -1,4 +1,5 @@
 #include "fl_kernels.h"
+#include "lanes_avx512.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,33 +26,6 @@
 
 #define FL_AVX512 __attribute__((target("avx512f")))
 
-// Transposes 16 rows of 16 floats in registers: row i of the result is column i of the input.
-FL_AVX512 static inline void transpose16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
-        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
-        t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xDD);
-        t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
-        t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xDD);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
-        r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xDD);
-        r[4 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0x88);
-        r[12 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0xDD);
-    }
-}
-
 // op(B) = Bᵀ, rows p0..<p0+kc and columns j0..<j0+nc, as zero-padded panels of NR columns (a
 // panel holds NR values for each k): 16×16 blocks of B read along its rows, transposed in
 // registers and written whole (a weight gradient's B is the batch's unfolded input: copying it
@@ -67,7 +41,7 @@ FL_AVX512 static void pack_b_transposed(const float *b, long ldb, long p0, long 
                 __m512 r[16];
                 for (long i = 0; i < 16; i++)
                     r[i] = i < present ? _mm512_maskz_loadu_ps(km, b + (j0 + jr + c + i) * ldb + p0 + q) : _mm512_setzero_ps();
-                transpose16(r);
+                fl_transpose16(r);
                 for (long j = 0; j < ks; j++) _mm512_storeu_ps(out + (q + j) * NR + c, r[j]);
             }
         }

@@ -89,37 +89,23 @@ FL_AVX2 static void softmax_row_backward_avx2(const float *g, const float *y, fl
     }
 }
 
-/// Lanes kept among the first `valid`: not excluded (all when `excluded` is NULL).
-FL_AVX512_LANES static inline __mmask16 kept_lanes16(const float *excluded, long k, __mmask16 valid) {
-    if (!excluded) return valid;
-    return _mm512_mask_cmp_ps_mask(valid, _mm512_maskz_loadu_ps(valid, excluded + k), _mm512_setzero_ps(), _CMP_EQ_OQ);
-}
-
 FL_AVX512_LANES static void softmax_row_avx512(const float *x, float *y, long n, const float *excluded) {
     // Whole blocks load and store unmasked (masked stores are slow on AMD); the tail is masked.
-    const __m512 minus_inf = _mm512_set1_ps(-INFINITY);
-    __m512 vm = minus_inf;
+    __m512 vm = _mm512_set1_ps(-INFINITY);
     for (long k = 0; k < n; k += 16) {
-        __mmask16 valid = fl_tail_mask16(n - k);
-        __m512 v = n - k >= 16 ? _mm512_loadu_ps(x + k) : _mm512_maskz_loadu_ps(valid, x + k);
-        vm = _mm512_mask_max_ps(vm, kept_lanes16(excluded, k, valid), vm, v);
+        __m512 v = n - k >= 16 ? _mm512_loadu_ps(x + k) : _mm512_maskz_loadu_ps(fl_tail_mask16(n - k), x + k);
+        vm = fl_softmax_max16(vm, v, excluded, k, n);
     }
-    float m = _mm512_reduce_max_ps(vm);
-    if (m == -INFINITY) m = 0;
-    __m512 vmax = _mm512_set1_ps(m);
+    __m512 shift = fl_softmax_shift(vm);
     __m256 acc = _mm256_setzero_ps();
     for (long k = 0; k < n; k += 16) {
-        __mmask16 valid = fl_tail_mask16(n - k);
         int whole = n - k >= 16;
-        __m512 v = whole ? _mm512_loadu_ps(x + k) : _mm512_maskz_loadu_ps(valid, x + k);
-        __m512 e = fl_exp_avx512(_mm512_sub_ps(v, vmax));
-        if (excluded || !whole) e = _mm512_maskz_mov_ps(kept_lanes16(excluded, k, valid), e);
+        __m512 v = whole ? _mm512_loadu_ps(x + k) : _mm512_maskz_loadu_ps(fl_tail_mask16(n - k), x + k);
+        __m512 e = fl_softmax_exp16(v, shift, excluded, k, n, &acc);
         if (whole) _mm512_storeu_ps(y + k, e);
-        else _mm512_mask_storeu_ps(y + k, valid, e);
-        acc = _mm256_add_ps(acc, fl_low8(e));
-        acc = _mm256_add_ps(acc, fl_high8(e));
+        else _mm512_mask_storeu_ps(y + k, fl_tail_mask16(n - k), e);
     }
-    float s = fl_lane_sum_avx2(acc), inv = s > 0 ? 1 / s : 0;
+    float inv = fl_softmax_inverse(acc);
     __m512 vinv = _mm512_set1_ps(inv);
     long k = 0;
     for (; k + 16 <= n; k += 16) _mm512_storeu_ps(y + k, _mm512_mul_ps(_mm512_loadu_ps(y + k), vinv));
@@ -139,7 +125,7 @@ FL_AVX512_LANES static void softmax_row_backward_avx512(const float *g, const fl
     __m512 dot = _mm512_set1_ps(fl_lane_sum_avx2(acc));
     long k = 0;
     for (; k + 16 <= n; k += 16) {
-        __mmask16 keep = kept_lanes16(excluded, k, 0xFFFF);
+        __mmask16 keep = fl_softmax_kept16(excluded, k, 0xFFFF);
         __m512 v = _mm512_mul_ps(_mm512_loadu_ps(y + k), _mm512_sub_ps(_mm512_loadu_ps(g + k), dot));
         // Where not kept: 0 when new, else dx unchanged.
         if (is_new) _mm512_storeu_ps(dx + k, _mm512_maskz_mov_ps(keep, v));
@@ -149,7 +135,7 @@ FL_AVX512_LANES static void softmax_row_backward_avx512(const float *g, const fl
         }
     }
     for (; k < n; k += 16) {
-        __mmask16 valid = fl_tail_mask16(n - k), keep = kept_lanes16(excluded, k, valid);
+        __mmask16 valid = fl_tail_mask16(n - k), keep = fl_softmax_kept16(excluded, k, valid);
         __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(valid, y + k), _mm512_sub_ps(_mm512_maskz_loadu_ps(valid, g + k), dot));
         // Where not kept: 0 when new, else dx unchanged.
         if (is_new) _mm512_mask_storeu_ps(dx + k, valid, _mm512_maskz_mov_ps(keep, v));

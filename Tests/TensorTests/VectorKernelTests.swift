@@ -215,6 +215,46 @@ import TestSupport
         }
     }
 
+    /// Attention weights in one kernel are the scores then a softmax row each, bit for bit, on every
+    /// path: keys within one block of 64 (the softmax on the accumulators) and beyond it (scores stored
+    /// first), every key tail, head widths off the 16-lane tile, excluded keys and a row with every key
+    /// excluded; the row stride's gap is not written.
+    @Test func attentionWeightsAreTheScoresThenSoftmaxRows() {
+        for (lq, lk, dh) in [(1, 1, 1), (5, 7, 8), (4, 16, 16), (6, 50, 16), (9, 50, 16), (3, 64, 20), (7, 65, 16), (2, 130, 40),
+                             (5, 17, 5)] {
+            let d = dh * 2 + 3
+            var generator = RandomGenerator(seed: UInt64(lq * 1000 + lk))
+            let q = Tensor(normal: [lq * d], mean: 0, std: 1, generator: &generator).scalars
+            let k = Tensor(normal: [lk * d], mean: 0, std: 1, generator: &generator).scalars
+            for excluded in [nil, (0..<lk).map { Float($0 % 3 == 1 ? 1 : 0) }, [Float](repeating: 1, count: lk)] {
+                func run(fused: Bool) -> [Float] {
+                    var scratch = [Float](repeating: .nan, count: fl_attention_scores_scratch(lk, dh))
+                    var y = [Float](repeating: 7, count: lq * (lk + 1))
+                    if fused {
+                        fl_attention_weights(q, d, k, d, lq, lk, dh, excluded, &y, lk + 1, &scratch)
+                    } else {
+                        fl_attention_scores(q, d, k, d, lq, lk, dh, &y, lk + 1, &scratch)
+                        y.withUnsafeMutableBufferPointer { y in
+                            for i in 0..<lq { fl_softmax_row(y.baseAddress! + i * (lk + 1), y.baseAddress! + i * (lk + 1), lk, excluded) }
+                        }
+                    }
+                    return y
+                }
+                let (portable, native) = bothPaths { (run(fused: true), run(fused: false)) }
+                let label = "\(lq)×\(lk)×\(dh), excluded: \(excluded == nil ? "none" : "\(excluded!.reduce(0, +))")"
+                #expect(native.0.map(\.bitPattern) == native.1.map(\.bitPattern), "\(label)")
+                #expect(portable.0.map(\.bitPattern) == native.1.map(\.bitPattern), "\(label)")
+                #expect(portable.1.map(\.bitPattern) == native.1.map(\.bitPattern), "\(label)")
+                for i in 0..<lq {
+                    let row = native.0[(i * (lk + 1))..<(i * (lk + 1) + lk)]
+                    #expect(native.0[i * (lk + 1) + lk] == 7, "the row stride's gap is not written")
+                    let kept = (0..<lk).filter { excluded == nil || excluded![$0] == 0 }
+                    #expect(Swift.abs(row.reduce(0, +) - (kept.isEmpty ? 0 : 1)) < 1e-5, "\(label)")
+                }
+            }
+        }
+    }
+
     /// Tensor-level results do not depend on the path either.
     @Test func attentionOpsAreTheSameOnBothPaths() {
         var generator = RandomGenerator(seed: 9)

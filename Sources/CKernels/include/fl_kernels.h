@@ -60,6 +60,13 @@ void fl_attention_scores(const float *q, long ldq, const float *k, long ldk, lon
                          float *scratch);
 long fl_attention_scores_scratch(long lk, long dh);
 
+/// Attention weights of one block: y[i] = softmax over the lk keys (those with excluded[j] != 0
+/// weight 0; excluded may be NULL) of the scores above, the bits of fl_attention_scores then
+/// fl_softmax_row on each row (row stride ldy). `scratch` holds fl_attention_scores_scratch(lk, dh)
+/// floats.
+void fl_attention_weights(const float *q, long ldq, const float *k, long ldk, long lq, long lk, long dh, const float *excluded,
+                          float *y, long ldy, float *scratch);
+
 /// Attention context of one block: out[i][c] = Σ_j w[i][j]·v[j][c], a fma chain over j in order.
 void fl_attention_context(const float *w, long ldw, const float *v, long ldv, long lq, long lk, long dh, float *out, long ldo);
 

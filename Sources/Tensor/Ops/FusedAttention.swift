@@ -36,9 +36,7 @@ public func fusedHeadAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int
     /// `keys`: `keyScratch` floats for the scores kernel.
     func weights(_ b: Int, _ h: Int, _ bh: Int, softmax y: UnsafeMutablePointer<Float>, dropped w: UnsafeMutablePointer<Float>,
                  keys: UnsafeMutablePointer<Float>) {
-        fl_attention_scores(pq + b * lq * d + h * dh, d, pk + b * lk * d + h * dh, d, lq, lk, dh, y, lk, keys)
-        let excluded = pm.map { $0 + b * lk }
-        for i in 0..<lq { softmaxRow(y + i * lk, into: y + i * lk, count: lk, excluded: excluded) }
+        fl_attention_weights(pq + b * lq * d + h * dh, d, pk + b * lk * d + h * dh, d, lq, lk, dh, pm.map { $0 + b * lk }, y, lk, keys)
         if let draws {
             draws.apply(from: starts[bh], first: bh * blockSize, count: blockSize, y, into: w)
         } else if w != y {
