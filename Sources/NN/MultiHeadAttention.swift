@@ -87,6 +87,15 @@ public final class MultiHeadAttention: Module {
         return (output, averaged)
     }
 
+    /// Self-attention over packed sequences without gradients: `x` `[T, D]` holds sequences end to end,
+    /// sequence b in rows `offsets[b]..<offsets[b + 1]`, each attending only to itself (no padding to
+    /// skip). Each row is the bits `callAsFunction` gives it in the padded batch with dropout off.
+    public func packed(_ x: Tensor, offsets: [Int]) -> Tensor {
+        precondition(x.rank == 2 && x.shape[1] == dimension, "packed attention input \(x.shape), expected [T, \(dimension)]")
+        let q = queryProjection(x) * (1 / Float(headDimension).squareRoot())
+        return outputProjection(packedHeadAttention(q, keyProjection(x), valueProjection(x), heads: heads, offsets: offsets))
+    }
+
     /// Self-attention: `x` `[B, L, D]` attends to itself.
     public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil) -> Tensor {
         callAsFunction(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask).output

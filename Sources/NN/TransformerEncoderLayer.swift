@@ -49,6 +49,18 @@ public final class TransformerEncoderLayer: Module {
         let hidden = dropout(activation(linear1(norm2(attended))))
         return attended + dropout2(linear2(hidden))
     }
+
+    /// Whether `packed` may stand in for `callAsFunction`: no gradient is recorded and no dropout is active.
+    var skipsPadding: Bool {
+        !GradientMode.isEnabled && [dropout, dropout1, dropout2, attention.dropout].allSatisfy { !$0.isTraining || $0.probability == 0 }
+    }
+
+    /// The layer on packed sequences `[T, D]` (see `MultiHeadAttention.packed`), without gradients
+    /// or dropout: each row as `callAsFunction` computes it in the padded batch.
+    func packed(_ x: Tensor, offsets: [Int]) -> Tensor {
+        let attended = x + attention.packed(norm1(x), offsets: offsets)
+        return attended + linear2(activation(linear1(norm2(attended))))
+    }
 }
 
 /// A stack of encoder layers (children `layers.0`, `layers.1`, …) with an optional final
@@ -79,7 +91,17 @@ public final class TransformerEncoder: Module {
     }
 
     /// `x` `[B, L, D]` with an optional key padding mask `[B, L]` (1 = padded).
+    ///
+    /// Without gradients and with dropout off (scoring, evaluation), padding after the sequences is
+    /// left out, as PyTorch's inference fast path does: the valid rows are packed end to end, each
+    /// sequence attends within itself, and the rows are put back. The valid rows keep their bits;
+    /// the padded rows come out 0 (otherwise they hold values nothing should read).
     public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil) -> Tensor {
+        if let keyPaddingMask, layers.allSatisfy(\.skipsPadding), let rows = PackedRows(keyPaddingMask: keyPaddingMask) {
+            var h = rows.gather(x)
+            for layer in layers { h = layer.packed(h, offsets: rows.offsets) }
+            return rows.scatter(norm.map { $0(h) } ?? h)
+        }
         var h = x
         for layer in layers { h = layer(h, keyPaddingMask: keyPaddingMask) }
         return norm.map { $0(h) } ?? h

@@ -199,6 +199,37 @@ private func maxDifference(_ a: [Float], _ b: [Double]) -> Double { maxAbsoluteD
         #expect(Sequential([encoder])(x).scalars == encoder(x).scalars)
     }
 
+    /// Without gradients and with dropout off, the encoder packs the valid positions: each valid row
+    /// has the bits of the padded computation (taken with gradients on), the padded rows are 0. With
+    /// dropout on, or nothing padded, it runs the padded batch as it is.
+    @Test func inferenceSkipsThePaddingWithTheSameBits() {
+        var g = RandomGenerator(seed: 45)
+        let encoder = TransformerEncoder(layerCount: 2, dimension: 16, heads: 4, feedForwardSize: 24, dropout: 0.2, generator: &g)
+        let (b, l) = (4, 21)
+        let x = randomInput([b, l, 16], seed: 16).detached()
+        let lengths = [21, 7, 0, 16]
+        var padding = [Float](repeating: 0, count: b * l)
+        for (s, n) in lengths.enumerated() { for p in n..<l { padding[s * l + p] = 1 } }
+        let mask = Tensor(padding, shape: [b, l])
+        encoder.eval()
+        let padded = encoder(x, keyPaddingMask: mask)  // gradients on: the padded batch
+        let packed = withoutGradients { encoder(x, keyPaddingMask: mask) }
+        for row in 0..<(b * l) {
+            let (p, q) = (Array(packed.scalars[(row * 16)..<(row * 16 + 16)]), Array(padded.scalars[(row * 16)..<(row * 16 + 16)]))
+            if padding[row] == 0 { #expect(p.map(\.bitPattern) == q.map(\.bitPattern), "row \(row)") }
+            else { #expect(p.allSatisfy { $0 == 0 }, "padded row \(row)") }
+        }
+        // Nothing padded, or a gap inside a sequence: the padded path, the same values.
+        var gap = padding
+        gap[3 * l + 2] = 1
+        for m in [Tensor(zeros: [b, l]), Tensor(gap, shape: [b, l])] {
+            #expect(withoutGradients { encoder(x, keyPaddingMask: m) }.scalars == encoder(x, keyPaddingMask: m).scalars)
+        }
+        // Dropout on: not packed (the padded rows hold values).
+        encoder.train(true)
+        #expect(withoutGradients { encoder(x, keyPaddingMask: mask) }.scalars[(2 * l * 16)..<(3 * l * 16)].contains { $0 != 0 })
+    }
+
     @Test func evalModeDisablesEveryDropout() {
         var g = RandomGenerator(seed: 44)
         let layer = TransformerEncoderLayer(dimension: 4, heads: 1, feedForwardSize: 8, dropout: 0.3, generator: &g)
