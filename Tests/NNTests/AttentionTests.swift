@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CKernels
 import Tensor
 import NN
 import TestSupport
@@ -212,12 +213,17 @@ private func maxDifference(_ a: [Float], _ b: [Double]) -> Double { maxAbsoluteD
         for (s, n) in lengths.enumerated() { for p in n..<l { padding[s * l + p] = 1 } }
         let mask = Tensor(padding, shape: [b, l])
         encoder.eval()
-        let padded = encoder(x, keyPaddingMask: mask)  // gradients on: the padded batch
-        let packed = withoutGradients { encoder(x, keyPaddingMask: mask) }
-        for row in 0..<(b * l) {
-            let (p, q) = (Array(packed.scalars[(row * 16)..<(row * 16 + 16)]), Array(padded.scalars[(row * 16)..<(row * 16 + 16)]))
-            if padding[row] == 0 { #expect(p.map(\.bitPattern) == q.map(\.bitPattern), "row \(row)") }
-            else { #expect(p.allSatisfy { $0 == 0 }, "padded row \(row)") }
+        // On every kernel path: the CPU's, AVX2 at most, portable.
+        for path: Int32 in [0, 2, 1] {
+            fl_kernels_force_portable(path)
+            defer { fl_kernels_force_portable(0) }
+            let padded = encoder(x, keyPaddingMask: mask)  // gradients on: the padded batch
+            let packed = withoutGradients { encoder(x, keyPaddingMask: mask) }
+            for row in 0..<(b * l) {
+                let (p, q) = (Array(packed.scalars[(row * 16)..<(row * 16 + 16)]), Array(padded.scalars[(row * 16)..<(row * 16 + 16)]))
+                if padding[row] == 0 { #expect(p.map(\.bitPattern) == q.map(\.bitPattern), "row \(row), path \(path)") }
+                else { #expect(p.allSatisfy { $0 == 0 }, "padded row \(row)") }
+            }
         }
         // Nothing padded, or a gap inside a sequence: the padded path, the same values.
         var gap = padding
