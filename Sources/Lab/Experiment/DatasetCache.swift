@@ -53,9 +53,10 @@ public final class DatasetCache {
 public enum DatasetGeneration {
     public static func generateIfNeeded(preset: String, seed: Int, into path: String, log: (String) -> Void) throws {
         guard let p = ShopPreset(rawValue: preset) else { throw ConfigError(path: "data.generate.preset", message: "unknown preset \(preset)") }
+        let state = { SyntheticShop.state(of: path, preset: p, seed: UInt64(seed)) }
         // Without the lock, only a finished shop is taken: a folder without its meta.json may be
         // one that another shard is writing right now.
-        if SyntheticShop.holdsFinishedShop(path), SyntheticShop.staleness(of: path, preset: p, seed: UInt64(seed)) == nil { return }
+        if state() == .current { return }
         // Shards of a study starting together on a shared filesystem: one generates, the others
         // wait for it and then find the shop written.
         let parent = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
@@ -66,16 +67,19 @@ public enum DatasetGeneration {
         } catch {
             // A folder of the user's own data where no lock can be made (a read-only parent):
             // nothing of ours writes there, and it is read as it is.
-            if FileManager.default.fileExists(atPath: path) && !SyntheticShop.holdsFinishedShop(path) { return }
+            if FileManager.default.fileExists(atPath: path) && state() == .notOurs { return }
             throw error
         }
         defer { lock.release() }
         var overwrite = false
-        if FileManager.default.fileExists(atPath: path) {
-            guard let stale = SyntheticShop.staleness(of: path, preset: p, seed: UInt64(seed)) else { return }
-            log("data: \(path) \(stale); generating it again")
+        switch state() {
+        case .current: return
+        case .stale(let reason):
+            log("data: \(path) \(reason); generating it again")
             overwrite = true
-        } else {
+        case .notOurs:
+            // The user's own data is read as it is.
+            if FileManager.default.fileExists(atPath: path) { return }
             log("data: \(path) not found; generating the synthetic shop (preset \(preset), seed \(seed))")
         }
         let began = Date()
