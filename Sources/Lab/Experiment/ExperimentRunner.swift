@@ -184,12 +184,12 @@ public final class ExperimentRunner {
                        files: RunFiles, reporter: ProgressReporter) throws -> RunResult {
         for note in notes { reporter.log("note: \(note)") }
         let semiSupervised = options.training.objective == .semiSupervised
+        let run = "run \(name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? "")"
         let runLine = { (model: MultimodalModel) in
-            reporter.log("run \(self.name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): \(model.parameterCount) parameters ("
-                         + model.parameterCounts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
+            reporter.log("\(run): \(model.parameterCount) parameters (" + model.parameterCounts.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
         }
         if semiSupervised {
-            reporter.log("run \(name)/\(variant) seed \(seed)\(fold.map { " fold \($0)" } ?? ""): semi-supervised, pre-training without labels first")
+            reporter.log("\(run): semi-supervised, pre-training without labels first")
         } else {
             runLine(built)
         }
