@@ -22,8 +22,11 @@ struct FeaturesCommand: ParsableCommand {
         (sample_id:token,split:token,label:float,anomaly_type:token, then name:float or name:token), so ids that look \
         numeric stay tokens. The split and image size come from the config, so the rows are exactly a run's samples; \
         nothing after a sample's cutoff is read, and every cross-sample statistic (event types with a column, item \
-        means and counts, category z-scores) comes from training samples' histories only. A dataset folder instead \
-        of a config uses the default data options.
+        means and counts, category z-scores) comes from training samples' histories only. A config with consistency \
+        heads adds their cross-fitted surprises (surprise_<head>); one with training.objective=semi_supervised adds the \
+        self-supervised columns its classifier reads (surprise_ssl_<column> and surprise_ssl_score, pre-trained \
+        without labels on the config's first seed, as its runs pre-train them). A dataset folder instead of a config \
+        uses the default data options.
         """)
 
     @Argument(help: "Experiment config (JSON), e.g. Experiments/default.json, or a dataset folder.")

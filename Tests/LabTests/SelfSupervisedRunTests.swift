@@ -146,6 +146,35 @@ import Models
         #expect((metrics["features"]?.intValue ?? 0) >= (plain["features"]?.intValue ?? 0) + 5)
     }
 
+    /// `fusionlab features` of a semi-supervised config holds the self-supervised columns its
+    /// classifier reads: `surprise_ssl_score` is, sample by sample, the score of the self-supervised
+    /// run of the same seed (the same label-free pre-training and combination); a config with
+    /// another objective exports none.
+    @Test func theFeatureExportOfASemiSupervisedConfigHoldsThePretrainedColumns() throws {
+        let common = [Self.heads, "model.consistency.folds=2", "model.consistency.epochs=3", "seeds=[1]"]
+        let semi = try tinyConfig(scratchDirectory(), common + ["model.type=gbdt", "training.objective=semi_supervised", "training.label_fraction=0.2"])
+        let table = try FeatureExport.table(config: semi, reporter: { _ in })
+        let pretrained = table.columns.filter { $0.name.hasPrefix("surprise_ssl_") }
+        #expect(pretrained.count >= 5, "\(pretrained.map(\.name))")
+        let exported = try #require(pretrained.first { $0.name == "surprise_ssl_score" }?.numbers)
+
+        // predictions.csv: sample_id, split, label, anomaly_type, score, predicted.
+        let selfSupervised = try run(Self.selfSupervised, seed: 1)
+        var scored: [String: Double] = [:]
+        for line in read(selfSupervised.directory + "/predictions.csv").split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            scored[String(cells[0])] = Double(cells[4])
+        }
+        #expect(scored.count == table.sampleIDs.count && scored.count > 300)
+        for (id, value) in zip(table.sampleIDs, exported) {
+            let expected = try #require(scored[id])
+            #expect(abs(value - expected) <= 1e-5 * max(1, abs(expected)), "\(id): exported \(value), the run scored \(expected)")
+        }
+        let plain = try FeatureExport.table(config: try tinyConfig(scratchDirectory(), common), reporter: { _ in })
+        #expect(!plain.columns.contains { $0.name.hasPrefix("surprise_ssl_") })
+        #expect(plain.columns.contains { $0.name == "surprise_price_in_listing" })
+    }
+
     @Test func anObjectiveTheModelCannotFollowIsAConfigError() throws {
         // Only semi_supervised reads a label fraction (model.type neural follows it too: NeuralSemiSupervisedTests).
         #expect(throws: ConfigError.self) { try run(["training.objective=self_supervised", "training.label_fraction=0.1"]) }

@@ -53,11 +53,20 @@ public enum FeatureExport {
         let images = runner.options.images
         // With consistency heads, their out-of-fold surprises (the first seed's fit, as a run makes it).
         let modelOptions = ModelOptions(section: config["model"]!)
+        let schema = prepared.schema(imageSize: images.size)
+        let seed = runner.seeds.first ?? 0, runFold = fold ?? (folds != nil ? 0 : nil)
+        let quiet = ProgressReporter(logPath: nil, logEvery: .max, interactive: false)
         if !modelOptions.consistency.heads.isEmpty {
-            let schema = prepared.schema(imageSize: images.size)
             _ = try runner.surpriseFeatures(modelOptions: modelOptions, modelConfig: config["model"]!, modalities: schema.available, schema: schema, dataset: prepared,
-                                            seed: runner.seeds.first ?? 0, fold: fold ?? (folds != nil ? 0 : nil),
-                                            reporter: ProgressReporter(logPath: nil, logEvery: .max, interactive: false), into: &features)
+                                            seed: seed, fold: runFold, reporter: quiet, into: &features)
+        }
+        // A semi-supervised config's classifier also reads the pre-trained self-supervised columns
+        // (`surprise_ssl_*`, fitted without labels on the first seed, as a run fits them): exported
+        // too, so a classifier fitted outside FusionLab sees the run's inputs.
+        if runner.options.training.objective == .semiSupervised {
+            let modalities = modelOptions.modalities.filter { schema.available.contains($0) }
+            _ = try runner.appendSelfSupervisedFeatures(modelOptions: modelOptions, modelConfig: config["model"]!, modalities: modalities, schema: schema,
+                                                        dataset: prepared, seed: seed, fold: runFold, reporter: quiet, into: &features)
         }
         return features
     }
