@@ -51,11 +51,11 @@ public enum FeatureExport {
         let prepared = try runner.dataset(fold: fold ?? (folds != nil ? 0 : nil))
         var features = try runner.featureTable(of: prepared)
         let images = runner.options.images
-        // With consistency heads, their out-of-fold surprises (the first seed's fit, as a run makes it).
         let modelOptions = ModelOptions(section: config["model"]!)
         let schema = prepared.schema(imageSize: images.size)
         let seed = runner.seeds.first ?? 0, runFold = fold ?? (folds != nil ? 0 : nil)
         let quiet = ProgressReporter(logPath: nil, logEvery: .max, interactive: false)
+        // With consistency heads, their out-of-fold surprises (the first seed's fit, as a run makes it).
         if !modelOptions.consistency.heads.isEmpty {
             _ = try runner.surpriseFeatures(modelOptions: modelOptions, modelConfig: config["model"]!, modalities: schema.available, schema: schema, dataset: prepared,
                                             seed: seed, fold: runFold, reporter: quiet, into: &features)
