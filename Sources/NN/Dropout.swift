@@ -15,16 +15,19 @@ public final class Dropout: Module {
 
     public func train(_ training: Bool) { isTraining = training }
 
+    /// Whether a call drops anything: in training, with a nonzero probability.
+    public var isActive: Bool { isTraining && probability > 0 }
+
     public func reseed(_ seed: UInt64) { generator = RandomGenerator(seed: seed) }
 
     /// Runs `body` with the probability in effect (0 outside training) and this layer's stream,
     /// for an op that applies the dropout inside its own kernel (`fusedHeadAttention`).
     public func withStream<R>(_ body: (_ probability: Float, _ generator: inout RandomGenerator) -> R) -> R {
-        body(isTraining ? probability : 0, &generator)
+        body(isActive ? probability : 0, &generator)
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        guard isTraining, probability > 0 else { return x }
+        guard isActive else { return x }
         return x.dropout(probability: probability, generator: &generator)
     }
 }

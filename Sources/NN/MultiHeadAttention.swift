@@ -57,9 +57,8 @@ public final class MultiHeadAttention: Module {
         precondition(key.rank == 3 && key.shape == value.shape && key.shape[0] == query.shape[0] && key.shape[2] == dimension,
                      "attention key \(key.shape) / value \(value.shape) do not match query \(query.shape)")
         let (batch, queryLength, keyLength) = (query.shape[0], query.shape[1], key.shape[1])
-        // The 1/√dh scale goes on q ([B, Lq, D]) rather than on the larger score matrix.
         // Heads are column blocks of the [B, L, D] projections, read in place (no [B, H, L, dh] copies).
-        let q = queryProjection(query) * (1 / Float(headDimension).squareRoot())
+        let q = scaledQueries(query)
         let k = keyProjection(key)
         let v = valueProjection(value)
         if let keyPaddingMask {
@@ -92,9 +91,12 @@ public final class MultiHeadAttention: Module {
     /// skip). Each row is the bits `callAsFunction` gives it in the padded batch with dropout off.
     public func packed(_ x: Tensor, offsets: [Int]) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == dimension, "packed attention input \(x.shape), expected [T, \(dimension)]")
-        let q = queryProjection(x) * (1 / Float(headDimension).squareRoot())
-        return outputProjection(packedHeadAttention(q, keyProjection(x), valueProjection(x), heads: heads, offsets: offsets))
+        return outputProjection(packedHeadAttention(scaledQueries(x), keyProjection(x), valueProjection(x), heads: heads, offsets: offsets))
     }
+
+    /// The query projection times 1/√dh: the scale goes on q rather than on the larger score
+    /// matrix (the padded and packed paths alike, so they keep the same bits).
+    private func scaledQueries(_ x: Tensor) -> Tensor { queryProjection(x) * (1 / Float(headDimension).squareRoot()) }
 
     /// Self-attention: `x` `[B, L, D]` attends to itself.
     public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil) -> Tensor {

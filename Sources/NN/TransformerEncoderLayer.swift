@@ -45,21 +45,25 @@ public final class TransformerEncoderLayer: Module {
     ///   - x: `[B, L, D]`.
     ///   - keyPaddingMask: `[B, L]`, 1 at padded positions (they are never attended to).
     public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil) -> Tensor {
-        let attended = x + dropout1(attention(norm1(x), keyPaddingMask: keyPaddingMask))
-        let hidden = dropout(activation(linear1(norm2(attended))))
-        return attended + dropout2(linear2(hidden))
+        block(x) { attention($0, keyPaddingMask: keyPaddingMask) }
     }
 
     /// Whether `packed` may stand in for `callAsFunction`: no gradient is recorded and no dropout is active.
     var skipsPadding: Bool {
-        !GradientMode.isEnabled && [dropout, dropout1, dropout2, attention.dropout].allSatisfy { !$0.isTraining || $0.probability == 0 }
+        !GradientMode.isEnabled && ![dropout, dropout1, dropout2, attention.dropout].contains { $0.isActive }
     }
 
     /// The layer on packed sequences `[T, D]` (see `MultiHeadAttention.packed`), without gradients
-    /// or dropout: each row as `callAsFunction` computes it in the padded batch.
+    /// or dropout (`skipsPadding`): each row as `callAsFunction` computes it in the padded batch.
     func packed(_ x: Tensor, offsets: [Int]) -> Tensor {
-        let attended = x + attention.packed(norm1(x), offsets: offsets)
-        return attended + linear2(activation(linear1(norm2(attended))))
+        block(x) { attention.packed($0, offsets: offsets) }
+    }
+
+    /// The layer around its attention, `attend` (padded or packed).
+    private func block(_ x: Tensor, attend: (Tensor) -> Tensor) -> Tensor {
+        let attended = x + dropout1(attend(norm1(x)))
+        let hidden = dropout(activation(linear1(norm2(attended))))
+        return attended + dropout2(linear2(hidden))
     }
 }
 
