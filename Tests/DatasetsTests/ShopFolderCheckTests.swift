@@ -35,7 +35,7 @@ import Testing
             var config = tinyShopConfig(users: 90)
             config.anomalyRate = 0.2
             try SyntheticShop(config: config).write(to: folder)
-            let stale = SyntheticShop.staleness(of: folder, preset: .tiny, seed: 0)
+            let stale = SyntheticShop.state(of: folder, preset: .tiny, seed: 0).staleReason
             let wanted = ShopConfig(preset: .tiny, seed: 0)
             #expect(stale?.contains("users 90 (the config's: \(wanted.userCount))") == true, "\(stale ?? "nil")")
             #expect(stale?.contains("anomaly rate 0.2 (the config's: \(wanted.anomalyRate))") == true, "\(stale ?? "nil")")
@@ -46,22 +46,22 @@ import Testing
     @Test func staleFoldersAreNamedAndOtherFoldersAreNot() throws {
         try withShopFolder { folder in
             try SyntheticShop(config: tinyShopConfig()).write(to: folder)
-            #expect(SyntheticShop.staleness(of: folder, preset: .tiny, seed: 0) == nil)
-            #expect(SyntheticShop.staleness(of: folder, preset: .tiny, seed: 1)?.contains("seed 0") == true)
-            #expect(SyntheticShop.staleness(of: folder, preset: .small, seed: 0)?.contains("preset tiny") == true)
+            #expect(SyntheticShop.state(of: folder, preset: .tiny, seed: 0) == .current)
+            #expect(SyntheticShop.state(of: folder, preset: .tiny, seed: 1).staleReason?.contains("seed 0") == true)
+            #expect(SyntheticShop.state(of: folder, preset: .small, seed: 0).staleReason?.contains("preset tiny") == true)
 
             let meta = (folder as NSString).appendingPathComponent("meta.json")
             let text = try String(contentsOfFile: meta, encoding: .utf8)
             try text.replacingOccurrences(of: "\"formatVersion\" : \(SyntheticShop.formatVersion)", with: "\"formatVersion\" : 2")
                 .write(toFile: meta, atomically: true, encoding: .utf8)
-            #expect(SyntheticShop.staleness(of: folder, preset: .tiny, seed: 0)?.contains("format 2") == true)
+            #expect(SyntheticShop.state(of: folder, preset: .tiny, seed: 0).staleReason?.contains("format 2") == true)
 
             // Not ours: another generator's meta.json, or none at all.
             try text.replacingOccurrences(of: ShopSummary.generatorName, with: "someone else's shop")
                 .write(toFile: meta, atomically: true, encoding: .utf8)
-            #expect(SyntheticShop.staleness(of: folder, preset: .tiny, seed: 1) == nil)
+            #expect(SyntheticShop.state(of: folder, preset: .tiny, seed: 1) == .notOurs)
             try FileManager.default.removeItem(atPath: meta)
-            #expect(SyntheticShop.staleness(of: folder, preset: .tiny, seed: 1) == nil)
+            #expect(SyntheticShop.state(of: folder, preset: .tiny, seed: 1) == .notOurs)
         }
     }
 }

@@ -26,7 +26,7 @@ import Support
 
             try DatasetGeneration.generateIfNeeded(preset: "tiny", seed: 0, into: folder) { log.append($0) }
             #expect(log.first?.contains("generating it again") == true)
-            #expect(SyntheticShop.staleness(of: folder, preset: .tiny, seed: 0) == nil)
+            #expect(SyntheticShop.state(of: folder, preset: .tiny, seed: 0) == .current)
             #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/labels.csv")) != seed1)
 
             // Without our meta.json the folder is the user's: nothing is written.

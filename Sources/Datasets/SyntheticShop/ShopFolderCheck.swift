@@ -16,6 +16,9 @@ extension SyntheticShop {
         case current
         /// A finished shop of ours that it would not write now, and why (an older format, other options).
         case stale(String)
+
+        /// Why the shop is stale; nil when it is current or not ours.
+        public var staleReason: String? { if case .stale(let reason) = self { reason } else { nil } }
     }
 
     /// What `folder` holds for `preset` and `seed` (the user's own data is never called stale).
@@ -44,12 +47,5 @@ extension SyntheticShop {
             return .stale("holds preset \(options.preset) seed \(options.seed) with other options: \(differences.joined(separator: ", "))")
         }
         return .current
-    }
-
-    /// Why the shop in `folder` is not what this generator writes for `preset` and `seed`, or nil
-    /// when it is, or when the folder holds no shop of ours (`state(of:preset:seed:)`).
-    public static func staleness(of folder: String, preset: ShopPreset, seed: UInt64) -> String? {
-        if case .stale(let reason) = state(of: folder, preset: preset, seed: seed) { return reason }
-        return nil
     }
 }
