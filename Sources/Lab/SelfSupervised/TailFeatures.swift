@@ -16,6 +16,9 @@ struct TailFeatures: Sendable {
     let names: [String]
     let cardinalities: [Int?]
 
+    /// `transform`'s tail columns (`tail_hi_`, `tail_lo_`), ascending.
+    var tailColumns: [Int] { numeric.indices.flatMap { [3 * $0 + 1, 3 * $0 + 2] } }
+
     /// Fitted on `rows` of `matrix` (the training samples).
     init(fitting matrix: FeatureMatrix, rows: [Int]) {
         let c = matrix.columns
