@@ -141,7 +141,7 @@ public enum ExperimentSchema {
                             + "feature and self-supervised column beside its two −log tail shares among the unlabelled training samples, and the "
                             + "categorical ones), tail_linear_prior (tail_linear's and the pre-trained score's −log training tail shares summed: Fisher's "
                             + "combination), tail_ensemble (the same sum with a third term: extremely randomised trees, model.type extra_trees, "
-                            + "300 trees, on the same tail shares), C = 1 on every generic feature and self-supervised column (min_frequency 10), and the classifier (`model.type`, a classical one; no early stopping: "
+                            + "300 trees, on the same tail shares; and a fourth: the same trees on the tail columns that single out the labelled anomalies one by one, for each the two the fewest labelled normal samples reach), C = 1 on every generic feature and self-supervised column (min_frequency 10), and the classifier (`model.type`, a classical one; no early stopping: "
                             + "a fold holds too few anomalies to choose a round by). The one with the highest out-of-fold average precision is kept (a tie keeps "
                             + "the simpler) — when the pool holds at least 50 anomalies; with fewer, tail_ensemble, or tail_linear_prior below 10 anomalies "
                             + "(there the choice by out-of-fold AP is noise, and the pooled training samples' cross-fitted self-supervised columns "
