@@ -89,7 +89,7 @@ def stratified_pool(rng, rows, y, fraction):
 
 
 def exemplar_columns(tails_pool, yp, per_anomaly=2):
-    """`ExemplarTailModel`: per labelled anomaly, the tail columns the fewest labelled normals reach
+    """`ExemplarColumnsModel` on the tails: per labelled anomaly, the tail columns the fewest labelled normals reach
     (ties: its larger tail, then the earlier column); their union."""
     normals = tails_pool[yp == 0]
     picked = set()

@@ -42,7 +42,7 @@ enum SemiSupervisedCrossValidation {
     /// 0.843) and raised it at 5% (22: 0.913 → 0.924, every seed) and 10% (43: 0.927 → 0.945).
     static let anomaliesForTrees = 10
     /// Tail columns per labelled anomaly that `tail_ensemble`'s second forest reads
-    /// (`ExemplarTailModel`). On the small shop's held-out validation samples (the scikit-learn
+    /// (`ExemplarColumnsModel`). On the small shop's held-out validation samples (the scikit-learn
     /// replica, `Benchmarks/semi_supervised_replica.py`, 3 seeds × 4 drawn pools) that forest as a
     /// fourth term raised ROC-AUC at 5% of the labels from 0.923 to 0.929, 0.930, 0.931 with 1, 2, 3
     /// columns per anomaly (0.927 with 5), and at 10% from 0.943 to 0.949 with 2; a second forest
@@ -81,8 +81,10 @@ extension ExperimentRunner {
             let linear = semiSupervisedModel(.tailLinear, choice: choice, componentColumns: componentColumns, tails: tails, prior: prior, seed: seed)!
             let forest = TailFeatureModel(ExtraTrees(options: SemiSupervisedCrossValidation.ensembleTrees, seed: seed, threads: ComputeThreads.count),
                                           tails: tails)
-            let exemplars = ExemplarTailModel(ExtraTrees(options: SemiSupervisedCrossValidation.ensembleTrees, seed: seed &+ 0x5EED, threads: ComputeThreads.count),
-                                              tails: tails, perAnomaly: SemiSupervisedCrossValidation.exemplarColumnsPerAnomaly)
+            let exemplars = TailFeatureModel(ExemplarColumnsModel(ExtraTrees(options: SemiSupervisedCrossValidation.ensembleTrees, seed: seed &+ 0x5EED,
+                                                                             threads: ComputeThreads.count),
+                                                                  candidates: tails.tailColumns, perAnomaly: SemiSupervisedCrossValidation.exemplarColumnsPerAnomaly),
+                                             tails: tails)
             return PriorCombinedModel([linear, forest, exemplars], prior: prior.column, reference: prior.reference)
         // Categories seen fewer than 10 times among the labelled rows share one column: with a
         // few hundred rows, a one-hot column per rare token (1,062 columns on the small shop) is fitted to noise.

@@ -19,7 +19,7 @@ import Models
 ///   balanced classes, √inputs drawn per split) on the same tail shares: a tree can carry a sample
 ///   on one feature far out (an OR of one-feature rules), which the linear model's sum cannot; and
 ///   a fourth, the same forest on the tail columns that single out the labelled anomalies one by
-///   one (`ExemplarTailModel`: for each, the two in which the fewest labelled normal samples reach
+///   one (`ExemplarColumnsModel`: for each, the two in which the fewest labelled normal samples reach
 ///   as far), which a forest over every column draws too rarely to learn from 2–3 anomalies of a type;
 /// - `linear`: the same logistic regression on every feature (the generic features and the
 ///   self-supervised columns; categories seen fewer than 10 times among the labelled rows in one

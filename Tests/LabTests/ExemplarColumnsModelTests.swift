@@ -6,7 +6,7 @@ import Models
 
 /// `tail_ensemble`'s second forest: it reads only the tail columns that single out the labelled
 /// anomalies one by one.
-@Suite struct ExemplarTailModelTests {
+@Suite struct ExemplarColumnsModelTests {
     /// The selection by hand. Columns 0–3 are candidates, column 4 is not (a raw value). Rows 0–3
     /// are normal, 4 and 5 anomalies.
     @Test func eachAnomalyKeepsTheColumnsFewestNormalsReach() {
@@ -21,7 +21,7 @@ import Models
         let x = FeatureMatrix(rows: 6, names: ["a", "b", "c", "d", "raw"], cardinalities: [nil, nil, nil, nil, nil], values: rows.flatMap { $0 })
         let labels: [Float] = [0, 0, 0, 0, 1, 1]
         let candidates = [0, 1, 2, 3]
-        func select(_ k: Int) -> [Int] { ExemplarTailModel.exemplarColumns(x, candidates: candidates, labels: labels, perAnomaly: k) }
+        func select(_ k: Int) -> [Int] { ExemplarColumnsModel.exemplarColumns(x, candidates: candidates, labels: labels, perAnomaly: k) }
         // Row 4: columns 0 and 3 tie at no normal; its larger value (5 > 0.5) puts column 0 first.
         // Row 5: column 2. The raw column, beyond every normal for both, is never a candidate.
         #expect(select(1) == [0, 2])
@@ -30,8 +30,8 @@ import Models
         #expect(select(2) == [0, 1, 2, 3])
         #expect(select(3) == [0, 1, 2, 3])
         // Without both classes there is nothing to single out.
-        #expect(ExemplarTailModel.exemplarColumns(x, candidates: candidates, labels: [0, 0, 0, 0, 0, 0], perAnomaly: 2).isEmpty)
-        #expect(ExemplarTailModel.exemplarColumns(x, candidates: candidates, labels: [1, 1, 1, 1, 1, 1], perAnomaly: 2).isEmpty)
+        #expect(ExemplarColumnsModel.exemplarColumns(x, candidates: candidates, labels: [0, 0, 0, 0, 0, 0], perAnomaly: 2).isEmpty)
+        #expect(ExemplarColumnsModel.exemplarColumns(x, candidates: candidates, labels: [1, 1, 1, 1, 1, 1], perAnomaly: 2).isEmpty)
     }
 
     /// Three anomaly types, each a little far out in its own one of 60 noisy columns: the
@@ -55,9 +55,10 @@ import Models
         let labelled = Array(0..<300), held = Array(300..<rows)
         let tails = TailFeatures(fitting: matrix, rows: Array(0..<rows))
         let options = SemiSupervisedCrossValidation.ensembleTrees
-        let exemplars = ExemplarTailModel(ExtraTrees(options: options, seed: 3), tails: tails, perAnomaly: 2)
+        let exemplars = ExemplarColumnsModel(ExtraTrees(options: options, seed: 3), candidates: tails.tailColumns, perAnomaly: 2)
+        let viaTails = TailFeatureModel(exemplars, tails: tails)
         let everything = TailFeatureModel(ExtraTrees(options: options, seed: 3), tails: tails)
-        for model in [exemplars, everything] as [any ClassicalModel] {
+        for model in [viaTails, everything] {
             try model.fit(matrix.selecting(rows: labelled), labels: labelled.map { labels[$0] }, valid: nil)
         }
         let names = tails.names
@@ -68,10 +69,10 @@ import Models
         #expect(picked.count <= 2 * anomalies && picked.count < tails.tailColumns.count / 2, "\(picked.count) of \(tails.tailColumns.count)")
 
         let truth = held.map { labels[$0] == 1 }, x = matrix.selecting(rows: held)
-        let viaExemplars = RankingCurve(scores: exemplars.score(x).map(Double.init), labels: truth).rocAUC ?? 0
+        let viaExemplars = RankingCurve(scores: viaTails.score(x).map(Double.init), labels: truth).rocAUC ?? 0
         let viaEverything = RankingCurve(scores: everything.score(x).map(Double.init), labels: truth).rocAUC ?? 0
         // A normal sample is as far out in one of the three columns 9% of the time, so no ranking is perfect.
         #expect(viaExemplars > 0.9 && viaExemplars > viaEverything + 0.05, "exemplars \(viaExemplars), every column \(viaEverything)")
-        #expect(exemplars.summary.contains("\(picked.count) tail columns that single out"))
+        #expect(viaTails.summary.contains("\(picked.count) columns that single out"))
     }
 }
