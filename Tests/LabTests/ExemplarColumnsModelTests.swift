@@ -34,6 +34,40 @@ import Models
         #expect(ExemplarColumnsModel.exemplarColumns(x, candidates: candidates, labels: [1, 1, 1, 1, 1, 1], perAnomaly: 2).isEmpty)
     }
 
+    /// Each exemplar lends its values in its own columns, and only those, to `copies` normal rows,
+    /// which join as anomalies; the draw is the seed's.
+    @Test func syntheticAnomaliesAreNormalRowsCarryingAnExemplarsColumns() {
+        let rows: [[Float]] = [
+            [1, 10, 100, 1000],
+            [2, 20, 200, 2000],
+            [3, 30, 300, 3000],
+            [-1, -2, -3, -4],   // anomaly, far out in columns 0 and 2
+            [-5, -6, -7, -8],   // anomaly, far out in column 3
+        ]
+        let x = FeatureMatrix(rows: 5, names: ["a", "b", "c", "d"], cardinalities: [nil, nil, nil, nil], values: rows.flatMap { $0 })
+        let labels: [Float] = [0, 0, 0, 1, 1]
+        let exemplars = [(row: 3, columns: [0, 2]), (row: 4, columns: [3])]
+        let (augmented, extended) = ExemplarColumnsModel.withSyntheticAnomalies(x, labels: labels, exemplars: exemplars, copies: 3, seed: 5)
+        #expect(augmented.rows == 5 + 2 * 3 && extended == labels + [Float](repeating: 1, count: 6))
+        #expect(Array(augmented.values.prefix(20)) == x.values, "the original rows come first, unchanged")
+        var bases = Set<Int>()
+        for k in 0..<6 {
+            let row = Array(augmented.values[(5 + k) * 4 ..< (6 + k) * 4])
+            let (anomaly, columns) = exemplars[k / 3]
+            // The exemplar's columns hold its values; every other column is one normal row's.
+            for j in columns { #expect(row[j] == rows[anomaly][j]) }
+            let base = (0..<3).first { n in (0..<4).allSatisfy { j in columns.contains(j) || row[j] == rows[n][j] } }
+            #expect(base != nil, "synthetic row \(k): \(row)")
+            if let base { bases.insert(base) }
+        }
+        #expect(bases.count > 1, "six draws from three normal rows all fell on one")
+        let again = ExemplarColumnsModel.withSyntheticAnomalies(x, labels: labels, exemplars: exemplars, copies: 3, seed: 5)
+        #expect(again.features.values == augmented.values)
+        // No copies, or no normal row to carry them: the rows as they were.
+        #expect(ExemplarColumnsModel.withSyntheticAnomalies(x, labels: labels, exemplars: exemplars, copies: 0, seed: 5).features.rows == 5)
+        #expect(ExemplarColumnsModel.withSyntheticAnomalies(x, labels: [1, 1, 1, 1, 1], exemplars: exemplars, copies: 3, seed: 5).features.rows == 5)
+    }
+
     /// Three anomaly types, each a little far out in its own one of 60 noisy columns: the
     /// labelled anomalies point at those three columns, and a forest on them ranks held-out
     /// samples better than the same forest on every tail column.
@@ -55,7 +89,8 @@ import Models
         let labelled = Array(0..<300), held = Array(300..<rows)
         let tails = TailFeatures(fitting: matrix, rows: Array(0..<rows))
         let options = SemiSupervisedCrossValidation.ensembleTrees
-        let exemplars = ExemplarColumnsModel(ExtraTrees(options: options, seed: 3), candidates: tails.tailColumns, perAnomaly: 2)
+        let exemplars = ExemplarColumnsModel(ExtraTrees(options: options, seed: 3), candidates: tails.tailColumns, perAnomaly: 2,
+                                             syntheticPerAnomaly: SemiSupervisedCrossValidation.syntheticAnomaliesPerExemplar, seed: 3)
         let viaTails = TailFeatureModel(exemplars, tails: tails)
         let everything = TailFeatureModel(ExtraTrees(options: options, seed: 3), tails: tails)
         for model in [viaTails, everything] {

@@ -1,6 +1,7 @@
 import Datasets
 import Models
 import Support
+import Tensor
 
 /// A classifier fitted on the columns that single out the labelled anomalies, one by one: for
 /// each labelled anomaly, the `perAnomaly` `candidates` in which it is rarest among the labelled
@@ -9,6 +10,11 @@ import Support
 /// columns only (a `ColumnSubsetModel` chosen at fit). `tail_ensemble` gives it the tail shares
 /// (`TailFeatureModel`, candidates `TailFeatures.tailColumns`), where a larger value is rarer
 /// among all training samples.
+///
+/// Each labelled anomaly also lends its values in its own columns to `syntheticPerAnomaly`
+/// labelled normal samples drawn at random (seeded), which join the fit as anomalies: it is
+/// anomalous for how far out it is in its columns, whatever the other anomalies' columns hold, and
+/// a tree should not learn its exact values there as part of the rule.
 ///
 /// Why: on a few hundred labelled rows, each anomaly type is far out in one or two of a few
 /// hundred tail columns (a price against its listing, an image against its brand), and a forest
@@ -19,11 +25,15 @@ final class ExemplarColumnsModel: ClassicalModel {
     let inner: any ClassicalModel
     let candidates: [Int]
     let perAnomaly: Int
+    let syntheticPerAnomaly: Int
+    let seed: UInt64
     private var fitted: ColumnSubsetModel?
 
-    init(_ inner: any ClassicalModel, candidates: [Int], perAnomaly: Int) {
+    init(_ inner: any ClassicalModel, candidates: [Int], perAnomaly: Int, syntheticPerAnomaly: Int = 0, seed: UInt64 = 0) {
         precondition(perAnomaly > 0, "an exemplar model selects at least one column per anomaly")
+        precondition(syntheticPerAnomaly >= 0, "a negative count of synthetic anomalies")
         self.inner = inner; self.candidates = candidates; self.perAnomaly = perAnomaly
+        self.syntheticPerAnomaly = syntheticPerAnomaly; self.seed = seed
     }
 
     /// The columns the classifier reads, ascending; empty before `fit`.
@@ -31,12 +41,14 @@ final class ExemplarColumnsModel: ClassicalModel {
 
     func fit(_ train: FeatureMatrix, labels: [Float], valid: (features: FeatureMatrix, labels: [Float])?) throws(ClassicalModelError) {
         fitted = nil
-        let columns = Self.exemplarColumns(train, candidates: candidates, labels: labels, perAnomaly: perAnomaly)
+        let exemplars = Self.columnsPerAnomaly(train, candidates: candidates, labels: labels, perAnomaly: perAnomaly)
+        let columns = Set(exemplars.flatMap(\.columns)).sorted()
         guard !columns.isEmpty else {
             throw ClassicalModelError(model: "tail_ensemble", message: "the labelled rows hold no anomaly or no normal sample, so no column singles one out")
         }
+        let (x, y) = Self.withSyntheticAnomalies(train, labels: labels, exemplars: exemplars, copies: syntheticPerAnomaly, seed: seed)
         let subset = ColumnSubsetModel(inner, columns: columns)
-        try subset.fit(train, labels: labels, valid: valid)
+        try subset.fit(x, labels: y, valid: valid)
         fitted = subset
     }
 
@@ -45,25 +57,53 @@ final class ExemplarColumnsModel: ClassicalModel {
         return fitted.score(x)
     }
 
-    var summary: String { inner.summary + " on the \(selected.count) columns that single out the labelled anomalies" }
+    var summary: String {
+        inner.summary + " on the \(selected.count) columns that single out the labelled anomalies"
+            + (syntheticPerAnomaly > 0 ? ", with \(syntheticPerAnomaly) synthetic anomalies per labelled one" : "")
+    }
 
-    /// For each row labelled 1, the `perAnomaly` `candidates` of `x` in which the fewest rows
-    /// labelled 0 are at least as large as its value (ties: its larger value, then the earlier
-    /// candidate); their union, ascending. Empty when either class is absent.
+    /// The union of `columnsPerAnomaly`, ascending. Empty when either class is absent.
     static func exemplarColumns(_ x: FeatureMatrix, candidates: [Int], labels: [Float], perAnomaly: Int) -> [Int] {
+        Set(columnsPerAnomaly(x, candidates: candidates, labels: labels, perAnomaly: perAnomaly).flatMap(\.columns)).sorted()
+    }
+
+    /// For each row labelled 1, in row order, the `perAnomaly` `candidates` of `x` in which the
+    /// fewest rows labelled 0 are at least as large as its value (ties: its larger value, then the
+    /// earlier candidate). Empty when either class is absent.
+    static func columnsPerAnomaly(_ x: FeatureMatrix, candidates: [Int], labels: [Float], perAnomaly: Int) -> [(row: Int, columns: [Int])] {
         let c = x.columns
         let anomalies = labels.indices.filter { labels[$0] == 1 }, normals = labels.indices.filter { labels[$0] != 1 }
         guard !anomalies.isEmpty && !normals.isEmpty else { return [] }
         // Each candidate's normal values, sorted, so a count is one binary search.
         let sortedNormals = candidates.map { j in normals.map { x.values[$0 * c + j] }.sorted() }
-        var union = Set<Int>()
-        for a in anomalies {
+        return anomalies.map { a in
             let ranked = zip(candidates, sortedNormals).map { j, sorted -> (atLeast: Int, value: Float, column: Int) in
                 let v = x.values[a * c + j]
                 return (sorted.count - sorted.countBelow(v), v, j)
             }.sorted { ($0.atLeast, -$0.value, $0.column) < ($1.atLeast, -$1.value, $1.column) }
-            for entry in ranked.prefix(perAnomaly) { union.insert(entry.column) }
+            return (a, ranked.prefix(perAnomaly).map(\.column))
         }
-        return union.sorted()
+    }
+
+    /// `x` and `labels` followed by `copies` synthetic anomalies per exemplar: a row labelled 0,
+    /// drawn uniformly (with replacement, seeded), carrying the exemplar's values in its columns.
+    static func withSyntheticAnomalies(_ x: FeatureMatrix, labels: [Float], exemplars: [(row: Int, columns: [Int])], copies: Int, seed: UInt64)
+        -> (features: FeatureMatrix, labels: [Float]) {
+        let normals = labels.indices.filter { labels[$0] != 1 }
+        guard copies > 0 && !normals.isEmpty && !exemplars.isEmpty else { return (x, labels) }
+        let c = x.columns
+        var g = RandomGenerator(seed: seed ^ 0x5A17_C0DE)
+        var values = x.values, extended = labels
+        values.reserveCapacity(x.values.count + exemplars.count * copies * c)
+        for (anomaly, columns) in exemplars {
+            for _ in 0..<copies {
+                let base = normals[Int.random(in: 0..<normals.count, using: &g)]
+                var row = Array(x.values[base * c ..< (base + 1) * c])
+                for j in columns { row[j] = x.values[anomaly * c + j] }
+                values += row
+                extended.append(1)
+            }
+        }
+        return (FeatureMatrix(rows: extended.count, names: x.names, cardinalities: x.cardinalities, values: values), extended)
     }
 }
