@@ -16,9 +16,11 @@ fitted on the pool and ranked on the validation rows outside it (ROC-AUC, AP); t
 not read. Tails are FusionLab's (`TailStandardizer`): −log((count at least as far out + 1) /
 (n + 1)) among the training rows, both tails of every numeric column, 0 where a value is missing.
 
-Every alternative below the kept rule's next two rows adds to, or replaces a term of, `tail_ensemble`'s first
-three terms (the prior, the logistic regression and the forest on every tail), against which they
-were measured before the fourth (the forest on the anomalies' own columns) joined.
+The kept rule's fourth term is the forest on the anomalies' own columns, fitted with two synthetic
+anomalies per labelled one (a labelled normal row carrying the anomaly's values in its columns); the
+next row is that term without them. Every alternative below the three-term row adds to, or replaces
+a term of, `tail_ensemble`'s first three terms (the prior, the logistic regression and the forest on
+every tail), against which they were measured before the fourth joined.
 
 The replica leaves out `tail_linear`'s one-hot token columns and the heads' own surprises
 (`surprise_<head>`: the semi-supervised classifier does not read them); on the small shop its first
@@ -89,14 +91,24 @@ def stratified_pool(rng, rows, y, fraction):
 
 
 def exemplar_columns(tails_pool, yp, per_anomaly=2):
-    """`ExemplarColumnsModel` on the tails: per labelled anomaly, the tail columns the fewest labelled normals reach
-    (ties: its larger tail, then the earlier column); their union."""
+    """`ExemplarColumnsModel` on the tails: per labelled anomaly (in row order), the tail columns the fewest
+    labelled normals reach (ties: its larger tail, then the earlier column)."""
     normals = tails_pool[yp == 0]
-    picked = set()
-    for a in tails_pool[yp == 1]:
-        at_least = (normals >= a).sum(0)
-        picked.update(np.lexsort((-a, at_least))[:per_anomaly])
-    return np.array(sorted(picked))
+    return [np.lexsort((-a, (normals >= a).sum(0)))[:per_anomaly] for a in tails_pool[yp == 1]]
+
+
+def with_synthetic_anomalies(tails_pool, yp, exemplars, copies, rng):
+    """The pool followed by `copies` synthetic anomalies per labelled one: a labelled normal row drawn at
+    random carrying the anomaly's values in its own columns."""
+    normals = tails_pool[yp == 0]
+    rows = []
+    for a, cols in zip(tails_pool[yp == 1], exemplars):
+        for _ in range(copies):
+            row = normals[rng.integers(len(normals))].copy()
+            row[cols] = a[cols]
+            rows.append(row)
+    synthetic = np.array(rows).reshape(-1, tails_pool.shape[1])
+    return np.vstack([tails_pool, synthetic]), np.concatenate([yp, np.ones(len(synthetic), int)])
 
 
 def candidates(x, tails, prior, training, pool, y, seed):
@@ -114,15 +126,19 @@ def candidates(x, tails, prior, training, pool, y, seed):
     forest = ExtraTreesClassifier(300, class_weight="balanced", max_features="sqrt", random_state=seed, n_jobs=-1).fit(tails[pool], yp)
     l_forest = tail(forest.predict_proba(tails)[:, 1])
     l_prior = tail(prior)
-    selected = exemplar_columns(tails[pool], yp)
-    exemplars = ExtraTreesClassifier(300, class_weight="balanced", max_features="sqrt", random_state=seed + 1, n_jobs=-1)
-    l_exemplars = tail(exemplars.fit(tails[pool][:, selected], yp).predict_proba(tails[:, selected])[:, 1])
+    per_anomaly = exemplar_columns(tails[pool], yp)
+    selected = np.array(sorted(set(np.concatenate(per_anomaly))))
+    exemplar_forest = lambda: ExtraTreesClassifier(300, class_weight="balanced", max_features="sqrt", random_state=seed + 1, n_jobs=-1)  # noqa: E731
+    augmented, y_augmented = with_synthetic_anomalies(tails[pool], yp, per_anomaly, 2, np.random.default_rng(seed))
+    l_exemplars = tail(exemplar_forest().fit(augmented[:, selected], y_augmented).predict_proba(tails[:, selected])[:, 1])
+    l_exemplars_plain = tail(exemplar_forest().fit(tails[pool][:, selected], yp).predict_proba(tails[:, selected])[:, 1])
     second = ExtraTreesClassifier(300, class_weight="balanced", max_features="sqrt", random_state=seed + 1, n_jobs=-1).fit(tails[pool], yp)
     out = {
         "pretrained": l_prior,
         "tail_linear": l_linear,
         "tail_linear_prior": l_prior + l_linear,
         "tail_ensemble (kept)": l_prior + l_linear + l_forest + l_exemplars,
+        "the fourth term without its synthetic anomalies": l_prior + l_linear + l_forest + l_exemplars_plain,
         "tail_ensemble's first three terms (before the exemplar forest)": l_prior + l_linear + l_forest,
         "a second forest on every tail column as the 4th term": l_prior + l_linear + l_forest + tail(second.predict_proba(tails)[:, 1]),
         "classifiers' tails weighted 3/4": l_prior + 0.75 * (l_linear + l_forest),

@@ -21,6 +21,8 @@ import Models
 ///   a fourth, the same forest on the tail columns that single out the labelled anomalies one by
 ///   one (`ExemplarColumnsModel`: for each, the two in which the fewest labelled normal samples reach
 ///   as far), which a forest over every column draws too rarely to learn from 2–3 anomalies of a type;
+///   fitted with two synthetic anomalies per labelled one, a labelled normal sample carrying its
+///   values in those columns;
 /// - `linear`: the same logistic regression on every feature (the generic features and the
 ///   self-supervised columns; categories seen fewer than 10 times among the labelled rows in one
 ///   column);
