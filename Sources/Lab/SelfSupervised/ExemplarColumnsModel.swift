@@ -42,7 +42,7 @@ final class ExemplarColumnsModel: ClassicalModel {
     func fit(_ train: FeatureMatrix, labels: [Float], valid: (features: FeatureMatrix, labels: [Float])?) throws(ClassicalModelError) {
         fitted = nil
         let exemplars = Self.columnsPerAnomaly(train, candidates: candidates, labels: labels, perAnomaly: perAnomaly)
-        let columns = Set(exemplars.flatMap(\.columns)).sorted()
+        let columns = Self.union(exemplars)
         guard !columns.isEmpty else {
             throw ClassicalModelError(model: "tail_ensemble", message: "the labelled rows hold no anomaly or no normal sample, so no column singles one out")
         }
@@ -64,8 +64,10 @@ final class ExemplarColumnsModel: ClassicalModel {
 
     /// The union of `columnsPerAnomaly`, ascending. Empty when either class is absent.
     static func exemplarColumns(_ x: FeatureMatrix, candidates: [Int], labels: [Float], perAnomaly: Int) -> [Int] {
-        Set(columnsPerAnomaly(x, candidates: candidates, labels: labels, perAnomaly: perAnomaly).flatMap(\.columns)).sorted()
+        union(columnsPerAnomaly(x, candidates: candidates, labels: labels, perAnomaly: perAnomaly))
     }
+
+    static func union(_ exemplars: [(row: Int, columns: [Int])]) -> [Int] { Set(exemplars.flatMap(\.columns)).sorted() }
 
     /// For each row labelled 1, in row order, the `perAnomaly` `candidates` of `x` in which the
     /// fewest rows labelled 0 are at least as large as its value (ties: its larger value, then the
@@ -97,7 +99,7 @@ final class ExemplarColumnsModel: ClassicalModel {
         values.reserveCapacity(x.values.count + exemplars.count * copies * c)
         for (anomaly, columns) in exemplars {
             for _ in 0..<copies {
-                let base = normals[Int.random(in: 0..<normals.count, using: &g)]
+                let base = normals[g.nextInt(below: normals.count)]
                 var row = Array(x.values[base * c ..< (base + 1) * c])
                 for j in columns { row[j] = x.values[anomaly * c + j] }
                 values += row
