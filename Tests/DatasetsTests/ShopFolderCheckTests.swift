@@ -65,3 +65,8 @@ import Testing
         }
     }
 }
+
+extension SyntheticShop.FolderState {
+    /// Why the shop is stale; nil when it is current or not ours.
+    var staleReason: String? { if case .stale(let reason) = self { reason } else { nil } }
+}

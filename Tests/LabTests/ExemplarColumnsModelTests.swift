@@ -21,17 +21,20 @@ import Models
         let x = FeatureMatrix(rows: 6, names: ["a", "b", "c", "d", "raw"], cardinalities: [nil, nil, nil, nil, nil], values: rows.flatMap { $0 })
         let labels: [Float] = [0, 0, 0, 0, 1, 1]
         let candidates = [0, 1, 2, 3]
-        func select(_ k: Int) -> [Int] { ExemplarColumnsModel.exemplarColumns(x, candidates: candidates, labels: labels, perAnomaly: k) }
+        func select(_ k: Int, _ labels: [Float]) -> [(row: Int, columns: [Int])] {
+            ExemplarColumnsModel.columnsPerAnomaly(x, candidates: candidates, labels: labels, perAnomaly: k)
+        }
         // Row 4: columns 0 and 3 tie at no normal; its larger value (5 > 0.5) puts column 0 first.
         // Row 5: column 2. The raw column, beyond every normal for both, is never a candidate.
-        #expect(select(1) == [0, 2])
+        #expect(select(1, labels).map(\.row) == [4, 5])
+        #expect(select(1, labels).map(\.columns) == [[0], [2]])
         // Second picks: row 4 column 3 (0 normals) before column 1 (1); row 5 column 1 (1) before
-        // column 0 (3).
-        #expect(select(2) == [0, 1, 2, 3])
-        #expect(select(3) == [0, 1, 2, 3])
+        // column 0 (3); third: row 4 column 1, row 5 column 0.
+        #expect(select(2, labels).map(\.columns) == [[0, 3], [2, 1]])
+        #expect(select(3, labels).map(\.columns) == [[0, 3, 1], [2, 1, 0]])
         // Without both classes there is nothing to single out.
-        #expect(ExemplarColumnsModel.exemplarColumns(x, candidates: candidates, labels: [0, 0, 0, 0, 0, 0], perAnomaly: 2).isEmpty)
-        #expect(ExemplarColumnsModel.exemplarColumns(x, candidates: candidates, labels: [1, 1, 1, 1, 1, 1], perAnomaly: 2).isEmpty)
+        #expect(select(2, [0, 0, 0, 0, 0, 0]).isEmpty)
+        #expect(select(2, [1, 1, 1, 1, 1, 1]).isEmpty)
     }
 
     /// Each exemplar lends its values in its own columns, and only those, to `copies` normal rows,

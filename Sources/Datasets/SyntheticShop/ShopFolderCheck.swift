@@ -16,9 +16,6 @@ extension SyntheticShop {
         case current
         /// A finished shop of ours that it would not write now, and why (an older format, other options).
         case stale(String)
-
-        /// Why the shop is stale; nil when it is current or not ours.
-        public var staleReason: String? { if case .stale(let reason) = self { reason } else { nil } }
     }
 
     /// What `folder` holds for `preset` and `seed` (the user's own data is never called stale).

@@ -29,7 +29,7 @@ final class ExemplarColumnsModel: ClassicalModel {
     let seed: UInt64
     private var fitted: ColumnSubsetModel?
 
-    init(_ inner: any ClassicalModel, candidates: [Int], perAnomaly: Int, syntheticPerAnomaly: Int = 0, seed: UInt64 = 0) {
+    init(_ inner: any ClassicalModel, candidates: [Int], perAnomaly: Int, syntheticPerAnomaly: Int, seed: UInt64) {
         precondition(perAnomaly > 0, "an exemplar model selects at least one column per anomaly")
         precondition(syntheticPerAnomaly >= 0, "a negative count of synthetic anomalies")
         self.inner = inner; self.candidates = candidates; self.perAnomaly = perAnomaly
@@ -42,7 +42,7 @@ final class ExemplarColumnsModel: ClassicalModel {
     func fit(_ train: FeatureMatrix, labels: [Float], valid: (features: FeatureMatrix, labels: [Float])?) throws(ClassicalModelError) {
         fitted = nil
         let exemplars = Self.columnsPerAnomaly(train, candidates: candidates, labels: labels, perAnomaly: perAnomaly)
-        let columns = Self.union(exemplars)
+        let columns = Set(exemplars.flatMap(\.columns)).sorted()
         guard !columns.isEmpty else {
             throw ClassicalModelError(model: "tail_ensemble", message: "the labelled rows hold no anomaly or no normal sample, so no column singles one out")
         }
@@ -61,13 +61,6 @@ final class ExemplarColumnsModel: ClassicalModel {
         inner.summary + " on the \(selected.count) columns that single out the labelled anomalies"
             + (syntheticPerAnomaly > 0 ? ", with \(syntheticPerAnomaly) synthetic anomalies per labelled one" : "")
     }
-
-    /// The union of `columnsPerAnomaly`, ascending. Empty when either class is absent.
-    static func exemplarColumns(_ x: FeatureMatrix, candidates: [Int], labels: [Float], perAnomaly: Int) -> [Int] {
-        union(columnsPerAnomaly(x, candidates: candidates, labels: labels, perAnomaly: perAnomaly))
-    }
-
-    static func union(_ exemplars: [(row: Int, columns: [Int])]) -> [Int] { Set(exemplars.flatMap(\.columns)).sorted() }
 
     /// For each row labelled 1, in row order, the `perAnomaly` `candidates` of `x` in which the
     /// fewest rows labelled 0 are at least as large as its value (ties: its larger value, then the
@@ -99,10 +92,9 @@ final class ExemplarColumnsModel: ClassicalModel {
         values.reserveCapacity(x.values.count + exemplars.count * copies * c)
         for (anomaly, columns) in exemplars {
             for _ in 0..<copies {
-                let base = normals[g.nextInt(below: normals.count)]
-                var row = Array(x.values[base * c ..< (base + 1) * c])
-                for j in columns { row[j] = x.values[anomaly * c + j] }
-                values += row
+                let base = normals[g.nextInt(below: normals.count)], start = values.count
+                values.append(contentsOf: x.values[base * c ..< (base + 1) * c])
+                for j in columns { values[start + j] = x.values[anomaly * c + j] }
                 extended.append(1)
             }
         }

@@ -16,8 +16,18 @@ struct TailFeatures: Sendable {
     let names: [String]
     let cardinalities: [Int?]
 
+    /// What `transform` writes for each numeric column, in adjacent output columns, in this order.
+    enum Part: Int, CaseIterable {
+        case value, upper, lower
+        /// The output column's name: this prefix and the source column's.
+        var prefix: String { switch self { case .value: ""; case .upper: "tail_hi_"; case .lower: "tail_lo_" } }
+    }
+
+    /// The output column of numeric column `k`'s `part`; the categorical columns follow the last.
+    @inline(__always) static func column(_ k: Int, _ part: Part) -> Int { Part.allCases.count * k + part.rawValue }
+
     /// `transform`'s tail columns (`tail_hi_`, `tail_lo_`), ascending.
-    var tailColumns: [Int] { numeric.indices.flatMap { [3 * $0 + 1, 3 * $0 + 2] } }
+    var tailColumns: [Int] { numeric.indices.flatMap { [Self.column($0, .upper), Self.column($0, .lower)] } }
 
     /// Fitted on `rows` of `matrix` (the training samples).
     init(fitting matrix: FeatureMatrix, rows: [Int]) {
@@ -29,9 +39,9 @@ struct TailFeatures: Sendable {
         }
         self.numeric = numeric
         self.categorical = categorical
-        names = numeric.flatMap { [matrix.names[$0.0], "tail_hi_" + matrix.names[$0.0], "tail_lo_" + matrix.names[$0.0]] }
+        names = numeric.flatMap { n in Part.allCases.map { $0.prefix + matrix.names[n.0] } }
             + categorical.map { matrix.names[$0] }
-        cardinalities = [Int?](repeating: nil, count: 3 * numeric.count) + categorical.map { matrix.cardinalities[$0] }
+        cardinalities = [Int?](repeating: nil, count: Self.column(numeric.count, .value)) + categorical.map { matrix.cardinalities[$0] }
     }
 
     /// `x` (same columns as the fitted matrix) in tail shares.
@@ -41,11 +51,12 @@ struct TailFeatures: Sendable {
         for r in 0..<x.rows {
             for (k, column) in numeric.enumerated() {
                 let v = x.values[r * c + column.column]
-                out[r * width + 3 * k] = v
-                out[r * width + 3 * k + 1] = column.tails(v)
-                out[r * width + 3 * k + 2] = column.tails.lower(v)
+                out[r * width + Self.column(k, .value)] = v
+                out[r * width + Self.column(k, .upper)] = column.tails(v)
+                out[r * width + Self.column(k, .lower)] = column.tails.lower(v)
             }
-            for (k, j) in categorical.enumerated() { out[r * width + 3 * numeric.count + k] = x.values[r * c + j] }
+            let first = Self.column(numeric.count, .value)
+            for (k, j) in categorical.enumerated() { out[r * width + first + k] = x.values[r * c + j] }
         }
         return FeatureMatrix(rows: x.rows, names: names, cardinalities: cardinalities, values: out)
     }
