@@ -28,6 +28,8 @@ import Models
         let tails = TailFeatures(fitting: matrix, rows: [0, 1, 2, 3, 4])
         let out = tails.transform(matrix)
         #expect(out.names == ["x", "tail_hi_x", "tail_lo_x", "c"] && out.cardinalities == [nil, nil, nil, 2])
+        // Where a numeric column's value lands (the prior's column for the combination); none for a category.
+        #expect(tails.valueColumn(of: 0) == 0 && tails.valueColumn(of: 1) == nil && tails.tailColumns == [1, 2])
         func row(_ r: Int) -> [Float] { Array(out.values[(r * 4)..<(r * 4 + 4)]) }
         // Sample 5 lies beyond every fitted value: upper tail (0 + 1) / (5 + 1); lower tail 1.
         #expect(row(5)[0] == 100 && abs(row(5)[1] - Float(log(6.0))) < 1e-6 && abs(row(5)[2]) < 1e-6 && row(5)[3] == 1)

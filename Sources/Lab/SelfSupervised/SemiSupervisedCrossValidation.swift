@@ -71,28 +71,25 @@ extension ExperimentRunner {
 
 extension ExperimentRunner {
     /// A fresh model for `candidate` (nil for `pretrained`, which fits nothing).
-    /// `componentColumns` are the matrix's self-supervised columns.
+    /// `componentColumns` are the matrix's self-supervised columns; `prior` is the pre-trained
+    /// score's column in `tails`' output and the training samples' rows transformed by it.
     static func semiSupervisedModel(_ candidate: SemiSupervisedCandidate, choice: ModelOptions.ClassicalChoice, componentColumns: [Int],
                                     tails: TailFeatures, prior: (column: Int, reference: FeatureMatrix), seed: UInt64) -> (any ClassicalModel)? {
+        let tailLinear = { LogisticRegression.make(options: .init(c: SemiSupervisedCrossValidation.tailRegularization, minFrequency: 10)) }
         switch candidate {
         case .pretrained: return nil
         case .components: return ColumnSubsetModel(LogisticRegression.make(options: .init()), columns: componentColumns)
-        case .tailLinear:
-            return TailFeatureModel(LogisticRegression.make(options: .init(c: SemiSupervisedCrossValidation.tailRegularization, minFrequency: 10)),
-                                    tails: tails)
+        case .tailLinear: return TailFeatureModel(tailLinear(), tails: tails)
+        // The combination runs inside one tail transform, which its classifiers share and which
+        // keeps the prior's value in its column.
         case .tailLinearPrior:
-            let classifier = semiSupervisedModel(.tailLinear, choice: choice, componentColumns: componentColumns, tails: tails, prior: prior, seed: seed)!
-            return PriorCombinedModel([classifier], prior: prior.column, reference: prior.reference)
+            return TailFeatureModel(PriorCombinedModel([tailLinear()], prior: prior.column, reference: prior.reference), tails: tails)
         case .tailEnsemble:
-            let linear = semiSupervisedModel(.tailLinear, choice: choice, componentColumns: componentColumns, tails: tails, prior: prior, seed: seed)!
-            let forest = TailFeatureModel(ExtraTrees(options: SemiSupervisedCrossValidation.ensembleTrees, seed: seed, threads: ComputeThreads.count),
-                                          tails: tails)
-            let exemplars = TailFeatureModel(ExemplarColumnsModel(ExtraTrees(options: SemiSupervisedCrossValidation.ensembleTrees, seed: seed &+ 0x5EED,
-                                                                             threads: ComputeThreads.count),
-                                                                  candidates: tails.tailColumns, perAnomaly: SemiSupervisedCrossValidation.exemplarColumnsPerAnomaly,
-                                                                  syntheticPerAnomaly: SemiSupervisedCrossValidation.syntheticAnomaliesPerExemplar, seed: seed),
-                                             tails: tails)
-            return PriorCombinedModel([linear, forest, exemplars], prior: prior.column, reference: prior.reference)
+            let forest = ExtraTrees(options: SemiSupervisedCrossValidation.ensembleTrees, seed: seed, threads: ComputeThreads.count)
+            let exemplars = ExemplarColumnsModel(ExtraTrees(options: SemiSupervisedCrossValidation.ensembleTrees, seed: seed &+ 0x5EED, threads: ComputeThreads.count),
+                                                 candidates: tails.tailColumns, perAnomaly: SemiSupervisedCrossValidation.exemplarColumnsPerAnomaly,
+                                                 syntheticPerAnomaly: SemiSupervisedCrossValidation.syntheticAnomaliesPerExemplar, seed: seed)
+            return TailFeatureModel(PriorCombinedModel([tailLinear(), forest, exemplars], prior: prior.column, reference: prior.reference), tails: tails)
         // Categories seen fewer than 10 times among the labelled rows share one column: with a
         // few hundred rows, a one-hot column per rare token (1,062 columns on the small shop) is fitted to noise.
         case .linear: return LogisticRegression.make(options: .init(minFrequency: 10))
@@ -123,7 +120,8 @@ extension ExperimentRunner {
         // training distribution of the pre-trained score (appended by `appendSelfSupervisedFeatures`).
         let training = dataset.indices(.train)
         let tails = TailFeatures(fitting: matrix, rows: training)
-        let prior = (column: matrix.names.firstIndex(of: "surprise_ssl_score")!, reference: matrix.selecting(rows: training))
+        let prior = (column: tails.valueColumn(of: matrix.names.firstIndex(of: "surprise_ssl_score")!)!,
+                     reference: tails.transform(matrix.selecting(rows: training)))
         let k = StratifiedFolds.count(labels: positive, preferred: SemiSupervisedCrossValidation.preferredFolds)
         var outOfFold: [SemiSupervisedCandidate: [Double]] = [.pretrained: pool.map { pretrained.score(sample: $0) }]
         if k >= 2 {

@@ -26,6 +26,9 @@ struct TailFeatures: Sendable {
     /// The output column of numeric column `k`'s `part`; the categorical columns follow the last.
     @inline(__always) static func column(_ k: Int, _ part: Part) -> Int { Part.allCases.count * k + part.rawValue }
 
+    /// The output column holding numeric source column `j`'s value (nil: `j` is not numeric).
+    func valueColumn(of j: Int) -> Int? { numeric.firstIndex { $0.column == j }.map { Self.column($0, .value) } }
+
     /// `transform`'s tail columns (`tail_hi_`, `tail_lo_`), ascending.
     var tailColumns: [Int] { numeric.indices.flatMap { [Self.column($0, .upper), Self.column($0, .lower)] } }
 
