@@ -80,16 +80,18 @@ extension ExperimentRunner {
         case .pretrained: return nil
         case .components: return ColumnSubsetModel(LogisticRegression.make(options: .init()), columns: componentColumns)
         case .tailLinear: return TailFeatureModel(tailLinear(), tails: tails)
-        // The combination runs inside one tail transform, which its classifiers share and which
-        // keeps the prior's value in its column.
-        case .tailLinearPrior:
-            return TailFeatureModel(PriorCombinedModel([tailLinear()], prior: prior.column, reference: prior.reference), tails: tails)
-        case .tailEnsemble:
-            let forest = ExtraTrees(options: SemiSupervisedCrossValidation.ensembleTrees, seed: seed, threads: ComputeThreads.count)
-            let exemplars = ExemplarColumnsModel(ExtraTrees(options: SemiSupervisedCrossValidation.ensembleTrees, seed: seed &+ 0x5EED, threads: ComputeThreads.count),
-                                                 candidates: tails.tailColumns, perAnomaly: SemiSupervisedCrossValidation.exemplarColumnsPerAnomaly,
-                                                 syntheticPerAnomaly: SemiSupervisedCrossValidation.syntheticAnomaliesPerExemplar, seed: seed)
-            return TailFeatureModel(PriorCombinedModel([tailLinear(), forest, exemplars], prior: prior.column, reference: prior.reference), tails: tails)
+        case .tailLinearPrior, .tailEnsemble:
+            var classifiers: [any ClassicalModel] = [tailLinear()]
+            if candidate == .tailEnsemble {
+                let trees = SemiSupervisedCrossValidation.ensembleTrees
+                classifiers.append(ExtraTrees(options: trees, seed: seed, threads: ComputeThreads.count))
+                classifiers.append(ExemplarColumnsModel(ExtraTrees(options: trees, seed: seed &+ 0x5EED, threads: ComputeThreads.count),
+                                                        candidates: tails.tailColumns, perAnomaly: SemiSupervisedCrossValidation.exemplarColumnsPerAnomaly,
+                                                        syntheticPerAnomaly: SemiSupervisedCrossValidation.syntheticAnomaliesPerExemplar, seed: seed))
+            }
+            // The combination runs inside one tail transform, which its classifiers share and which
+            // keeps the prior's value in its column.
+            return TailFeatureModel(PriorCombinedModel(classifiers, prior: prior.column, reference: prior.reference), tails: tails)
         // Categories seen fewer than 10 times among the labelled rows share one column: with a
         // few hundred rows, a one-hot column per rare token (1,062 columns on the small shop) is fitted to noise.
         case .linear: return LogisticRegression.make(options: .init(minFrequency: 10))
