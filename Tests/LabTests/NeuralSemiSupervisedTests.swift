@@ -39,7 +39,7 @@ import Tensor
     /// Every score — test, validation and training — is byte-identical.
     @Test func labelsOutsideTheLabelledFractionAreNotRead() throws {
         let original = try dataset(Self.semi)
-        let drawn = LabelledSamples(fraction: 0.2, of: original, seed: 1)
+        let drawn = LabelledSamples(fraction: 0.2, strata: .label, of: original, seed: 1)
         var swaps: [(String, String)] = []
         for (split, kept) in [(SplitRole.train, Set(drawn.train)), (.valid, Set(drawn.valid))] {
             let rows = original.indices(split)
@@ -67,7 +67,7 @@ import Tensor
         try lines.map { $0.joined(separator: ",") }.joined(separator: "\n").appending("\n").write(toFile: folder + "/labels.csv", atomically: true, encoding: .utf8)
         let edited = try dataset(Self.semi, data: folder)
         #expect(edited.labels != original.labels && edited.roles == original.roles)
-        #expect(LabelledSamples(fraction: 0.2, of: edited, seed: 1) == drawn)
+        #expect(LabelledSamples(fraction: 0.2, strata: .label, of: edited, seed: 1) == drawn)
 
         let a = try run(Self.semi), b = try run(Self.semi, data: folder)
         let log = read(a.directory + "/log.txt")

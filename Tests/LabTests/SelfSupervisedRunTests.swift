@@ -179,6 +179,8 @@ import Models
         // Only semi_supervised reads a label fraction (model.type neural follows it too: NeuralSemiSupervisedTests).
         #expect(throws: ConfigError.self) { try run(["training.objective=self_supervised", "training.label_fraction=0.1"]) }
         #expect(throws: ConfigError.self) { try run(["training.label_fraction=0.1"]) }
+        let strata = #expect(throws: ConfigError.self) { try run(["training.label_strata=anomaly_type"]) }
+        #expect(strata?.path == "training.label_strata", "\(String(describing: strata))")
     }
 
     @Test func theLabelFractionIsStratifiedAndSeeded() {
@@ -193,6 +195,36 @@ import Models
         let rare = LabelFraction.sample(samples, labels: labels, fraction: 0.001, seed: 0)
         #expect(rare.filter { labels[$0] == 1 }.count == 1 && rare.count == 2)
         #expect(LabelFraction.sample(samples, labels: labels, fraction: 1, seed: 0) == samples)
+    }
+
+    /// `label_strata` anomaly_type: the same counts, the anomalies' share spread over their types
+    /// by largest remainders — 5 labelled anomalies over types of 50, 30, 15 and 5 are exact
+    /// shares 2.5, 1.5, 0.75, 0.25, so 2 + 1 + 0 + 0 and the two largest remainders (c's 0.75,
+    /// then a's 0.5, before b's on the tie) add one each: 3, 1, 1, 0.
+    @Test func theLabelFractionCanSpreadTheAnomaliesOverTheirTypes() {
+        let labels: [Float] = (0..<1000).map { $0 % 10 == 0 ? 1 : 0 }
+        let types: [String] = (0..<1000).map { i in
+            guard i % 10 == 0 else { return "" }
+            let k = i / 10
+            return k < 50 ? "a" : k < 80 ? "b" : k < 95 ? "c" : "d"
+        }
+        let samples = Array(0..<1000)
+        let byLabel = LabelFraction.sample(samples, labels: labels, fraction: 0.05, seed: 3)
+        let byType = LabelFraction.sample(samples, labels: labels, types: types, fraction: 0.05, seed: 3)
+        let anomalies = byType.filter { labels[$0] == 1 }
+        #expect(byType.count == byLabel.count && anomalies.count == 5)
+        #expect(["a", "b", "c", "d"].map { t in anomalies.filter { types[$0] == t }.count } == [3, 1, 1, 0])
+        #expect(byType.filter { labels[$0] == 0 } == byLabel.filter { labels[$0] == 0 })
+        #expect(byType == byType.sorted() && byType == LabelFraction.sample(samples, labels: labels, types: types, fraction: 0.05, seed: 3))
+        #expect(anomalies != LabelFraction.sample(samples, labels: labels, types: types, fraction: 0.05, seed: 4).filter { labels[$0] == 1 })
+        // Anomalies of one type (or none named) are drawn exactly as by label.
+        #expect(LabelFraction.sample(samples, labels: labels, types: [String](repeating: "", count: 1000), fraction: 0.05, seed: 3) == byLabel)
+        #expect(LabelFraction.validation(samples, labels: labels, types: [String](repeating: "x", count: 1000), fraction: 0.05, seed: 3)
+                == LabelFraction.validation(samples, labels: labels, fraction: 0.05, seed: 3))
+        #expect(LabelFraction.apportion(5, sizes: [50, 30, 15, 5]) == [3, 1, 1, 0])
+        #expect(LabelFraction.apportion(2, sizes: [1, 1, 1]) == [1, 1, 0])
+        #expect(LabelFraction.apportion(4, sizes: [2, 6]) == [1, 3])
+        #expect(LabelFraction.apportion(0, sizes: [3, 4]) == [0, 0] && LabelFraction.apportion(1, sizes: []) == [])
     }
 
     /// Folds deal each class in turn after a seeded shuffle: every fold holds the same share of
@@ -353,6 +385,25 @@ import Models
         let all: Double = try #require(LabelEfficiencySection.averagePrecision(split, type: "all"))
         #expect(abs(all - 2.75 / 3) < 1e-12)
         #expect(LabelEfficiencySection.averagePrecision(split, type: "c") == nil)
+    }
+
+    /// The chart's points: a run's share of labels, and whether its anomalies were drawn per type
+    /// (a point of its own, on the dashed line); supervised runs are no point.
+    @Test func labelEfficiencyPointsTellTheDrawsApart() {
+        func run(_ training: [(String, JSONValue)]) -> RunArtifacts {
+            RunArtifacts(directory: "", record: RunRecord(directory: "", variant: "v", seed: 0, fold: nil, test: [:]), metrics: .object([]),
+                         config: .object([("training", .object(training))]), timing: nil, history: [], test: ScoredSplit(), valid: ScoredSplit())
+        }
+        let semi = ("objective", JSONValue.string("semi_supervised"))
+        let byLabel = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("label"))])
+        let perType = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("anomaly_type"))])
+        let all = run([semi, ("label_fraction", .number(1)), ("label_strata", .string("anomaly_type"))])
+        let none = run([("objective", .string("self_supervised"))]), supervised = run([("objective", .string("supervised"))])
+        #expect([byLabel, perType, all, none].map(LabelEfficiencySection.labelFraction) == [0.05, 0.05, 1, 0])
+        #expect(LabelEfficiencySection.labelFraction(supervised) == nil)
+        // Every label read, or none, is the same draw however it is stratified.
+        #expect([byLabel, perType, all, none, supervised].map(LabelEfficiencySection.drawnPerType) == [false, true, false, false, false])
+        #expect(LabelEfficiencySection.caption(fraction: 0.05, perType: true) == "5% per type" && LabelEfficiencySection.caption(fraction: 0.1, perType: false) == "10%")
     }
 
     @Test func crossFittingJudgesEveryTrainingSampleOutOfFold() {

@@ -57,9 +57,10 @@ extension ExperimentRunner {
             // rest of training served the pre-training alone, the rest of validation measures only.
             // Both draws come in ascending sample order, as the splits' rows.
             let fraction = options.training.labelFraction
-            let labelled = LabelledSamples(fraction: fraction, of: dataset, seed: seed)
+            let strata = options.training.labelStrata
+            let labelled = LabelledSamples(fraction: fraction, strata: strata, of: dataset, seed: seed)
             pool = labelled.train + labelled.valid
-            reporter.log(labelled.logLine(reader: "the classifier", fraction: fraction, of: dataset))
+            reporter.log(labelled.logLine(reader: "the classifier", fraction: fraction, strata: strata, of: dataset))
         }
         var scored: [ScoredSamples], summary: String
         var kept = SemiSupervisedCandidate.classifier, labelledThreshold: Double?

@@ -154,6 +154,12 @@ public enum ExperimentSchema {
             ConfigField("label_fraction", .number(min: 0, max: 1, exclusiveMinimum: true), default: 1.0,
                         "semi_supervised: the share of training samples whose labels are read, drawn per class (stratified) with the run's seed; "
                             + "at least one sample per class. The same share of the validation samples' labels is read (a draw of its own)."),
+            ConfigField("label_strata", .choice(TrainingOptions.LabelStrata.allCases.map(\.rawValue)), default: "label",
+                        "semi_supervised: what the labelled fraction is stratified by. label: each label class (normal, anomaly). anomaly_type: "
+                            + "the same counts, with the anomalies' share spread over their anomaly types in proportion to each type's size "
+                            + "(largest remainders, ties to the type first by name; a type too small for one labelled sample may get none) — "
+                            + "every type's presence is not left to chance, which matters more than the method at a few percent of the labels "
+                            + "(README's label-efficiency section). The normal samples drawn are the same under both."),
             ConfigField("next_event_model", .choice(TrainingOptions.NextEventModelChoice.allCases.map(\.rawValue)), default: "auto",
                         "self_supervised and semi_supervised: the next-event surprise's model. learned: an MLP over the three events before "
                             + "predicting every field of the next (small token vocabularies, float buckets, the item relation: none, first, the "

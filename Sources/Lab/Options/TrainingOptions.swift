@@ -15,6 +15,8 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     public var objective: LabelObjective
     /// `training.label_fraction`: the share of training samples whose labels `semi_supervised` reads.
     public var labelFraction: Double
+    /// `training.label_strata`: what the labelled fraction is stratified by.
+    public var labelStrata: LabelStrata
     /// `training.contamination`: the expected anomaly share; a label-free threshold is the
     /// (1 − contamination) quantile of the training scores.
     public var contamination: Double
@@ -32,6 +34,12 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     /// `training.objective`.
     public enum LabelObjective: String, Codable, Sendable, CaseIterable {
         case supervised, selfSupervised = "self_supervised", semiSupervised = "semi_supervised"
+    }
+
+    /// `training.label_strata`: the labelled fraction drawn within each label class, or with its
+    /// anomalies spread over their anomaly types as well (`LabelFraction.sample`).
+    public enum LabelStrata: String, Codable, Sendable, CaseIterable {
+        case label, anomalyType = "anomaly_type"
     }
 
     /// `training.next_event_model`: the learned or the first-order model, or (`auto`) the one

@@ -6,7 +6,8 @@ import Plot
 /// (`training.objective` self_supervised = 0, semi_supervised = `training.label_fraction`),
 /// test average precision against the label fraction — over all samples and per anomaly type
 /// (that type's samples against the normal ones), mean over seeds. The fractions are spaced
-/// evenly (0 has no place on a log axis), labelled by value.
+/// evenly (0 has no place on a log axis), labelled by value; a fraction drawn per anomaly type
+/// (`training.label_strata`) is a point of its own beside the one drawn by label.
 enum LabelEfficiencySection {
     /// The share of training labels a run read, or nil when its objective is supervised.
     static func labelFraction(_ run: RunArtifacts) -> Double? {
@@ -17,6 +18,17 @@ enum LabelEfficiencySection {
         }
     }
 
+    /// Whether a semi-supervised run drew its labelled anomalies per anomaly type.
+    static func drawnPerType(_ run: RunArtifacts) -> Bool {
+        labelFraction(run).map { $0 > 0 && $0 < 1 } == true
+            && run.config?.at("training.label_strata")?.stringValue == TrainingOptions.LabelStrata.anomalyType.rawValue
+    }
+
+    /// A point's column heading: the share, and "per type" when drawn so.
+    static func caption(fraction: Double, perType: Bool) -> String {
+        "\(ReportStyle.format(100 * fraction, 0))%" + (perType ? " per type" : "")
+    }
+
     /// Test AP of `type`'s samples (or every anomaly, for "all") against the normal samples.
     static func averagePrecision(_ split: ScoredSplit, type: String) -> Double? {
         let kept = split.types.indices.filter { type == "all" || split.types[$0] == type || !split.labels[$0] }
@@ -25,35 +37,47 @@ enum LabelEfficiencySection {
     }
 
     static func html(_ inputs: ReportInputs) -> String? {
-        var points: [(fraction: Double, runs: [RunArtifacts])] = []
+        var points: [(fraction: Double, perType: Bool, runs: [RunArtifacts])] = []
         for v in inputs.variants {
             let runs = inputs.runs(v)
-            guard let f = runs.first.flatMap(labelFraction) else { continue }
-            if let k = points.firstIndex(where: { $0.fraction == f }) { points[k].runs += runs } else { points.append((f, runs)) }
+            guard let first = runs.first, let f = labelFraction(first) else { continue }
+            let perType = drawnPerType(first)
+            if let k = points.firstIndex(where: { $0.fraction == f && $0.perType == perType }) { points[k].runs += runs } else { points.append((f, perType, runs)) }
         }
         guard points.count >= 2 else { return nil }
-        points.sort { $0.fraction < $1.fraction }
+        points.sort { ($0.fraction, $0.perType ? 1 : 0) < ($1.fraction, $1.perType ? 1 : 0) }
         let types = ["all"] + AnomalyTypeSection.types(inputs)
+        // One position per share; a share drawn per type sits at its share's position, on a dashed line.
+        let fractions = Array(Set(points.map(\.fraction))).sorted()
+        let position = points.map { p in Double(fractions.firstIndex(of: p.fraction)!) }
         var chart = Chart(width: 860, height: 420, title: "Test average precision against the share of training labels",
-                          x: Axis("training labels read (position; the share is written above the axis)", domain: (-0.3, Double(points.count) - 0.7)),
+                          x: Axis("training labels read (position; the share is written above the axis)", domain: (-0.3, Double(fractions.count) - 0.7)),
                           y: Axis("test average precision (type vs normal samples)", domain: (0, 1)))
         var rows: [[String]] = []
         for (k, type) in types.enumerated() {
             let means = points.map { p in ReportStyle.mean(p.runs.compactMap { averagePrecision($0.test, type: type) }) }
-            let xs = means.indices.filter { means[$0] != nil }.map(Double.init), ys = means.compactMap { $0 }
-            guard !ys.isEmpty else { continue }
+            guard means.contains(where: { $0 != nil }) else { continue }
             let color = type == "all" ? "#000000" : Palette.series(k - 1)
-            chart.line(xs, ys, color: color, width: type == "all" ? 3 : 1.5)
-            chart.points(xs, ys, color: color, radius: 3, titles: ys.map { "\(type): AP \(ReportStyle.format($0, 3))" })
+            for perType in [false, true] {
+                let kept = means.indices.filter { means[$0] != nil && points[$0].perType == perType }
+                guard !kept.isEmpty else { continue }
+                let xs = kept.map { position[$0] }, ys = kept.map { means[$0]! }
+                chart.line(xs, ys, color: color, width: type == "all" ? 3 : 1.5, dash: perType ? "6 4" : "")
+                chart.points(xs, ys, color: color, radius: 3, titles: kept.map { "\(type), \(caption(fraction: points[$0].fraction, perType: perType)): AP \(ReportStyle.format(means[$0]!, 3))" })
+            }
             chart.legend.append(LegendEntry(type == "all" ? "all anomalies" : type, color: color, symbol: .line(dash: "")))
             rows.append([type] + means.map { $0.map { ReportStyle.format($0, 3) } ?? "" })
         }
-        for (k, p) in points.enumerated() {
-            chart.text(p.fraction == 0 ? "none (self-supervised)" : "\(ReportStyle.format(100 * p.fraction, 0))% labelled", x: Double(k), y: 0.02, anchor: .middle)
+        if points.contains(where: \.perType) {
+            chart.legend.append(LegendEntry("dashed: anomalies drawn per type", color: "#000000", symbol: .line(dash: "6 4")))
         }
-        let header = "<tr><th>anomaly type</th>" + points.map { "<th>\(ReportStyle.format(100 * $0.fraction, 0))%</th>" }.joined() + "</tr>"
+        for (k, f) in fractions.enumerated() {
+            chart.text(f == 0 ? "none (self-supervised)" : "\(ReportStyle.format(100 * f, 0))% labelled", x: Double(k), y: 0.02, anchor: .middle)
+        }
+        let header = "<tr><th>anomaly type</th>" + points.map { "<th>\(caption(fraction: $0.fraction, perType: $0.perType))</th>" }.joined() + "</tr>"
         let body = rows.map { "<tr>" + $0.map { "<td>\(ReportPage.escape($0))</td>" }.joined() + "</tr>" }.joined(separator: "\n")
-        return ReportPage.note("Runs grouped by the share of training labels they read: self-supervised runs none, semi-supervised ones their label_fraction. "
+        return ReportPage.note("Runs grouped by the share of training labels they read: self-supervised runs none, semi-supervised ones their label_fraction "
+                               + "(\"per type\": its anomalies drawn per anomaly type, training.label_strata). "
                                + "Each line: test average precision of one anomaly type's samples against the normal samples (black: all anomalies), mean over seeds; "
                                + "the fractions are evenly spaced, labelled at the bottom.")
             + ReportPage.figure(chart.svg()) + "<table>\n\(header)\n\(body)\n</table>\n"

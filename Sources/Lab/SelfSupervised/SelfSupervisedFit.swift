@@ -169,6 +169,10 @@ extension ExperimentRunner {
             throw ConfigError(path: "training.label_fraction", message: "is \(options.training.labelFraction), but only semi_supervised reads a label fraction "
                               + "(training.objective is \(objective.rawValue))")
         }
+        if objective != .semiSupervised && options.training.labelStrata != .label {
+            throw ConfigError(path: "training.label_strata", message: "is \(options.training.labelStrata.rawValue), but only semi_supervised draws a "
+                              + "labelled fraction (training.objective is \(objective.rawValue)): remove it or set label")
+        }
     }
 
     /// Semi-supervised pre-training: the self-supervised components fitted on every training

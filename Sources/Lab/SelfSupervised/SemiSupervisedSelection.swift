@@ -39,8 +39,8 @@ public enum SemiSupervisedCandidate: String, CaseIterable, Sendable {
 
 extension LabelFraction {
     /// The validation samples whose labels a run with `fraction` of the training labels reads.
-    public static func validation(_ samples: [Int], labels: [Float], fraction: Double, seed: UInt64) -> [Int] {
-        sample(samples, labels: labels, fraction: fraction, seed: seed ^ 0x0FA1_1DA7E)
+    public static func validation(_ samples: [Int], labels: [Float], types: [String]? = nil, fraction: Double, seed: UInt64) -> [Int] {
+        sample(samples, labels: labels, types: types, fraction: fraction, seed: seed ^ 0x0FA1_1DA7E)
     }
 }
 

@@ -13,20 +13,26 @@ public struct LabelledSamples: Sendable, Equatable {
     /// Every training and validation sample of `dataset`.
     public init(everyOf dataset: PreparedDataset) { self.init(train: dataset.indices(.train), valid: dataset.indices(.valid)) }
 
-    /// The fraction a `semi_supervised` run reads: `LabelFraction.sample` of training and
-    /// `LabelFraction.validation` of validation, both in ascending sample order — the samples the
-    /// classical path pools.
     /// What a run logs of the labels `reader` ("the model", "the classifier") reads.
-    func logLine(reader: String, fraction: Double, of dataset: PreparedDataset) -> String {
-        let anomalies = { (rows: [Int]) in rows.filter { dataset.labels[$0] == 1 }.count }
-        return String(format: "semi-supervised: %@ reads the labels of %d of %d training samples (label_fraction %g, stratified; %d anomalies) "
-                          + "and of %d of %d validation samples (%d anomalies)",
-                      reader, train.count, dataset.indices(.train).count, fraction, anomalies(train),
-                      valid.count, dataset.indices(.valid).count, anomalies(valid))
+    func logLine(reader: String, fraction: Double, strata: TrainingOptions.LabelStrata, of dataset: PreparedDataset) -> String {
+        let anomalies = { (rows: [Int]) in rows.filter { dataset.labels[$0] == 1 } }
+        let drawn = { (rows: [Int]) in
+            let found = anomalies(rows)
+            return strata == .label ? "\(found.count) anomalies" : "\(found.count) anomalies of \(Set(found.map { dataset.anomalyTypes[$0] }).count) types"
+        }
+        let how = strata == .label ? "stratified" : "stratified, the anomalies per anomaly type"
+        return String(format: "semi-supervised: %@ reads the labels of %d of %d training samples (label_fraction %g, %@; %@) "
+                          + "and of %d of %d validation samples (%@)",
+                      reader, train.count, dataset.indices(.train).count, fraction, how, drawn(train),
+                      valid.count, dataset.indices(.valid).count, drawn(valid))
     }
 
-    public init(fraction: Double, of dataset: PreparedDataset, seed: Int) {
-        self.init(train: LabelFraction.sample(dataset.indices(.train), labels: dataset.labels, fraction: fraction, seed: UInt64(seed)),
-                  valid: LabelFraction.validation(dataset.indices(.valid), labels: dataset.labels, fraction: fraction, seed: UInt64(seed)))
+    /// The fraction a `semi_supervised` run reads: `LabelFraction.sample` of training and
+    /// `LabelFraction.validation` of validation, both in ascending sample order — the samples the
+    /// classical path pools; with `strata` anomaly_type the anomalies are drawn per type.
+    public init(fraction: Double, strata: TrainingOptions.LabelStrata, of dataset: PreparedDataset, seed: Int) {
+        let types = strata == .anomalyType ? dataset.anomalyTypes : nil
+        self.init(train: LabelFraction.sample(dataset.indices(.train), labels: dataset.labels, types: types, fraction: fraction, seed: UInt64(seed)),
+                  valid: LabelFraction.validation(dataset.indices(.valid), labels: dataset.labels, types: types, fraction: fraction, seed: UInt64(seed)))
     }
 }
