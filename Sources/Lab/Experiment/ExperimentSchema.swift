@@ -157,9 +157,10 @@ public enum ExperimentSchema {
             ConfigField("label_strata", .choice(TrainingOptions.LabelStrata.allCases.map(\.rawValue)), default: "label",
                         "semi_supervised: what the labelled fraction is stratified by. label: each label class (normal, anomaly). anomaly_type: "
                             + "the same counts, with the anomalies' share spread over their anomaly types in proportion to each type's size "
-                            + "(largest remainders, ties to the type first by name; a type too small for one labelled sample may get none) — "
-                            + "every type's presence is not left to chance, which matters more than the method at a few percent of the labels "
-                            + "(README's label-efficiency section). The normal samples drawn are the same under both."),
+                            + "(largest remainders, ties to the type first by name; a type too small for one labelled sample may get none), so "
+                            + "no type's presence is left to chance — at a few percent of the labels that matters more than the method (README's "
+                            + "label-efficiency section). label is the realistic draw (labelled cases come as they were found); the normal samples "
+                            + "drawn are the same under both."),
             ConfigField("next_event_model", .choice(TrainingOptions.NextEventModelChoice.allCases.map(\.rawValue)), default: "auto",
                         "self_supervised and semi_supervised: the next-event surprise's model. learned: an MLP over the three events before "
                             + "predicting every field of the next (small token vocabularies, float buckets, the item relation: none, first, the "
