@@ -178,7 +178,8 @@ import Models
     @Test func anObjectiveTheModelCannotFollowIsAConfigError() throws {
         // Only semi_supervised reads a label fraction (model.type neural follows it too: NeuralSemiSupervisedTests).
         #expect(throws: ConfigError.self) { try run(["training.objective=self_supervised", "training.label_fraction=0.1"]) }
-        #expect(throws: ConfigError.self) { try run(["training.label_fraction=0.1"]) }
+        let fraction = #expect(throws: ConfigError.self) { try run(["training.label_fraction=0.1"]) }
+        #expect(fraction?.path == "training.label_fraction", "\(String(describing: fraction))")
         let strata = #expect(throws: ConfigError.self) { try run(["training.label_strata=anomaly_type"]) }
         #expect(strata?.path == "training.label_strata", "\(String(describing: strata))")
     }

@@ -72,7 +72,7 @@ enum LabelEfficiencySection {
             chart.legend.append(LegendEntry("dashed: anomalies drawn per type", color: "#000000", symbol: .line(dash: "6 4")))
         }
         for (k, f) in fractions.enumerated() {
-            chart.text(f == 0 ? "none (self-supervised)" : "\(ReportStyle.format(100 * f, 0))% labelled", x: Double(k), y: 0.02, anchor: .middle)
+            chart.text(f == 0 ? "none (self-supervised)" : caption(fraction: f, perType: false) + " labelled", x: Double(k), y: 0.02, anchor: .middle)
         }
         let header = "<tr><th>anomaly type</th>" + points.map { "<th>\(caption(fraction: $0.fraction, perType: $0.perType))</th>" }.joined() + "</tr>"
         let body = rows.map { "<tr>" + $0.map { "<td>\(ReportPage.escape($0))</td>" }.joined() + "</tr>" }.joined(separator: "\n")

@@ -165,13 +165,14 @@ extension ExperimentRunner {
             throw ConfigError(path: "training.pretrained_encoders", message: "is true, but only a semi_supervised run of model.type neural pre-trains "
                               + "encoders (training.objective is \(objective.rawValue), model.type \(classical?.definition.name ?? "neural")): set it to false")
         }
-        if objective != .semiSupervised && options.training.labelFraction < 1 {
-            throw ConfigError(path: "training.label_fraction", message: "is \(options.training.labelFraction), but only semi_supervised reads a label fraction "
-                              + "(training.objective is \(objective.rawValue))")
-        }
-        if objective != .semiSupervised && options.training.labelStrata != .label {
-            throw ConfigError(path: "training.label_strata", message: "is \(options.training.labelStrata.rawValue), but only semi_supervised draws a "
-                              + "labelled fraction (training.objective is \(objective.rawValue)): remove it or set label")
+        // The labelled fraction's settings, where set away from their defaults: only semi_supervised draws one.
+        let fractionSettings: [(path: String, value: String)] = [
+            options.training.labelFraction < 1 ? ("training.label_fraction", "\(options.training.labelFraction)") : nil,
+            options.training.labelStrata != .label ? ("training.label_strata", options.training.labelStrata.rawValue) : nil,
+        ].compactMap { $0 }
+        if objective != .semiSupervised, let set = fractionSettings.first {
+            throw ConfigError(path: set.path, message: "is \(set.value), but only semi_supervised draws a labelled fraction "
+                              + "(training.objective is \(objective.rawValue)): remove it")
         }
     }
 

@@ -37,13 +37,6 @@ public enum SemiSupervisedCandidate: String, CaseIterable, Sendable {
          classifier
 }
 
-extension LabelFraction {
-    /// The validation samples whose labels a run with `fraction` of the training labels reads.
-    public static func validation(_ samples: [Int], labels: [Float], types: [String]? = nil, fraction: Double, seed: UInt64) -> [Int] {
-        sample(samples, labels: labels, types: types, fraction: fraction, seed: seed ^ 0x0FA1_1DA7E)
-    }
-}
-
 extension ExperimentRunner {
     /// Average precision of each candidate's scores, and the one kept: the highest, the simpler
     /// on a tie (`SemiSupervisedCandidate` order); the pre-trained score when no candidate has an

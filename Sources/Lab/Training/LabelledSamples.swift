@@ -15,9 +15,8 @@ public struct LabelledSamples: Sendable, Equatable {
 
     /// What a run logs of the labels `reader` ("the model", "the classifier") reads.
     func logLine(reader: String, fraction: Double, strata: TrainingOptions.LabelStrata, of dataset: PreparedDataset) -> String {
-        let anomalies = { (rows: [Int]) in rows.filter { dataset.labels[$0] == 1 } }
         let drawn = { (rows: [Int]) in
-            let found = anomalies(rows)
+            let found = rows.filter { dataset.labels[$0] == 1 }
             return strata == .label ? "\(found.count) anomalies" : "\(found.count) anomalies of \(Set(found.map { dataset.anomalyTypes[$0] }).count) types"
         }
         let how = strata == .label ? "stratified" : "stratified, the anomalies per anomaly type"
