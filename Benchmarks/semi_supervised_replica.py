@@ -11,7 +11,10 @@ measured against it, on `fusionlab features` of a semi-supervised config.
 Each export holds the generic features and the self-supervised columns (`surprise_ssl_*`) of one
 seed's label-free pre-training, the numbers the run's classifier reads. Per file, `--pools`
 labelled pools are drawn as FusionLab draws them in kind (not in the same samples): `--fraction`
-of each class among the training rows and the same among the validation rows. Every candidate is
+of each class among the training rows and the same among the validation rows, the anomalies either
+left to the draw (`--strata class`, the default here: every figure in Benchmarks/README unless it
+says otherwise) or spread over their anomaly types by largest remainders (`--strata anomaly_type`,
+FusionLab's default `training.label_strata`). Every candidate is
 fitted on the pool and ranked on the validation rows outside it (ROC-AUC, AP); the test rows are
 not read. Tails are FusionLab's (`TailStandardizer`): −log((count at least as far out + 1) /
 (n + 1)) among the training rows, both tails of every numeric column, 0 where a value is missing.
@@ -82,11 +85,26 @@ def logistic(a, y, c, nonnegative=False, offset=None):
     return p[:d], p[d]
 
 
-def stratified_pool(rng, rows, y, fraction):
+def apportion(total, sizes):
+    """`total` split over strata of `sizes` in proportion, by largest remainders (LabelFraction.apportion)."""
+    exact = [total * s / sum(sizes) for s in sizes]
+    shares = [int(e) for e in exact]
+    for k in sorted(range(len(sizes)), key=lambda k: (-(exact[k] - shares[k]), k))[:total - sum(shares)]:
+        shares[k] += 1
+    return shares
+
+
+def stratified_pool(rng, rows, y, fraction, types=None):
     picked = []
     for c in (0, 1):
         members = rows[y[rows] == c]
-        picked += list(rng.choice(members, max(1, int(round(fraction * len(members)))), replace=False))
+        count = max(1, int(round(fraction * len(members))))
+        if types is None or c == 0:
+            picked += list(rng.choice(members, count, replace=False))
+            continue
+        strata = [members[types[members] == t] for t in sorted(set(types[members]))]
+        for stratum, share in zip(strata, apportion(count, [len(m) for m in strata])):
+            picked += list(rng.choice(stratum, share, replace=False))
     return np.array(sorted(picked))
 
 
@@ -176,6 +194,8 @@ def main():
     parser.add_argument("features", nargs="+", help="fusionlab features CSVs of a semi-supervised config, one per seed")
     parser.add_argument("--fraction", type=float, default=0.05, help="labelled share of each class in train and in valid (0.05)")
     parser.add_argument("--pools", type=int, default=4, help="labelled pools drawn per file (4)")
+    parser.add_argument("--strata", choices=["class", "anomaly_type"], default="class",
+                        help="the anomalies drawn within their class alone (class) or within their types as well (anomaly_type)")
     args = parser.parse_args()
 
     results = {}
@@ -190,17 +210,18 @@ def main():
         y = (table["label"].to_numpy(float) > 0.5).astype(int)
         split = table["split"].to_numpy()
         training = split == "train"
+        types = table["anomaly_type"].fillna("").astype(str).to_numpy() if args.strata == "anomaly_type" else None
         tails = both_tails(x, training)
         prior = x[:, numeric.index("surprise_ssl_score")]
         for p in range(args.pools):
             rng = np.random.default_rng(7919 * f + p)
-            pool = np.concatenate([stratified_pool(rng, np.where(training)[0], y, args.fraction),
-                                   stratified_pool(rng, np.where(split == "valid")[0], y, args.fraction)])
+            pool = np.concatenate([stratified_pool(rng, np.where(training)[0], y, args.fraction, types),
+                                   stratified_pool(rng, np.where(split == "valid")[0], y, args.fraction, types)])
             judged = np.setdiff1d(np.where(split == "valid")[0], pool)
             for name, score in candidates(x, tails, prior, training, pool, y, seed=f * 100 + p).items():
                 entry = results.setdefault(name, {})
                 entry.setdefault(f, []).append((roc_auc_score(y[judged], score[judged]), average_precision_score(y[judged], score[judged])))
-        print(f"{path}: {len(numeric)} numeric columns, {args.pools} pools of {args.fraction:g}", file=sys.stderr)
+        print(f"{path}: {len(numeric)} numeric columns, {args.pools} pools of {args.fraction:g} by {args.strata}", file=sys.stderr)
 
     files = range(len(args.features))
     print("| candidate | validation ROC-AUC | AP | ROC-AUC per file |")

@@ -180,7 +180,7 @@ import Models
         #expect(throws: ConfigError.self) { try run(["training.objective=self_supervised", "training.label_fraction=0.1"]) }
         let fraction = #expect(throws: ConfigError.self) { try run(["training.label_fraction=0.1"]) }
         #expect(fraction?.path == "training.label_fraction", "\(String(describing: fraction))")
-        let strata = #expect(throws: ConfigError.self) { try run(["training.label_strata=anomaly_type"]) }
+        let strata = #expect(throws: ConfigError.self) { try run(["training.label_strata=class"]) }
         #expect(strata?.path == "training.label_strata", "\(String(describing: strata))")
     }
 
@@ -388,23 +388,26 @@ import Models
         #expect(LabelEfficiencySection.averagePrecision(split, type: "c") == nil)
     }
 
-    /// The chart's points: a run's share of labels, and whether its anomalies were drawn per type
-    /// (a point of its own, on the dashed line); supervised runs are no point.
+    /// The chart's points: a run's share of labels, and whether it was drawn by class alone (a
+    /// point of its own, on the dashed line; so was a run saved before label_strata); supervised
+    /// runs are no point.
     @Test func labelEfficiencyPointsTellTheDrawsApart() {
         func run(_ training: [(String, JSONValue)]) -> RunArtifacts {
             RunArtifacts(directory: "", record: RunRecord(directory: "", variant: "v", seed: 0, fold: nil, test: [:]), metrics: .object([]),
                          config: .object([("training", .object(training))]), timing: nil, history: [], test: ScoredSplit(), valid: ScoredSplit())
         }
         let semi = ("objective", JSONValue.string("semi_supervised"))
-        let byLabel = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("label"))])
+        let byLabel = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("class"))])
         let perType = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("anomaly_type"))])
         let all = run([semi, ("label_fraction", .number(1)), ("label_strata", .string("anomaly_type"))])
         let none = run([("objective", .string("self_supervised"))]), supervised = run([("objective", .string("supervised"))])
-        #expect([byLabel, perType, all, none].map(LabelEfficiencySection.labelFraction) == [0.05, 0.05, 1, 0])
+        let older = run([semi, ("label_fraction", .number(0.05))]), renamed = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("label"))])
+        #expect([byLabel, perType, all, none, older].map(LabelEfficiencySection.labelFraction) == [0.05, 0.05, 1, 0, 0.05])
         #expect(LabelEfficiencySection.labelFraction(supervised) == nil)
         // Every label read, or none, is the same draw however it is stratified.
-        #expect([byLabel, perType, all, none, supervised].map(LabelEfficiencySection.drawnPerType) == [false, true, false, false, false])
-        #expect(LabelEfficiencySection.caption(fraction: 0.05, perType: true) == "5% per type" && LabelEfficiencySection.caption(fraction: 0.1, perType: false) == "10%")
+        #expect([byLabel, perType, all, none, supervised, older, renamed].map(LabelEfficiencySection.drawnByClass)
+                == [true, false, false, false, false, true, true])
+        #expect(LabelEfficiencySection.caption(fraction: 0.05, byClass: true) == "5% by class" && LabelEfficiencySection.caption(fraction: 0.1, byClass: false) == "10%")
     }
 
     @Test func crossFittingJudgesEveryTrainingSampleOutOfFold() {

@@ -152,15 +152,17 @@ public enum ExperimentSchema {
                             + "evidence_combine add) starts as the pre-trained score, any other is warm-started on the labelled training fraction; "
                             + "early stopping and the threshold read the labelled validation fraction alone (no evidence selection). docs: README's label-efficiency section."),
             ConfigField("label_fraction", .number(min: 0, max: 1, exclusiveMinimum: true), default: 1.0,
-                        "semi_supervised: the share of training samples whose labels are read, drawn per class (stratified) with the run's seed; "
-                            + "at least one sample per class. The same share of the validation samples' labels is read (a draw of its own)."),
-            ConfigField("label_strata", .choice(TrainingOptions.LabelStrata.allCases.map(\.rawValue)), default: "label",
-                        "semi_supervised: what the labelled fraction is stratified by. label: each label class (normal, anomaly). anomaly_type: "
-                            + "the same counts, with the anomalies' share spread over their anomaly types in proportion to each type's size "
-                            + "(largest remainders, ties to the type first by name; a type too small for one labelled sample may get none), so "
-                            + "no type's presence is left to chance — at a few percent of the labels that matters more than the method (README's "
-                            + "label-efficiency section). label is the realistic draw (labelled cases come as they were found); the normal samples "
-                            + "drawn are the same under both."),
+                        "semi_supervised: the share of training samples whose labels are read, drawn within strata (training.label_strata) "
+                            + "with the run's seed; at least one sample per class. The same share of the validation samples' labels is read "
+                            + "(a draw of its own)."),
+            ConfigField("label_strata", .choice(TrainingOptions.LabelStrata.allCases.map(\.rawValue)), default: "anomaly_type",
+                        "semi_supervised: what the labelled fraction is stratified by. anomaly_type: the full label — each class's count "
+                            + "is its share of the class (at least one), and the anomalies' count is spread over their anomaly types in "
+                            + "proportion to each type's size (largest remainders, ties to the type first by name; a type too small for one "
+                            + "labelled sample may get none), the strata being the values the label records; data without anomaly types draw as "
+                            + "class. class: the class alone (normal, anomaly) — the same counts and the same normal samples, but which types "
+                            + "the anomalies come from is left to the draw, and at a few percent of the labels a type may go unlabelled "
+                            + "(README's label-efficiency section)."),
             ConfigField("next_event_model", .choice(TrainingOptions.NextEventModelChoice.allCases.map(\.rawValue)), default: "auto",
                         "self_supervised and semi_supervised: the next-event surprise's model. learned: an MLP over the three events before "
                             + "predicting every field of the next (small token vocabularies, float buckets, the item relation: none, first, the "

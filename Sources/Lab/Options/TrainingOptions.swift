@@ -36,10 +36,10 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
         case supervised, selfSupervised = "self_supervised", semiSupervised = "semi_supervised"
     }
 
-    /// `training.label_strata`: the labelled fraction drawn within each label class, or with its
-    /// anomalies spread over their anomaly types as well (`LabelFraction.sample`).
+    /// `training.label_strata`: the labelled fraction drawn within each value of the full label
+    /// (normal or an anomaly type; the default), or within each class alone (`LabelFraction.sample`).
     public enum LabelStrata: String, Codable, Sendable, CaseIterable {
-        case label, anomalyType = "anomaly_type"
+        case anomalyType = "anomaly_type", labelClass = "class"
     }
 
     /// `training.next_event_model`: the learned or the first-order model, or (`auto`) the one

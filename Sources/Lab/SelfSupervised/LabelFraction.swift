@@ -6,12 +6,12 @@ public enum LabelFraction {
     /// `train_test_split(stratify=)`), at least one per class present, shuffled by `seed`;
     /// returned in ascending sample order.
     ///
-    /// With `types` (`training.label_strata` anomaly_type), the anomalies' share is the same
-    /// count, spread over their anomaly types in proportion to each type's size (largest
-    /// remainders; a tie goes to the type first by name), so no type's presence in the labelled
-    /// fraction is left to chance; a type too small for one labelled sample may get none. The
-    /// normal samples drawn, and every draw where the anomalies have one type, are the same as
-    /// without `types`.
+    /// With `types` (`training.label_strata` anomaly_type, the default), the draw is stratified by
+    /// the full label: the anomalies' share is the same count, spread over their anomaly types in
+    /// proportion to each type's size (largest remainders; a tie goes to the type first by name),
+    /// so no type's presence in the labelled fraction is left to chance; a type too small for one
+    /// labelled sample may get none. The normal samples drawn, and every draw where the anomalies
+    /// have one type, are the same as without `types`.
     public static func sample(_ samples: [Int], labels: [Float], types: [String]? = nil, fraction: Double, seed: UInt64) -> [Int] {
         guard fraction < 1 else { return samples }
         var g = RandomGenerator(seed: seed ^ 0x1ABE_1FAC)

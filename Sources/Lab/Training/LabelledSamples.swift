@@ -17,9 +17,9 @@ public struct LabelledSamples: Sendable, Equatable {
     func logLine(reader: String, fraction: Double, strata: TrainingOptions.LabelStrata, of dataset: PreparedDataset) -> String {
         let drawn = { (rows: [Int]) in
             let found = rows.filter { dataset.labels[$0] == 1 }
-            return strata == .label ? "\(found.count) anomalies" : "\(found.count) anomalies of \(Set(found.map { dataset.anomalyTypes[$0] }).count) types"
+            return strata == .labelClass ? "\(found.count) anomalies" : "\(found.count) anomalies of \(Set(found.map { dataset.anomalyTypes[$0] }).count) types"
         }
-        let how = strata == .label ? "stratified" : "stratified, the anomalies per anomaly type"
+        let how = strata == .labelClass ? "stratified by class alone" : "stratified by class and anomaly type"
         return String(format: "semi-supervised: %@ reads the labels of %d of %d training samples (label_fraction %g, %@; %@) "
                           + "and of %d of %d validation samples (%@)",
                       reader, train.count, dataset.indices(.train).count, fraction, how, drawn(train),
