@@ -7,7 +7,7 @@ import Plot
 /// test average precision against the label fraction — over all samples and per anomaly type
 /// (that type's samples against the normal ones), mean over seeds. The fractions are spaced
 /// evenly (0 has no place on a log axis), labelled by value; a fraction drawn by class alone
-/// (`training.label_strata` label) is a point of its own beside the one drawn per anomaly type.
+/// (`training.label_strata` class) is a point of its own beside the one drawn per anomaly type.
 enum LabelEfficiencySection {
     /// The share of training labels a run read, or nil when its objective is supervised.
     static func labelFraction(_ run: RunArtifacts) -> Double? {
