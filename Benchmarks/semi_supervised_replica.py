@@ -99,10 +99,7 @@ def stratified_pool(rng, rows, y, fraction, types=None):
     for c in (0, 1):
         members = rows[y[rows] == c]
         count = max(1, int(round(fraction * len(members))))
-        if types is None or c == 0:
-            picked += list(rng.choice(members, count, replace=False))
-            continue
-        strata = [members[types[members] == t] for t in sorted(set(types[members]))]
+        strata = [members] if types is None or c == 0 else [members[types[members] == t] for t in sorted(set(types[members]))]
         for stratum, share in zip(strata, apportion(count, [len(m) for m in strata])):
             picked += list(rng.choice(stratum, share, replace=False))
     return np.array(sorted(picked))

@@ -125,12 +125,13 @@ import Models
         // The same fraction of the validation labels, and no other, chooses the candidate and the threshold.
         let runner = ExperimentRunner(config: try tinyConfig(scratchDirectory()), reporter: { _ in })
         let data = try runner.dataset(fold: nil)
-        let readable = LabelFraction.validation(data.indices(.valid), labels: data.labels, fraction: 0.2, seed: 1)
+        let drawn = LabelledSamples(fraction: 0.2, strata: .standard, of: data, seed: 1), readable = drawn.valid
+        #expect(drawn.train.count == 56)
         #expect(readable.count < data.indices(.valid).count / 4 && readable.count > 0)
         #expect(log.contains("and of \(readable.count) of \(data.indices(.valid).count) validation samples"), "\(log)")
+        let anomalies = drawn.train.filter { data.labels[$0] == 1 }.count
+        #expect(log.contains("(label_fraction 0.2, stratified by class and anomaly type; \(anomalies) anomalies of "), "\(log)")
         // Cross-validation pools the labelled training and validation samples, and reads no other label.
-        let anomalies = Int(log.split(separator: "\n").first { $0.contains("the classifier reads the labels of") }!
-            .split(separator: "; ")[1].split(separator: " ")[0])!
         let pooled = 56 + readable.count, pooledAnomalies = anomalies + readable.filter { data.labels[$0] == 1 }.count
         #expect(log.contains("-fold stratified cross-validation over the \(pooled) labelled samples (\(pooledAnomalies) anomalies), out-of-fold AP: pretrained "),
                 "\(log)")
@@ -210,16 +211,16 @@ import Models
             return k < 50 ? "a" : k < 80 ? "b" : k < 95 ? "c" : "d"
         }
         let samples = Array(0..<1000)
-        let byLabel = LabelFraction.sample(samples, labels: labels, fraction: 0.05, seed: 3)
+        let byClass = LabelFraction.sample(samples, labels: labels, fraction: 0.05, seed: 3)
         let byType = LabelFraction.sample(samples, labels: labels, types: types, fraction: 0.05, seed: 3)
         let anomalies = byType.filter { labels[$0] == 1 }
-        #expect(byType.count == byLabel.count && anomalies.count == 5)
+        #expect(byType.count == byClass.count && anomalies.count == 5)
         #expect(["a", "b", "c", "d"].map { t in anomalies.filter { types[$0] == t }.count } == [3, 1, 1, 0])
-        #expect(byType.filter { labels[$0] == 0 } == byLabel.filter { labels[$0] == 0 })
+        #expect(byType.filter { labels[$0] == 0 } == byClass.filter { labels[$0] == 0 })
         #expect(byType == byType.sorted() && byType == LabelFraction.sample(samples, labels: labels, types: types, fraction: 0.05, seed: 3))
         #expect(anomalies != LabelFraction.sample(samples, labels: labels, types: types, fraction: 0.05, seed: 4).filter { labels[$0] == 1 })
-        // Anomalies of one type (or none named) are drawn exactly as by label.
-        #expect(LabelFraction.sample(samples, labels: labels, types: [String](repeating: "", count: 1000), fraction: 0.05, seed: 3) == byLabel)
+        // Anomalies of one type (or none named) are drawn exactly as by class alone.
+        #expect(LabelFraction.sample(samples, labels: labels, types: [String](repeating: "", count: 1000), fraction: 0.05, seed: 3) == byClass)
         #expect(LabelFraction.validation(samples, labels: labels, types: [String](repeating: "x", count: 1000), fraction: 0.05, seed: 3)
                 == LabelFraction.validation(samples, labels: labels, fraction: 0.05, seed: 3))
         #expect(LabelFraction.apportion(5, sizes: [50, 30, 15, 5]) == [3, 1, 1, 0])
@@ -397,15 +398,15 @@ import Models
                          config: .object([("training", .object(training))]), timing: nil, history: [], test: ScoredSplit(), valid: ScoredSplit())
         }
         let semi = ("objective", JSONValue.string("semi_supervised"))
-        let byLabel = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("class"))])
+        let byClass = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("class"))])
         let perType = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("anomaly_type"))])
         let all = run([semi, ("label_fraction", .number(1)), ("label_strata", .string("anomaly_type"))])
         let none = run([("objective", .string("self_supervised"))]), supervised = run([("objective", .string("supervised"))])
         let older = run([semi, ("label_fraction", .number(0.05))]), renamed = run([semi, ("label_fraction", .number(0.05)), ("label_strata", .string("label"))])
-        #expect([byLabel, perType, all, none, older].map(LabelEfficiencySection.labelFraction) == [0.05, 0.05, 1, 0, 0.05])
+        #expect([byClass, perType, all, none, older].map(LabelEfficiencySection.labelFraction) == [0.05, 0.05, 1, 0, 0.05])
         #expect(LabelEfficiencySection.labelFraction(supervised) == nil)
         // Every label read, or none, is the same draw however it is stratified.
-        #expect([byLabel, perType, all, none, supervised, older, renamed].map(LabelEfficiencySection.drawnByClass)
+        #expect([byClass, perType, all, none, supervised, older, renamed].map(LabelEfficiencySection.drawnByClass)
                 == [true, false, false, false, false, true, true])
         #expect(LabelEfficiencySection.caption(fraction: 0.05, byClass: true) == "5% by class" && LabelEfficiencySection.caption(fraction: 0.1, byClass: false) == "10%")
     }

@@ -56,11 +56,9 @@ extension ExperimentRunner {
             // Only the labelled fraction's labels are read, in training and in validation alike; the
             // rest of training served the pre-training alone, the rest of validation measures only.
             // Both draws come in ascending sample order, as the splits' rows.
-            let fraction = options.training.labelFraction
-            let strata = options.training.labelStrata
-            let labelled = LabelledSamples(fraction: fraction, strata: strata, of: dataset, seed: seed)
+            let labelled = LabelledSamples(options.training, of: dataset, seed: seed)
             pool = labelled.train + labelled.valid
-            reporter.log(labelled.logLine(reader: "the classifier", fraction: fraction, strata: strata, of: dataset))
+            reporter.log(labelled.logLine(reader: "the classifier", training: options.training, of: dataset))
         }
         var scored: [ScoredSamples], summary: String
         var kept = SemiSupervisedCandidate.classifier, labelledThreshold: Double?

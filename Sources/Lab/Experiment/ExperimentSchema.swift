@@ -155,7 +155,7 @@ public enum ExperimentSchema {
                         "semi_supervised: the share of training samples whose labels are read, drawn within strata (training.label_strata) "
                             + "with the run's seed; at least one sample per class. The same share of the validation samples' labels is read "
                             + "(a draw of its own)."),
-            ConfigField("label_strata", .choice(TrainingOptions.LabelStrata.allCases.map(\.rawValue)), default: "anomaly_type",
+            ConfigField("label_strata", .choice(TrainingOptions.LabelStrata.allCases.map(\.rawValue)), default: .string(TrainingOptions.LabelStrata.standard.rawValue),
                         "semi_supervised: what the labelled fraction is stratified by. anomaly_type: the full label — each class's count "
                             + "is its share of the class (at least one), and the anomalies' count is spread over their anomaly types in "
                             + "proportion to each type's size (largest remainders, ties to the type first by name; a type too small for one "

@@ -40,6 +40,9 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     /// (normal or an anomaly type; the default), or within each class alone (`LabelFraction.sample`).
     public enum LabelStrata: String, Codable, Sendable, CaseIterable {
         case anomalyType = "anomaly_type", labelClass = "class"
+
+        /// The default: the schema's, and the one a run outside semi_supervised may not change.
+        public static let standard = LabelStrata.anomalyType
     }
 
     /// `training.next_event_model`: the learned or the first-order model, or (`auto`) the one

@@ -19,11 +19,11 @@ enum LabelEfficiencySection {
     }
 
     /// Whether a semi-supervised run drew its labelled fraction by class alone, leaving which
-    /// anomaly types it labels to the draw (so did a run saved before anomaly_type was the default:
-    /// without the key, or with its old name for class, "label").
+    /// anomaly types it labels to the draw — any draw but anomaly_type's, so also a run saved
+    /// before anomaly_type was the default (without the key, or with class's old name, "label").
     static func drawnByClass(_ run: RunArtifacts) -> Bool {
         labelFraction(run).map { $0 > 0 && $0 < 1 } == true
-            && (run.config?.at("training.label_strata")?.stringValue ?? "label") != TrainingOptions.LabelStrata.anomalyType.rawValue
+            && run.config?.at("training.label_strata")?.stringValue != TrainingOptions.LabelStrata.anomalyType.rawValue
     }
 
     /// A point's column heading: the share, and "by class" when drawn so.

@@ -41,9 +41,8 @@ extension ExperimentRunner {
             reporter.log("semi-supervised: image–attributes alignment (InfoNCE, \(Self.alignmentEpochs) epochs) fitted on \(pairs.count) training pairs for the encoders")
             alignment = model
         }
-        let (fraction, strata) = (options.training.labelFraction, options.training.labelStrata)
-        let labelled = LabelledSamples(fraction: fraction, strata: strata, of: dataset, seed: seed)
-        reporter.log(labelled.logLine(reader: "the model", fraction: fraction, strata: strata, of: dataset))
+        let labelled = LabelledSamples(options.training, of: dataset, seed: seed)
+        reporter.log(labelled.logLine(reader: "the model", training: options.training, of: dataset))
         return NeuralPretraining(labelled: labelled, inputs: inputs, alignment: alignment)
     }
 

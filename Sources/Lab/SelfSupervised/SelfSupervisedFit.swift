@@ -168,7 +168,7 @@ extension ExperimentRunner {
         // The labelled fraction's settings, where set away from their defaults: only semi_supervised draws one.
         let fractionSettings: [(path: String, value: String)] = [
             options.training.labelFraction < 1 ? ("training.label_fraction", "\(options.training.labelFraction)") : nil,
-            options.training.labelStrata != .anomalyType ? ("training.label_strata", options.training.labelStrata.rawValue) : nil,
+            options.training.labelStrata != .standard ? ("training.label_strata", options.training.labelStrata.rawValue) : nil,
         ].compactMap { $0 }
         if objective != .semiSupervised, let set = fractionSettings.first {
             throw ConfigError(path: set.path, message: "is \(set.value), but only semi_supervised draws a labelled fraction "

@@ -13,16 +13,17 @@ public struct LabelledSamples: Sendable, Equatable {
     /// Every training and validation sample of `dataset`.
     public init(everyOf dataset: PreparedDataset) { self.init(train: dataset.indices(.train), valid: dataset.indices(.valid)) }
 
-    /// What a run logs of the labels `reader` ("the model", "the classifier") reads.
-    func logLine(reader: String, fraction: Double, strata: TrainingOptions.LabelStrata, of dataset: PreparedDataset) -> String {
+    /// What a run logs of the labels `reader` ("the model", "the classifier") reads under `training`.
+    func logLine(reader: String, training: TrainingOptions, of dataset: PreparedDataset) -> String {
+        let byClass = training.labelStrata == .labelClass
         let drawn = { (rows: [Int]) in
             let found = rows.filter { dataset.labels[$0] == 1 }
-            return strata == .labelClass ? "\(found.count) anomalies" : "\(found.count) anomalies of \(Set(found.map { dataset.anomalyTypes[$0] }).count) types"
+            return byClass ? "\(found.count) anomalies" : "\(found.count) anomalies of \(Set(found.map { dataset.anomalyTypes[$0] }).count) types"
         }
-        let how = strata == .labelClass ? "stratified by class alone" : "stratified by class and anomaly type"
+        let how = training.labelFraction >= 1 ? "every label" : byClass ? "stratified by class alone" : "stratified by class and anomaly type"
         return String(format: "semi-supervised: %@ reads the labels of %d of %d training samples (label_fraction %g, %@; %@) "
                           + "and of %d of %d validation samples (%@)",
-                      reader, train.count, dataset.indices(.train).count, fraction, how, drawn(train),
+                      reader, train.count, dataset.indices(.train).count, training.labelFraction, how, drawn(train),
                       valid.count, dataset.indices(.valid).count, drawn(valid))
     }
 
@@ -33,5 +34,10 @@ public struct LabelledSamples: Sendable, Equatable {
         let types = strata == .anomalyType ? dataset.anomalyTypes : nil
         self.init(train: LabelFraction.sample(dataset.indices(.train), labels: dataset.labels, types: types, fraction: fraction, seed: UInt64(seed)),
                   valid: LabelFraction.validation(dataset.indices(.valid), labels: dataset.labels, types: types, fraction: fraction, seed: UInt64(seed)))
+    }
+
+    /// The fraction `training.label_fraction`, stratified by `training.label_strata`.
+    public init(_ training: TrainingOptions, of dataset: PreparedDataset, seed: Int) {
+        self.init(fraction: training.labelFraction, strata: training.labelStrata, of: dataset, seed: seed)
     }
 }
